@@ -1,0 +1,35 @@
+# Followup: the verbs people expect. `make run` and `make test` work on a fresh machine with Python 3.11+.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: run test venv migrate demo check clean
+
+$(BIN)/.installed: requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+venv: $(BIN)/.installed
+
+## Everything up: database, demo data, Redis, Celery worker and beat, web server. Ctrl-C stops all.
+run: venv
+	$(BIN)/python scripts/run.py
+
+## The whole suite, on throwaway PostgreSQL and Redis servers the run starts and stops.
+test: venv
+	$(BIN)/python scripts/services.py -- $(BIN)/pytest $(PYTEST_ARGS)
+
+migrate: venv
+	$(BIN)/python manage.py migrate
+
+demo: migrate
+	$(BIN)/python manage.py seed_demo
+
+check: venv
+	$(BIN)/python manage.py check
+	$(BIN)/python manage.py makemigrations --check --dry-run
+
+clean:
+	rm -rf $(VENV) var db.sqlite3 staticfiles test-artifacts

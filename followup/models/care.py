@@ -1,0 +1,272 @@
+from datetime import timedelta
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+from .. import scheduling
+from .clinics import User
+from .patients import Patient
+
+
+class Kind(models.TextChoices):
+    PARACENTESIS = "paracentesis", "Drainage (paracentesis)"
+    CHECKIN = "checkin", "Check-in call"
+    OTHER = "other", "Other"
+
+
+class CareSchedule(models.Model):
+    """A series of care events for one patient: their drainages, or their check-in calls."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="schedules")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    interval_count = models.PositiveSmallIntegerField(default=3, validators=[MinValueValidator(1)])
+    interval_unit = models.CharField(max_length=6, choices=scheduling.Unit.choices, default=scheduling.Unit.WEEKS)
+    cadence_by_phase = models.BooleanField(
+        default=False, help_text="Check-ins: the interval follows the patient's PCOC phase (clinic settings)."
+    )
+    follows_last_event = models.BooleanField(
+        default=True, help_text="The next one is due one interval after the last one actually done."
+    )
+    active = models.BooleanField(default=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["patient", "kind"], condition=Q(active=True), name="one_active_series_per_kind"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} every {self.interval_label}"
+
+    @property
+    def interval(self):
+        if self.cadence_by_phase:
+            return scheduling.Interval(self.patient.clinic.checkin_days_for_phase(self.patient.phase), scheduling.Unit.DAYS)
+        return scheduling.Interval(self.interval_count, self.interval_unit)
+
+    @property
+    def interval_label(self):
+        return str(self.interval)
+
+    def clean(self):
+        super().clean()
+        if not self.cadence_by_phase:
+            try:
+                scheduling.Interval(self.interval_count or 0, self.interval_unit).validate()
+            except ValueError as error:
+                raise ValidationError({"interval_count": str(error)}) from None
+
+
+class Occurrence(models.Model):
+    """One due instance of a series."""
+
+    class State(models.TextChoices):
+        SCHEDULED = "scheduled", "Scheduled"
+        DONE = "done", "Done"
+        MISSED = "missed", "Missed"
+        SKIPPED = "skipped", "Skipped"
+        CANCELLED = "cancelled", "Cancelled"
+
+    schedule = models.ForeignKey(CareSchedule, on_delete=models.CASCADE, related_name="occurrences")
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="occurrences")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    due_at = models.DateTimeField()
+    due_date = models.DateField(help_text="The local day it is due, in the patient's time zone.")
+    state = models.CharField(max_length=10, choices=State.choices, default=State.SCHEDULED)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    note = models.TextField(blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["due_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["schedule", "due_date"], name="one_occurrence_per_schedule_day"),
+            # The planner relies on this: a series never has two open occurrences.
+            models.UniqueConstraint(fields=["schedule"], condition=Q(state="scheduled"), name="one_open_occurrence_per_schedule"),
+        ]
+        indexes = [
+            # Worklist: open occurrences of a clinic's patients by due time.
+            models.Index(fields=["state", "due_at"], name="occurrence_open_due_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} due {self.due_date}"
+
+    @property
+    def is_open(self):
+        return self.state == self.State.SCHEDULED
+
+    @property
+    def is_overdue(self):
+        return self.is_open and self.due_date < timezone.localdate(timezone=self.patient.zone)
+
+
+class Procedure(models.Model):
+    """What was performed. Each drainage is recorded once: the same moment twice is refused."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="procedures")
+    occurrence = models.OneToOneField(Occurrence, null=True, blank=True, on_delete=models.SET_NULL, related_name="procedure")
+    kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.PARACENTESIS)
+    performed_at = models.DateTimeField()
+    volume_ml = models.PositiveIntegerField(
+        "volume drained (ml)", null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(20000)]
+    )
+    duration_minutes = models.PositiveSmallIntegerField(null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(1440)])
+    complications = models.TextField(blank=True)
+    performed_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-performed_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["patient", "kind", "performed_at"], name="procedure_once_per_moment"),
+            models.CheckConstraint(condition=Q(volume_ml__isnull=True) | Q(volume_ml__gte=1, volume_ml__lte=20000), name="volume_in_range"),
+        ]
+        indexes = [
+            # Interval history and reports: a patient's drainages in time order.
+            models.Index(fields=["patient", "kind", "performed_at"], name="procedure_history_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} on {self.performed_at:%Y-%m-%d}"
+
+    def clean(self):
+        super().clean()
+        if self.performed_at and self.performed_at > timezone.now() + timedelta(minutes=5):
+            raise ValidationError({"performed_at": "A procedure cannot be recorded in the future."})
+
+
+ESAS_ITEMS = [
+    ("pain", "Pain"),
+    ("tiredness", "Tiredness"),
+    ("drowsiness", "Drowsiness"),
+    ("nausea", "Nausea"),
+    ("lack_of_appetite", "Lack of Appetite"),
+    ("shortness_of_breath", "Shortness of Breath"),
+    ("depression", "Depression"),
+    ("anxiety", "Anxiety"),
+    ("wellbeing", "Wellbeing"),
+    ("other_problem", "Other Problem"),
+]
+ESAS_FIELDS = [name for name, _ in ESAS_ITEMS]
+
+
+def _esas_field(label):
+    return models.PositiveSmallIntegerField(label, null=True, blank=True, validators=[MinValueValidator(0), MaxValueValidator(10)])
+
+
+class SymptomReport(models.Model):
+    """An ESAS-r report: each item its own field, 0 (best) to 10 (worst), blank when not asked."""
+
+    class CompletedBy(models.TextChoices):
+        PATIENT = "patient", "Patient"
+        CAREGIVER = "caregiver", "Family caregiver"
+        PROFESSIONAL = "professional", "Health professional"
+
+    class Source(models.TextChoices):
+        NURSE_CALL = "nurse_call", "Nurse call"
+        WEB = "web", "Patient web form"
+        SMS = "sms", "SMS reply"
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="symptom_reports")
+    reported_at = models.DateTimeField(default=timezone.now)
+    pain = _esas_field("Pain")
+    tiredness = _esas_field("Tiredness")
+    drowsiness = _esas_field("Drowsiness")
+    nausea = _esas_field("Nausea")
+    lack_of_appetite = _esas_field("Lack of Appetite")
+    shortness_of_breath = _esas_field("Shortness of Breath")
+    depression = _esas_field("Depression")
+    anxiety = _esas_field("Anxiety")
+    wellbeing = _esas_field("Wellbeing")
+    other_problem = _esas_field("Other Problem")
+    other_problem_name = models.CharField(max_length=120, blank=True)
+    pps = models.PositiveSmallIntegerField("PPS (%)", null=True, blank=True, validators=[MaxValueValidator(100)])
+    phase = models.CharField("PCOC phase", max_length=14, choices=Patient.Phase.choices, blank=True)
+    completed_by = models.CharField(max_length=12, choices=CompletedBy.choices)
+    source = models.CharField(max_length=10, choices=Source.choices)
+    recorded_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    note = models.TextField(blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-reported_at"]
+        constraints = [
+            *[
+                models.CheckConstraint(condition=Q(**{f"{name}__isnull": True}) | Q(**{f"{name}__lte": 10}), name=f"esas_{name}_0_10")
+                for name in ESAS_FIELDS
+            ],
+            models.CheckConstraint(
+                condition=Q(pps__isnull=True) | Q(pps__in=range(0, 101, 10)), name="pps_in_tens"
+            ),
+        ]
+        indexes = [
+            # Alert rules and the trend chart: a patient's reports newest first.
+            models.Index(fields=["patient", "-reported_at"], name="report_history_idx"),
+        ]
+
+    def __str__(self):
+        return f"ESAS-r {self.reported_at:%Y-%m-%d}"
+
+    def scores(self):
+        return {name: getattr(self, name) for name in ESAS_FIELDS}
+
+    def clean(self):
+        super().clean()
+        if self.pps is not None and self.pps % 10:
+            raise ValidationError({"pps": "PPS goes in steps of 10 (0, 10, ... 100)."})
+        if self.other_problem is not None and not self.other_problem_name.strip():
+            raise ValidationError({"other_problem_name": "Name the other problem that was scored."})
+
+
+class Alert(models.Model):
+    class Kind(models.TextChoices):
+        SEVERE = "severe", "Severe symptom"
+        WORSENING = "worsening", "Worsening symptom"
+        NEW_PROBLEM = "new_problem", "New problem"
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="alerts")
+    report = models.ForeignKey(SymptomReport, on_delete=models.CASCADE, related_name="alerts")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    item = models.CharField(max_length=24)
+    score = models.PositiveSmallIntegerField(null=True)
+    previous_score = models.PositiveSmallIntegerField(null=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    acknowledgement_note = models.TextField(blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["report", "kind", "item"], name="one_alert_per_report_item"),
+        ]
+        indexes = [
+            # Worklist: unacknowledged alerts.
+            models.Index(fields=["acknowledged_at", "kind"], name="alert_open_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.item_label}"
+
+    @property
+    def item_label(self):
+        if self.item == "other_problem" and self.report.other_problem_name:
+            return self.report.other_problem_name
+        return dict(ESAS_ITEMS).get(self.item, self.item)
+
+    @property
+    def is_open(self):
+        return self.acknowledged_at is None

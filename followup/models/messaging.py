@@ -1,0 +1,155 @@
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from .care import Occurrence
+from .clinics import Clinic, User
+from .patients import Caregiver, Patient
+
+
+class Reminder(models.Model):
+    """The outbox row. Timing lives here, never in Celery: the dispatch tick sends what is due.
+
+    The unique key is (occurrence, recipient, channel, purpose, due_at): at most one message for
+    each appointment time. When a nurse moves an appointment, unsent reminders move with it, and
+    a reminder already sent for the old time does not stop one for the new time.
+    """
+
+    class Purpose(models.TextChoices):
+        DAY_BEFORE = "day_before", "Day before"
+        MORNING_OF = "morning_of", "Morning of"
+        CHECKIN = "checkin", "Check-in"
+
+    class State(models.TextChoices):
+        PLANNED = "planned", "Planned"
+        QUEUED = "queued", "Queued"  # claimed by a tick, handed to a worker
+        SENDING = "sending", "Sending"  # a worker is calling the provider
+        SENT = "sent", "Sent"
+        DELIVERED = "delivered", "Delivered"
+        FAILED = "failed", "Failed"
+        UNKNOWN = "unknown", "Outcome unknown"
+        EXPIRED = "expired", "Expired"
+        SKIPPED = "skipped", "Skipped"
+        CANCELLED = "cancelled", "Cancelled"
+
+    UNSENT = (State.PLANNED, State.QUEUED)
+    PROBLEMS = (State.FAILED, State.UNKNOWN, State.EXPIRED)
+    # States that count against the text caps: the message went, or may have gone, out.
+    COUNTED = (State.PLANNED, State.QUEUED, State.SENDING, State.SENT, State.DELIVERED, State.UNKNOWN)
+
+    occurrence = models.ForeignKey(Occurrence, on_delete=models.CASCADE, related_name="reminders")
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="reminders")
+    caregiver = models.ForeignKey(Caregiver, null=True, blank=True, on_delete=models.CASCADE, related_name="reminders")
+    recipient = models.CharField(max_length=24, help_text='"patient" or "caregiver-<id>"')
+    channel = models.CharField(max_length=5, choices=[("sms", "Text message"), ("email", "E-mail")])
+    purpose = models.CharField(max_length=10, choices=Purpose.choices)
+    due_at = models.DateTimeField(help_text="The appointment time this reminder is about.")
+    send_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PLANNED)
+    reason = models.CharField(max_length=200, blank=True, help_text="Why it was skipped, failed, expired...")
+    attempts = models.PositiveSmallIntegerField(default=0)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sending_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    provider_id = models.CharField(max_length=64, blank=True)
+    acknowledged_at = models.DateTimeField(null=True, blank=True, help_text="A nurse has seen this problem.")
+    confirmed_at = models.DateTimeField(null=True, blank=True, help_text="The recipient replied C.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["send_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["occurrence", "recipient", "channel", "purpose", "due_at"], name="reminder_key"),
+        ]
+        indexes = [
+            # The dispatch tick: planned rows due now; queued and sending rows gone stale.
+            models.Index(fields=["state", "send_at"], name="reminder_due_idx"),
+            # Text caps: a patient's messages around a day.
+            models.Index(fields=["patient", "channel", "send_at"], name="reminder_cap_idx"),
+            # Status callbacks find the row by the provider's message id.
+            models.Index(fields=["provider_id"], name="reminder_provider_idx", condition=~Q(provider_id="")),
+        ]
+
+    def __str__(self):
+        return f"Reminder {self.key} ({self.state})"
+
+    @property
+    def key(self):
+        return f"r{self.occurrence_id}-{self.recipient}-{self.channel}-{self.purpose}-{self.due_at:%Y%m%d%H%M}"
+
+    def move(self, to_state, reason="", **fields):
+        """Move this row to `to_state` only if it is still in the state we loaded; True if we won.
+
+        A conditional UPDATE, so two workers racing for the same row cannot both move it.
+        """
+        now = timezone.now()
+        changed = Reminder.objects.filter(pk=self.pk, state=self.state).update(state=to_state, reason=reason[:200], **fields)
+        if changed:
+            ReminderEvent.objects.create(reminder_id=self.pk, at=now, from_state=self.state, to_state=to_state, reason=reason[:200])
+            self.state = to_state
+            self.reason = reason[:200]
+            for name, value in fields.items():
+                setattr(self, name, value)
+        return bool(changed)
+
+
+class ReminderEvent(models.Model):
+    """Every state change of a reminder, with time and reason."""
+
+    reminder = models.ForeignKey(Reminder, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField()
+    from_state = models.CharField(max_length=10, blank=True)
+    to_state = models.CharField(max_length=10)
+    reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+
+class InboundMessage(models.Model):
+    class Kind(models.TextChoices):
+        STOP = "stop", "Opt-out"
+        START = "start", "Opt back in"
+        HELP = "help", "Help"
+        CONFIRM = "confirm", "Confirmation"
+        OTHER = "other", "Message"
+
+    clinic = models.ForeignKey(Clinic, null=True, blank=True, on_delete=models.SET_NULL, related_name="inbound_messages")
+    patient = models.ForeignKey(Patient, null=True, blank=True, on_delete=models.SET_NULL, related_name="inbound_messages")
+    caregiver = models.ForeignKey(Caregiver, null=True, blank=True, on_delete=models.SET_NULL, related_name="inbound_messages")
+    provider_id = models.CharField(max_length=64, unique=True)
+    from_number = models.CharField(max_length=20)
+    body = models.TextField(blank=True)
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    received_at = models.DateTimeField(default=timezone.now)
+    handled_at = models.DateTimeField(null=True, blank=True)
+    handled_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["-received_at"]
+        indexes = [
+            # Worklist: messages a nurse has not handled yet.
+            models.Index(fields=["kind", "handled_at"], name="inbound_waiting_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} received {self.received_at:%Y-%m-%d %H:%M}"
+
+
+class Heartbeat(models.Model):
+    """When a periodic job last ran (the dispatch tick), for /healthz and the late-tick banner."""
+
+    name = models.CharField(max_length=40, unique=True)
+    last_at = models.DateTimeField()
+
+    def __str__(self):
+        return f"{self.name} at {self.last_at}"
+
+    @classmethod
+    def beat(cls, name, at=None):
+        cls.objects.update_or_create(name=name, defaults={"last_at": at or timezone.now()})
+
+    @classmethod
+    def last(cls, name):
+        return cls.objects.filter(name=name).values_list("last_at", flat=True).first()

@@ -1,0 +1,197 @@
+import zoneinfo
+from functools import cache
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from phonenumber_field.modelfields import PhoneNumberField
+from simple_history.models import HistoricalRecords
+
+from .clinics import Clinic, User
+
+
+@cache
+def _known_zones():
+    return frozenset(zoneinfo.available_timezones())
+
+
+def validate_time_zone(value):
+    if value not in _known_zones():
+        raise ValidationError("%(value)s is not a known time zone (use a name like Europe/London).",
+                              params={"value": value}, code="unknown_time_zone")
+
+
+def validate_mobile(number):
+    """Reminders go by SMS, so a landline or a malformed number is refused."""
+    import phonenumbers
+
+    if number is None or number == "":
+        return
+    parsed = getattr(number, "_phonenumber", None) or number
+    if not phonenumbers.is_valid_number(parsed):
+        raise ValidationError("Enter a valid mobile number, for example +1 202 555 0123.", code="invalid_phone")
+    kind = phonenumbers.number_type(parsed)
+    if kind not in (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE):
+        raise ValidationError("This is not a mobile number; text messages need a mobile.", code="not_mobile")
+
+
+class Channel(models.TextChoices):
+    SMS = "sms", "Text message"
+    EMAIL = "email", "E-mail"
+    NONE = "none", "No reminders"
+
+
+class Language(models.TextChoices):
+    ENGLISH = "en", "English"
+    SPANISH = "es", "Español"
+
+
+class ContactConsent(models.Model):
+    """Contact details and consent, shared by patients and caregivers (both receive reminders)."""
+
+    mobile = PhoneNumberField(blank=True, validators=[validate_mobile])
+    email = models.EmailField(blank=True)
+    preferred_channel = models.CharField(max_length=5, choices=Channel.choices, default=Channel.SMS)
+    language = models.CharField(max_length=2, choices=Language.choices, default=Language.ENGLISH)
+    receives_reminders = models.BooleanField(default=True)
+    consent_at = models.DateTimeField(null=True, blank=True, help_text="When consent to automated messages was given.")
+    consent_source = models.CharField(max_length=40, blank=True, help_text="How: verbal, written form, web...")
+    opted_out_at = models.DateTimeField(null=True, blank=True)
+    opted_out_source = models.CharField(max_length=40, blank=True, help_text="How: SMS STOP, nurse, e-mail link...")
+
+    class Meta:
+        abstract = True
+
+    def clean(self):
+        super().clean()
+        if self.preferred_channel == Channel.SMS and not self.mobile:
+            raise ValidationError({"mobile": "A mobile number is needed for text reminders."})
+        if self.preferred_channel == Channel.EMAIL and not self.email:
+            raise ValidationError({"email": "An e-mail address is needed for e-mail reminders."})
+
+    @property
+    def may_be_messaged(self):
+        return (
+            self.receives_reminders
+            and self.preferred_channel != Channel.NONE
+            and self.consent_at is not None
+            and self.opted_out_at is None
+        )
+
+    def opt_out(self, source, at=None):
+        self.opted_out_at = at or timezone.now()
+        self.opted_out_source = source
+
+    def opt_in(self, source, at=None):
+        self.opted_out_at = None
+        self.opted_out_source = ""
+        self.consent_at = at or timezone.now()
+        self.consent_source = source
+
+
+class Patient(ContactConsent):
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        PAUSED = "paused", "Paused"
+        DISCHARGED = "discharged", "Discharged"
+        DECEASED = "deceased", "Deceased"
+
+    class Phase(models.TextChoices):
+        STABLE = "stable", "Stable"
+        UNSTABLE = "unstable", "Unstable"
+        DETERIORATING = "deteriorating", "Deteriorating"
+        TERMINAL = "terminal", "Terminal"
+        BEREAVED = "bereaved", "Bereaved"
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="patients")
+    mrn = models.CharField("MRN", max_length=40)
+    given_name = models.CharField(max_length=80)
+    family_name = models.CharField(max_length=80)
+    date_of_birth = models.DateField(null=True, blank=True)
+    time_zone = models.CharField(max_length=64, default="America/New_York", validators=[validate_time_zone])
+    nurse = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="patients",
+                              help_text="The nurse this patient is assigned to.")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    status_changed_at = models.DateTimeField(null=True, blank=True)
+    status_changed_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    phase = models.CharField("PCOC phase", max_length=14, choices=Phase.choices, default=Phase.STABLE)
+    quiet_hours_end = models.TimeField(null=True, blank=True, help_text="Override of the clinic's; blank: clinic's.")
+    quiet_hours_start = models.TimeField(null=True, blank=True, help_text="Override of the clinic's; blank: clinic's.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["family_name", "given_name"]
+        constraints = [
+            models.UniqueConstraint(fields=["clinic", "mrn"], name="mrn_unique_per_clinic"),
+            models.CheckConstraint(
+                condition=Q(status="active") | Q(status_changed_at__isnull=False),
+                name="status_change_has_time",
+            ),
+        ]
+        indexes = [
+            # Worklist: active patients of a clinic, per nurse.
+            models.Index(fields=["clinic", "status", "nurse"], name="patient_worklist_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.full_name} ({self.mrn})"
+
+    @property
+    def full_name(self):
+        return f"{self.given_name} {self.family_name}"
+
+    @property
+    def initials(self):
+        return f"{self.given_name[:1]}{self.family_name[:1]}".upper()
+
+    @property
+    def zone(self):
+        return zoneinfo.ZoneInfo(self.time_zone)
+
+    @property
+    def is_active(self):
+        return self.status == self.Status.ACTIVE
+
+    @property
+    def quiet_hours(self):
+        """(end, start): messages may go out from `end` of the quiet night until `start` of the next."""
+        return (self.quiet_hours_end or self.clinic.quiet_hours_end, self.quiet_hours_start or self.clinic.quiet_hours_start)
+
+    def clean(self):
+        super().clean()
+        if (self.quiet_hours_end is None) != (self.quiet_hours_start is None):
+            raise ValidationError("Give both ends of the quiet hours, or neither to use the clinic's.")
+        if self.quiet_hours_end and self.quiet_hours_start and self.quiet_hours_end >= self.quiet_hours_start:
+            raise ValidationError({"quiet_hours_start": "Messages must be allowed for part of the day: "
+                                                        "the evening time must come after the morning time."})
+
+
+class Caregiver(ContactConsent):
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="caregivers")
+    name = models.CharField(max_length=120)
+    relationship = models.CharField(max_length=60, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return f"{self.name} ({self.relationship or 'caregiver'})"
+
+
+class StatusChange(models.Model):
+    """One line of a patient's status history, shown on the timeline."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="status_changes")
+    from_status = models.CharField(max_length=10, choices=Patient.Status.choices)
+    to_status = models.CharField(max_length=10, choices=Patient.Status.choices)
+    at = models.DateTimeField()
+    by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-at"]

@@ -1,0 +1,195 @@
+"""The scheduling engine: plain functions, dates in and dates out, no database.
+
+All due times are built from a local date and a local wall-clock time in the patient's zone, then
+converted to UTC. Adding an interval works on local dates, so a drainage due "in 3 weeks at 09:00"
+is at 09:00 local time even when a daylight-saving change falls in between.
+"""
+
+import statistics
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from dateutil.relativedelta import relativedelta
+from django.db.models import TextChoices
+
+MIN_INTERVAL_DAYS = 2
+MAX_INTERVAL_MONTHS = 6
+SEVERE_SCORE = 7  # ESAS-r 7-10 is severe (Selby 2010)
+WORSENING_RISE = 3  # a rise of 3 or more since the previous report
+CATHETER_MEDIAN_DAYS = 14
+
+
+class Unit(TextChoices):
+    DAYS = "days", "days"
+    WEEKS = "weeks", "weeks"
+    MONTHS = "months", "months"
+
+
+@dataclass(frozen=True)
+class Interval:
+    count: int
+    unit: str = Unit.DAYS
+
+    def __str__(self):
+        unit = Unit(self.unit).label
+        return f"{self.count} {unit[:-1] if self.count == 1 else unit}"
+
+    def delta(self):
+        if self.unit == Unit.MONTHS:
+            return relativedelta(months=self.count)
+        if self.unit == Unit.WEEKS:
+            return relativedelta(weeks=self.count)
+        return relativedelta(days=self.count)
+
+    def after(self, day: date) -> date:
+        return day + self.delta()
+
+    def validate(self):
+        """Raise ValueError unless the interval lies between 2 days and 6 months."""
+        if self.unit not in Unit.values:
+            raise ValueError(f"Unknown unit {self.unit!r}: use days, weeks or months.")
+        if self.count < 1:
+            raise ValueError("The interval must be at least 2 days.")
+        start = date(2000, 1, 1)
+        end = self.after(start)
+        if (end - start).days < MIN_INTERVAL_DAYS:
+            raise ValueError("The interval must be at least 2 days.")
+        if end > start + relativedelta(months=MAX_INTERVAL_MONTHS):
+            raise ValueError("The interval can be at most 6 months.")
+        return self
+
+
+def at_local(day: date, wall: time, zone: ZoneInfo) -> datetime:
+    """The UTC instant of `wall` o'clock on `day` in `zone`.
+
+    A wall time that does not exist (the hour skipped when clocks go forward) moves forward to the
+    first real instant after it; an ambiguous one (clocks go back) takes the first of the two.
+    """
+    local = datetime.combine(day, wall, tzinfo=zone)
+    instant = local.astimezone(UTC)
+    if instant.astimezone(zone).replace(tzinfo=None) != local.replace(tzinfo=None):
+        # In the gap: fold=1 gives the offset from after the change, which lands past the gap.
+        instant = local.replace(fold=1).astimezone(UTC)
+    return instant
+
+
+def local_date(moment: datetime, zone: ZoneInfo) -> date:
+    return moment.astimezone(zone).date()
+
+
+def next_due(last_done: datetime, interval: Interval, zone: ZoneInfo, wall: time) -> datetime:
+    """When the next event of a series is due: one interval after the last one actually done."""
+    return at_local(interval.after(local_date(last_done, zone)), wall, zone)
+
+
+def intervals_in_days(performed: list[datetime], zone: ZoneInfo) -> list[int]:
+    """Days between successive procedures, counted on local dates (oldest first)."""
+    days = sorted(local_date(moment, zone) for moment in performed)
+    return [(later - earlier).days for earlier, later in zip(days, days[1:])]
+
+
+def suggested_interval_days(performed: list[datetime], zone: ZoneInfo) -> int | None:
+    """The patient's own rhythm: the median of the last three intervals, once there are two drainages.
+
+    Offered to the nurse, never applied silently. Rounded to whole days; always within the observed
+    intervals.
+    """
+    intervals = [days for days in intervals_in_days(performed, zone) if days > 0]
+    if not intervals:
+        return None
+    return max(MIN_INTERVAL_DAYS, round(statistics.median(intervals[-3:])))
+
+
+def catheter_advisory(performed: list[datetime], zone: ZoneInfo) -> str:
+    """Why an indwelling peritoneal catheter may be worth considering, or "" when it is not flagged.
+
+    Flagged with two or more drainages and a median interval (last three) of 14 days or less, or
+    when the last three intervals each got shorter. Advisory only: the clinician decides.
+    """
+    intervals = [days for days in intervals_in_days(performed, zone) if days > 0]
+    if not intervals:
+        return ""
+    median = statistics.median(intervals[-3:])
+    if median <= CATHETER_MEDIAN_DAYS:
+        return f"Median interval {median:g} days (14 or less): consider indwelling peritoneal catheter."
+    last_three = intervals[-3:]
+    if len(last_three) == 3 and last_three[0] > last_three[1] > last_three[2]:
+        return "Three successively shorter intervals: consider indwelling peritoneal catheter."
+    return ""
+
+
+def checkin_brought_forward(current_due: datetime | None, now: datetime, zone: ZoneInfo, wall: time) -> datetime:
+    """After a severe symptom, the next check-in is due the next day (or stays, if already sooner)."""
+    tomorrow = at_local(local_date(now, zone) + timedelta(days=1), wall, zone)
+    return tomorrow if current_due is None or current_due > tomorrow else current_due
+
+
+# --- Messaging windows and caps ----------------------------------------------------------------
+
+
+def in_quiet_hours(moment: datetime, zone: ZoneInfo, allowed_from: time, allowed_until: time) -> bool:
+    wall = moment.astimezone(zone).time()
+    return not (allowed_from <= wall < allowed_until)
+
+
+def move_out_of_quiet_hours(moment: datetime, zone: ZoneInfo, allowed_from: time, allowed_until: time) -> datetime:
+    """The nearest allowed moment on the same local day: early ones wait for the morning, late
+    ones come forward to half an hour before the evening limit."""
+    local = moment.astimezone(zone)
+    if local.time() < allowed_from:
+        return at_local(local.date(), allowed_from, zone)
+    if local.time() >= allowed_until:
+        latest = (datetime.combine(local.date(), allowed_until) - timedelta(minutes=30)).time()
+        return at_local(local.date(), max(latest, allowed_from), zone)
+    return moment
+
+
+def quiet_hours_begin(moment: datetime, zone: ZoneInfo, allowed_until: time) -> datetime:
+    """When quiet hours begin on the local day of `moment`."""
+    return at_local(local_date(moment, zone), allowed_until, zone)
+
+
+def cap_reason(day: date, taken: list[date], per_day: int, per_week: int) -> str:
+    """Why one more text on `day` would break the caps, given the days already taken ("" if it fits).
+
+    The week is any 7 consecutive days, so a text must fit every window that contains it.
+    """
+    if sum(1 for other in taken if other == day) >= per_day:
+        return f"Text cap: at most {per_day} automated text a day."
+    for start_offset in range(7):
+        start = day - timedelta(days=start_offset)
+        end = start + timedelta(days=6)
+        if sum(1 for other in taken if start <= other <= end) >= per_week:
+            return f"Text cap: at most {per_week} automated texts a week."
+    return ""
+
+
+# --- Symptom alert rules -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SymptomFinding:
+    kind: str  # "severe", "worsening" or "new_problem"
+    item: str
+    score: int | None
+    previous_score: int | None = None
+
+
+def symptom_findings(current: dict, previous: dict | None, other_name: str = "", previous_other_name: str = "") -> list[SymptomFinding]:
+    """The alert rules: an item at 7 or more is severe; a rise of 3 or more since the previous
+    report is worsening; an "other problem" not named in the previous report is new."""
+    findings = []
+    for item, score in current.items():
+        if score is None:
+            continue
+        if score >= SEVERE_SCORE:
+            findings.append(SymptomFinding("severe", item, score))
+        earlier = (previous or {}).get(item)
+        if item == "other_problem" and other_name.strip().lower() != previous_other_name.strip().lower():
+            earlier = None  # a different problem: not comparable
+        if earlier is not None and score - earlier >= WORSENING_RISE:
+            findings.append(SymptomFinding("worsening", item, score, earlier))
+    if other_name.strip() and other_name.strip().lower() != previous_other_name.strip().lower():
+        findings.append(SymptomFinding("new_problem", "other_problem", current.get("other_problem")))
+    return findings
