@@ -1,3 +1,12 @@
-from django.urls import path
+"""Every URL of Followup, one include per area; each area's module owns its own paths."""
 
-urlpatterns = []
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("followup.messaging.urls")),  # webhooks, /healthz
+    path("", include("followup.views.urls")),  # sign-in, worklist, patient pages, the patient's symptom form
+    path("reports/", include("followup.reports.urls")),
+    path("api/", include("followup.api.urls")),  # REST v1, OpenAPI schema and docs
+    path("fhir/R4/", include("followup.fhir.urls")),
+    path("calendar/", include("followup.calendar.urls")),
+]

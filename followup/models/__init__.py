@@ -1,10 +1,10 @@
-from .care import ESAS_FIELDS, ESAS_ITEMS, Alert, CareSchedule, Kind, Occurrence, Procedure, SymptomReport
-from .clinics import Clinic, Membership, User
+from .care import ESAS_FIELDS, ESAS_ITEMS, Alert, CareSchedule, Kind, Occurrence, Procedure, SymptomFormLink, SymptomReport
+from .clinics import CalendarFeed, Clinic, Membership, User
 from .messaging import Heartbeat, InboundMessage, Reminder, ReminderEvent
 from .patients import Caregiver, Channel, Language, Patient, StatusChange
 
 __all__ = [
-    "ESAS_FIELDS", "ESAS_ITEMS", "Alert", "CareSchedule", "Caregiver", "Channel", "Clinic", "Heartbeat",
+    "ESAS_FIELDS", "ESAS_ITEMS", "Alert", "CalendarFeed", "CareSchedule", "Caregiver", "Channel", "Clinic", "Heartbeat",
     "InboundMessage", "Kind", "Language", "Membership", "Occurrence", "Patient", "Procedure", "Reminder",
-    "ReminderEvent", "StatusChange", "SymptomReport", "User",
+    "ReminderEvent", "StatusChange", "SymptomFormLink", "SymptomReport", "User",
 ]

@@ -270,3 +270,18 @@ class Alert(models.Model):
     @property
     def is_open(self):
         return self.acknowledged_at is None
+
+
+class SymptomFormLink(models.Model):
+    """A patient's link to the symptom form. The URL carries a signed `token` (no PHI); the row
+    makes it work once and lets a nurse see whether it was used."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="symptom_links")
+    token = models.CharField(max_length=32, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    report = models.OneToOneField(SymptomReport, null=True, blank=True, on_delete=models.SET_NULL, related_name="link")
+
+    def __str__(self):
+        return f"Symptom form link {self.pk}"

@@ -83,3 +83,17 @@ class Membership(models.Model):
 
     def __str__(self):
         return f"{self.user} - {self.get_role_display()} at {self.clinic}"
+
+
+class CalendarFeed(models.Model):
+    """A secret, revocable iCalendar URL of upcoming occurrences: one nurse's, or a whole clinic's."""
+
+    token = models.CharField(max_length=43, unique=True)
+    owner = models.ForeignKey(User, on_delete=models.CASCADE, related_name="calendar_feeds")
+    clinic = models.ForeignKey(Clinic, null=True, blank=True, on_delete=models.CASCADE, related_name="calendar_feeds",
+                               help_text="Blank: the owner's own patients. Set: every patient of this clinic.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return f"Calendar feed of {self.clinic or self.owner}"
