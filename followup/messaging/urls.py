@@ -1,3 +1,9 @@
 from django.urls import path
 
-urlpatterns = []
+from . import views
+
+urlpatterns = [
+    path("webhooks/twilio/sms/", views.twilio_inbound_sms, name="twilio-inbound"),
+    path("webhooks/twilio/status/", views.twilio_status, name="twilio-status"),
+    path("healthz", views.healthz, name="healthz"),
+]

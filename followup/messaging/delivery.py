@@ -1,0 +1,350 @@
+"""Deliver reminders: the dispatch tick claims what is due, send tasks send it, exactly once.
+
+The life of a reminder row:
+
+    planned --tick claims--> queued --send task wins the row--> sending --provider answers--> sent
+       |                       |                                   |                            |
+       |                       +-- re-check fails: skipped /       +-- worker died: unknown     +-- callback: delivered
+       +-- too late: expired       expired / cancelled / planned       (never re-sent)               or failed
+
+Each arrow is a conditional UPDATE (`WHERE state = <the state we saw>`), so two ticks, two beats,
+two workers or a redelivered task can never both move the same row, and only the one that moved it
+to `sending` calls the provider.
+"""
+
+import logging
+import smtplib
+import zoneinfo
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db import transaction
+from django.db.models import Count, Q
+from django.urls import reverse
+from django.utils import timezone
+
+from .. import scheduling
+from ..models import Heartbeat, Occurrence, Patient, Reminder, ReminderEvent
+from .backends import PermanentSmsError, SmsError, SmsMessage, TransientSmsError, get_backend
+from .rendering import render_reminder
+
+logger = logging.getLogger(__name__)
+
+TICK = "dispatch"
+MAX_ATTEMPTS = 5
+CLAIM_CHUNK = 1000
+SENT_LIKE = (Reminder.State.SENDING, Reminder.State.SENT, Reminder.State.DELIVERED, Reminder.State.UNKNOWN)
+
+
+def backoff(attempts):
+    """Minutes to wait before attempt `attempts + 1`: 1, 2, 4, 8 ... capped at 30."""
+    return timedelta(minutes=min(30, 2 ** max(0, attempts - 1)))
+
+
+@dataclass
+class TickResult:
+    claimed: list = field(default_factory=list)
+    expired: int = 0
+    unknown: int = 0
+
+
+def _events(rows, to_state, reason, at):
+    ReminderEvent.objects.bulk_create(
+        ReminderEvent(reminder_id=pk, at=at, from_state=from_state, to_state=to_state, reason=reason) for pk, from_state in rows
+    )
+
+
+def _bulk_move(rows, to_state, reason, at, **fields):
+    """Move rows [(pk, state), ...] that are still in the state we saw; returns the pks moved.
+
+    Only used inside a transaction holding row locks on `rows`, so the conditional UPDATE moves all
+    of them; the condition stays as a guard."""
+    by_state = {}
+    for pk, state in rows:
+        by_state.setdefault(state, []).append(pk)
+    moved = []
+    for state, pks in by_state.items():
+        Reminder.objects.filter(pk__in=pks, state=state).update(state=to_state, reason=reason, **fields)
+        moved.extend((pk, state) for pk in pks)
+    _events(moved, to_state, reason, at)
+    return [pk for pk, _ in moved]
+
+
+def expire_and_resolve(now):
+    """Housekeeping of the tick: rows too late to be useful expire; rows left in `sending` by a
+    worker that died become `unknown` (never re-sent automatically: the message may have gone)."""
+    with transaction.atomic():
+        late = list(
+            Reminder.objects.select_for_update(skip_locked=True)
+            .filter(state__in=Reminder.UNSENT, expires_at__lte=now)
+            .values_list("pk", "state")
+        )
+        _bulk_move(late, Reminder.State.EXPIRED, "Too late to be useful: its lateness window passed before it could be sent.", now)
+        stuck = list(
+            Reminder.objects.select_for_update(skip_locked=True)
+            .filter(state=Reminder.State.SENDING, sending_at__lte=now - settings.FOLLOWUP_SENDING_TIMEOUT)
+            .values_list("pk", "state")
+        )
+        _bulk_move(stuck, Reminder.State.UNKNOWN, "The worker stopped while sending: it may or may not have gone out. Not re-sent.", now)
+    return len(late), len(stuck)
+
+
+def claim_due(now, limit=CLAIM_CHUNK):
+    """Claim up to `limit` due rows for this tick: planned rows whose time has come, and queued rows
+    whose task was lost (a restarted broker). Rows another tick holds are skipped, not waited for."""
+    stale = now - settings.FOLLOWUP_QUEUED_TIMEOUT
+    with transaction.atomic():
+        rows = list(
+            Reminder.objects.select_for_update(skip_locked=True)
+            .filter(Q(state=Reminder.State.PLANNED, send_at__lte=now) | Q(state=Reminder.State.QUEUED, claimed_at__lte=stale))
+            .order_by("send_at")
+            .values_list("pk", "state")[:limit]
+        )
+        return _bulk_move(rows, Reminder.State.QUEUED, "", now, claimed_at=now)
+
+
+def dispatch_due_reminders(now=None, enqueue=None):
+    """One dispatch tick: what the beat entry and `manage.py dispatch_reminders` run.
+
+    Ids are handed to send tasks in batches only after the claim has committed.
+    """
+    from ..tasks import send_reminders
+
+    now = now or timezone.now()
+    enqueue = enqueue or (lambda ids: send_reminders.delay(ids))
+    result = TickResult()
+    result.expired, result.unknown = expire_and_resolve(now)
+    batch = settings.FOLLOWUP_DISPATCH_BATCH
+    while True:
+        ids = claim_due(now)
+        if not ids:
+            break
+        result.claimed.extend(ids)
+        for start in range(0, len(ids), batch):
+            chunk = ids[start:start + batch]
+            transaction.on_commit(lambda chunk=chunk: enqueue(chunk))
+        if len(ids) < CLAIM_CHUNK:
+            break
+    Heartbeat.beat(TICK, now)
+    logger.info("dispatch tick: %d claimed, %d expired, %d unknown", len(result.claimed), result.expired, result.unknown)
+    return result
+
+
+# --- Sending ---------------------------------------------------------------------------------------
+
+
+def _contact(reminder):
+    return reminder.caregiver or reminder.patient
+
+
+def _texts_already_out(reminders):
+    """{(patient_id, recipient): [local dates]} of texts that went (or may have gone) out lately."""
+    keys = {(r.patient_id, r.recipient) for r in reminders if r.channel == "sms"}
+    if not keys:
+        return {}
+    since = timezone.now() - timedelta(days=8)
+    found = {}
+    rows = Reminder.objects.filter(
+        patient_id__in={p for p, _ in keys}, channel="sms", state__in=SENT_LIKE, sending_at__gte=since
+    ).values_list("patient_id", "recipient", "sending_at", "patient__time_zone")
+    for patient_id, recipient, sending_at, zone in rows:
+        if (patient_id, recipient) in keys:
+            found.setdefault((patient_id, recipient), []).append(scheduling.local_date(sending_at, zoneinfo.ZoneInfo(zone)))
+    return found
+
+
+def why_not_now(reminder, now, texts_out):
+    """The last-moment check. Returns (state, reason) when the row must not go out now, else None."""
+    patient = reminder.patient
+    contact = _contact(reminder)
+    occurrence = reminder.occurrence
+    if patient.status != Patient.Status.ACTIVE:
+        return Reminder.State.CANCELLED, f"Patient {patient.get_status_display().lower()}."
+    if contact.opted_out_at is not None:
+        return Reminder.State.CANCELLED, "Recipient opted out."
+    if contact.consent_at is None or not contact.receives_reminders:
+        return Reminder.State.CANCELLED, "No consent to automated messages."
+    if contact.preferred_channel != reminder.channel:
+        return Reminder.State.CANCELLED, "Recipient changed how they want to be reminded."
+    if occurrence.state != Occurrence.State.SCHEDULED or occurrence.due_at != reminder.due_at:
+        return Reminder.State.CANCELLED, "The appointment was moved, done or cancelled."
+    if now >= reminder.expires_at:
+        return Reminder.State.EXPIRED, "Too late to be useful: its lateness window passed before it could be sent."
+    allowed_from, allowed_until = patient.quiet_hours
+    if scheduling.in_quiet_hours(now, patient.zone, allowed_from, allowed_until):
+        return Reminder.State.PLANNED, "Quiet hours: waits for the morning."
+    if reminder.channel == "sms":
+        if not contact.mobile:
+            return Reminder.State.FAILED, "No mobile number."
+        clinic = patient.clinic
+        taken = texts_out.get((reminder.patient_id, reminder.recipient), [])
+        reason = scheduling.cap_reason(scheduling.local_date(now, patient.zone), taken, clinic.sms_per_day, clinic.sms_per_week)
+        if reason:
+            return Reminder.State.SKIPPED, reason
+    elif not contact.email:
+        return Reminder.State.FAILED, "No e-mail address."
+    return None
+
+
+def _take(reminder_ids, now):
+    """Win the rows for sending: lock the patients (in id order, like every service does) and the
+    rows, re-check each, and move the ones that may go out to `sending`. One transaction."""
+    with transaction.atomic():
+        patient_ids = sorted(set(Reminder.objects.filter(pk__in=reminder_ids).values_list("patient_id", flat=True)))
+        list(Patient.objects.select_for_update().filter(pk__in=patient_ids).order_by("pk").values_list("pk", flat=True))
+        reminders = list(
+            Reminder.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(pk__in=reminder_ids, state=Reminder.State.QUEUED)
+            .select_related("patient__clinic", "caregiver", "occurrence")
+            .order_by("pk")
+        )
+        texts_out = _texts_already_out(reminders)
+        taken = []
+        for reminder in reminders:
+            verdict = why_not_now(reminder, now, texts_out)
+            if verdict is None:
+                reminder.move(Reminder.State.SENDING, "", sending_at=now, attempts=reminder.attempts + 1)
+                taken.append(reminder)
+                if reminder.channel == "sms":
+                    texts_out.setdefault((reminder.patient_id, reminder.recipient), []).append(scheduling.local_date(now, reminder.patient.zone))
+                continue
+            state, reason = verdict
+            if state == Reminder.State.PLANNED:
+                patient = reminder.patient
+                allowed_from, allowed_until = patient.quiet_hours
+                later = scheduling.move_out_of_quiet_hours(now, patient.zone, allowed_from, allowed_until)
+                if later <= now:  # after the evening limit: the next morning
+                    later = scheduling.at_local(scheduling.local_date(now, patient.zone) + timedelta(days=1), allowed_from, patient.zone)
+                if later >= reminder.expires_at:
+                    state, reason = Reminder.State.EXPIRED, "Quiet hours until after its lateness window."
+                else:
+                    reminder.move(state, reason, send_at=later)
+                    continue
+            reminder.move(state, reason)
+        return taken
+
+
+def _status_callback_url():
+    return settings.SITE_URL + reverse("twilio-status")
+
+
+def _send_one(reminder):
+    """Call the channel. Returns the provider id; raises SmsError (or smtplib errors) on failure."""
+    link = ""
+    if reminder.purpose == Reminder.Purpose.CHECKIN:
+        from ..symptom_links import issue_link
+
+        link = issue_link(reminder.patient)
+    message = render_reminder(reminder, link=link)
+    contact = _contact(reminder)
+    if reminder.channel == "sms":
+        backend = get_backend()
+        return backend.send(SmsMessage(to=contact.mobile.as_e164, body=message.text, key=reminder.key,
+                                       status_callback=_status_callback_url()))
+    email = EmailMultiAlternatives(subject=message.subject, body=message.text, to=[contact.email],
+                                   headers={"X-Followup-Key": reminder.key}, connection=get_connection())
+    email.attach_alternative(message.html, "text/html")
+    email.send()
+    status = getattr(email, "anymail_status", None)  # set by django-anymail's backends
+    return (status.message_id if status else "") or ""
+
+
+def _is_permanent_email_error(error):
+    try:
+        from anymail.exceptions import AnymailRecipientsRefused
+    except ImportError:  # pragma: no cover - anymail is a dependency
+        AnymailRecipientsRefused = ()
+    return isinstance(error, (smtplib.SMTPRecipientsRefused, AnymailRecipientsRefused))
+
+
+def _record_failure(reminder, reason, permanent, now):
+    if permanent or reminder.attempts >= MAX_ATTEMPTS:
+        reminder.move(Reminder.State.FAILED, reason if permanent else f"Gave up after {reminder.attempts} attempts: {reason}")
+        return
+    retry_at = now + backoff(reminder.attempts)
+    if retry_at >= reminder.expires_at:
+        reminder.move(Reminder.State.EXPIRED, f"Could not be sent before its lateness window passed: {reason}")
+    else:
+        # Back to planned: the tick picks it up again at retry_at. Safe because the provider refused it.
+        reminder.move(Reminder.State.PLANNED, f"Will retry: {reason}", send_at=retry_at)
+
+
+def send_reminders(reminder_ids, now=None):
+    """The send task's body: re-check and send each reminder that is still ours to send."""
+    now = now or timezone.now()
+    sent = 0
+    for reminder in _take(reminder_ids, now):
+        try:
+            provider_id = _send_one(reminder)
+        except SmsError as error:
+            logger.warning("reminder %s not sent: %s", reminder.pk, error.reason)
+            _record_failure(reminder, error.reason, isinstance(error, PermanentSmsError), now)
+            continue
+        except (smtplib.SMTPException, OSError) as error:
+            reason = f"E-mail refused: {type(error).__name__}"
+            logger.warning("reminder %s not sent: %s", reminder.pk, reason)
+            _record_failure(reminder, reason, _is_permanent_email_error(error), now)
+            continue
+        except Exception as error:  # noqa: BLE001 - a provider SDK error we did not foresee
+            if _is_permanent_email_error(error):
+                _record_failure(reminder, f"E-mail refused: {type(error).__name__}", True, now)
+            else:
+                logger.exception("reminder %s: unexpected error from the channel", reminder.pk)
+                _record_failure(reminder, f"Unexpected error: {type(error).__name__}", False, now)
+            continue
+        reminder.move(Reminder.State.SENT, "", sent_at=timezone.now(), provider_id=(provider_id or "")[:64])
+        sent += 1
+        logger.info("reminder %s sent by %s", reminder.pk, reminder.channel)
+    return sent
+
+
+# --- Status callbacks and figures ----------------------------------------------------------------------
+
+# Provider statuses in the order a message goes through them; callbacks only move forward.
+PROVIDER_STATUS = {
+    "accepted": None, "queued": None, "sending": None, "sent": None,
+    "delivered": Reminder.State.DELIVERED,
+    "undelivered": Reminder.State.FAILED,
+    "failed": Reminder.State.FAILED,
+}
+
+
+def apply_status_callback(provider_id, status, error_code=""):
+    """A status callback from the provider. Forward only and idempotent: `delivered` and `failed`
+    are final; a late `sent` after `delivered` changes nothing; an `unknown` row is resolved."""
+    to_state = PROVIDER_STATUS.get(status)
+    if to_state is None:
+        return False
+    reminder = Reminder.objects.filter(provider_id=provider_id).first()
+    if reminder is None or reminder.state not in (Reminder.State.SENT, Reminder.State.UNKNOWN):
+        return False
+    reason = f"Provider reported {status}" + (f" (error {error_code})" if error_code else "")
+    return reminder.move(to_state, reason)
+
+
+def delivery_counts(now=None):
+    """Counts for the dashboard and /healthz."""
+    now = now or timezone.now()
+    totals = Reminder.objects.aggregate(
+        due=Count("pk", filter=Q(state__in=Reminder.UNSENT, send_at__lte=now)),
+        sending=Count("pk", filter=Q(state=Reminder.State.SENDING)),
+        sent=Count("pk", filter=Q(state__in=(Reminder.State.SENT, Reminder.State.DELIVERED))),
+        failed=Count("pk", filter=Q(state=Reminder.State.FAILED)),
+        unknown=Count("pk", filter=Q(state=Reminder.State.UNKNOWN)),
+        expired=Count("pk", filter=Q(state=Reminder.State.EXPIRED)),
+    )
+    last_tick = Heartbeat.last(TICK)
+    totals["last_tick"] = last_tick
+    totals["tick_age_seconds"] = round((now - last_tick).total_seconds()) if last_tick else None
+    return totals
+
+
+def tick_is_late(now=None):
+    last = Heartbeat.last(TICK)
+    return last is None or (now or timezone.now()) - last > settings.FOLLOWUP_TICK_LATE_AFTER
+
+
+def as_of(moment: datetime | None):
+    return moment.isoformat() if moment else None

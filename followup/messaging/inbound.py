@@ -1,0 +1,135 @@
+"""Texts from patients and caregivers: opt-out and opt-in keywords, HELP, C to confirm, and
+anything else for a nurse to read."""
+
+import logging
+import re
+
+import phonenumbers
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from ..models import Caregiver, InboundMessage, Occurrence, Patient, Reminder
+from .planning import cancel_unsent_reminders, plan_reminders
+from .rendering import render_reply
+
+logger = logging.getLogger(__name__)
+
+# The carrier keywords (CTIA; domain.md): each stops every automated message at once.
+STOP_WORDS = {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT"}
+START_WORDS = {"START", "UNSTOP"}
+HELP_WORDS = {"HELP", "INFO", "AYUDA"}
+CONFIRM_WORDS = {"C", "CONFIRM", "CONFIRMAR"}
+
+
+def classify(body):
+    words = re.findall(r"[A-Za-z]+", body.upper())
+    first = words[0] if words else ""
+    if first in STOP_WORDS and len(words) == 1:
+        return InboundMessage.Kind.STOP
+    if first in START_WORDS and len(words) == 1:
+        return InboundMessage.Kind.START
+    if first in HELP_WORDS and len(words) == 1:
+        return InboundMessage.Kind.HELP
+    if first in CONFIRM_WORDS and len(words) == 1:
+        return InboundMessage.Kind.CONFIRM
+    return InboundMessage.Kind.OTHER
+
+
+def normalise(number):
+    try:
+        return phonenumbers.format_number(phonenumbers.parse(number, "US"), phonenumbers.PhoneNumberFormat.E164)
+    except phonenumbers.NumberParseException:
+        return number
+
+
+def _recipient_key(contact):
+    return "patient" if isinstance(contact, Patient) else f"caregiver-{contact.pk}"
+
+
+def _contacts(number):
+    patients = list(Patient.objects.filter(mobile=number).select_related("clinic"))
+    caregivers = list(Caregiver.objects.filter(mobile=number).select_related("patient__clinic"))
+    return patients + caregivers
+
+
+def _patient_of(contact):
+    return contact if isinstance(contact, Patient) else contact.patient
+
+
+def opt_out(contacts, source, at):
+    for contact in contacts:
+        contact.opt_out(source, at)
+        contact.save(update_fields=["opted_out_at", "opted_out_source"])
+        patient = _patient_of(contact)
+        cancel_unsent_reminders(patient.reminders.filter(recipient=_recipient_key(contact)), "Recipient opted out")
+
+
+def opt_in(contacts, source, at):
+    for contact in contacts:
+        contact.opt_in(source, at)
+        contact.save(update_fields=["opted_out_at", "opted_out_source", "consent_at", "consent_source"])
+        for occurrence in _patient_of(contact).occurrences.filter(state=Occurrence.State.SCHEDULED):
+            plan_reminders(occurrence)
+
+
+def confirm(contacts, at):
+    """C: the latest drainage reminder this number received, for an appointment still ahead."""
+    keys = [(_patient_of(c).pk, _recipient_key(c)) for c in contacts]
+    for patient_id, recipient in keys:
+        reminder = (
+            Reminder.objects.filter(
+                patient_id=patient_id, recipient=recipient, channel="sms",
+                state__in=(Reminder.State.SENT, Reminder.State.DELIVERED),
+                purpose__in=(Reminder.Purpose.DAY_BEFORE, Reminder.Purpose.MORNING_OF),
+                occurrence__state=Occurrence.State.SCHEDULED, occurrence__due_at__gte=at - timezone.timedelta(hours=12),
+            )
+            .order_by("-sent_at")
+            .first()
+        )
+        if reminder:
+            Reminder.objects.filter(occurrence=reminder.occurrence, due_at=reminder.due_at, confirmed_at__isnull=True).update(confirmed_at=at)
+            return True
+    return False
+
+
+def receive(*, provider_id, from_number, body):
+    """Store and act on one inbound text. Returns the reply text ("" for none).
+
+    Idempotent by the provider's message id: a retried webhook changes nothing and replies nothing.
+    STOP and START are confirmed by the carrier/provider itself (Twilio's opt-out handling), so we
+    do not add a second confirmation text.
+    """
+    now = timezone.now()
+    number = normalise(from_number)
+    kind = classify(body)
+    with transaction.atomic():
+        contacts = _contacts(number)
+        first = contacts[0] if contacts else None
+        patient = _patient_of(first) if first else None
+        try:
+            with transaction.atomic():
+                message = InboundMessage.objects.create(
+                    provider_id=provider_id, from_number=number, body=body[:1600], kind=kind, received_at=now,
+                    patient=patient, caregiver=first if isinstance(first, Caregiver) else None,
+                    clinic=patient.clinic if patient else None,
+                )
+        except IntegrityError:
+            return ""  # already received: the provider retried
+        if kind == InboundMessage.Kind.STOP:
+            opt_out(contacts, "SMS STOP", now)
+        elif kind == InboundMessage.Kind.START:
+            opt_in(contacts, "SMS START", now)
+        elif kind == InboundMessage.Kind.CONFIRM and not confirm(contacts, now):
+            message.kind = kind = InboundMessage.Kind.OTHER
+            message.save(update_fields=["kind"])
+        if kind in (InboundMessage.Kind.STOP, InboundMessage.Kind.START, InboundMessage.Kind.CONFIRM):
+            message.handled_at = now
+            message.save(update_fields=["handled_at"])
+    logger.info("inbound message %s: %s from %d known contact(s)", message.pk, kind, len(contacts))
+    if kind in (InboundMessage.Kind.STOP, InboundMessage.Kind.START):
+        return ""
+    language = first.language if first else "en"
+    clinic = patient.clinic if patient else None
+    if kind == InboundMessage.Kind.OTHER and clinic is None:
+        return ""  # a number we do not know: nothing to say that would not leak who we are for
+    return render_reply(kind, clinic, language).text

@@ -1,0 +1,115 @@
+"""Every message to a patient or caregiver is a template per channel and language, rendered here.
+
+Minimum necessary (domain.md): the clinic, the day and time, how to reach the team, how to stop.
+Never a diagnosis, a procedure, a medication or the patient's name: a phone may be read by anyone.
+A text is one GSM-7 segment: at most 160 characters from the GSM 03.38 basic set.
+"""
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from django.template.loader import render_to_string
+from django.utils import formats, translation
+
+SMS_LIMIT = 160
+MIN_CLINIC_NAME = 12
+
+# GSM 03.38 basic character set (one septet each). Characters of the extension table (e.g. [ ] { } €)
+# take two septets, so we keep to the basic set and count one character as one septet.
+GSM7_BASIC = set(
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
+    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
+)
+
+
+class MessageTooLong(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Rendered:
+    text: str
+    subject: str = ""
+    html: str = ""
+
+
+def to_gsm7(text):
+    """Fold text into the GSM-7 basic set: accents the set lacks are dropped (día -> dia),
+    typographic quotes and dashes become plain ones, anything else unknown becomes '?'."""
+    text = text.replace("\u2019", "'").replace("\u2018", "'").replace("\u201c", '"').replace("\u201d", '"')
+    text = text.replace("\u2013", "-").replace("\u2014", "-").replace("\u2026", "...").replace("\u00a0", " ")
+    folded = []
+    for char in text:
+        if char in GSM7_BASIC:
+            folded.append(char)
+            continue
+        base = unicodedata.normalize("NFKD", char)[0]
+        folded.append(base if base in GSM7_BASIC else "?")
+    return "".join(folded)
+
+
+def is_gsm7(text):
+    return all(char in GSM7_BASIC for char in text)
+
+
+def _clean_text(text):
+    return re.sub(r"[ \t]+", " ", re.sub(r"\s*\n\s*", " ", text)).strip()
+
+
+def clinic_phone(clinic):
+    return clinic.phone.as_national if clinic.phone else ""
+
+
+def appointment_context(clinic, moment, zone, language):
+    local = moment.astimezone(zone)
+    with translation.override(language):
+        day = formats.date_format(local, "D j M")
+        time = formats.time_format(local, "g:i A" if language == "en" else "H:i")
+    return {"day": day, "time": time}
+
+
+def _fit_sms(template, context):
+    """Render a text, shortening the clinic's name if the whole would pass one segment."""
+    name = context["clinic_name"]
+    for length in range(len(name), MIN_CLINIC_NAME - 1, -1):
+        shortened = name if length == len(name) else name[:length].rstrip(" -,.&") + "."
+        text = to_gsm7(_clean_text(render_to_string(template, {**context, "clinic_name": shortened})))
+        if len(text) <= SMS_LIMIT:
+            return text
+    raise MessageTooLong(f"{template} renders longer than {SMS_LIMIT} characters")
+
+
+def render_message(kind, channel, language, context):
+    """Render one message. kind: a reminder purpose (day_before, morning_of, checkin) or a reply
+    (help, stop, start, confirm, unknown_number); channel: sms or email."""
+    language = language if language in ("en", "es") else "en"
+    base = f"messages/{channel}/{kind}.{language}"
+    if channel == "sms":
+        return Rendered(text=_fit_sms(f"{base}.txt", context))
+    with translation.override(language):
+        subject = _clean_text(render_to_string(f"{base}.subject.txt", context))
+        return Rendered(
+            subject=subject,
+            text=render_to_string(f"{base}.txt", context).strip() + "\n",
+            html=render_to_string(f"{base}.html", {**context, "subject": subject, "language": language}),
+        )
+
+
+def render_reminder(reminder, link=""):
+    patient = reminder.patient
+    clinic = patient.clinic
+    contact = reminder.caregiver or patient
+    context = {
+        "clinic_name": clinic.name,
+        "clinic_phone": clinic_phone(clinic),
+        "link": link,
+        "for_caregiver": reminder.caregiver_id is not None,
+        **appointment_context(clinic, reminder.due_at, patient.zone, contact.language),
+    }
+    return render_message(reminder.purpose, reminder.channel, contact.language, context)
+
+
+def render_reply(kind, clinic, language):
+    context = {"clinic_name": clinic.name if clinic else "", "clinic_phone": clinic_phone(clinic) if clinic else ""}
+    return render_message(kind, "sms", language, context)

@@ -1,0 +1,103 @@
+"""What comes in over HTTP from the SMS provider, and the health check."""
+
+import logging
+
+from django.conf import settings
+from django.db import connection
+from django.http import HttpResponse, HttpResponseForbidden, JsonResponse
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
+from twilio.request_validator import RequestValidator
+from twilio.twiml.messaging_response import MessagingResponse
+
+from . import delivery, inbound
+
+logger = logging.getLogger(__name__)
+
+
+def _signed_by_twilio(request):
+    """Twilio signs the full URL it called plus the POST parameters with our auth token.
+
+    We rebuild the URL from SITE_URL, not from the Host header, so a proxy in front cannot make a
+    forged request look valid, and a request signed for another host fails."""
+    signature = request.headers.get("X-Twilio-Signature", "")
+    if not signature or not settings.TWILIO_AUTH_TOKEN:
+        return False
+    url = settings.SITE_URL + request.get_full_path()
+    return RequestValidator(settings.TWILIO_AUTH_TOKEN).validate(url, request.POST.dict(), signature)
+
+
+def _twiml(text=""):
+    response = MessagingResponse()
+    if text:
+        response.message(text)
+    return HttpResponse(str(response), content_type="text/xml")
+
+
+@csrf_exempt
+@require_POST
+def twilio_inbound_sms(request):
+    if not _signed_by_twilio(request):
+        logger.warning("inbound SMS webhook refused: bad signature")
+        return HttpResponseForbidden("Bad signature.")
+    message_sid = request.POST.get("MessageSid", "")
+    sender = request.POST.get("From", "")
+    if not message_sid or not sender:
+        return HttpResponse("MessageSid and From are required.", status=400)
+    reply = inbound.receive(provider_id=message_sid, from_number=sender, body=request.POST.get("Body", ""))
+    return _twiml(reply)
+
+
+@csrf_exempt
+@require_POST
+def twilio_status(request):
+    if not _signed_by_twilio(request):
+        logger.warning("status callback refused: bad signature")
+        return HttpResponseForbidden("Bad signature.")
+    message_sid = request.POST.get("MessageSid", "")
+    status = request.POST.get("MessageStatus", "")
+    if not message_sid or not status:
+        return HttpResponse("MessageSid and MessageStatus are required.", status=400)
+    delivery.apply_status_callback(message_sid, status, request.POST.get("ErrorCode", ""))
+    return HttpResponse(status=204)
+
+
+def _database_ok():
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        return True
+    except Exception:  # noqa: BLE001 - any failure means "down"
+        return False
+
+
+def _broker_ok():
+    import redis
+
+    try:
+        client = redis.Redis.from_url(settings.CELERY_BROKER_URL, socket_connect_timeout=1, socket_timeout=1)
+        return bool(client.ping())
+    except Exception:  # noqa: BLE001
+        return False
+
+
+@require_GET
+def healthz(request):
+    """JSON for load balancers and monitors: 200 when the database and broker answer and the dispatch
+    tick ran in the last 5 minutes, 503 otherwise."""
+    now = timezone.now()
+    database = _database_ok()
+    body = {"database": "ok" if database else "down", "broker": "ok" if _broker_ok() else "down"}
+    if database:
+        counts = delivery.delivery_counts(now)
+        last_tick = counts.pop("last_tick")
+        body["last_tick"] = delivery.as_of(last_tick)
+        body["tick_age_seconds"] = counts.pop("tick_age_seconds")
+        body["tick"] = "late" if delivery.tick_is_late(now) else "ok"
+        body["reminders"] = counts
+    else:
+        body["tick"] = "unknown"
+    healthy = body["database"] == "ok" and body["broker"] == "ok" and body["tick"] == "ok"
+    body["status"] = "ok" if healthy else "unhealthy"
+    return JsonResponse(body, status=200 if healthy else 503)
