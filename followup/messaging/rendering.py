@@ -5,6 +5,7 @@ Never a diagnosis, a procedure, a medication or the patient's name: a phone may 
 A text is one GSM-7 segment: at most 160 characters from the GSM 03.38 basic set.
 """
 
+import logging
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -12,8 +13,10 @@ from dataclasses import dataclass
 from django.template.loader import render_to_string
 from django.utils import formats, translation
 
+logger = logging.getLogger(__name__)
+
 SMS_LIMIT = 160
-MIN_CLINIC_NAME = 12
+MIN_CLINIC_NAME = 10
 
 # GSM 03.38 basic character set (one septet each). Characters of the extension table (e.g. [ ] { } €)
 # take two septets, so we keep to the basic set and count one character as one septet.
@@ -70,13 +73,19 @@ def appointment_context(clinic, moment, zone, language):
 
 
 def _fit_sms(template, context):
-    """Render a text, shortening the clinic's name if the whole would pass one segment."""
+    """Render a text, shortening the clinic's name if the whole would pass one segment.
+
+    If even the shortest name leaves no room for the symptom-form link (a very long SITE_URL),
+    the text goes without the link rather than not at all: the reminder matters more."""
     name = context["clinic_name"]
-    for length in range(len(name), MIN_CLINIC_NAME - 1, -1):
-        shortened = name if length == len(name) else name[:length].rstrip(" -,.&") + "."
+    for length in range(len(name), min(len(name), MIN_CLINIC_NAME) - 1, -1):
+        shortened = name if length == len(name) else name[:length].rstrip(" -,.&'") + "."
         text = to_gsm7(_clean_text(render_to_string(template, {**context, "clinic_name": shortened})))
         if len(text) <= SMS_LIMIT:
             return text
+    if context.get("link"):
+        logger.warning("%s: no room for the symptom link in one segment; sent without it", template)
+        return _fit_sms(template, {**context, "link": ""})
     raise MessageTooLong(f"{template} renders longer than {SMS_LIMIT} characters")
 
 
