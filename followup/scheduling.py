@@ -5,6 +5,7 @@ converted to UTC. Adding an interval works on local dates, so a drainage due "in
 is at 09:00 local time even when a daylight-saving change falls in between.
 """
 
+import math
 import statistics
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -15,6 +16,10 @@ from django.db.models import TextChoices
 
 MIN_INTERVAL_DAYS = 2
 MAX_INTERVAL_MONTHS = 6
+# Six months in whole days: a 6-month span is 181 to 184 days long; 183 matches the clinic's
+# default-interval limit, and 26 weeks (182 days) is the largest whole number of weeks in it.
+MAX_INTERVAL_DAYS = 183
+MAX_INTERVAL_WEEKS = 26
 SEVERE_SCORE = 7  # ESAS-r 7-10 is severe (Selby 2010)
 WORSENING_RISE = 3  # a rise of 3 or more since the previous report
 CATHETER_MEDIAN_DAYS = 14
@@ -46,16 +51,19 @@ class Interval:
         return day + self.delta()
 
     def validate(self):
-        """Raise ValueError unless the interval lies between 2 days and 6 months."""
+        """Raise ValueError unless the interval lies between 2 days and 6 months.
+
+        The bounds are per unit (2-183 days, 1-26 weeks, 1-6 months), so the answer never depends
+        on which calendar month it starts from.
+        """
         if self.unit not in Unit.values:
             raise ValueError(f"Unknown unit {self.unit!r}: use days, weeks or months.")
-        if self.count < 1:
+        if not isinstance(self.count, int) or isinstance(self.count, bool):
+            raise ValueError("The interval must be a whole number.")
+        longest = {Unit.DAYS: MAX_INTERVAL_DAYS, Unit.WEEKS: MAX_INTERVAL_WEEKS, Unit.MONTHS: MAX_INTERVAL_MONTHS}
+        if self.count < 1 or (self.unit == Unit.DAYS and self.count < MIN_INTERVAL_DAYS):
             raise ValueError("The interval must be at least 2 days.")
-        start = date(2000, 1, 1)
-        end = self.after(start)
-        if (end - start).days < MIN_INTERVAL_DAYS:
-            raise ValueError("The interval must be at least 2 days.")
-        if end > start + relativedelta(months=MAX_INTERVAL_MONTHS):
+        if self.count > longest[self.unit]:
             raise ValueError("The interval can be at most 6 months.")
         return self
 
@@ -63,15 +71,29 @@ class Interval:
 def at_local(day: date, wall: time, zone: ZoneInfo) -> datetime:
     """The UTC instant of `wall` o'clock on `day` in `zone`.
 
-    A wall time that does not exist (the hour skipped when clocks go forward) moves forward to the
-    first real instant after it; an ambiguous one (clocks go back) takes the first of the two.
+    A wall time that does not exist (in the hour skipped when clocks go forward) moves forward to
+    the first real instant after it: the moment the clocks jumped (02:30 on the US spring-forward
+    day becomes 03:00). An ambiguous one (clocks go back) takes the first of the two.
     """
     local = datetime.combine(day, wall, tzinfo=zone)
     instant = local.astimezone(UTC)
-    if instant.astimezone(zone).replace(tzinfo=None) != local.replace(tzinfo=None):
-        # In the gap: fold=1 gives the offset from after the change, which lands past the gap.
-        instant = local.replace(fold=1).astimezone(UTC)
-    return instant
+    if instant.astimezone(zone).replace(tzinfo=None) == local.replace(tzinfo=None):
+        return instant
+    # In the gap. fold=0 reads the wall time with the offset from before the change, which lands
+    # past the gap by its own length; fold=1 with the offset from after it, which lands before the
+    # gap. The change itself lies between the two: find it to the second.
+    before, after = sorted((instant, local.replace(fold=1).astimezone(UTC)))
+    new_offset = after.astimezone(zone).utcoffset()
+    low, high = math.floor(before.timestamp()), math.ceil(after.timestamp())
+    if datetime.fromtimestamp(low, UTC).astimezone(zone).utcoffset() == new_offset:
+        return after  # not a simple gap (never seen in the tz database): keep the later reading
+    while high - low > 1:
+        middle = (low + high) // 2
+        if datetime.fromtimestamp(middle, UTC).astimezone(zone).utcoffset() == new_offset:
+            high = middle
+        else:
+            low = middle
+    return datetime.fromtimestamp(high, UTC)
 
 
 def local_date(moment: datetime, zone: ZoneInfo) -> date:
@@ -92,13 +114,15 @@ def intervals_in_days(performed: list[datetime], zone: ZoneInfo) -> list[int]:
 def suggested_interval_days(performed: list[datetime], zone: ZoneInfo) -> int | None:
     """The patient's own rhythm: the median of the last three intervals, once there are two drainages.
 
-    Offered to the nurse, never applied silently. Rounded to whole days; always within the observed
-    intervals.
+    Offered to the nurse, never applied silently. Whole days: a half day (the median of two
+    intervals) rounds down, because fluid that comes back sooner is the worse surprise. Kept
+    within the allowed interval (2 days to 6 months) so that accepting it always works.
     """
     intervals = [days for days in intervals_in_days(performed, zone) if days > 0]
     if not intervals:
         return None
-    return max(MIN_INTERVAL_DAYS, round(statistics.median(intervals[-3:])))
+    median = math.floor(statistics.median(intervals[-3:]))
+    return min(MAX_INTERVAL_DAYS, max(MIN_INTERVAL_DAYS, median))
 
 
 def catheter_advisory(performed: list[datetime], zone: ZoneInfo) -> str:

@@ -1,7 +1,8 @@
 """Work that spans models: record a procedure, a symptom report, change an interval or a status.
 
 Each is one function a view, the API, a task and a test can all call. Each runs in one transaction
-and plans (or cancels) reminders in it, so a crash never leaves a half-planned patient.
+and plans (or cancels) reminders in it, so a crash never leaves a half-planned patient. Bad input
+raises ValidationError with a message for the field it concerns.
 """
 
 from datetime import datetime, timedelta
@@ -12,9 +13,11 @@ from django.utils import timezone
 
 from . import scheduling
 from .messaging.planning import cancel_unsent_reminders, plan_reminders
-from .models import Alert, CareSchedule, Kind, Occurrence, Patient, Procedure, StatusChange, SymptomReport
+from .models import ESAS_FIELDS, Alert, CareSchedule, Kind, Occurrence, Patient, Procedure, StatusChange, SymptomReport
 
 CLOSED_STATUSES = (Patient.Status.DISCHARGED, Patient.Status.DECEASED)
+# A clock a few minutes fast on a nurse's tablet is not a procedure "in the future".
+CLOCK_TOLERANCE = timedelta(minutes=5)
 
 
 def _lock(patient):
@@ -22,33 +25,70 @@ def _lock(patient):
     return Patient.objects.select_for_update().select_related("clinic").get(pk=patient.pk)
 
 
+def _require_aware(moment, field):
+    if moment is not None and timezone.is_naive(moment):
+        raise ValidationError({field: "Give the time with its time zone."})
+
+
+def _not_in_future(moment, field, message):
+    _require_aware(moment, field)
+    if moment is not None and moment > timezone.now() + CLOCK_TOLERANCE:
+        raise ValidationError({field: message})
+
+
+def _validated(interval, field="interval_count"):
+    try:
+        return interval.validate()
+    except ValueError as error:
+        raise ValidationError({field: str(error)}) from None
+
+
+def _as_actor(instance, by):
+    """Name the staff member in the object's history (django-simple-history reads this)."""
+    if by is not None:
+        instance._history_user = by
+    return instance
+
+
 # --- Series and occurrences ---------------------------------------------------------------------
 
 
-def enrol(patient, *, paracentesis_interval=None, first_drainage_due=None, now=None):
-    """Give a new patient their two series: drainages at the clinic's default interval (or the one
-    given) and check-ins at the cadence of their phase; plan the first of each."""
-    now = now or timezone.now()
-    clinic = patient.clinic
-    interval = paracentesis_interval or scheduling.Interval(clinic.paracentesis_interval_days, scheduling.Unit.DAYS)
-    with transaction.atomic():
-        patient = _lock(patient)
-        drainages = CareSchedule.objects.create(
-            patient=patient, kind=Kind.PARACENTESIS, interval_count=interval.count, interval_unit=interval.unit
-        )
-        checkins = CareSchedule.objects.create(patient=patient, kind=Kind.CHECKIN, cadence_by_phase=True,
-                                               interval_count=clinic.checkin_days_for_phase(patient.phase),
-                                               interval_unit=scheduling.Unit.DAYS)
-        zone = patient.zone
-        drainage_due = first_drainage_due or scheduling.at_local(
-            interval.after(scheduling.local_date(now, zone)), clinic.appointment_time, zone)
-        _open_occurrence(drainages, drainage_due)
-        _open_occurrence(checkins, scheduling.next_due(now, checkins.interval, zone, clinic.checkin_reminder_at))
-    return drainages, checkins
+def _wall(schedule):
+    """The local time of day this series' occurrences are due."""
+    clinic = schedule.patient.clinic
+    return clinic.checkin_reminder_at if schedule.kind == Kind.CHECKIN else clinic.appointment_time
+
+
+def _today_at(schedule, now=None):
+    patient = schedule.patient
+    today = scheduling.local_date(now or timezone.now(), patient.zone)
+    return scheduling.at_local(today, _wall(schedule), patient.zone)
+
+
+def _free_due(schedule, due_at, exclude=None):
+    """`due_at`, or the same wall time on the first later day free of another occurrence of the series.
+
+    The series allows one occurrence a day; a closed one (done, skipped, cancelled) can already hold
+    the natural day, e.g. a back-dated entry with a 2-day interval, or a check-in skipped for the very
+    day a severe symptom brings the next one forward to.
+    """
+    zone = schedule.patient.zone
+    wall = due_at.astimezone(zone).time()
+    day = scheduling.local_date(due_at, zone)
+    taken = Occurrence.objects.filter(schedule=schedule, due_date__gte=day)
+    if exclude is not None:
+        taken = taken.exclude(pk=exclude.pk)
+    taken_days = set(taken.values_list("due_date", flat=True))
+    if day not in taken_days:
+        return due_at
+    while day in taken_days:
+        day += timedelta(days=1)
+    return scheduling.at_local(day, wall, zone)
 
 
 def _open_occurrence(schedule, due_at):
     patient = schedule.patient
+    due_at = _free_due(schedule, due_at)
     occurrence = Occurrence.objects.create(
         schedule=schedule, patient=patient, kind=schedule.kind, due_at=due_at,
         due_date=scheduling.local_date(due_at, patient.zone),
@@ -60,13 +100,53 @@ def _open_occurrence(schedule, due_at):
 def _plan_after(schedule, last_done: datetime):
     """Open the next occurrence of a series, one interval after the last event actually done."""
     patient = schedule.patient
-    wall = patient.clinic.checkin_reminder_at if schedule.kind == Kind.CHECKIN else patient.clinic.appointment_time
-    due_at = scheduling.next_due(last_done, schedule.interval, patient.zone, wall)
-    # A drainage recorded late can make the natural next date collide with an already closed
-    # occurrence of the same day (rare: a 2-day interval and a back-dated entry). Move on a day.
-    while Occurrence.objects.filter(schedule=schedule, due_date=scheduling.local_date(due_at, patient.zone)).exists():
-        due_at = due_at + timedelta(days=1)
-    return _open_occurrence(schedule, due_at)
+    return _open_occurrence(schedule, scheduling.next_due(last_done, schedule.interval, patient.zone, _wall(schedule)))
+
+
+def _move(occurrence, due_at, *, by=None, note=""):
+    """Move an open occurrence (to a free day of its series) and re-plan its unsent reminders."""
+    due_at = _free_due(occurrence.schedule, due_at, exclude=occurrence)
+    if due_at == occurrence.due_at:
+        return occurrence
+    cancel_unsent_reminders(occurrence.reminders.all(), "Appointment moved")
+    occurrence.due_at = due_at
+    occurrence.due_date = scheduling.local_date(due_at, occurrence.patient.zone)
+    occurrence.note = note or occurrence.note
+    _as_actor(occurrence, by).save(update_fields=["due_at", "due_date", "note"])
+    plan_reminders(occurrence)
+    return occurrence
+
+
+def _last_event(schedule):
+    """When the last event of this series was actually done: a recorded procedure of its kind, or a
+    done occurrence (a check-in call); None when nothing has been done yet."""
+    moments = [
+        schedule.patient.procedures.filter(kind=schedule.kind).order_by("-performed_at")
+        .values_list("performed_at", flat=True).first(),
+        schedule.occurrences.filter(state=Occurrence.State.DONE, closed_at__isnull=False).order_by("-closed_at")
+        .values_list("closed_at", flat=True).first(),
+    ]
+    moments = [moment for moment in moments if moment is not None]
+    return max(moments) if moments else None
+
+
+def _series_start(schedule):
+    """When the series was created (its first history row), the base for a series with no event yet."""
+    return schedule.history.order_by("history_date").values_list("history_date", flat=True).first() or timezone.now()
+
+
+def _due_from_history(schedule, now=None):
+    """Where the open occurrence of a series belongs: one interval after its last event done.
+
+    With nothing done yet, one interval after the series began (as enrolment counted it), but not
+    before today: without a recorded event there is no honest "overdue".
+    """
+    patient = schedule.patient
+    last = _last_event(schedule)
+    due_at = scheduling.next_due(last or _series_start(schedule), schedule.interval, patient.zone, _wall(schedule))
+    if last is None:
+        due_at = max(due_at, _today_at(schedule, now))
+    return due_at
 
 
 def open_occurrence(schedule):
@@ -78,7 +158,7 @@ def _close(occurrence, state, by, note="", at=None):
     occurrence.closed_at = at or timezone.now()
     occurrence.closed_by = by
     occurrence.note = note or occurrence.note
-    occurrence.save(update_fields=["state", "closed_at", "closed_by", "note"])
+    _as_actor(occurrence, by).save(update_fields=["state", "closed_at", "closed_by", "note"])
     cancel_unsent_reminders(occurrence.reminders.all(), f"Occurrence {occurrence.get_state_display().lower()}")
 
 
@@ -89,30 +169,98 @@ def _active_schedule(patient, kind):
     return schedule
 
 
+def _locked_open(occurrence, action):
+    """Lock the patient and re-read the occurrence: another nurse may have closed it meanwhile."""
+    _lock(occurrence.patient)
+    current = Occurrence.objects.select_related("schedule", "patient__clinic").get(pk=occurrence.pk)
+    if not current.is_open:
+        raise ValidationError(f"Only a scheduled occurrence can be {action}.")
+    return current
+
+
+def enrol(patient, *, paracentesis_interval=None, first_drainage_due=None, now=None):
+    """Give a new patient their two series: drainages at the clinic's default interval (or the one
+    given) and check-ins at the cadence of their phase; plan the first of each."""
+    now = now or timezone.now()
+    clinic = patient.clinic
+    interval = _validated(
+        paracentesis_interval or scheduling.Interval(clinic.paracentesis_interval_days, scheduling.Unit.DAYS)
+    )
+    _require_aware(first_drainage_due, "first_drainage_due")
+    with transaction.atomic():
+        patient = _lock(patient)
+        if patient.status in CLOSED_STATUSES:
+            raise ValidationError(f"A {patient.get_status_display().lower()} patient cannot be enrolled.")
+        if patient.schedules.filter(active=True).exists():
+            raise ValidationError("This patient is already enrolled.")
+        drainages = CareSchedule.objects.create(
+            patient=patient, kind=Kind.PARACENTESIS, interval_count=interval.count, interval_unit=interval.unit
+        )
+        checkins = CareSchedule.objects.create(patient=patient, kind=Kind.CHECKIN, cadence_by_phase=True,
+                                               interval_count=clinic.checkin_days_for_phase(patient.phase),
+                                               interval_unit=scheduling.Unit.DAYS)
+        zone = patient.zone
+        drainage_due = first_drainage_due or scheduling.next_due(now, interval, zone, clinic.appointment_time)
+        _open_occurrence(drainages, drainage_due)
+        _open_occurrence(checkins, scheduling.next_due(now, checkins.interval, zone, clinic.checkin_reminder_at))
+    return drainages, checkins
+
+
 def record_procedure(patient, *, performed_at, volume_ml=None, duration_minutes=None, complications="",
                      performed_by=None, kind=Kind.PARACENTESIS):
     """Record a drainage: create it, close the occurrence it fulfils, plan the next one and its
-    reminders. The same drainage twice (same patient, same moment) is refused."""
-    if performed_at > timezone.now() + timedelta(minutes=5):
-        raise ValidationError({"performed_at": "A procedure cannot be recorded in the future."})
+    reminders. The same drainage twice (same patient, same moment) is refused.
+
+    A drainage dated before one already recorded completes the history only: the open occurrence
+    follows the latest drainage and stays where it is. A discharged or deceased patient's earlier
+    drainage can still be recorded; nothing is planned for them.
+    """
+    _not_in_future(performed_at, "performed_at", "A procedure cannot be recorded in the future.")
     with transaction.atomic():
         patient = _lock(patient)
-        schedule = _active_schedule(patient, kind)
-        occurrence = open_occurrence(schedule)
+        schedule = patient.schedules.filter(kind=kind, active=True).first()
+        if schedule is None and patient.status not in CLOSED_STATUSES:
+            schedule = _active_schedule(patient, kind)  # raises: nothing to plan the next one in
+        procedure = Procedure(
+            patient=patient, kind=kind, performed_at=performed_at, volume_ml=volume_ml, duration_minutes=duration_minutes,
+            complications=complications, performed_by=performed_by,
+        )
+        procedure.full_clean(exclude=["occurrence"], validate_unique=False, validate_constraints=False)
+        duplicate = ValidationError({"performed_at": "This drainage is already recorded for that moment."})
+        if patient.procedures.filter(kind=kind, performed_at=performed_at).exists():
+            raise duplicate
+        is_latest = not patient.procedures.filter(kind=kind, performed_at__gt=performed_at).exists()
+        current = open_occurrence(schedule) if schedule and is_latest else None
+        next_due = None
+        if schedule and is_latest and schedule.follows_last_event:
+            next_due = scheduling.next_due(performed_at, schedule.interval, patient.zone, _wall(schedule))
+        # The open occurrence already sits on the day the rule gives for the next one (a drainage
+        # done before the first planned one, e.g. on the day of enrolment): it stays open as the next.
+        keeps_open = current is not None and next_due is not None and (
+            current.due_date == scheduling.local_date(next_due, patient.zone))
+        procedure.occurrence = None if keeps_open else current
         try:
             with transaction.atomic():
-                procedure = Procedure.objects.create(
-                    patient=patient, occurrence=occurrence, kind=kind, performed_at=performed_at, volume_ml=volume_ml,
-                    duration_minutes=duration_minutes, complications=complications, performed_by=performed_by,
-                )
+                _as_actor(procedure, performed_by).save()
         except IntegrityError:
-            raise ValidationError({"performed_at": "This drainage is already recorded for that moment."}) from None
-        if occurrence:
-            _close(occurrence, Occurrence.State.DONE, performed_by, at=performed_at)
-        latest = patient.procedures.filter(kind=kind).order_by("-performed_at").values_list("performed_at", flat=True).first()
-        if patient.status not in CLOSED_STATUSES and schedule.follows_last_event:
-            _plan_after(schedule, latest)
+            raise duplicate from None  # a concurrent request without the patient lock (e.g. the admin)
+        if keeps_open:
+            _move(current, next_due, by=performed_by)
+        elif current:
+            _close(current, Occurrence.State.DONE, performed_by, at=performed_at)
+            _open_occurrence(schedule, next_due or scheduling.next_due(
+                current.due_at, schedule.interval, patient.zone, _wall(schedule)))
+        elif next_due:
+            _open_occurrence(schedule, next_due)
     return procedure
+
+
+def _reschedule_for_phase(checkins, current, by=None, now=None):
+    """The patient's phase changed: the open check-in follows the new phase's cadence, counted from
+    the last check-in done, but not before today (the old cadence was no missed call)."""
+    due_at = max(_due_from_history(checkins, now), _today_at(checkins, now))
+    return _move(current, due_at, by=by, note=f"Phase {checkins.patient.get_phase_display().lower()}: "
+                                              f"check-in every {checkins.interval}.")
 
 
 def record_symptom_report(patient, *, scores: dict, completed_by, source, recorded_by=None, other_problem_name="",
@@ -121,18 +269,24 @@ def record_symptom_report(patient, *, scores: dict, completed_by, source, record
 
     A severe item brings the next check-in forward to the next day. A report from a nurse call
     (`closes_checkin`) also closes the open check-in and plans the next one at the phase's cadence.
+    A new phase moves the open check-in to the new cadence when the series follows the phase.
     """
     now = timezone.now()
+    unknown = sorted(set(scores) - set(ESAS_FIELDS))
+    if unknown:
+        raise ValidationError(f"Unknown ESAS-r item: {', '.join(unknown)}.")
+    _not_in_future(reported_at, "reported_at", "A symptom report cannot be dated in the future.")
     with transaction.atomic():
         patient = _lock(patient)
-        previous = patient.symptom_reports.order_by("-reported_at").first()
         report = SymptomReport(
             patient=patient, reported_at=reported_at or now, completed_by=completed_by, source=source,
             recorded_by=recorded_by, other_problem_name=other_problem_name.strip(), pps=pps, phase=phase, note=note,
             **scores,
         )
         report.full_clean()
-        report.save()
+        # The report it is compared with: the one just before it in time (a back-dated report too).
+        previous = patient.symptom_reports.filter(reported_at__lt=report.reported_at).order_by("-reported_at").first()
+        _as_actor(report, recorded_by).save()
         findings = scheduling.symptom_findings(
             report.scores(), previous.scores() if previous else None, report.other_problem_name,
             previous.other_problem_name if previous else "",
@@ -141,54 +295,49 @@ def record_symptom_report(patient, *, scores: dict, completed_by, source, record
             Alert(patient=patient, report=report, kind=f.kind, item=f.item, score=f.score, previous_score=f.previous_score, created_at=now)
             for f in findings
         )
-        if phase and phase != patient.phase:
+        phase_changed = bool(phase) and phase != patient.phase
+        if phase_changed:
             patient.phase = phase
-            patient.save(update_fields=["phase"])
+            _as_actor(patient, recorded_by).save(update_fields=["phase"])
         if patient.status in CLOSED_STATUSES:
             return report
         checkins = patient.schedules.filter(kind=Kind.CHECKIN, active=True).first()
         if checkins is None:
             return report
         current = open_occurrence(checkins)
-        if closes_checkin and current:
-            _close(current, Occurrence.State.DONE, recorded_by, at=now)
-            current = _plan_after(checkins, now)
-        if any(f.kind == "severe" for f in findings):
+        if closes_checkin:
+            if current:
+                _close(current, Occurrence.State.DONE, recorded_by, at=report.reported_at)
+            current = _plan_after(checkins, report.reported_at)
+        elif phase_changed and checkins.cadence_by_phase and current:
+            current = _reschedule_for_phase(checkins, current, by=recorded_by, now=now)
+        if any(f.kind == Alert.Kind.SEVERE for f in findings):
             wall = patient.clinic.checkin_reminder_at
             sooner = scheduling.checkin_brought_forward(current.due_at if current else None, now, patient.zone, wall)
             if current is None:
                 _open_occurrence(checkins, sooner)
             elif sooner != current.due_at:
-                reschedule(current, sooner, by=recorded_by, note="Brought forward after a severe symptom.")
+                _move(current, sooner, by=recorded_by, note="Brought forward after a severe symptom.")
     return report
 
 
 def reschedule(occurrence, due_at: datetime, *, by=None, note=""):
     """Move an open occurrence; its unsent reminders are re-planned for the new time."""
-    if not occurrence.is_open:
-        raise ValidationError("Only a scheduled occurrence can be moved.")
+    _require_aware(due_at, "due_at")
     with transaction.atomic():
-        _lock(occurrence.patient)
-        zone = occurrence.patient.zone
-        new_date = scheduling.local_date(due_at, zone)
+        occurrence = _locked_open(occurrence, "moved")
+        new_date = scheduling.local_date(due_at, occurrence.patient.zone)
         clash = Occurrence.objects.filter(schedule=occurrence.schedule, due_date=new_date).exclude(pk=occurrence.pk)
         if clash.exists():
             raise ValidationError({"due_at": "This series already has an occurrence on that day."})
-        cancel_unsent_reminders(occurrence.reminders.all(), "Appointment moved")
-        occurrence.due_at = due_at
-        occurrence.due_date = new_date
-        occurrence.note = note or occurrence.note
-        occurrence.save(update_fields=["due_at", "due_date", "note"])
-        plan_reminders(occurrence)
+        _move(occurrence, due_at, by=by, note=note)
     return occurrence
 
 
 def skip(occurrence, *, by=None, note=""):
     """Skip an occurrence; the next one is planned one interval after the skipped date."""
-    if not occurrence.is_open:
-        raise ValidationError("Only a scheduled occurrence can be skipped.")
     with transaction.atomic():
-        _lock(occurrence.patient)
+        occurrence = _locked_open(occurrence, "skipped")
         _close(occurrence, Occurrence.State.SKIPPED, by, note)
         if occurrence.patient.status not in CLOSED_STATUSES:
             return _plan_after(occurrence.schedule, occurrence.due_at)
@@ -196,21 +345,39 @@ def skip(occurrence, *, by=None, note=""):
 
 
 def change_interval(schedule, interval: scheduling.Interval, *, by=None):
-    """Set a series' interval; the open occurrence moves to one new interval after the last event."""
-    interval.validate()
+    """Set a series' own interval (a check-in series then stops following the phase).
+
+    The open occurrence moves to one new interval after the last event done; with nothing done yet,
+    one new interval after the series began, but not before today.
+    """
+    _validated(interval)
     with transaction.atomic():
         _lock(schedule.patient)
+        if not CareSchedule.objects.filter(pk=schedule.pk, active=True).exists():
+            raise ValidationError("This series has ended; its interval can no longer change.")
         schedule.interval_count = interval.count
         schedule.interval_unit = interval.unit
         schedule.cadence_by_phase = False
-        schedule.save(update_fields=["interval_count", "interval_unit", "cadence_by_phase"])
+        _as_actor(schedule, by).save(update_fields=["interval_count", "interval_unit", "cadence_by_phase"])
         current = open_occurrence(schedule)
-        last = schedule.patient.procedures.filter(kind=schedule.kind).order_by("-performed_at").first()
-        if current and last:
-            patient = schedule.patient
-            due_at = scheduling.next_due(last.performed_at, interval, patient.zone, patient.clinic.appointment_time)
-            if due_at != current.due_at:
-                reschedule(current, due_at, by=by, note=f"Interval changed to {interval}.")
+        if current and schedule.follows_last_event:
+            _move(current, _due_from_history(schedule), by=by, note=f"Interval changed to {interval}.")
+    return schedule
+
+
+def follow_phase_cadence(schedule, *, by=None):
+    """Let a check-in series follow the patient's PCOC phase again (the clinic's cadence settings)."""
+    if schedule.kind != Kind.CHECKIN:
+        raise ValidationError("Only check-in calls follow the patient's phase.")
+    with transaction.atomic():
+        _lock(schedule.patient)
+        schedule.cadence_by_phase = True
+        schedule.interval_count = schedule.interval.count
+        schedule.interval_unit = scheduling.Unit.DAYS
+        _as_actor(schedule, by).save(update_fields=["interval_count", "interval_unit", "cadence_by_phase"])
+        current = open_occurrence(schedule)
+        if current:
+            _reschedule_for_phase(schedule, current, by=by)
     return schedule
 
 
@@ -231,14 +398,35 @@ def accept_suggested_interval(patient, *, by=None):
     return change_interval(_active_schedule(patient, Kind.PARACENTESIS), scheduling.Interval(days, scheduling.Unit.DAYS), by=by)
 
 
+def _readmit(patient, now):
+    """A discharged patient comes back: their series resume with the intervals they had, each due
+    one interval after its last event, and an overdue one due today rather than in the past."""
+    for kind in (Kind.PARACENTESIS, Kind.CHECKIN):
+        if patient.schedules.filter(kind=kind, active=True).exists():
+            continue
+        schedule = patient.schedules.filter(kind=kind).order_by("-pk").first()
+        if schedule is None:
+            continue
+        schedule.active = True
+        schedule.save(update_fields=["active"])
+        last = _last_event(schedule) or now
+        due_at = scheduling.next_due(last, schedule.interval, patient.zone, _wall(schedule))
+        _open_occurrence(schedule, max(due_at, _today_at(schedule, now)))
+
+
 def change_status(patient, new_status, *, by=None, note="", at=None):
     """Pause, resume, discharge or record a death.
 
     Discharge and death cancel every future occurrence and every unsent reminder in the same
     transaction (a queued one too: the send re-checks the status at the last moment). Pause
     cancels unsent reminders but keeps the occurrences; resume plans their reminders again.
+    A discharged patient may come back (their series resume); a death is final.
     """
-    at = at or timezone.now()
+    if new_status not in Patient.Status.values:
+        raise ValidationError({"status": f"Unknown status {new_status!r}."})
+    _not_in_future(at, "at", "A status change cannot be dated in the future.")
+    now = timezone.now()
+    at = at or now
     with transaction.atomic():
         patient = _lock(patient)
         old = patient.status
@@ -249,15 +437,18 @@ def change_status(patient, new_status, *, by=None, note="", at=None):
         patient.status = new_status
         patient.status_changed_at = at
         patient.status_changed_by = by
-        patient.save(update_fields=["status", "status_changed_at", "status_changed_by"])
+        _as_actor(patient, by).save(update_fields=["status", "status_changed_at", "status_changed_by"])
         StatusChange.objects.create(patient=patient, from_status=old, to_status=new_status, at=at, by=by, note=note)
-        label = Patient.Status(new_status).label
+        label = Patient.Status(new_status).label.lower()
         if new_status in CLOSED_STATUSES:
             patient.occurrences.filter(state=Occurrence.State.SCHEDULED).update(
-                state=Occurrence.State.CANCELLED, closed_at=at, closed_by=by, note=f"Patient {label.lower()}")
+                state=Occurrence.State.CANCELLED, closed_at=at, closed_by=by, note=f"Patient {label}")
             patient.schedules.filter(active=True).update(active=False)
-            cancel_unsent_reminders(patient.reminders.all(), f"Patient {label.lower()}")
-        elif new_status == Patient.Status.PAUSED:
+            cancel_unsent_reminders(patient.reminders.all(), f"Patient {label}")
+            return patient
+        if old == Patient.Status.DISCHARGED:
+            _readmit(patient, now)
+        if new_status == Patient.Status.PAUSED:
             cancel_unsent_reminders(patient.reminders.all(), "Patient paused")
         elif new_status == Patient.Status.ACTIVE:
             for occurrence in patient.occurrences.filter(state=Occurrence.State.SCHEDULED):
