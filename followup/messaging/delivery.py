@@ -139,23 +139,17 @@ def _contact(reminder):
     return reminder.caregiver or reminder.patient
 
 
-def _texts_already_out(reminders):
-    """{(patient_id, recipient): [local dates]} of texts that went (or may have gone) out lately."""
-    keys = {(r.patient_id, r.recipient) for r in reminders if r.channel == "sms"}
-    if not keys:
-        return {}
-    since = timezone.now() - timedelta(days=8)
-    found = {}
-    rows = Reminder.objects.filter(
-        patient_id__in={p for p, _ in keys}, channel="sms", state__in=SENT_LIKE, sending_at__gte=since
-    ).values_list("patient_id", "recipient", "sending_at", "patient__time_zone")
-    for patient_id, recipient, sending_at, zone in rows:
-        if (patient_id, recipient) in keys:
-            found.setdefault((patient_id, recipient), []).append(scheduling.local_date(sending_at, zoneinfo.ZoneInfo(zone)))
-    return found
+def _texts_already_out(reminder, now):
+    """Local dates of this recipient's texts that went (or may have gone) out in the last 8 days."""
+    zone = reminder.patient.zone
+    moments = Reminder.objects.filter(
+        patient_id=reminder.patient_id, recipient=reminder.recipient, channel="sms", state__in=SENT_LIKE,
+        sending_at__gte=now - timedelta(days=8),
+    ).values_list("sending_at", flat=True)
+    return [scheduling.local_date(moment, zone) for moment in moments]
 
 
-def why_not_now(reminder, now, texts_out):
+def why_not_now(reminder, now):
     """The last-moment check. Returns (state, reason) when the row must not go out now, else None."""
     patient = reminder.patient
     contact = _contact(reminder)
@@ -179,7 +173,7 @@ def why_not_now(reminder, now, texts_out):
         if not contact.mobile:
             return Reminder.State.FAILED, "No mobile number."
         clinic = patient.clinic
-        taken = texts_out.get((reminder.patient_id, reminder.recipient), [])
+        taken = _texts_already_out(reminder, now)
         reason = scheduling.cap_reason(scheduling.local_date(now, patient.zone), taken, clinic.sms_per_day, clinic.sms_per_week)
         if reason:
             return Reminder.State.SKIPPED, reason
@@ -188,50 +182,56 @@ def why_not_now(reminder, now, texts_out):
     return None
 
 
-def _take(reminder_ids, now):
-    """Win the rows for sending: lock the patients (in id order, like every service does) and the
-    rows, re-check each, and move the ones that may go out to `sending`. One transaction."""
+def _next_allowed(reminder, now):
+    patient = reminder.patient
+    allowed_from, allowed_until = patient.quiet_hours
+    later = scheduling.move_out_of_quiet_hours(now, patient.zone, allowed_from, allowed_until)
+    if later <= now:  # after the evening limit: the next morning
+        later = scheduling.at_local(scheduling.local_date(now, patient.zone) + timedelta(days=1), allowed_from, patient.zone)
+    return later
+
+
+def take_for_sending(reminder_id, now):
+    """Win one row for sending, or settle why it must not go out. Returns the row if we won it.
+
+    One short transaction per reminder, taken just before the provider call, so a worker killed
+    mid-batch leaves only the message it was sending in doubt. The patient row is locked first, as
+    every service does, so a death or a pause recorded at the same moment is either seen here or
+    waits until this message is on its way; the row moves `queued -> sending` conditionally, so a
+    redelivered task or a second worker finds nothing to do.
+    """
     with transaction.atomic():
-        patient_ids = sorted(set(Reminder.objects.filter(pk__in=reminder_ids).values_list("patient_id", flat=True)))
-        list(Patient.objects.select_for_update().filter(pk__in=patient_ids).order_by("pk").values_list("pk", flat=True))
-        reminders = list(
-            Reminder.objects.select_for_update(skip_locked=True, of=("self",))
-            .filter(pk__in=reminder_ids, state=Reminder.State.QUEUED)
+        patient_id = Reminder.objects.filter(pk=reminder_id, state=Reminder.State.QUEUED).values_list("patient_id", flat=True).first()
+        if patient_id is None:
+            return None  # already taken, sent or settled by someone else
+        Patient.objects.select_for_update().filter(pk=patient_id).values_list("pk", flat=True).first()
+        reminder = (
+            Reminder.objects.filter(pk=reminder_id, state=Reminder.State.QUEUED)
             .select_related("patient__clinic", "caregiver", "occurrence")
-            .order_by("pk")
+            .first()
         )
-        texts_out = _texts_already_out(reminders)
-        taken = []
-        for reminder in reminders:
-            verdict = why_not_now(reminder, now, texts_out)
-            if verdict is None:
-                reminder.move(Reminder.State.SENDING, "", sending_at=now, attempts=reminder.attempts + 1)
-                taken.append(reminder)
-                if reminder.channel == "sms":
-                    texts_out.setdefault((reminder.patient_id, reminder.recipient), []).append(scheduling.local_date(now, reminder.patient.zone))
-                continue
-            state, reason = verdict
-            if state == Reminder.State.PLANNED:
-                patient = reminder.patient
-                allowed_from, allowed_until = patient.quiet_hours
-                later = scheduling.move_out_of_quiet_hours(now, patient.zone, allowed_from, allowed_until)
-                if later <= now:  # after the evening limit: the next morning
-                    later = scheduling.at_local(scheduling.local_date(now, patient.zone) + timedelta(days=1), allowed_from, patient.zone)
-                if later >= reminder.expires_at:
-                    state, reason = Reminder.State.EXPIRED, "Quiet hours until after its lateness window."
-                else:
-                    reminder.move(state, reason, send_at=later)
-                    continue
-            reminder.move(state, reason)
-        return taken
+        if reminder is None:
+            return None
+        verdict = why_not_now(reminder, now)
+        if verdict is None:
+            return reminder if reminder.move(Reminder.State.SENDING, "", sending_at=now, attempts=reminder.attempts + 1) else None
+        state, reason = verdict
+        if state == Reminder.State.PLANNED:
+            later = _next_allowed(reminder, now)
+            if later < reminder.expires_at:
+                reminder.move(state, reason, send_at=later)
+                return None
+            state, reason = Reminder.State.EXPIRED, "Quiet hours until after its lateness window."
+        reminder.move(state, reason)
+        return None
 
 
 def _status_callback_url():
     return settings.SITE_URL + reverse("twilio-status")
 
 
-def _send_one(reminder):
-    """Call the channel. Returns the provider id; raises SmsError (or smtplib errors) on failure."""
+def _compose(reminder):
+    """Everything up to the provider call; any failure here is safe to retry (nothing went out)."""
     link = ""
     if reminder.purpose == Reminder.Purpose.CHECKIN:
         from ..symptom_links import issue_link
@@ -240,14 +240,19 @@ def _send_one(reminder):
     message = render_reminder(reminder, link=link)
     contact = _contact(reminder)
     if reminder.channel == "sms":
-        backend = get_backend()
-        return backend.send(SmsMessage(to=contact.mobile.as_e164, body=message.text, key=reminder.key,
-                                       status_callback=_status_callback_url()))
+        return SmsMessage(to=contact.mobile.as_e164, body=message.text, key=reminder.key, status_callback=_status_callback_url())
     email = EmailMultiAlternatives(subject=message.subject, body=message.text, to=[contact.email],
                                    headers={"X-Followup-Key": reminder.key}, connection=get_connection())
     email.attach_alternative(message.html, "text/html")
-    email.send()
-    status = getattr(email, "anymail_status", None)  # set by django-anymail's backends
+    return email
+
+
+def _call_provider(outgoing):
+    """Hand the message over. Returns the provider's id; raises SmsError or an e-mail error."""
+    if isinstance(outgoing, SmsMessage):
+        return get_backend().send(outgoing)
+    outgoing.send()
+    status = getattr(outgoing, "anymail_status", None)  # set by django-anymail's backends
     return (status.message_id if status else "") or ""
 
 
@@ -273,26 +278,33 @@ def _record_failure(reminder, reason, permanent, now):
 
 def send_reminders(reminder_ids, now=None):
     """The send task's body: re-check and send each reminder that is still ours to send."""
-    now = now or timezone.now()
     sent = 0
-    for reminder in _take(reminder_ids, now):
+    for reminder_id in reminder_ids:
+        moment = now or timezone.now()
+        reminder = take_for_sending(reminder_id, moment)
+        if reminder is None:
+            continue
         try:
-            provider_id = _send_one(reminder)
+            outgoing = _compose(reminder)
+        except Exception as error:  # noqa: BLE001 - nothing was sent: retry later
+            logger.exception("reminder %s could not be composed", reminder.pk)
+            _record_failure(reminder, f"Could not compose the message: {type(error).__name__}", False, moment)
+            continue
+        try:
+            provider_id = _call_provider(outgoing)
         except SmsError as error:
             logger.warning("reminder %s not sent: %s", reminder.pk, error.reason)
-            _record_failure(reminder, error.reason, isinstance(error, PermanentSmsError), now)
+            _record_failure(reminder, error.reason, isinstance(error, PermanentSmsError), moment)
             continue
-        except (smtplib.SMTPException, OSError) as error:
-            reason = f"E-mail refused: {type(error).__name__}"
-            logger.warning("reminder %s not sent: %s", reminder.pk, reason)
-            _record_failure(reminder, reason, _is_permanent_email_error(error), now)
-            continue
-        except Exception as error:  # noqa: BLE001 - a provider SDK error we did not foresee
+        except Exception as error:  # noqa: BLE001
             if _is_permanent_email_error(error):
-                _record_failure(reminder, f"E-mail refused: {type(error).__name__}", True, now)
+                _record_failure(reminder, f"E-mail refused: {type(error).__name__}", True, moment)
+            elif isinstance(error, (smtplib.SMTPException, ConnectionError, TimeoutError)):
+                _record_failure(reminder, f"E-mail server unavailable: {type(error).__name__}", False, moment)
             else:
+                # The provider may have accepted it before failing: never risk a second copy.
                 logger.exception("reminder %s: unexpected error from the channel", reminder.pk)
-                _record_failure(reminder, f"Unexpected error: {type(error).__name__}", False, now)
+                reminder.move(Reminder.State.UNKNOWN, f"Unexpected error from the channel ({type(error).__name__}): not re-sent.")
             continue
         reminder.move(Reminder.State.SENT, "", sent_at=timezone.now(), provider_id=(provider_id or "")[:64])
         sent += 1

@@ -1,3 +1,4 @@
+import requests
 from django.conf import settings
 from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.rest import Client
@@ -37,6 +38,10 @@ class SmsBackend(BaseSmsBackend):
             if error.status and 400 <= error.status < 500 and error.status != 429:
                 raise PermanentSmsError(f"Twilio {error.code or error.status}: request refused") from None
             raise TransientSmsError(f"Twilio {error.code or error.status}: temporary failure") from None
+        except requests.exceptions.ConnectTimeout:
+            # Never connected, so nothing was sent. Any other network error may come after Twilio
+            # accepted the message: it propagates, and the reminder ends `unknown`, not re-sent.
+            raise TransientSmsError("Twilio unreachable: connection timed out") from None
         except TwilioException as error:
-            raise TransientSmsError(f"Twilio unreachable: {type(error).__name__}") from None
+            raise TransientSmsError(f"Twilio client error: {type(error).__name__}") from None
         return created.sid
