@@ -1,5 +1,38 @@
+from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from . import care, patients, worklist
+
 urlpatterns = [
+    # Sign-in, sign-out (POST only, Django's LogoutView) and password reset by e-mail.
+    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("password/reset/", auth_views.PasswordResetView.as_view(), name="password_reset"),
+    path("password/reset/sent/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
+    path("password/reset/<uidb64>/<token>/", auth_views.PasswordResetConfirmView.as_view(), name="password_reset_confirm"),
+    path("password/reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
+    path("password/change/", auth_views.PasswordChangeView.as_view(), name="password_change"),
+    path("password/change/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
+    # The worklist and what a nurse acts on from it.
+    path("", worklist.worklist, name="worklist"),
+    path("reminders/<int:pk>/acknowledge/", worklist.acknowledge_reminder, name="acknowledge_reminder"),
+    path("messages/<int:pk>/handled/", worklist.mark_message_handled, name="mark_message_handled"),
+    path("alerts/<int:pk>/acknowledge/", care.acknowledge_alert, name="acknowledge_alert"),
+    # Patients.
+    path("patients/", patients.patient_list, name="patients"),
+    path("patients/new/", patients.add_patient, name="add_patient"),
+    path("patients/<int:pk>/", patients.patient_page, name="patient"),
+    path("patients/<int:pk>/contact/", patients.edit_contact, name="edit_contact"),
+    path("patients/<int:pk>/caregivers/new/", patients.add_caregiver, name="add_caregiver"),
+    path("caregivers/<int:pk>/", patients.edit_caregiver, name="edit_caregiver"),
+    path("patients/<int:pk>/status/<str:status>/", patients.change_status, name="change_status"),
+    # Care events.
+    path("patients/<int:pk>/drainages/", care.record_drainage, name="record_drainage"),
+    path("patients/<int:pk>/checkins/", care.log_checkin, name="log_checkin"),
+    path("patients/<int:pk>/interval/", care.change_interval, name="change_interval"),
+    path("patients/<int:pk>/interval/accept/", care.accept_suggested_interval, name="accept_suggested_interval"),
+    path("occurrences/<int:pk>/reschedule/", care.reschedule_occurrence, name="reschedule_occurrence"),
+    path("occurrences/<int:pk>/skip/", care.skip_occurrence, name="skip_occurrence"),
+    # patient symptom form (D2)
     path("s/", include("followup.views.symptom_urls")),
 ]

@@ -1,0 +1,150 @@
+"""Server-rendered SVG charts for the patient page: one small chart per ESAS-r item, and the days
+between drainages. No JavaScript and no inline style: colours come from classes in app.css.
+
+Each chart carries a text alternative (an SVG <title> and <desc> it is labelled by) and the numbers
+it plots, which the page also shows as a table.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+from . import scheduling
+from .models import ESAS_ITEMS
+
+# Small multiples: one viewBox, scaled by CSS to the column width.
+WIDTH, HEIGHT = 240, 96
+LEFT, RIGHT, TOP, BOTTOM = 24, 8, 8, 18
+
+
+@dataclass
+class Chart:
+    key: str
+    title: str
+    description: str
+    svg: SafeString = mark_safe("")
+    points: list = field(default_factory=list)  # (label, value) pairs, oldest first
+
+    @property
+    def latest(self):
+        return self.points[-1][1] if self.points else None
+
+
+def _day(moment: date) -> str:
+    return f"{moment:%-d %b}"
+
+
+def _x_positions(days: list[date]) -> list[float]:
+    """Horizontal positions proportional to time, so a long gap between reports looks long."""
+    inner = WIDTH - LEFT - RIGHT
+    if len(days) == 1:
+        return [LEFT + inner / 2]
+    first, last = days[0], days[-1]
+    span = (last - first).days or 1
+    return [LEFT + inner * (day - first).days / span for day in days]
+
+
+def _y(score: float, top_value: float) -> float:
+    inner = HEIGHT - TOP - BOTTOM
+    return TOP + inner * (1 - score / top_value)
+
+
+def _svg(key, title, description, body) -> SafeString:
+    return mark_safe(
+        f'<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-labelledby="{key}-title {key}-desc" '
+        f'focusable="false"><title id="{key}-title">{escape(title)}</title><desc id="{key}-desc">{escape(description)}</desc>'
+        f"{body}</svg>"
+    )
+
+
+def _esas_chart(item, label, dated_scores) -> Chart:
+    key = f"esas-{item}"
+    points = [(_day(day), score) for day, score in dated_scores]
+    if not dated_scores:
+        return Chart(key, label, f"{label}: not scored yet.")
+    scores = [score for _, score in dated_scores]
+    latest = scores[-1]
+    band = "severe" if latest >= scheduling.SEVERE_SCORE else "moderate" if latest >= 4 else "mild" if latest >= 1 else "none"
+    description = (
+        f"{label}: {len(scores)} score{'s' if len(scores) != 1 else ''} from {points[0][0]} to {points[-1][0]}; "
+        f"latest {latest} of 10 ({band}), lowest {min(scores)}, highest {max(scores)}."
+    )
+    xs = _x_positions([day for day, _ in dated_scores])
+    severe_top, severe_bottom = _y(10, 10), _y(scheduling.SEVERE_SCORE, 10)
+    parts = [
+        f'<rect class="band-severe" x="{LEFT}" y="{severe_top:.1f}" width="{WIDTH - LEFT - RIGHT}" '
+        f'height="{severe_bottom - severe_top:.1f}"/>',
+    ]
+    for value in (0, 5, 10):
+        y = _y(value, 10)
+        parts.append(f'<line class="grid" x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y:.1f}" y2="{y:.1f}"/>')
+        parts.append(f'<text class="axis" x="{LEFT - 4}" y="{y + 3:.1f}" text-anchor="end">{value}</text>')
+    coordinates = [(x, _y(score, 10)) for x, score in zip(xs, scores)]
+    if len(coordinates) > 1:
+        path = " ".join(f"{x:.1f},{y:.1f}" for x, y in coordinates)
+        parts.append(f'<polyline class="line" points="{path}"/>')
+    for (x, y), (day_label, score) in zip(coordinates, points):
+        css = "point severe" if score >= scheduling.SEVERE_SCORE else "point"
+        parts.append(f'<circle class="{css}" cx="{x:.1f}" cy="{y:.1f}" r="3"><title>{escape(day_label)}: {score}</title></circle>')
+    parts.append(f'<text class="axis" x="{LEFT}" y="{HEIGHT - 4}">{escape(points[0][0])}</text>')
+    if len(points) > 1:
+        parts.append(f'<text class="axis" x="{WIDTH - RIGHT}" y="{HEIGHT - 4}" text-anchor="end">{escape(points[-1][0])}</text>')
+    return Chart(key, label, description, _svg(key, label, description, "".join(parts)), points)
+
+
+def esas_charts(reports, zone) -> list[Chart]:
+    """One chart per ESAS-r item, from `reports` oldest first; an item never scored gets an empty chart."""
+    charts = []
+    for item, label in ESAS_ITEMS:
+        dated = [(scheduling.local_date(report.reported_at, zone), getattr(report, item))
+                 for report in reports if getattr(report, item) is not None]
+        if item == "other_problem":
+            names = [report.other_problem_name for report in reports if report.other_problem is not None]
+            if names and names[-1]:
+                label = f"Other problem ({names[-1]})"
+        charts.append(_esas_chart(item, label, dated))
+    return charts
+
+
+def interval_chart(performed, zone, current_days=None) -> Chart:
+    """Bars of the days between successive drainages (local dates), with the current interval as
+    a dashed line when it is a whole number of days."""
+    key = "drainage-intervals"
+    title = "Days between drainages"
+    days = sorted(scheduling.local_date(moment, zone) for moment in performed)
+    intervals = [(later, (later - earlier).days) for earlier, later in zip(days, days[1:])]
+    if not intervals:
+        return Chart(key, title, "Fewer than two drainages recorded: no interval yet.")
+    points = [(f"to {_day(day)}", length) for day, length in intervals]
+    lengths = [length for _, length in intervals]
+    top = max(lengths + [current_days or 0, 7])
+    top = top + (7 - top % 7) % 7  # whole weeks on the scale
+    description = (
+        f"{len(lengths)} interval{'s' if len(lengths) != 1 else ''} between drainages, oldest first: "
+        + ", ".join(f"{length} days" for length in lengths) + "."
+        + (f" Current interval: {current_days} days." if current_days else "")
+    )
+    inner = WIDTH - LEFT - RIGHT
+    slot = inner / len(lengths)
+    bar = max(min(slot * 0.7, 28), 2)
+    parts = []
+    for value in (0, top // 2, top):
+        y = _y(value, top)
+        parts.append(f'<line class="grid" x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y:.1f}" y2="{y:.1f}"/>')
+        parts.append(f'<text class="axis" x="{LEFT - 4}" y="{y + 3:.1f}" text-anchor="end">{value}</text>')
+    for index, ((label, length), (day, _)) in enumerate(zip(points, intervals)):
+        x = LEFT + slot * index + (slot - bar) / 2
+        y = _y(length, top)
+        height = _y(0, top) - y
+        short = " short" if length <= scheduling.CATHETER_MEDIAN_DAYS else ""
+        parts.append(f'<rect class="bar{short}" x="{x:.1f}" y="{y:.1f}" width="{bar:.1f}" height="{height:.1f}">'
+                     f"<title>{length} days, {escape(label)}</title></rect>")
+    if current_days:
+        y = _y(current_days, top)
+        parts.append(f'<line class="target" x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y:.1f}" y2="{y:.1f}"/>')
+    parts.append(f'<text class="axis" x="{LEFT}" y="{HEIGHT - 4}">{escape(_day(intervals[0][0]))}</text>')
+    if len(intervals) > 1:
+        parts.append(f'<text class="axis" x="{WIDTH - RIGHT}" y="{HEIGHT - 4}" text-anchor="end">{escape(_day(intervals[-1][0]))}</text>')
+    return Chart(key, title, description, _svg(key, title, description, "".join(parts)), points)

@@ -1,0 +1,288 @@
+"""Nurse-facing forms. Each turns what was typed into domain values (an aware datetime in the
+patient's zone, a `scheduling.Interval`, ESAS-r scores) and explains every refusal on its field.
+
+Date-time fields are read and shown in the current time zone; the patient views activate the
+patient's zone, so a nurse types the patient's local time.
+"""
+
+from datetime import timedelta
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from . import scheduling
+from .access import clinics_for
+from .models import ESAS_ITEMS, Caregiver, Membership, Patient, SymptomReport, User
+
+FUTURE_GRACE = timedelta(minutes=5)
+
+
+class LocalDateTimeInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%dT%H:%M")
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
+class TimeInput(forms.TimeInput):
+    input_type = "time"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%H:%M")
+
+
+def _whole_number(what, low, high, **kwargs):
+    message = f"Enter {what} as a whole number from {low} to {high}."
+    return forms.IntegerField(
+        min_value=low, max_value=high,
+        error_messages={"invalid": message, "min_value": message, "max_value": message},
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}), **kwargs,
+    )
+
+
+def _past_moment(value, what):
+    if value and value > timezone.now() + FUTURE_GRACE:
+        raise ValidationError(f"{what} cannot be in the future.", code="future")
+    return value
+
+
+def staff_of(clinic_ids):
+    return User.objects.filter(memberships__clinic_id__in=clinic_ids, is_active=True).distinct().order_by("first_name", "username")
+
+
+class NurseChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, user):
+        return user.get_full_name() or user.username
+
+
+# --- Care events -------------------------------------------------------------------------------
+
+
+class DrainageForm(forms.Form):
+    performed_at = forms.DateTimeField(label="Performed at", widget=LocalDateTimeInput(),
+                                       help_text="The patient's local time.")
+    volume_ml = _whole_number("the volume in millilitres", 1, 20000, label="Volume drained (ml)", required=False)
+    duration_minutes = _whole_number("the duration in minutes", 1, 1440, label="Duration (minutes)", required=False)
+    complications = forms.CharField(label="Complications", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def clean_performed_at(self):
+        return _past_moment(self.cleaned_data["performed_at"], "A drainage")
+
+
+class CheckinForm(forms.Form):
+    """A check-in call: the ESAS-r items as the patient scored them on the phone, 0 (best) to 10."""
+
+    other_problem_name = forms.CharField(label="Other problem (name it)", max_length=120, required=False)
+    pps = forms.TypedChoiceField(label="PPS (%)", required=False, coerce=int, empty_value=None,
+                                 choices=[("", "Not assessed")] + [(value, f"{value} %") for value in range(0, 101, 10)])
+    phase = forms.ChoiceField(label="PCOC phase", required=False, choices=[("", "Unchanged")] + Patient.Phase.choices)
+    note = forms.CharField(label="Note", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    field_order = [name for name, _ in ESAS_ITEMS] + ["other_problem_name", "pps", "phase", "note"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, label in ESAS_ITEMS:
+            self.fields[name] = _whole_number("a score", 0, 10, label=label, required=False)
+            self.fields[name].widget.attrs.update(min=0, max=10)
+        self.order_fields(self.field_order)
+
+    @property
+    def esas_fields(self):
+        return [self[name] for name, _ in ESAS_ITEMS]
+
+    @property
+    def other_fields(self):
+        return [self[name] for name in ("other_problem_name", "pps", "phase", "note")]
+
+    def clean(self):
+        data = super().clean()
+        scores = self.scores()
+        if not self.errors and all(score is None for score in scores.values()):
+            raise ValidationError("Enter at least one ESAS-r score, or skip the check-in instead.", code="no_scores")
+        if scores.get("other_problem") is not None and not (data.get("other_problem_name") or "").strip():
+            self.add_error("other_problem_name", "Name the other problem that was scored.")
+        return data
+
+    def scores(self):
+        return {name: self.cleaned_data.get(name) for name, _ in ESAS_ITEMS}
+
+
+class RescheduleForm(forms.Form):
+    due_at = forms.DateTimeField(label="New date and time", widget=LocalDateTimeInput(), help_text="The patient's local time.")
+    note = forms.CharField(label="Reason (optional)", required=False, max_length=500)
+
+    def clean_due_at(self):
+        value = self.cleaned_data["due_at"]
+        if value < timezone.now() - FUTURE_GRACE:
+            raise ValidationError("Choose a time from now on.", code="past")
+        if value > timezone.now() + timedelta(days=366):
+            raise ValidationError("Choose a time within the next year.", code="too_far")
+        return value
+
+
+class SkipForm(forms.Form):
+    note = forms.CharField(label="Reason (optional)", required=False, max_length=500)
+
+
+class IntervalForm(forms.Form):
+    """The drainage interval; `cleaned_data["interval"]` is a validated `scheduling.Interval`."""
+
+    count = _whole_number("the interval", 0, 999, label="Every")
+    unit = forms.ChoiceField(label="Unit", choices=scheduling.Unit.choices)
+
+    def clean(self):
+        data = super().clean()
+        if "count" in data and "unit" in data:
+            try:
+                data["interval"] = scheduling.Interval(data["count"], data["unit"]).validate()
+            except ValueError as error:
+                self.add_error("count", str(error))
+        return data
+
+
+class AcknowledgeAlertForm(forms.Form):
+    note = forms.CharField(label="Note (optional)", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class StatusForm(forms.Form):
+    note = forms.CharField(label="Note (optional)", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+# --- Patients and caregivers -------------------------------------------------------------------
+
+
+class ConsentFields(forms.ModelForm):
+    """Consent to automated messages as one checkbox; the model keeps when and how (and an opt-out)."""
+
+    consent = forms.BooleanField(label="Agrees to automated reminders", required=False)
+    consent_source = forms.CharField(label="How consent was given", required=False, max_length=40,
+                                     help_text="For example: verbal, written form.")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.was_consented = bool(self.instance.consent_at and not self.instance.opted_out_at)
+        self.fields["consent"].initial = self.was_consented
+        self.fields["consent_source"].initial = self.instance.consent_source if self.was_consented else ""
+
+    def clean(self):
+        data = super().clean()
+        if data.get("consent") and not self.was_consented and not (data.get("consent_source") or "").strip():
+            self.add_error("consent_source", "Say how consent was given (verbal, written form...).")
+        return data
+
+    def _post_clean(self):
+        # Apply consent before the model's own validation, so it judges the result.
+        data = self.cleaned_data
+        if "consent" in data:
+            if data["consent"] and not self.was_consented:
+                self.instance.opt_in(data.get("consent_source", "").strip())
+            elif not data["consent"] and self.was_consented:
+                self.instance.opt_out("nurse")
+        super()._post_clean()
+
+
+class PatientContactForm(ConsentFields):
+    nurse = NurseChoiceField(label="Assigned nurse", queryset=User.objects.none(), required=False, empty_label="Nobody yet")
+
+    class Meta:
+        model = Patient
+        fields = ["nurse", "mobile", "email", "preferred_channel", "language", "time_zone", "quiet_hours_end",
+                  "quiet_hours_start"]
+        labels = {
+            "mobile": "Mobile", "email": "E-mail", "preferred_channel": "Reminders by", "language": "Language",
+            "time_zone": "Time zone", "quiet_hours_end": "Messages allowed from", "quiet_hours_start": "Messages allowed until",
+        }
+        help_texts = {
+            "mobile": "For example +1 202 555 0123.",
+            "time_zone": "A name like America/New_York.",
+            "quiet_hours_end": "Blank for the clinic's hours.",
+            "quiet_hours_start": "Blank for the clinic's hours.",
+        }
+        widgets = {"quiet_hours_end": TimeInput(), "quiet_hours_start": TimeInput()}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["nurse"].queryset = staff_of([self.instance.clinic_id])
+
+
+class PatientCreateForm(ConsentFields):
+    """A new patient of one of the nurse's clinics, with their first drainage date and interval."""
+
+    clinic = forms.ModelChoiceField(label="Clinic", queryset=None, empty_label=None)
+    nurse = NurseChoiceField(label="Assigned nurse", queryset=User.objects.none(), required=False, empty_label="Nobody yet")
+    interval_count = _whole_number("the interval", 0, 999, label="Drainage every", required=False,
+                                   help_text="Blank for the clinic's default.")
+    interval_unit = forms.ChoiceField(label="Unit", choices=scheduling.Unit.choices, initial=scheduling.Unit.DAYS)
+    first_drainage_on = forms.DateField(label="First drainage due on", required=False, widget=DateInput(),
+                                        help_text="Blank: one interval from today.")
+
+    class Meta:
+        model = Patient
+        fields = ["clinic", "mrn", "given_name", "family_name", "date_of_birth", "nurse", "phase", "time_zone",
+                  "mobile", "email", "preferred_channel", "language"]
+        labels = {"mrn": "MRN", "given_name": "Given name", "family_name": "Family name", "date_of_birth": "Date of birth",
+                  "time_zone": "Time zone", "mobile": "Mobile", "email": "E-mail", "preferred_channel": "Reminders by"}
+        help_texts = {"mobile": "For example +1 202 555 0123.", "time_zone": "A name like America/New_York."}
+        widgets = {"date_of_birth": DateInput()}
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        clinics = clinics_for(user).order_by("name")
+        self.fields["clinic"].queryset = clinics
+        self.fields["nurse"].queryset = staff_of(user.clinic_ids())
+        first = clinics.first()
+        if first and not self.is_bound:
+            self.fields["time_zone"].initial = first.time_zone
+            self.fields["nurse"].initial = user.pk
+        if len(user.clinic_ids()) == 1:
+            self.fields["clinic"].widget = forms.HiddenInput()
+            self.fields["clinic"].initial = first
+
+    def clean_date_of_birth(self):
+        born = self.cleaned_data.get("date_of_birth")
+        if born and born > timezone.localdate():
+            raise ValidationError("The date of birth cannot be in the future.", code="future")
+        return born
+
+    def clean_first_drainage_on(self):
+        day = self.cleaned_data.get("first_drainage_on")
+        if day and day < timezone.localdate() - timedelta(days=1):
+            raise ValidationError("Choose today or a later day.", code="past")
+        return day
+
+    def clean(self):
+        data = super().clean()
+        clinic, nurse = data.get("clinic"), data.get("nurse")
+        if clinic and nurse and not Membership.objects.filter(user=nurse, clinic=clinic).exists():
+            self.add_error("nurse", "This nurse is not on the staff of that clinic.")
+        if clinic and data.get("mrn") and Patient.objects.filter(clinic=clinic, mrn=data["mrn"]).exists():
+            self.add_error("mrn", "A patient with this MRN is already enrolled at this clinic.")
+        if data.get("interval_count") is not None:
+            try:
+                data["interval"] = scheduling.Interval(data["interval_count"], data.get("interval_unit", "days")).validate()
+            except ValueError as error:
+                self.add_error("interval_count", str(error))
+        return data
+
+
+class CaregiverForm(ConsentFields):
+    class Meta:
+        model = Caregiver
+        fields = ["name", "relationship", "mobile", "email", "preferred_channel", "language", "receives_reminders"]
+        labels = {"mobile": "Mobile", "email": "E-mail", "preferred_channel": "Reminders by",
+                  "receives_reminders": "Receives the patient's reminders"}
+        help_texts = {"mobile": "For example +1 202 555 0123.", "relationship": "For example: daughter, husband, friend."}
+
+
+class PatientSearchForm(forms.Form):
+    q = forms.CharField(label="Name or MRN", required=False, max_length=80)
+    status = forms.ChoiceField(label="Status", required=False, choices=[("", "Any status")] + Patient.Status.choices)

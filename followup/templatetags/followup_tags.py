@@ -1,0 +1,87 @@
+"""Template helpers for the nurse pages: times shown in the patient's own zone, days relative to
+the patient's today, ESAS-r severity bands, and filter links that keep the other filters."""
+
+from zoneinfo import ZoneInfo
+
+from django import template
+from django.utils import dateformat, timezone
+
+from followup import scheduling
+
+register = template.Library()
+
+TIME_FORMAT = "D j M Y, H:i"
+DAY_FORMAT = "D j M Y"
+
+
+def _zone(zone):
+    return ZoneInfo(zone) if isinstance(zone, str) else zone
+
+
+@register.filter
+def local_time(moment, zone):
+    """'Tue 3 Mar 2026, 09:00' in `zone` (a name or ZoneInfo). Django's own `date` filter would
+    convert back to the page's current zone, so this formats itself."""
+    if not moment:
+        return ""
+    return dateformat.format(moment.astimezone(_zone(zone)), TIME_FORMAT)
+
+
+@register.filter
+def local_day(moment, zone):
+    if not moment:
+        return ""
+    return dateformat.format(moment.astimezone(_zone(zone)), DAY_FORMAT)
+
+
+@register.filter
+def relative_day(day, zone):
+    """'today', 'tomorrow', 'in 3 days', 'yesterday', '4 days overdue' against the patient's today."""
+    if not day:
+        return ""
+    today = scheduling.local_date(timezone.now(), _zone(zone))
+    days = (day - today).days
+    if days == 0:
+        return "today"
+    if days == 1:
+        return "tomorrow"
+    if days > 1:
+        return f"in {days} days"
+    if days == -1:
+        return "1 day overdue"
+    return f"{-days} days overdue"
+
+
+@register.filter
+def severity(score):
+    """The ESAS-r band of a score (Selby 2010): none, mild, moderate, severe."""
+    if score is None or score == "":
+        return "unscored"
+    score = int(score)
+    if score >= scheduling.SEVERE_SCORE:
+        return "severe"
+    if score >= 4:
+        return "moderate"
+    if score >= 1:
+        return "mild"
+    return "none"
+
+
+@register.filter
+def staff_name(user):
+    if not user:
+        return ""
+    return user.get_full_name() or user.username
+
+
+@register.simple_tag(takes_context=True)
+def query_with(context, **changes):
+    """The current query string with some parameters changed (None removes one)."""
+    query = context["request"].GET.copy()
+    for key, value in changes.items():
+        if value in (None, ""):
+            query.pop(key, None)
+        else:
+            query[key] = value
+    encoded = query.urlencode()
+    return f"?{encoded}" if encoded else "?"

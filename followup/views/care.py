@@ -1,0 +1,196 @@
+"""Care events a nurse records for one patient: a drainage, a check-in call, moving or skipping an
+occurrence, the drainage interval, acknowledging an alert.
+
+Each view fetches through the access helpers (another clinic's patient is a 404, by URL or by
+form), reads times in the patient's zone, and hands the work to `services`. The form is shown
+inline as an HTMX fragment or as its own page, and success is POST then redirect.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from .. import access, services
+from ..forms import AcknowledgeAlertForm, CheckinForm, DrainageForm, IntervalForm, RescheduleForm, SkipForm
+from ..models import Kind, Occurrence
+from ..templatetags.followup_tags import local_time
+from .common import done, done_row, safe_next, show_form
+
+
+def add_service_errors(form, error):
+    """Put a service's ValidationError on the form: on its field when the form has one."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+def _next_due(patient, kind):
+    occurrence = patient.occurrences.filter(kind=kind, state=Occurrence.State.SCHEDULED).order_by("due_at").first()
+    return local_time(occurrence.due_at, patient.zone) if occurrence else None
+
+
+@login_required
+def record_drainage(request, pk):
+    patient = access.get_patient(request.user, pk)
+    patient_url = reverse("patient", args=[patient.pk])
+    with timezone.override(patient.zone):
+        if request.method == "POST":
+            form = DrainageForm(request.POST)
+            if form.is_valid():
+                try:
+                    services.record_procedure(patient, performed_by=request.user, **form.cleaned_data)
+                except ValidationError as error:
+                    performed_at = form.cleaned_data["performed_at"]
+                    if patient.procedures.filter(kind=Kind.PARACENTESIS, performed_at=performed_at).exists():
+                        # The same form sent twice (a double click, a resubmitted page): one drainage.
+                        messages.info(request, "This drainage was already recorded; nothing was added.")
+                        return done(request, patient_url)
+                    add_service_errors(form, error)
+                else:
+                    next_due = _next_due(patient, Kind.PARACENTESIS)
+                    messages.success(request, f"Drainage recorded. Next drainage due {next_due}." if next_due
+                                     else "Drainage recorded.")
+                    return done(request, patient_url)
+        else:
+            now = timezone.localtime().replace(second=0, microsecond=0)
+            form = DrainageForm(initial={"performed_at": now})
+        return show_form(request, "followup/drainage/_form.html", {"patient": patient, "form": form})
+
+
+@login_required
+def log_checkin(request, pk):
+    patient = access.get_patient(request.user, pk)
+    patient_url = reverse("patient", args=[patient.pk])
+    with timezone.override(patient.zone):
+        form = CheckinForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            try:
+                report = services.record_symptom_report(
+                    patient, scores=form.scores(), completed_by="professional", source="nurse_call",
+                    recorded_by=request.user, other_problem_name=data["other_problem_name"], pps=data["pps"],
+                    phase=data["phase"], note=data["note"], closes_checkin=True,
+                )
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                raised = report.alerts.count()
+                text = "Check-in call recorded."
+                if raised:
+                    text += f" {raised} alert{'s' if raised != 1 else ''} raised: see the timeline."
+                next_due = _next_due(patient, Kind.CHECKIN)
+                if next_due:
+                    text += f" Next check-in due {next_due}."
+                messages.success(request, text)
+                return done(request, patient_url)
+        return show_form(request, "followup/checkin/_form.html", {"patient": patient, "form": form})
+
+
+@login_required
+def reschedule_occurrence(request, pk):
+    occurrence = access.get_occurrence(request.user, pk)
+    patient = occurrence.patient
+    if not occurrence.is_open:
+        raise Http404("Only a scheduled occurrence can be moved.")
+    with timezone.override(patient.zone):
+        form = RescheduleForm(request.POST or None, initial={"due_at": timezone.localtime(occurrence.due_at)})
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.reschedule(occurrence, form.cleaned_data["due_at"], by=request.user, note=form.cleaned_data["note"])
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                messages.success(request, f"{occurrence.get_kind_display()} moved to {local_time(occurrence.due_at, patient.zone)}.")
+                return done(request, reverse("patient", args=[patient.pk]))
+        return show_form(request, "followup/occurrence/_reschedule_form.html",
+                         {"patient": patient, "occurrence": occurrence, "form": form})
+
+
+@login_required
+def skip_occurrence(request, pk):
+    occurrence = access.get_occurrence(request.user, pk)
+    patient = occurrence.patient
+    if not occurrence.is_open:
+        raise Http404("Only a scheduled occurrence can be skipped.")
+    with timezone.override(patient.zone):
+        form = SkipForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                following = services.skip(occurrence, by=request.user, note=form.cleaned_data["note"])
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                text = f"{occurrence.get_kind_display()} skipped."
+                if following:
+                    text += f" Next one due {local_time(following.due_at, patient.zone)}."
+                messages.success(request, text)
+                return done(request, reverse("patient", args=[patient.pk]))
+        return show_form(request, "followup/occurrence/_skip_form.html",
+                         {"patient": patient, "occurrence": occurrence, "form": form})
+
+
+def _schedule(patient, kind):
+    if kind not in (Kind.PARACENTESIS, Kind.CHECKIN):
+        raise Http404("No such series.")
+    schedule = patient.schedules.filter(kind=kind, active=True).first()
+    if schedule is None:
+        raise Http404("This patient has no active series of that kind.")
+    return schedule
+
+
+@login_required
+def change_interval(request, pk):
+    patient = access.get_patient(request.user, pk)
+    schedule = _schedule(patient, request.POST.get("kind") or request.GET.get("kind") or Kind.PARACENTESIS)
+    form = IntervalForm(request.POST or None, initial={"count": schedule.interval.count, "unit": schedule.interval.unit})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.change_interval(schedule, form.cleaned_data["interval"], by=request.user)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            text = f"{schedule.get_kind_display()}: now every {form.cleaned_data['interval']}."
+            next_due = _next_due(patient, schedule.kind)
+            if next_due:
+                text += f" Next one due {next_due}."
+            messages.success(request, text)
+            return done(request, reverse("patient", args=[patient.pk]))
+    return show_form(request, "followup/interval/_form.html", {"patient": patient, "schedule": schedule, "form": form})
+
+
+@login_required
+@require_POST
+def accept_suggested_interval(request, pk):
+    patient = access.get_patient(request.user, pk)
+    try:
+        schedule = services.accept_suggested_interval(patient, by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        text = f"Drainage interval set to the suggested {schedule.interval}."
+        next_due = _next_due(patient, Kind.PARACENTESIS)
+        if next_due:
+            text += f" Next drainage due {next_due}."
+        messages.success(request, text)
+    return done(request, reverse("patient", args=[patient.pk]))
+
+
+@login_required
+def acknowledge_alert(request, pk):
+    alert = access.get_alert(request.user, pk)
+    patient = alert.patient
+    form = AcknowledgeAlertForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        recorded = services.acknowledge_alert(alert, by=request.user, note=form.cleaned_data["note"])
+        text = "Alert acknowledged." if recorded else "Someone had already acknowledged this alert."
+        if request.htmx and request.POST.get("from") == "worklist":
+            return done_row(request, text)
+        messages.success(request, text)
+        return done(request, safe_next(request) or reverse("patient", args=[patient.pk]))
+    return show_form(request, "followup/alert/_form.html", {"patient": patient, "alert": alert, "form": form})

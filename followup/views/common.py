@@ -1,0 +1,39 @@
+"""What the nurse views share: the return address after an action, and one way to show a form
+either inline (an HTMX fragment) or as its own page (without JavaScript)."""
+
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django_htmx.http import HttpResponseClientRedirect
+
+
+def safe_next(request):
+    """The `next` address the form came from, if it is one of ours."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return target
+    return ""
+
+
+def redirect_back(request, default, *args):
+    return redirect(safe_next(request) or default, *args)
+
+
+def done(request, url):
+    """After a successful POST: a full page load of `url` (HTMX follows it as a client redirect)."""
+    if request.htmx:
+        return HttpResponseClientRedirect(url)
+    return redirect(url)
+
+
+def show_form(request, form_template, context):
+    """The form alone for HTMX (it replaces itself), or a page around it without JavaScript."""
+    if request.htmx:
+        return render(request, form_template, context)
+    return render(request, "followup/form_page.html", {**context, "form_template": form_template})
+
+
+def done_row(request, text):
+    """The row that replaces an acted-on worklist row in place; it tells the counts to refresh."""
+    response = render(request, "followup/worklist/_done_row.html", {"text": text})
+    response["HX-Trigger"] = "worklist-changed"
+    return response

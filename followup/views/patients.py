@@ -1,0 +1,182 @@
+"""Patients: the list with search, enrolment, the patient page, contact and consent, caregivers,
+and status changes (pause, resume, discharge, death) behind a confirmation step."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import Q
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+
+from .. import access, scheduling, services
+from ..forms import (
+    AcknowledgeAlertForm, CaregiverForm, CheckinForm, DrainageForm, IntervalForm, PatientContactForm, PatientCreateForm,
+    PatientSearchForm, StatusForm,
+)
+from ..messaging.planning import cancel_unsent_reminders, plan_reminders
+from ..models import Occurrence, Patient, Reminder
+from . import timeline
+from .care import add_service_errors
+from .common import done, show_form
+
+PATIENTS_PER_PAGE = 50
+
+
+@login_required
+def patient_list(request):
+    form = PatientSearchForm(request.GET or None)
+    patients = access.patients_for(request.user).select_related("clinic", "nurse")
+    if form.is_valid():
+        query = form.cleaned_data["q"].strip()
+        for word in query.split():
+            patients = patients.filter(Q(given_name__icontains=word) | Q(family_name__icontains=word) | Q(mrn__icontains=word))
+        if form.cleaned_data["status"]:
+            patients = patients.filter(status=form.cleaned_data["status"])
+    page = Paginator(patients.order_by("family_name", "given_name", "pk"), PATIENTS_PER_PAGE).get_page(request.GET.get("page"))
+    context = {"form": form, "page": page}
+    if request.htmx:
+        return render(request, "followup/patients/_rows.html", context)
+    return render(request, "followup/patients/list.html", context)
+
+
+@login_required
+def add_patient(request):
+    form = PatientCreateForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        first_due = None
+        try:
+            with transaction.atomic():
+                patient = form.save()
+                if data.get("first_drainage_on"):
+                    first_due = scheduling.at_local(data["first_drainage_on"], patient.clinic.appointment_time, patient.zone)
+                services.enrol(patient, paracentesis_interval=data.get("interval"), first_drainage_due=first_due)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, f"{patient.full_name} enrolled.")
+            return redirect("patient", patient.pk)
+    return render(request, "followup/patients/add.html", {"form": form})
+
+
+@login_required
+def patient_page(request, pk):
+    patient = access.get_patient(request.user, pk)
+    with timezone.override(patient.zone):
+        context = timeline.build(patient)
+        now = timezone.localtime().replace(second=0, microsecond=0)
+        drainages = context["drainage_schedule"]
+        context.update(
+            patient=patient,
+            drainage_form=DrainageForm(initial={"performed_at": now}),
+            checkin_form=CheckinForm(),
+            interval_form=IntervalForm(initial={"count": drainages.interval.count, "unit": drainages.interval.unit})
+            if drainages else None,
+            acknowledge_form=AcknowledgeAlertForm(),
+            status_actions=status_actions(patient),
+        )
+        return render(request, "followup/patient/page.html", context)
+
+
+def replan_reminders(patient):
+    """Contact, consent, time zone or caregivers changed: re-plan the unsent reminders of the open
+    occurrences so they go to the right people, on the right channel, at the right local time.
+    Rows already handed to the provider are left alone (they cannot be recalled)."""
+    with transaction.atomic():
+        for occurrence in patient.occurrences.filter(state=Occurrence.State.SCHEDULED).select_related("patient__clinic"):
+            cancel_unsent_reminders(occurrence.reminders.all(), "Contact details changed")
+            plan_reminders(occurrence)
+
+
+@login_required
+def edit_contact(request, pk):
+    patient = access.get_patient(request.user, pk)
+    form = PatientContactForm(request.POST or None, instance=patient)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            patient = form.save()
+            replan_reminders(patient)
+        messages.success(request, "Contact details saved.")
+        return done(request, reverse("patient", args=[patient.pk]))
+    return show_form(request, "followup/contact/_form.html", {"patient": patient, "form": form})
+
+
+@login_required
+def add_caregiver(request, pk):
+    patient = access.get_patient(request.user, pk)
+    form = CaregiverForm(request.POST or None)
+    form.instance.patient = patient
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            caregiver = form.save()
+            replan_reminders(patient)
+        messages.success(request, f"Caregiver {caregiver.name} added.")
+        return done(request, reverse("patient", args=[patient.pk]))
+    return show_form(request, "followup/caregiver/_form.html", {"patient": patient, "form": form, "caregiver": None})
+
+
+@login_required
+def edit_caregiver(request, pk):
+    caregiver = access.get_caregiver(request.user, pk)
+    patient = caregiver.patient
+    form = CaregiverForm(request.POST or None, instance=caregiver)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            form.save()
+            replan_reminders(patient)
+        messages.success(request, f"Caregiver {caregiver.name} saved.")
+        return done(request, reverse("patient", args=[patient.pk]))
+    return show_form(request, "followup/caregiver/_form.html", {"patient": patient, "form": form, "caregiver": caregiver})
+
+
+# Which status changes the patient page offers, from each status, and the button that does it.
+STATUS_ACTIONS = {
+    Patient.Status.ACTIVE: [("paused", "Pause"), ("discharged", "Mark discharged"), ("deceased", "Mark deceased")],
+    Patient.Status.PAUSED: [("active", "Resume"), ("discharged", "Mark discharged"), ("deceased", "Mark deceased")],
+    Patient.Status.DISCHARGED: [("active", "Readmit"), ("deceased", "Mark deceased")],
+    Patient.Status.DECEASED: [],
+}
+
+
+def status_actions(patient):
+    return STATUS_ACTIONS[patient.status]
+
+
+def _consequences(patient, new_status):
+    """What the change will cancel or plan, in the nurse's words, for the confirmation page."""
+    open_occurrences = list(patient.occurrences.filter(state=Occurrence.State.SCHEDULED).order_by("due_at"))
+    unsent = patient.reminders.filter(state__in=Reminder.UNSENT).count()
+    return {"open_occurrences": open_occurrences, "unsent_reminders": unsent,
+            "cancels_occurrences": new_status in services.CLOSED_STATUSES,
+            "cancels_reminders": new_status in (*services.CLOSED_STATUSES, Patient.Status.PAUSED),
+            "plans_reminders": new_status == Patient.Status.ACTIVE}
+
+
+@login_required
+def change_status(request, pk, status):
+    patient = access.get_patient(request.user, pk)
+    actions = dict(status_actions(patient))
+    if status not in Patient.Status.values:
+        raise Http404("No such status.")
+    if status not in actions:
+        messages.error(request, f"A {patient.get_status_display().lower()} patient cannot be marked "
+                                f"{Patient.Status(status).label.lower()}.")
+        return redirect("patient", patient.pk)
+    form = StatusForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.change_status(patient, status, by=request.user, note=form.cleaned_data["note"])
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, f"{patient.full_name}: {Patient.Status(status).label.lower()}.")
+            return done(request, reverse("patient", args=[patient.pk]))
+    with timezone.override(patient.zone):
+        return render(request, "followup/status/confirm.html", {
+            "patient": patient, "form": form, "status": status, "action_label": actions[status],
+            "status_label": Patient.Status(status).label, **_consequences(patient, status),
+        })

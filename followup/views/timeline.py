@@ -1,0 +1,146 @@
+"""What the patient page shows: the timeline, the charts, the open occurrences with their planned
+reminders, and the interval suggestion, from a fixed number of queries per patient.
+
+The timeline never shows a phone number or an e-mail address: a reminder says its channel and
+whom it went to by role or name.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.utils import timezone
+
+from .. import charts, scheduling
+from ..models import ESAS_ITEMS, Alert, Kind, Occurrence, Reminder
+
+# The timeline shows the most recent events of each kind; charts use the last reports.
+TIMELINE_LIMIT = 200
+CHART_REPORTS = 60
+
+
+@dataclass
+class Event:
+    at: datetime
+    kind: str  # drainage, checkin, symptoms, message-out, message-in, status, occurrence
+    title: str
+    detail: str = ""
+    by: object = None
+    alerts: list = field(default_factory=list)
+    scores: list = field(default_factory=list)  # (item label, score) of the items scored
+
+
+def _recipient(reminder):
+    if reminder.caregiver_id:
+        return f"to {reminder.caregiver.name} (caregiver)"
+    return "to the patient"
+
+
+def _scores(report):
+    scored = []
+    for item, label in ESAS_ITEMS:
+        score = getattr(report, item)
+        if score is not None:
+            scored.append((report.other_problem_name or label if item == "other_problem" else label, score))
+    return scored
+
+
+def reminder_event(reminder):
+    detail = f"{reminder.get_channel_display()} {_recipient(reminder)}: {reminder.get_state_display().lower()}"
+    if reminder.reason:
+        detail += f" ({reminder.reason})"
+    return Event(reminder.sent_at or reminder.send_at, "message-out", f"Reminder · {reminder.get_purpose_display()}", detail)
+
+
+def build(patient, now=None):
+    now = now or timezone.now()
+    zone = patient.zone
+    procedures = list(patient.procedures.select_related("performed_by").order_by("-performed_at")[:TIMELINE_LIMIT])
+    reports = list(patient.symptom_reports.select_related("recorded_by").order_by("-reported_at")[:TIMELINE_LIMIT])
+    alerts = list(patient.alerts.select_related("acknowledged_by", "report").order_by("-created_at")[:TIMELINE_LIMIT])
+    closed = list(patient.occurrences.exclude(state=Occurrence.State.SCHEDULED).select_related("closed_by")
+                  .order_by("-due_at")[:TIMELINE_LIMIT])
+    open_occurrences = list(patient.occurrences.filter(state=Occurrence.State.SCHEDULED).order_by("due_at"))
+    reminders = list(patient.reminders.select_related("caregiver").order_by("-send_at")[:TIMELINE_LIMIT])
+    inbound = list(patient.inbound_messages.select_related("caregiver", "handled_by").order_by("-received_at")[:TIMELINE_LIMIT])
+    status_changes = list(patient.status_changes.select_related("by").order_by("-at")[:TIMELINE_LIMIT])
+    schedules = {schedule.kind: schedule for schedule in patient.schedules.filter(active=True)}
+    caregivers = list(patient.caregivers.all())
+
+    alerts_by_report = {}
+    for alert in alerts:
+        alerts_by_report.setdefault(alert.report_id, []).append(alert)
+
+    events = []
+    for procedure in procedures:
+        parts = [f"{procedure.volume_ml} ml" if procedure.volume_ml else "volume not recorded"]
+        if procedure.duration_minutes:
+            parts.append(f"{procedure.duration_minutes} min")
+        if procedure.complications:
+            parts.append(f"complications: {procedure.complications}")
+        events.append(Event(procedure.performed_at, "drainage", procedure.get_kind_display(), ", ".join(parts),
+                            procedure.performed_by))
+    for report in reports:
+        title = "Check-in call" if report.source == "nurse_call" else f"Symptom report ({report.get_source_display().lower()})"
+        events.append(Event(report.reported_at, "symptoms", title, f"Completed by {report.get_completed_by_display().lower()}",
+                            report.recorded_by, alerts_by_report.get(report.pk, []), _scores(report)))
+    for occurrence in closed:
+        if occurrence.kind == Kind.PARACENTESIS and occurrence.state == Occurrence.State.DONE:
+            continue  # the drainage itself is on the timeline
+        if occurrence.kind == Kind.CHECKIN and occurrence.state == Occurrence.State.DONE:
+            title, at = "Check-in done", occurrence.closed_at or occurrence.due_at
+        else:
+            title, at = f"{occurrence.get_kind_display()} {occurrence.get_state_display().lower()}", occurrence.closed_at or occurrence.due_at
+        detail = f"Was due {occurrence.due_date:%-d %b %Y}" + (f": {occurrence.note}" if occurrence.note else "")
+        events.append(Event(at, "checkin" if occurrence.kind == Kind.CHECKIN else "occurrence", title, detail, occurrence.closed_by))
+    for reminder in reminders:
+        if reminder.state == Reminder.State.PLANNED:
+            continue  # upcoming: shown with the open occurrences
+        events.append(reminder_event(reminder))
+    for message in inbound:
+        sender = f"from {message.caregiver.name} (caregiver)" if message.caregiver_id else "from the patient"
+        detail = f"{message.get_kind_display()} {sender}"
+        if message.body:
+            detail += f': "{message.body}"'
+        events.append(Event(message.received_at, "message-in", "Message received", detail, message.handled_by))
+    for change in status_changes:
+        title = f"Status: {change.get_from_status_display().lower()} → {change.get_to_status_display().lower()}"
+        events.append(Event(change.at, "status", title, change.note, change.by))
+    events.sort(key=lambda event: event.at, reverse=True)
+
+    planned = {}
+    for reminder in reminders:
+        if reminder.state == Reminder.State.PLANNED:
+            planned.setdefault(reminder.occurrence_id, []).append(reminder)
+    for occurrence in open_occurrences:
+        occurrence.patient = patient
+        occurrence.planned_reminders = sorted(planned.get(occurrence.pk, []), key=lambda reminder: reminder.send_at)
+
+    drainage_times = [p.performed_at for p in procedures if p.kind == Kind.PARACENTESIS]
+    drainages = schedules.get(Kind.PARACENTESIS)
+    intervals = scheduling.intervals_in_days(drainage_times, zone)
+    suggested = scheduling.suggested_interval_days(drainage_times, zone)
+    current_days = None
+    if drainages and drainages.interval.unit == scheduling.Unit.DAYS:
+        current_days = drainages.interval.count
+    elif drainages and drainages.interval.unit == scheduling.Unit.WEEKS:
+        current_days = drainages.interval.count * 7
+    chart_reports = list(reversed(reports[:CHART_REPORTS]))
+
+    return {
+        "events": events,
+        "open_occurrences": open_occurrences,
+        "open_alerts": [alert for alert in alerts if alert.is_open],
+        "schedules": schedules,
+        "drainage_schedule": drainages,
+        "checkin_schedule": schedules.get(Kind.CHECKIN),
+        "caregivers": caregivers,
+        "intervals": intervals,
+        "recent_intervals": [days for days in intervals if days > 0][-3:],
+        "suggested_days": suggested,
+        "suggestion_differs": suggested is not None and current_days != suggested,
+        "advisory": scheduling.catheter_advisory(drainage_times, zone),
+        "esas_charts": charts.esas_charts(chart_reports, zone),
+        "chart_reports": chart_reports,
+        "interval_chart": charts.interval_chart(drainage_times, zone, current_days),
+        "severe_alerts": sum(1 for alert in alerts if alert.is_open and alert.kind == Alert.Kind.SEVERE),
+    }

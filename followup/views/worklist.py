@@ -1,0 +1,68 @@
+"""The worklist, the nurse's home page, and the two things a nurse settles right from it."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import render
+from django.views.decorators.http import require_POST
+
+from .. import access
+from .. import worklist as worklist_queries
+from ..forms import staff_of
+from .common import done_row, redirect_back
+
+
+def _filters(request):
+    """The clinic and nurse the worklist is narrowed to. Another clinic, or a nurse of no clinic of
+    the user's, is a 404 like any other object outside the user's clinics."""
+    clinics = list(access.clinics_for(request.user).order_by("name"))
+    clinic = nurse = None
+    clinic_id = request.GET.get("clinic", "")
+    if clinic_id:
+        clinic = next((c for c in clinics if str(c.pk) == clinic_id), None)
+        if clinic is None:
+            raise Http404("No such clinic.")
+    nurses = list(staff_of([clinic.pk] if clinic else request.user.clinic_ids()))
+    nurse_id = request.GET.get("nurse", "")
+    if nurse_id:
+        nurse = next((n for n in nurses if str(n.pk) == nurse_id), None)
+        if nurse is None:
+            raise Http404("No such nurse.")
+    return clinics, clinic, nurses, nurse
+
+
+@login_required
+def worklist(request):
+    clinics, clinic, nurses, nurse = _filters(request)
+    work = worklist_queries.build(request.user, clinic=clinic, nurse=nurse)
+    context = {"work": work, "clinics": clinics, "clinic": clinic, "nurses": nurses, "nurse": nurse}
+    if request.htmx and request.GET.get("part") == "counts":
+        return render(request, "followup/worklist/_counts.html", context)
+    return render(request, "followup/worklist/page.html", context)
+
+
+@login_required
+@require_POST
+def acknowledge_reminder(request, pk):
+    reminder = access.get_reminder(request.user, pk)
+    if reminder.state not in reminder.PROBLEMS:
+        raise Http404("This reminder has no delivery problem.")
+    recorded = worklist_queries.acknowledge_reminder(reminder)
+    text = "Delivery problem acknowledged." if recorded else "Someone had already acknowledged this delivery problem."
+    if request.htmx:
+        return done_row(request, text)
+    messages.success(request, text)
+    return redirect_back(request, "worklist")
+
+
+@login_required
+@require_POST
+def mark_message_handled(request, pk):
+    message = access.get_inbound_message(request.user, pk)
+    recorded = worklist_queries.mark_message_handled(message, by=request.user)
+    text = "Message marked as handled." if recorded else "Someone had already handled this message."
+    if request.htmx:
+        return done_row(request, text)
+    messages.success(request, text)
+    return redirect_back(request, "worklist")
+

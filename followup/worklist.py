@@ -1,0 +1,185 @@
+"""The worklist: what a nurse should act on now, in a fixed number of queries.
+
+Every section is one count and one bounded list, so the page costs the same whether the clinic has
+ten patients or ten thousand. "Today" is the patient's own local date: open occurrences carry
+`due_date` in the patient's zone, and each section compares it with today in that zone (one OR
+branch per time zone in use, usually one or two).
+
+The two worklist actions a nurse takes without opening the patient (acknowledging a delivery
+problem, marking a message handled) live here too, as conditional UPDATEs: two nurses clicking at
+once both see success and the row records the first of them.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, Value, When
+from django.db.models.functions import RowNumber
+from django.db.models.expressions import Window
+from django.utils import timezone
+
+from . import scheduling
+from .models import Alert, InboundMessage, Kind, Occurrence, Patient, Procedure, Reminder
+
+ROWS_PER_SECTION = 50
+UPCOMING_DAYS = 7
+# Open work is shown for patients still under care; a discharged or deceased patient's leftovers
+# would only crowd the list (their reminders are already cancelled).
+UNDER_CARE = (Patient.Status.ACTIVE, Patient.Status.PAUSED)
+WAITING_KINDS = (InboundMessage.Kind.OTHER, InboundMessage.Kind.HELP)
+# scheduling.catheter_advisory looks at the last three positive intervals; a few extra drainages
+# cover two recorded on the same local day (an interval of 0, which the rule ignores).
+ADVISORY_DRAINAGES = 6
+
+
+@dataclass
+class Section:
+    """One worklist section: its total and the first rows to act on."""
+
+    count: int
+    rows: list = field(default_factory=list)
+
+    @property
+    def more(self):
+        return max(self.count - len(self.rows), 0)
+
+
+@dataclass
+class CatheterAdvisory:
+    patient: Patient
+    reason: str
+
+
+@dataclass
+class Worklist:
+    overdue: Section
+    due_today: Section
+    next_days: Section
+    alerts: Section
+    severe_alerts: int
+    delivery_problems: Section
+    messages_waiting: Section
+    no_upcoming_contact: Section
+    catheter_advisories: Section
+
+
+def local_todays(zone_names, now):
+    """{zone name: today's date there}."""
+    return {name: scheduling.local_date(now, ZoneInfo(name)) for name in zone_names}
+
+
+def _by_local_day(todays, lookup):
+    """Q matching open occurrences whose due_date stands in relation `lookup(today)` to the
+    patient's own today."""
+    condition = Q()
+    for index, (zone, today) in enumerate(sorted(todays.items())):
+        branch = Q(patient__time_zone=zone) & lookup(today)
+        condition = branch if index == 0 else condition | branch
+    return condition
+
+
+def build(user, *, clinic=None, nurse=None, now=None):
+    """The worklist for `user`, optionally narrowed to one of their clinics and one nurse's patients.
+
+    `clinic` and `nurse` must already be checked against the user's clinics by the caller (the
+    view fetches them through the access helpers); the patient scope here is the user's clinics
+    in any case.
+    """
+    now = now or timezone.now()
+    clinic_ids = [clinic.pk] if clinic else list(user.clinic_ids())
+    patient_scope = Q(patient__clinic_id__in=clinic_ids)
+    if nurse is not None:
+        patient_scope &= Q(patient__nurse=nurse)
+
+    patients = Patient.objects.filter(clinic_id__in=clinic_ids)
+    if nurse is not None:
+        patients = patients.filter(nurse=nurse)
+    active_patients = patients.filter(status=Patient.Status.ACTIVE)
+
+    zones = list(active_patients.order_by().values_list("time_zone", flat=True).distinct()) or ["UTC"]
+    todays = local_todays(zones, now)
+    overdue_q = _by_local_day(todays, lambda today: Q(due_date__lt=today))
+    today_q = _by_local_day(todays, lambda today: Q(due_date=today))
+    next_q = _by_local_day(todays, lambda today: Q(due_date__gt=today, due_date__lte=today + timedelta(days=UPCOMING_DAYS)))
+
+    open_occurrences = Occurrence.objects.filter(patient_scope, state=Occurrence.State.SCHEDULED,
+                                                 patient__status=Patient.Status.ACTIVE)
+    counts = open_occurrences.aggregate(
+        overdue=Count("pk", filter=overdue_q), today=Count("pk", filter=today_q), upcoming=Count("pk", filter=next_q),
+    )
+    listed = open_occurrences.select_related("patient", "patient__nurse").order_by("due_at", "pk")
+
+    alerts = Alert.objects.filter(patient_scope, acknowledged_at__isnull=True, patient__status__in=UNDER_CARE)
+    alert_counts = alerts.aggregate(total=Count("pk"), severe=Count("pk", filter=Q(kind=Alert.Kind.SEVERE)))
+    severe_first = Case(When(kind=Alert.Kind.SEVERE, then=Value(0)), default=Value(1), output_field=IntegerField())
+    alert_rows = alerts.select_related("patient", "report").order_by(severe_first, "-created_at", "-pk")
+
+    problems = Reminder.objects.filter(patient_scope, state__in=Reminder.PROBLEMS, acknowledged_at__isnull=True,
+                                       patient__status__in=UNDER_CARE)
+    messages = InboundMessage.objects.filter(clinic_id__in=clinic_ids, handled_at__isnull=True, kind__in=WAITING_KINDS)
+    if nurse is not None:
+        messages = messages.filter(patient__nurse=nurse)
+
+    has_open = Occurrence.objects.filter(patient=OuterRef("pk"), state=Occurrence.State.SCHEDULED)
+    uncovered = active_patients.exclude(Exists(has_open))
+
+    return Worklist(
+        overdue=Section(counts["overdue"], list(listed.filter(overdue_q)[:ROWS_PER_SECTION])),
+        due_today=Section(counts["today"], list(listed.filter(today_q)[:ROWS_PER_SECTION])),
+        next_days=Section(counts["upcoming"], list(listed.filter(next_q)[:ROWS_PER_SECTION])),
+        alerts=Section(alert_counts["total"], list(alert_rows[:ROWS_PER_SECTION])),
+        severe_alerts=alert_counts["severe"],
+        delivery_problems=Section(problems.count(), list(
+            problems.select_related("patient", "caregiver").order_by("-send_at", "-pk")[:ROWS_PER_SECTION])),
+        messages_waiting=Section(messages.count(), list(
+            messages.select_related("patient", "caregiver").order_by("received_at", "pk")[:ROWS_PER_SECTION])),
+        no_upcoming_contact=Section(uncovered.count(), list(
+            uncovered.select_related("nurse").order_by("family_name", "given_name", "pk")[:ROWS_PER_SECTION])),
+        catheter_advisories=catheter_advisories(active_patients),
+    )
+
+
+def catheter_advisories(patients):
+    """Patients flagged by `scheduling.catheter_advisory`, from one query over their latest drainages.
+
+    A window function keeps each patient's last few drainages, ordered by patient and time, so the
+    rule runs in Python over at most ADVISORY_DRAINAGES rows a patient; a second query fetches the
+    flagged patients shown.
+    """
+    latest = (
+        Procedure.objects.filter(kind=Kind.PARACENTESIS, patient__in=patients.values("pk"))
+        .annotate(newest_first=Window(RowNumber(), partition_by=[F("patient_id")], order_by=F("performed_at").desc()))
+        .filter(newest_first__lte=ADVISORY_DRAINAGES)
+        .order_by("patient_id", "performed_at")
+        .values_list("patient_id", "performed_at", "patient__time_zone")
+    )
+    performed = defaultdict(list)
+    zones = {}
+    for patient_id, performed_at, zone in latest:
+        performed[patient_id].append(performed_at)
+        zones[patient_id] = zone
+    reasons = {}
+    for patient_id, moments in performed.items():
+        if len(moments) < 2:
+            continue
+        reason = scheduling.catheter_advisory(moments, ZoneInfo(zones[patient_id]))
+        if reason:
+            reasons[patient_id] = reason
+    shown = Patient.objects.filter(pk__in=sorted(reasons)[:ROWS_PER_SECTION]).select_related("nurse") if reasons else []
+    rows = [CatheterAdvisory(patient, reasons[patient.pk]) for patient in shown]
+    return Section(len(reasons), rows)
+
+
+def acknowledge_reminder(reminder):
+    """A nurse has seen a failed, unknown or expired reminder. True if this call recorded it.
+
+    (Reminder has no `acknowledged_by`; who did it is in the web server's request log by id.)"""
+    return bool(Reminder.objects.filter(pk=reminder.pk, acknowledged_at__isnull=True).update(acknowledged_at=timezone.now()))
+
+
+def mark_message_handled(message, *, by):
+    """A nurse has dealt with a patient's message. True if this call recorded it."""
+    return bool(InboundMessage.objects.filter(pk=message.pk, handled_at__isnull=True).update(
+        handled_at=timezone.now(), handled_by=by))
