@@ -1,3 +1,25 @@
-from django.urls import path
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
 
-urlpatterns = []
+from . import views
+from .schema import OVERRIDES
+
+router = DefaultRouter(trailing_slash=True)
+router.include_root_view = False
+router.register("patients", views.PatientViewSet, basename="api-patient")
+router.register("caregivers", views.CaregiverViewSet, basename="api-caregiver")
+router.register("schedules", views.CareScheduleViewSet, basename="api-schedule")
+router.register("occurrences", views.OccurrenceViewSet, basename="api-occurrence")
+router.register("procedures", views.ProcedureViewSet, basename="api-procedure")
+router.register("symptom-reports", views.SymptomReportViewSet, basename="api-symptom-report")
+router.register("alerts", views.AlertViewSet, basename="api-alert")
+router.register("reminders", views.ReminderViewSet, basename="api-reminder")
+router.register("inbound-messages", views.InboundMessageViewSet, basename="api-inbound-message")
+router.register("calendar-feeds", views.CalendarFeedViewSet, basename="api-calendar-feed")
+
+urlpatterns = [
+    path("v1/", include(router.urls)),
+    path("schema/", SpectacularAPIView.as_view(custom_settings=OVERRIDES), name="api-schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+]

@@ -1,0 +1,98 @@
+"""List filters: by status, clinic, patient and date range. Choices of clinic and patient are limited to
+the caller's clinics, so another clinic's id is an invalid choice (400), never a way to probe."""
+
+import django_filters as filters
+
+from .. import access
+from ..models import Alert, Clinic, InboundMessage, Kind, Occurrence, Patient, Reminder, SymptomReport, User
+
+
+def _clinics(request):
+    return access.clinics_for(request.user) if request is not None else Clinic.objects.none()
+
+
+def _patients(request):
+    return access.patients_for(request.user) if request is not None else Patient.objects.none()
+
+
+def _occurrences(request):
+    return Occurrence.objects.filter(patient__in=_patients(request))
+
+
+def _staff(request):
+    if request is None:
+        return User.objects.none()
+    return User.objects.filter(memberships__clinic__in=request.user.clinic_ids()).distinct()
+
+
+class PatientFilter(filters.FilterSet):
+    clinic = filters.ModelChoiceFilter(queryset=_clinics)
+    status = filters.ChoiceFilter(choices=Patient.Status.choices)
+    phase = filters.ChoiceFilter(choices=Patient.Phase.choices)
+    nurse = filters.ModelChoiceFilter(queryset=_staff, help_text="Patients assigned to this nurse (user id).")
+    mrn = filters.CharFilter(help_text="Exact MRN.")
+
+    class Meta:
+        model = Patient
+        fields = ["clinic", "status", "phase", "nurse", "mrn"]
+
+
+class PatientScopedFilter(filters.FilterSet):
+    """Filters every per-patient list shares."""
+
+    patient = filters.ModelChoiceFilter(queryset=_patients)
+    clinic = filters.ModelChoiceFilter(queryset=_clinics, field_name="patient__clinic")
+
+
+class CaregiverFilter(PatientScopedFilter):
+    pass
+
+
+class CareScheduleFilter(PatientScopedFilter):
+    kind = filters.ChoiceFilter(choices=Kind.choices)
+    active = filters.BooleanFilter()
+
+
+class OccurrenceFilter(PatientScopedFilter):
+    kind = filters.ChoiceFilter(choices=Kind.choices)
+    state = filters.ChoiceFilter(choices=Occurrence.State.choices)
+    due_after = filters.IsoDateTimeFilter(field_name="due_at", lookup_expr="gte", help_text="Due at or after (ISO 8601).")
+    due_before = filters.IsoDateTimeFilter(field_name="due_at", lookup_expr="lt", help_text="Due before (ISO 8601).")
+
+
+class ProcedureFilter(PatientScopedFilter):
+    kind = filters.ChoiceFilter(choices=Kind.choices)
+    performed_after = filters.IsoDateTimeFilter(field_name="performed_at", lookup_expr="gte")
+    performed_before = filters.IsoDateTimeFilter(field_name="performed_at", lookup_expr="lt")
+
+
+class SymptomReportFilter(PatientScopedFilter):
+    source = filters.ChoiceFilter(choices=SymptomReport.Source.choices)
+    reported_after = filters.IsoDateTimeFilter(field_name="reported_at", lookup_expr="gte")
+    reported_before = filters.IsoDateTimeFilter(field_name="reported_at", lookup_expr="lt")
+
+
+class AlertFilter(PatientScopedFilter):
+    kind = filters.ChoiceFilter(choices=Alert.Kind.choices)
+    open = filters.BooleanFilter(field_name="acknowledged_at", lookup_expr="isnull", help_text="true: not yet acknowledged.")
+    created_after = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+
+
+class ReminderFilter(PatientScopedFilter):
+    state = filters.ChoiceFilter(choices=Reminder.State.choices)
+    channel = filters.ChoiceFilter(choices=[("sms", "Text message"), ("email", "E-mail")])
+    purpose = filters.ChoiceFilter(choices=Reminder.Purpose.choices)
+    occurrence = filters.ModelChoiceFilter(queryset=_occurrences, help_text="Reminders of this occurrence (id).")
+    send_after = filters.IsoDateTimeFilter(field_name="send_at", lookup_expr="gte")
+    send_before = filters.IsoDateTimeFilter(field_name="send_at", lookup_expr="lt")
+
+
+class InboundMessageFilter(filters.FilterSet):
+    patient = filters.ModelChoiceFilter(queryset=_patients)
+    clinic = filters.ModelChoiceFilter(queryset=_clinics)
+    kind = filters.ChoiceFilter(choices=InboundMessage.Kind.choices)
+    handled = filters.BooleanFilter(field_name="handled_at", lookup_expr="isnull", exclude=True,
+                                    help_text="false: not yet handled by a nurse.")
+    received_after = filters.IsoDateTimeFilter(field_name="received_at", lookup_expr="gte")
+    received_before = filters.IsoDateTimeFilter(field_name="received_at", lookup_expr="lt")

@@ -1,0 +1,327 @@
+"""REST v1. Every read goes through the access helpers (another clinic's object is 404); every write
+calls the same service function as the page that does the same thing."""
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import APIException, NotFound
+from rest_framework.parsers import JSONParser
+from rest_framework.response import Response
+
+from .. import access, services
+from ..calendar import feeds
+from ..models import ESAS_FIELDS, Alert, CalendarFeed, Caregiver, CareSchedule, InboundMessage, Occurrence, Patient, Procedure, Reminder, SymptomReport
+from . import filters, serializers
+from .errors import api_exception_handler, parse_id
+from .schema import ErrorSerializer, FollowupAutoSchema
+
+
+class AlreadyDone(APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "This was already done."
+    default_code = "conflict"
+
+
+class ClinicScopedViewSet(viewsets.GenericViewSet):
+    """Lists hold only the caller's clinics; a detail URL fetches through the object's access helper.
+
+    Each subclass names its `model`, `visible(user)` (the list) and `fetch(user, pk)` (one object or 404).
+    """
+
+    schema = FollowupAutoSchema()
+    parser_classes = [JSONParser]  # integrators send JSON; one request format keeps the contract small
+    model = None
+
+    def get_exception_handler(self):
+        return api_exception_handler
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # the schema generator has no signed-in user
+            return self.model.objects.none()
+        return self.visible(self.request.user)
+
+    def get_object(self):
+        pk = parse_id(self.kwargs["pk"])
+        if pk is None:
+            raise NotFound("No such object in your clinics.")
+        found = self.fetch(self.request.user, pk)
+        self.check_object_permissions(self.request, found)
+        return found
+
+    def respond(self, serializer_class, instance, code=status.HTTP_200_OK):
+        return Response(serializer_class(instance, context=self.get_serializer_context()).data, status=code)
+
+    def validated(self, serializer_class, **kwargs):
+        serializer = serializer_class(data=self.request.data, context=self.get_serializer_context(), **kwargs)
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data
+
+
+class ReadOnlyScopedViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ClinicScopedViewSet):
+    pass
+
+
+# --- Patients and caregivers --------------------------------------------------------------------
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Patients of your clinics"),
+    retrieve=extend_schema(summary="One patient"),
+)
+class PatientViewSet(ReadOnlyScopedViewSet):
+    model = Patient
+    serializer_class = serializers.PatientSerializer
+    filterset_class = filters.PatientFilter
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def fetch(self, user, pk):
+        return access.get_patient(user, pk)
+
+    def visible(self, user):
+        return access.patients_for(user).order_by("family_name", "given_name", "pk")
+
+    @extend_schema(summary="Enrol a patient", description="Creates the patient and plans their first drainage and "
+                   "check-in, as enrolment on the patient page does.")
+    def create(self, request):
+        data = dict(self.validated(serializers.PatientSerializer))
+        interval = data.pop("paracentesis_interval", None)
+        first_drainage_due = data.pop("first_drainage_due", None)
+        patient = Patient(**data)
+        patient.full_clean()
+        try:
+            with transaction.atomic():
+                patient.save()
+                services.enrol(patient, paracentesis_interval=interval, first_drainage_due=first_drainage_due)
+        except IntegrityError:
+            raise ValidationError({"mrn": "A patient with this MRN is already in this clinic."}) from None
+        return self.respond(serializers.PatientSerializer, access.get_patient(request.user, patient.pk), status.HTTP_201_CREATED)
+
+    @extend_schema(summary="Correct a patient's name, date of birth or nurse",
+                   request=serializers.PatientChangeSerializer, responses=serializers.PatientSerializer)
+    def partial_update(self, request, pk=None):
+        patient = self.get_object()
+        serializer = serializers.PatientChangeSerializer(patient, data=request.data, partial=True, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        for name, value in serializer.validated_data.items():
+            setattr(patient, name, value)
+        patient.full_clean()
+        patient.save(update_fields=list(serializer.validated_data) or None)
+        return self.respond(serializers.PatientSerializer, patient)
+
+    @extend_schema(summary="Pause, resume, discharge or record a death",
+                   description="Discharge and death cancel every future occurrence and unsent reminder at once.",
+                   request=serializers.StatusChangeSerializer, responses=serializers.PatientSerializer)
+    @action(detail=True, methods=["post"], url_path="status")
+    def change_status(self, request, pk=None):
+        patient = self.get_object()
+        data = self.validated(serializers.StatusChangeSerializer)
+        patient = services.change_status(patient, data["status"], by=request.user, note=data["note"], at=data.get("at"))
+        return self.respond(serializers.PatientSerializer, patient)
+
+
+class CaregiverViewSet(ReadOnlyScopedViewSet):
+    model = Caregiver
+    serializer_class = serializers.CaregiverSerializer
+    filterset_class = filters.CaregiverFilter
+
+    def fetch(self, user, pk):
+        return access.get_caregiver(user, pk)
+
+    def visible(self, user):
+        return Caregiver.objects.filter(patient__in=access.patients_for(user)).order_by("name", "pk")
+
+
+# --- Series and occurrences ---------------------------------------------------------------------
+
+
+class CareScheduleViewSet(ReadOnlyScopedViewSet):
+    model = CareSchedule
+    serializer_class = serializers.CareScheduleSerializer
+    filterset_class = filters.CareScheduleFilter
+
+    def fetch(self, user, pk):
+        return get_object_or_404(self.visible(user).select_related("patient__clinic"), pk=pk)
+
+    def visible(self, user):
+        return CareSchedule.objects.filter(patient__in=access.patients_for(user)).select_related("patient__clinic").order_by("pk")
+
+    @extend_schema(summary="Change the interval of a series",
+                   description="The open occurrence moves to one new interval after the last event, as on the patient page.",
+                   request=serializers.IntervalSerializer, responses=serializers.CareScheduleSerializer)
+    @action(detail=True, methods=["post"])
+    def interval(self, request, pk=None):
+        schedule = self.get_object()
+        data = self.validated(serializers.IntervalSerializer)
+        return self.respond(serializers.CareScheduleSerializer, services.change_interval(schedule, data["interval"], by=request.user))
+
+
+class OccurrenceViewSet(ReadOnlyScopedViewSet):
+    model = Occurrence
+    serializer_class = serializers.OccurrenceSerializer
+    filterset_class = filters.OccurrenceFilter
+
+    def fetch(self, user, pk):
+        return access.get_occurrence(user, pk)
+
+    def visible(self, user):
+        return Occurrence.objects.filter(patient__in=access.patients_for(user)).order_by("due_at", "pk")
+
+    @extend_schema(summary="Move an open occurrence", description="Its unsent reminders are planned again for the new time.",
+                   request=serializers.RescheduleSerializer, responses=serializers.OccurrenceSerializer)
+    @action(detail=True, methods=["post"])
+    def reschedule(self, request, pk=None):
+        occurrence = self.get_object()
+        data = self.validated(serializers.RescheduleSerializer)
+        return self.respond(serializers.OccurrenceSerializer,
+                            services.reschedule(occurrence, data["due_at"], by=request.user, note=data["note"]))
+
+    @extend_schema(summary="Skip an open occurrence", description="The next one is planned one interval after the skipped date.",
+                   request=serializers.NoteSerializer, responses=serializers.OccurrenceSerializer)
+    @action(detail=True, methods=["post"])
+    def skip(self, request, pk=None):
+        occurrence = self.get_object()
+        data = self.validated(serializers.NoteSerializer)
+        services.skip(occurrence, by=request.user, note=data["note"])
+        occurrence.refresh_from_db()
+        return self.respond(serializers.OccurrenceSerializer, occurrence)
+
+
+# --- Procedures ---------------------------------------------------------------------------------
+
+
+class ProcedureViewSet(ReadOnlyScopedViewSet):
+    model = Procedure
+    serializer_class = serializers.ProcedureSerializer
+    filterset_class = filters.ProcedureFilter
+
+    def fetch(self, user, pk):
+        return access.get_procedure(user, pk)
+
+    def visible(self, user):
+        return Procedure.objects.filter(patient__in=access.patients_for(user)).order_by("-performed_at", "-pk")
+
+    @extend_schema(summary="Record a drainage",
+                   description="Closes the occurrence it fulfils and plans the next one and its reminders, exactly as "
+                               "the form on the patient page does. The same drainage twice (same moment) is refused.",
+                   request=serializers.ProcedureSerializer, responses={201: serializers.RecordedProcedureSerializer})
+    def create(self, request):
+        data = self.validated(serializers.ProcedureSerializer)
+        procedure = services.record_procedure(
+            data["patient"], performed_at=data["performed_at"], volume_ml=data.get("volume_ml"),
+            duration_minutes=data.get("duration_minutes"), complications=data.get("complications", ""),
+            performed_by=request.user, kind=data["kind"],
+        )
+        return self.respond(serializers.RecordedProcedureSerializer, procedure, status.HTTP_201_CREATED)
+
+
+# --- Symptom reports and alerts -----------------------------------------------------------------
+
+
+class SymptomReportViewSet(ReadOnlyScopedViewSet):
+    model = SymptomReport
+    serializer_class = serializers.SymptomReportSerializer
+    filterset_class = filters.SymptomReportFilter
+
+    def fetch(self, user, pk):
+        return access.get_symptom_report(user, pk)
+
+    def visible(self, user):
+        return (SymptomReport.objects.filter(patient__in=access.patients_for(user))
+                .prefetch_related("alerts").order_by("-reported_at", "-pk"))
+
+    @extend_schema(summary="Record an ESAS-r report",
+                   description="Runs the alert rules at once: a severe item (7 or more) brings the next check-in "
+                               "forward to the next day.")
+    def create(self, request):
+        data = self.validated(serializers.SymptomReportSerializer)
+        report = services.record_symptom_report(
+            data["patient"], scores={name: data.get(name) for name in ESAS_FIELDS},
+            completed_by=data["completed_by"], source=data["source"], recorded_by=request.user,
+            other_problem_name=data.get("other_problem_name", ""), pps=data.get("pps"), phase=data.get("phase", ""),
+            note=data.get("note", ""), reported_at=data.get("reported_at"),
+            closes_checkin=data.get("closes_checkin", data["source"] == SymptomReport.Source.NURSE_CALL),
+        )
+        return self.respond(serializers.SymptomReportSerializer, access.get_symptom_report(request.user, report.pk),
+                            status.HTTP_201_CREATED)
+
+
+class AlertViewSet(ReadOnlyScopedViewSet):
+    model = Alert
+    serializer_class = serializers.AlertSerializer
+    filterset_class = filters.AlertFilter
+
+    def fetch(self, user, pk):
+        return access.get_alert(user, pk)
+
+    def visible(self, user):
+        return Alert.objects.filter(patient__in=access.patients_for(user)).select_related("report").order_by("-created_at", "-pk")
+
+    @extend_schema(summary="Acknowledge an alert", request=serializers.NoteSerializer,
+                   responses={200: serializers.AlertSerializer, 409: ErrorSerializer})
+    @action(detail=True, methods=["post"])
+    def acknowledge(self, request, pk=None):
+        alert = self.get_object()
+        data = self.validated(serializers.NoteSerializer)
+        if not services.acknowledge_alert(alert, by=request.user, note=data["note"]):
+            raise AlreadyDone("This alert was already acknowledged.")
+        return self.respond(serializers.AlertSerializer, alert)
+
+
+# --- Messaging (read-only) ----------------------------------------------------------------------
+
+
+class ReminderViewSet(ReadOnlyScopedViewSet):
+    model = Reminder
+    serializer_class = serializers.ReminderSerializer
+    filterset_class = filters.ReminderFilter
+
+    def fetch(self, user, pk):
+        return access.get_reminder(user, pk)
+
+    def visible(self, user):
+        return Reminder.objects.filter(patient__in=access.patients_for(user)).order_by("send_at", "pk")
+
+
+class InboundMessageViewSet(ReadOnlyScopedViewSet):
+    model = InboundMessage
+    serializer_class = serializers.InboundMessageSerializer
+    filterset_class = filters.InboundMessageFilter
+
+    def fetch(self, user, pk):
+        return access.get_inbound_message(user, pk)
+
+    def visible(self, user):
+        return InboundMessage.objects.filter(clinic__in=access.clinics_for(user)).order_by("-received_at", "-pk")
+
+
+# --- Calendar feeds -----------------------------------------------------------------------------
+
+
+class CalendarFeedViewSet(ReadOnlyScopedViewSet):
+    """Your own calendar feeds: each is a secret address; revoke one to stop it for good."""
+
+    model = CalendarFeed
+    serializer_class = serializers.CalendarFeedSerializer
+    filterset_class = None
+
+    def fetch(self, user, pk):
+        return get_object_or_404(CalendarFeed, owner=user, pk=pk)
+
+    def visible(self, user):
+        return CalendarFeed.objects.filter(owner=user).order_by("-created_at", "-pk")
+
+    @extend_schema(summary="Create a calendar feed")
+    def create(self, request):
+        data = self.validated(serializers.CalendarFeedSerializer)
+        return self.respond(serializers.CalendarFeedSerializer, feeds.create_feed(request.user, data.get("clinic")),
+                            status.HTTP_201_CREATED)
+
+    @extend_schema(summary="Revoke a calendar feed", request=None, responses=serializers.CalendarFeedSerializer)
+    @action(detail=True, methods=["post"])
+    def revoke(self, request, pk=None):
+        feed = self.get_object()
+        feeds.revoke_feed(feed)
+        return self.respond(serializers.CalendarFeedSerializer, feed)

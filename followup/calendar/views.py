@@ -1,0 +1,56 @@
+"""The feed itself (anyone holding the secret address) and the staff page that creates and revokes feeds."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from .. import access
+from ..models import CalendarFeed
+from . import feeds
+
+
+@require_GET
+def feed(request, token):
+    found = feeds.live_feed(token)
+    if found is None:
+        raise Http404("No such calendar feed.")
+    response = HttpResponse(feeds.render_feed(found), content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'inline; filename="followup.ics"'
+    # The address is the credential: keep the body out of shared caches.
+    response["Cache-Control"] = "private, max-age=300"
+    response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+@login_required
+def feed_list(request):
+    own = CalendarFeed.objects.filter(owner=request.user).select_related("clinic").order_by("-created_at")
+    return render(request, "calendar/feeds.html", {
+        "feeds": [(item, feeds.feed_url(item)) for item in own],
+        "clinics": access.clinics_for(request.user).order_by("name"),
+    })
+
+
+@login_required
+@require_POST
+def feed_create(request):
+    clinic = None
+    if request.POST.get("clinic"):
+        clinic_id = request.POST["clinic"]
+        if not clinic_id.isdigit():
+            raise Http404("No such clinic.")
+        clinic = get_object_or_404(access.clinics_for(request.user), pk=int(clinic_id))
+    created = feeds.create_feed(request.user, clinic)
+    messages.success(request, f"New calendar feed: {feeds.calendar_name(created)}. Copy its address into your calendar app.")
+    return redirect("calendar-feeds")
+
+
+@login_required
+@require_POST
+def feed_revoke(request, pk):
+    owned = get_object_or_404(CalendarFeed, pk=pk, owner=request.user)
+    if feeds.revoke_feed(owned):
+        messages.success(request, "Feed revoked: calendars subscribed to it stop updating.")
+    return redirect("calendar-feeds")
