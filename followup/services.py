@@ -5,7 +5,7 @@ and plans (or cancels) reminders in it, so a crash never leaves a half-planned p
 raises ValidationError with a message for the field it concerns.
 """
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -18,6 +18,7 @@ from .models import ESAS_FIELDS, Alert, CareSchedule, Kind, Occurrence, Patient,
 CLOSED_STATUSES = (Patient.Status.DISCHARGED, Patient.Status.DECEASED)
 # A clock a few minutes fast on a nurse's tablet is not a procedure "in the future".
 CLOCK_TOLERANCE = timedelta(minutes=5)
+EARLIEST = datetime.min.replace(tzinfo=UTC)
 
 
 def _lock(patient):
@@ -130,9 +131,10 @@ def _last_event(schedule):
     return max(moments) if moments else None
 
 
-def _series_start(schedule):
+def _series_start(schedule, default=None):
     """When the series was created (its first history row), the base for a series with no event yet."""
-    return schedule.history.order_by("history_date").values_list("history_date", flat=True).first() or timezone.now()
+    started = schedule.history.order_by("history_date").values_list("history_date", flat=True).first()
+    return started or default or timezone.now()
 
 
 def _due_from_history(schedule, now=None):
@@ -212,8 +214,9 @@ def record_procedure(patient, *, performed_at, volume_ml=None, duration_minutes=
     reminders. The same drainage twice (same patient, same moment) is refused.
 
     A drainage dated before one already recorded completes the history only: the open occurrence
-    follows the latest drainage and stays where it is. A discharged or deceased patient's earlier
-    drainage can still be recorded; nothing is planned for them.
+    follows the latest drainage and stays where it is. One from before the series began (history
+    entered after enrolment) moves the open occurrence to one interval after it without closing it.
+    A discharged or deceased patient's earlier drainage can still be recorded; nothing is planned.
     """
     _not_in_future(performed_at, "performed_at", "A procedure cannot be recorded in the future.")
     with transaction.atomic():
@@ -234,10 +237,13 @@ def record_procedure(patient, *, performed_at, volume_ml=None, duration_minutes=
         next_due = None
         if schedule and is_latest and schedule.follows_last_event:
             next_due = scheduling.next_due(performed_at, schedule.interval, patient.zone, _wall(schedule))
-        # The open occurrence already sits on the day the rule gives for the next one (a drainage
-        # done before the first planned one, e.g. on the day of enrolment): it stays open as the next.
+        # A drainage from before the series began (history entered after enrolment) was not the one
+        # the open occurrence asked for; nor was a second one on the day the open one counts from. In
+        # both the open occurrence stays open, re-timed to one interval after this drainage.
         keeps_open = current is not None and next_due is not None and (
-            current.due_date == scheduling.local_date(next_due, patient.zone))
+            performed_at < _series_start(schedule, default=EARLIEST)
+            or current.due_date == scheduling.local_date(next_due, patient.zone)
+        )
         procedure.occurrence = None if keeps_open else current
         try:
             with transaction.atomic():
@@ -352,7 +358,7 @@ def change_interval(schedule, interval: scheduling.Interval, *, by=None):
     """
     _validated(interval)
     with transaction.atomic():
-        _lock(schedule.patient)
+        schedule.patient = _lock(schedule.patient)  # fresh phase and zone, under the lock
         if not CareSchedule.objects.filter(pk=schedule.pk, active=True).exists():
             raise ValidationError("This series has ended; its interval can no longer change.")
         schedule.interval_count = interval.count
@@ -370,7 +376,7 @@ def follow_phase_cadence(schedule, *, by=None):
     if schedule.kind != Kind.CHECKIN:
         raise ValidationError("Only check-in calls follow the patient's phase.")
     with transaction.atomic():
-        _lock(schedule.patient)
+        schedule.patient = _lock(schedule.patient)
         schedule.cadence_by_phase = True
         schedule.interval_count = schedule.interval.count
         schedule.interval_unit = scheduling.Unit.DAYS
