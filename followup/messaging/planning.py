@@ -53,15 +53,16 @@ def send_window(occurrence, wanted: datetime, now: datetime):
     return send_at, expires_at
 
 
-def _texts_taken(patient, recipient, send_at, exclude_occurrence):
-    """Local days on which this recipient already has a text planned or sent, around `send_at`."""
+def _texts_taken(patient, recipient, send_at, occurrence, purpose):
+    """Local days on which this recipient already has a text planned or sent, around `send_at`
+    (not counting the very reminder being planned, which may exist from an earlier plan)."""
     zone = patient.zone
     moments = (
         Reminder.objects.filter(
             patient=patient, recipient=recipient, channel="sms", state__in=Reminder.COUNTED,
             send_at__range=(send_at - CAP_WINDOW, send_at + CAP_WINDOW),
         )
-        .exclude(occurrence=exclude_occurrence)
+        .exclude(occurrence=occurrence, purpose=purpose, due_at=occurrence.due_at)
         .values_list("send_at", flat=True)
     )
     return [scheduling.local_date(moment, zone) for moment in moments]
@@ -88,7 +89,7 @@ def plan_reminders(occurrence, now=None):
             send_at, expires_at = window
             state, reason = Reminder.State.PLANNED, ""
             if channel == "sms":
-                taken = _texts_taken(patient, recipient, send_at, occurrence)
+                taken = _texts_taken(patient, recipient, send_at, occurrence, purpose)
                 reason = scheduling.cap_reason(scheduling.local_date(send_at, patient.zone), taken, clinic.sms_per_day, clinic.sms_per_week)
                 if reason:
                     state = Reminder.State.SKIPPED
