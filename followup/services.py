@@ -89,11 +89,22 @@ def _free_due(schedule, due_at, exclude=None):
 
 def _open_occurrence(schedule, due_at):
     patient = schedule.patient
-    due_at = _free_due(schedule, due_at)
-    occurrence = Occurrence.objects.create(
-        schedule=schedule, patient=patient, kind=schedule.kind, due_at=due_at,
-        due_date=scheduling.local_date(due_at, patient.zone),
-    )
+    day = scheduling.local_date(due_at, patient.zone)
+    # An occurrence cancelled by a discharge is taken up again when the patient comes back and the
+    # same day is due: it was never done, and its reminders (same key) can be planned again.
+    occurrence = schedule.occurrences.filter(due_date=day, state=Occurrence.State.CANCELLED).first()
+    if occurrence:
+        occurrence.state = Occurrence.State.SCHEDULED
+        occurrence.due_at = due_at
+        occurrence.closed_at = occurrence.closed_by = None
+        occurrence.note = "Planned again."
+        occurrence.save(update_fields=["state", "due_at", "closed_at", "closed_by", "note"])
+    else:
+        due_at = _free_due(schedule, due_at)
+        occurrence = Occurrence.objects.create(
+            schedule=schedule, patient=patient, kind=schedule.kind, due_at=due_at,
+            due_date=scheduling.local_date(due_at, patient.zone),
+        )
     plan_reminders(occurrence)
     return occurrence
 
