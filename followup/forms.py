@@ -58,6 +58,24 @@ def staff_of(clinic_ids):
     return User.objects.filter(memberships__clinic_id__in=clinic_ids, is_active=True).distinct().order_by("first_name", "username")
 
 
+class NurseForm:
+    """What every form here shares: ids of its own (the patient page shows several forms, and a
+    label must find its field), and the first field in error takes the focus when shown again."""
+
+    id_prefix = "form"
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", f"{self.id_prefix}_%s")
+        super().__init__(*args, **kwargs)
+
+    def full_clean(self):
+        super().full_clean()
+        for name in self.errors:
+            if name in self.fields:
+                self.fields[name].widget.attrs["autofocus"] = True
+                break
+
+
 class NurseChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, user):
         return user.get_full_name() or user.username
@@ -66,7 +84,9 @@ class NurseChoiceField(forms.ModelChoiceField):
 # --- Care events -------------------------------------------------------------------------------
 
 
-class DrainageForm(forms.Form):
+class DrainageForm(NurseForm, forms.Form):
+    id_prefix = "drainage"
+
     performed_at = forms.DateTimeField(label="Performed at", widget=LocalDateTimeInput(),
                                        help_text="The patient's local time.")
     volume_ml = _whole_number("the volume in millilitres", 1, 20000, label="Volume drained (ml)", required=False)
@@ -77,8 +97,10 @@ class DrainageForm(forms.Form):
         return _past_moment(self.cleaned_data["performed_at"], "A drainage")
 
 
-class CheckinForm(forms.Form):
+class CheckinForm(NurseForm, forms.Form):
     """A check-in call: the ESAS-r items as the patient scored them on the phone, 0 (best) to 10."""
+
+    id_prefix = "checkin"
 
     other_problem_name = forms.CharField(label="Other problem (name it)", max_length=120, required=False)
     pps = forms.TypedChoiceField(label="PPS (%)", required=False, coerce=int, empty_value=None,
@@ -116,7 +138,9 @@ class CheckinForm(forms.Form):
         return {name: self.cleaned_data.get(name) for name, _ in ESAS_ITEMS}
 
 
-class RescheduleForm(forms.Form):
+class RescheduleForm(NurseForm, forms.Form):
+    id_prefix = "reschedule"
+
     due_at = forms.DateTimeField(label="New date and time", widget=LocalDateTimeInput(), help_text="The patient's local time.")
     note = forms.CharField(label="Reason (optional)", required=False, max_length=500)
 
@@ -129,12 +153,16 @@ class RescheduleForm(forms.Form):
         return value
 
 
-class SkipForm(forms.Form):
+class SkipForm(NurseForm, forms.Form):
+    id_prefix = "skip"
+
     note = forms.CharField(label="Reason (optional)", required=False, max_length=500)
 
 
-class IntervalForm(forms.Form):
+class IntervalForm(NurseForm, forms.Form):
     """The drainage interval; `cleaned_data["interval"]` is a validated `scheduling.Interval`."""
+
+    id_prefix = "interval"
 
     count = _whole_number("the interval", 0, 999, label="Every")
     unit = forms.ChoiceField(label="Unit", choices=scheduling.Unit.choices)
@@ -149,18 +177,22 @@ class IntervalForm(forms.Form):
         return data
 
 
-class AcknowledgeAlertForm(forms.Form):
+class AcknowledgeAlertForm(NurseForm, forms.Form):
+    id_prefix = "ack"
+
     note = forms.CharField(label="Note (optional)", required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class StatusForm(forms.Form):
+class StatusForm(NurseForm, forms.Form):
+    id_prefix = "status"
+
     note = forms.CharField(label="Note (optional)", required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
 # --- Patients and caregivers -------------------------------------------------------------------
 
 
-class ConsentFields(forms.ModelForm):
+class ConsentFields(NurseForm, forms.ModelForm):
     """Consent to automated messages as one checkbox; the model keeps when and how (and an opt-out)."""
 
     consent = forms.BooleanField(label="Agrees to automated reminders", required=False)
@@ -191,6 +223,8 @@ class ConsentFields(forms.ModelForm):
 
 
 class PatientContactForm(ConsentFields):
+    id_prefix = "contact"
+
     nurse = NurseChoiceField(label="Assigned nurse", queryset=User.objects.none(), required=False, empty_label="Nobody yet")
 
     class Meta:
@@ -216,6 +250,8 @@ class PatientContactForm(ConsentFields):
 
 class PatientCreateForm(ConsentFields):
     """A new patient of one of the nurse's clinics, with their first drainage date and interval."""
+
+    id_prefix = "patient"
 
     clinic = forms.ModelChoiceField(label="Clinic", queryset=None, empty_label=None)
     nurse = NurseChoiceField(label="Assigned nurse", queryset=User.objects.none(), required=False, empty_label="Nobody yet")
@@ -275,6 +311,8 @@ class PatientCreateForm(ConsentFields):
 
 
 class CaregiverForm(ConsentFields):
+    id_prefix = "caregiver"
+
     class Meta:
         model = Caregiver
         fields = ["name", "relationship", "mobile", "email", "preferred_channel", "language", "receives_reminders"]
@@ -283,6 +321,8 @@ class CaregiverForm(ConsentFields):
         help_texts = {"mobile": "For example +1 202 555 0123.", "relationship": "For example: daughter, husband, friend."}
 
 
-class PatientSearchForm(forms.Form):
+class PatientSearchForm(NurseForm, forms.Form):
+    id_prefix = "search"
+
     q = forms.CharField(label="Name or MRN", required=False, max_length=80)
     status = forms.ChoiceField(label="Status", required=False, choices=[("", "Any status")] + Patient.Status.choices)

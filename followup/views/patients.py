@@ -76,9 +76,10 @@ def patient_page(request, pk):
             checkin_form=CheckinForm(),
             interval_form=IntervalForm(initial={"count": drainages.interval.count, "unit": drainages.interval.unit})
             if drainages else None,
-            acknowledge_form=AcknowledgeAlertForm(),
             status_actions=status_actions(patient),
         )
+        for alert in context["open_alerts"]:
+            alert.acknowledge_form = AcknowledgeAlertForm(auto_id=f"ack{alert.pk}_%s")
         return render(request, "followup/patient/page.html", context)
 
 

@@ -1,0 +1,246 @@
+"""The worklist: what lands in each section, "today" on the patient's own date, filters, and a
+query count that does not grow with the number of patients."""
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+import time_machine
+from django.urls import reverse
+from django.utils import timezone
+
+from followup import scheduling, worklist
+from followup.models import (
+    Alert, CareSchedule, InboundMessage, Kind, Occurrence, Patient, Procedure, Reminder, SymptomReport,
+)
+
+from .conftest import make_patient
+
+NEW_YORK = scheduling.ZoneInfo("America/New_York")
+
+
+def open_drainage(patient, due_date, hour=9):
+    schedule, _ = CareSchedule.objects.get_or_create(patient=patient, kind=Kind.PARACENTESIS, active=True)
+    due_at = scheduling.at_local(due_date, datetime.min.time().replace(hour=hour), patient.zone)
+    return Occurrence.objects.create(schedule=schedule, patient=patient, kind=Kind.PARACENTESIS, due_at=due_at, due_date=due_date)
+
+
+def severe_report(patient, **scores):
+    report = SymptomReport.objects.create(patient=patient, completed_by="patient", source="web", **(scores or {"pain": 8}))
+    return report
+
+
+def build_clinic_load(clinic, nurse, count):
+    """`count` patients of `clinic` in bulk, each section of the worklist represented:
+    by index modulo 4 overdue / due today / due in 3 days / nothing scheduled; every 5th has three
+    drainages 7 days apart (catheter advisory), every 7th a severe alert, every 6th a failed
+    reminder, every 8th a message waiting."""
+    today = scheduling.local_date(timezone.now(), NEW_YORK)
+    prefix = clinic.name[:2].upper()
+    patients = Patient.objects.bulk_create(
+        Patient(clinic=clinic, mrn=f"{prefix}-{index:05d}", given_name="Pat", family_name=f"Load{index:05d}",
+                time_zone="America/New_York", nurse=nurse, mobile="+12025550123", consent_at=timezone.now(),
+                consent_source="written form")
+        for index in range(count)
+    )
+    schedules = CareSchedule.objects.bulk_create(CareSchedule(patient=patient, kind=Kind.PARACENTESIS) for patient in patients)
+    offsets = {0: -2, 1: 0, 2: 3}
+    occurrences = Occurrence.objects.bulk_create(
+        Occurrence(schedule=schedule, patient=schedule.patient, kind=Kind.PARACENTESIS, due_date=today + timedelta(days=offsets[i % 4]),
+                   due_at=scheduling.at_local(today + timedelta(days=offsets[i % 4]), datetime.min.time().replace(hour=9), NEW_YORK))
+        for i, schedule in enumerate(schedules) if i % 4 in offsets
+    )
+    Procedure.objects.bulk_create(
+        Procedure(patient=patient, kind=Kind.PARACENTESIS, performed_at=timezone.now() - timedelta(days=7 * back), volume_ml=4000)
+        for i, patient in enumerate(patients) if i % 5 == 0 for back in (1, 2, 3)
+    )
+    reports = SymptomReport.objects.bulk_create(
+        SymptomReport(patient=patient, completed_by="patient", source="web", pain=8)
+        for i, patient in enumerate(patients) if i % 7 == 0
+    )
+    Alert.objects.bulk_create(Alert(patient=report.patient, report=report, kind="severe", item="pain", score=8) for report in reports)
+    now = timezone.now()
+    Reminder.objects.bulk_create(
+        Reminder(occurrence=occurrence, patient=occurrence.patient, recipient="patient", channel="sms", purpose="day_before",
+                 due_at=occurrence.due_at, send_at=now - timedelta(hours=2), expires_at=now, state=Reminder.State.FAILED,
+                 reason="Carrier rejected the number")
+        for i, occurrence in enumerate(occurrences) if i % 6 == 0
+    )
+    InboundMessage.objects.bulk_create(
+        InboundMessage(clinic=clinic, patient=patient, provider_id=f"SM{prefix}{i:06d}", from_number="+12025550123",
+                       body="Can someone call me?", kind="other")
+        for i, patient in enumerate(patients) if i % 8 == 0
+    )
+    return patients
+
+
+@pytest.fixture
+def worklist_page(client, nina):
+    client.force_login(nina)
+
+    def get(**params):
+        return client.get(reverse("worklist"), params)
+
+    return get
+
+
+# --- Query count ---------------------------------------------------------------------------------
+
+WORKLIST_QUERIES = 24
+
+
+@pytest.mark.parametrize("patients", [10, 500])
+def test_worklist_costs_the_same_queries_for_10_and_500_patients(client, nina, riverside, django_assert_num_queries, patients):
+    build_clinic_load(riverside, nina, patients)
+    client.force_login(nina)
+    with django_assert_num_queries(WORKLIST_QUERIES):
+        response = client.get(reverse("worklist"))
+    assert response.status_code == 200
+    work = response.context["work"]
+    assert work.overdue.count == len(range(0, patients, 4))
+    assert work.no_upcoming_contact.count == len(range(3, patients, 4))
+    assert work.catheter_advisories.count == len(range(0, patients, 5))
+    assert len(work.overdue.rows) == min(work.overdue.count, worklist.ROWS_PER_SECTION)
+
+
+# --- Sections --------------------------------------------------------------------------------------
+
+
+def test_overdue_today_and_next_days_follow_the_patients_local_date(worklist_page, alice, bob, riverside, nina):
+    # 03:00 UTC on 10 March is still 9 March (22:00 or 23:00) in New York.
+    with time_machine.travel(datetime(2026, 3, 10, 3, 0, tzinfo=UTC), tick=False):
+        open_drainage(alice, date(2026, 3, 9), hour=9)  # due "today" in New York, though 10 March in UTC
+        open_drainage(bob, date(2026, 3, 8))
+        carol = make_patient(riverside, "RV-1003", "Carol", "Chen", nurse=nina)
+        open_drainage(carol, date(2026, 3, 16))
+        dan = make_patient(riverside, "RV-1004", "Dan", "Diaz", nurse=nina)
+        open_drainage(dan, date(2026, 3, 17))  # 8 days ahead: not on the worklist
+        work = worklist_page().context["work"]
+    assert [o.patient for o in work.due_today.rows] == [alice]
+    assert [o.patient for o in work.overdue.rows] == [bob]
+    assert [o.patient for o in work.next_days.rows] == [carol]
+    assert (work.overdue.count, work.due_today.count, work.next_days.count) == (1, 1, 1)
+
+
+def test_a_paused_or_discharged_patients_occurrence_is_not_on_the_worklist(worklist_page, alice):
+    open_drainage(alice, timezone.localdate(timezone=NEW_YORK) - timedelta(days=1))
+    alice.status, alice.status_changed_at = Patient.Status.PAUSED, timezone.now()
+    alice.save()
+    work = worklist_page().context["work"]
+    assert work.overdue.count == 0
+
+
+def test_severe_alerts_come_first_and_acknowledged_ones_leave(worklist_page, alice, bob, nina):
+    worse = SymptomReport.objects.create(patient=bob, completed_by="patient", source="web", nausea=6)
+    worsening = Alert.objects.create(patient=bob, report=worse, kind="worsening", item="nausea", score=6, previous_score=2)
+    report = severe_report(alice)
+    severe = Alert.objects.create(patient=alice, report=report, kind="severe", item="pain", score=8,
+                                  created_at=timezone.now() - timedelta(hours=3))
+    seen = Alert.objects.create(patient=alice, report=report, kind="worsening", item="pain", score=8, previous_score=4,
+                                acknowledged_at=timezone.now(), acknowledged_by=nina)
+    response = worklist_page()
+    work = response.context["work"]
+    assert work.alerts.rows == [severe, worsening]
+    assert seen not in work.alerts.rows
+    assert work.severe_alerts == 1
+    assert b"Pain 8/10" in response.content
+
+
+def test_delivery_problems_list_unacknowledged_failed_unknown_and_expired_reminders(worklist_page, alice):
+    occurrence = open_drainage(alice, timezone.localdate(timezone=NEW_YORK) + timedelta(days=2))
+    now = timezone.now()
+
+    def reminder(purpose, state, **fields):
+        return Reminder.objects.create(occurrence=occurrence, patient=alice, recipient="patient", channel="sms", purpose=purpose,
+                                       due_at=occurrence.due_at + timedelta(minutes=len(purpose)), send_at=now, expires_at=now,
+                                       state=state, **fields)
+
+    failed = reminder("day_before", Reminder.State.FAILED, reason="Unreachable")
+    unknown = reminder("morning_of", Reminder.State.UNKNOWN)
+    reminder("checkin", Reminder.State.EXPIRED, acknowledged_at=now)
+    Reminder.objects.create(occurrence=occurrence, patient=alice, recipient="patient", channel="email", purpose="day_before",
+                            due_at=occurrence.due_at, send_at=now, expires_at=now, state=Reminder.State.DELIVERED)
+    response = worklist_page()
+    assert set(response.context["work"].delivery_problems.rows) == {failed, unknown}
+    assert b"+12025550101" not in response.content  # the number never shows
+
+
+def test_messages_waiting_are_other_and_help_messages_not_yet_handled(worklist_page, alice, riverside, nina):
+    waiting = InboundMessage.objects.create(clinic=riverside, patient=alice, provider_id="SM1", from_number="+12025550101",
+                                            body="My belly is swelling again", kind="other")
+    help_ = InboundMessage.objects.create(clinic=riverside, patient=alice, provider_id="SM2", from_number="+12025550101",
+                                          body="HELP", kind="help")
+    InboundMessage.objects.create(clinic=riverside, patient=alice, provider_id="SM3", from_number="+12025550101", body="STOP", kind="stop")
+    InboundMessage.objects.create(clinic=riverside, patient=alice, provider_id="SM4", from_number="+12025550101", body="Thanks",
+                                  kind="other", handled_at=timezone.now(), handled_by=nina)
+    response = worklist_page()
+    assert response.context["work"].messages_waiting.rows == [waiting, help_]
+    assert b"My belly is swelling again" in response.content
+
+
+def test_active_patients_with_nothing_open_have_no_upcoming_contact(worklist_page, enrolled_alice, bob):
+    work = worklist_page().context["work"]
+    assert work.no_upcoming_contact.rows == [bob]
+
+
+def test_catheter_advisory_flags_short_intervals_from_the_patients_drainages(worklist_page, alice, bob):
+    now = timezone.now()
+    for days in (0, 10, 20):
+        Procedure.objects.create(patient=alice, performed_at=now - timedelta(days=days), volume_ml=5000)
+    for days in (0, 30, 60):
+        Procedure.objects.create(patient=bob, performed_at=now - timedelta(days=days), volume_ml=5000)
+    work = worklist_page().context["work"]
+    assert [advisory.patient for advisory in work.catheter_advisories.rows] == [alice]
+    assert "Median interval 10 days" in work.catheter_advisories.rows[0].reason
+
+
+# --- Scope and filters ----------------------------------------------------------------------------
+
+
+def test_nurse_sees_only_her_clinics_patients(worklist_page, alice, carmen):
+    open_drainage(alice, timezone.localdate(timezone=NEW_YORK) - timedelta(days=1))
+    open_drainage(carmen, timezone.localdate(timezone=scheduling.ZoneInfo("America/Los_Angeles")) - timedelta(days=1))
+    response = worklist_page()
+    assert [o.patient for o in response.context["work"].overdue.rows] == [alice]
+    assert b"Carmen" not in response.content
+
+
+def test_filter_by_nurse_keeps_only_that_nurses_patients(worklist_page, riverside, alice, leo):
+    other = make_patient(riverside, "RV-1009", "Olga", "Ortiz", nurse=leo)
+    open_drainage(alice, timezone.localdate(timezone=NEW_YORK) - timedelta(days=1))
+    open_drainage(other, timezone.localdate(timezone=NEW_YORK) - timedelta(days=1))
+    everyone = worklist_page().context["work"]
+    only_leo = worklist_page(nurse=leo.pk).context["work"]
+    assert {o.patient for o in everyone.overdue.rows} == {alice, other}
+    assert [o.patient for o in only_leo.overdue.rows] == [other]
+
+
+def test_filter_by_clinic_for_a_nurse_of_two_clinics(client, nina, hillcrest, alice, carmen):
+    from followup.models import Membership
+
+    Membership.objects.create(user=nina, clinic=hillcrest, role=Membership.Role.NURSE)
+    open_drainage(alice, timezone.localdate(timezone=NEW_YORK) - timedelta(days=1))
+    open_drainage(carmen, timezone.localdate(timezone=scheduling.ZoneInfo("America/Los_Angeles")) - timedelta(days=1))
+    client.force_login(nina)
+    both = client.get(reverse("worklist")).context["work"]
+    hill = client.get(reverse("worklist"), {"clinic": hillcrest.pk}).context["work"]
+    assert {o.patient for o in both.overdue.rows} == {alice, carmen}
+    assert [o.patient for o in hill.overdue.rows] == [carmen]
+
+
+def test_filtering_by_another_clinic_or_its_nurse_is_404(worklist_page, hillcrest, noah):
+    assert worklist_page(clinic=hillcrest.pk).status_code == 404
+    assert worklist_page(nurse=noah.pk).status_code == 404
+
+
+def test_worklist_needs_sign_in(client):
+    response = client.get(reverse("worklist"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+def test_counts_fragment_for_htmx(worklist_page, client, alice):
+    open_drainage(alice, timezone.localdate(timezone=NEW_YORK) - timedelta(days=1))
+    response = client.get(reverse("worklist"), {"part": "counts"}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    assert b'id="worklist-counts"' in response.content
+    assert b"<html" not in response.content
