@@ -1,0 +1,115 @@
+"""Server-rendered SVG bar charts for the reports: geometry here, markup in reports/_chart.html.
+
+A chart is a picture of a table that is on the same page. It carries its own text alternative
+(an SVG <title> and <desc> that say what it shows and its extremes), a <title> on every bar with
+its exact number, and a legend in HTML. Colours come from classes in reports.css, chosen to stay
+apart for the common colour-vision deficiencies (Okabe-Ito palette).
+"""
+
+import math
+from dataclasses import dataclass, field
+
+WIDTH, HEIGHT = 760, 260
+LEFT, RIGHT, TOP, BOTTOM = 48, 12, 14, 46
+MAX_LABELS = 14  # more category labels than this collide; the others stay in each bar's <title>
+
+
+@dataclass
+class Bar:
+    x: float
+    y: float
+    width: float
+    height: float
+    series: int
+    title: str
+
+
+@dataclass
+class Chart:
+    key: str
+    title: str
+    description: str
+    bars: list = field(default_factory=list)
+    ticks: list = field(default_factory=list)  # (y, label)
+    labels: list = field(default_factory=list)  # (x, label)
+    legend: list = field(default_factory=list)  # (series index, label)
+    width: int = WIDTH
+    height: int = HEIGHT
+    baseline: float = HEIGHT - BOTTOM
+    left: int = LEFT
+    right_edge: int = WIDTH - RIGHT
+    tick_x: int = LEFT - 6
+    label_y: float = HEIGHT - BOTTOM + 16
+
+    @property
+    def empty(self):
+        return not any(bar.height > 0 for bar in self.bars)
+
+
+def nice_ceiling(value):
+    """The axis top: the smallest 1, 2, 2.5 or 5 times a power of ten at or above `value`."""
+    if value <= 0:
+        return 1
+    power = 10 ** math.floor(math.log10(value))
+    for step in (1, 2, 2.5, 5, 10):
+        if step * power >= value:
+            return step * power
+    return 10 * power
+
+
+def _number(value, unit):
+    text = f"{value:.1f}".rstrip("0").rstrip(".") if isinstance(value, float) else str(value)
+    return f"{text}{unit}"
+
+
+def bar_chart(key, title, categories, series, *, unit="", top=None, what="", category_label="", axis_labels=None):
+    """A bar chart: one bar per category, stacked when there are several series.
+
+    `series` is [(label, [value per category])]; None counts as 0 in the picture (and is blank in
+    the table). `top` fixes the axis (100 for percentages); `what` names one unit of the bars in
+    the description ("drainages"); `axis_labels` are shorter names for under the bars.
+    """
+    count = len(categories)
+    totals = [sum(values[i] or 0 for _, values in series) for i in range(count)]
+    axis_top = top or nice_ceiling(max(totals, default=0))
+    inner_width = WIDTH - LEFT - RIGHT
+    inner_height = HEIGHT - TOP - BOTTOM
+    slot = inner_width / max(count, 1)
+    bar_width = max(slot * 0.7, 1)
+    chart = Chart(key=key, title=title, description="")
+    for i, category in enumerate(categories):
+        x = LEFT + i * slot + (slot - bar_width) / 2
+        base = HEIGHT - BOTTOM
+        for index, (label, values) in enumerate(series):
+            value = values[i] or 0
+            height = inner_height * value / axis_top if axis_top else 0
+            base -= height
+            name = f"{label}: " if len(series) > 1 else ""
+            chart.bars.append(Bar(round(x, 1), round(base, 1), round(bar_width, 1), round(height, 1), index,
+                                  f"{category_label}{category} - {name}{_number(values[i] or 0, unit)}"))
+    for step in range(5):
+        value = axis_top * step / 4
+        y = HEIGHT - BOTTOM - inner_height * step / 4
+        chart.ticks.append((round(y, 1), _number(float(value) if value % 1 else int(value), unit)))
+    every = max(1, math.ceil(count / MAX_LABELS))
+    axis_labels = axis_labels or categories
+    chart.labels = [(round(LEFT + i * slot + slot / 2, 1), str(axis_labels[i])) for i in range(count) if i % every == 0]
+    if len(series) > 1:
+        chart.legend = [(index, label) for index, (label, _) in enumerate(series)]
+    chart.description = describe(title, categories, series, totals, unit, what, category_label)
+    return chart
+
+
+def describe(title, categories, series, totals, unit, what, category_label):
+    """The text alternative: what the chart covers, its highest bar and its total."""
+    if not categories or not any(totals):
+        return f"{title}: nothing to show in this range."
+    highest = max(range(len(totals)), key=lambda i: totals[i])
+    parts = [f"{title}, {category_label}{categories[0]} to {category_label}{categories[-1]}."]
+    if len(series) > 1:
+        parts.append("Stacked: " + ", ".join(label for label, _ in series) + ".")
+    parts.append(f"Highest: {_number(totals[highest], unit)} {what}".rstrip() + f" ({category_label}{categories[highest]}).")
+    if not unit:
+        parts.append(f"Total: {sum(totals)} {what}".rstrip() + ".")
+    parts.append("The numbers are in the table below the chart.")
+    return " ".join(parts)

@@ -1,0 +1,99 @@
+"""Database expressions the reports need that Django does not ship, for SQLite and PostgreSQL.
+
+Every date in a report is the patient's local date (the same rule as the scheduling engine, which
+counts intervals on local dates), so the zone comes from the patient's row, not from a constant.
+Django's own `TruncDate(tzinfo=...)` takes one zone for the whole query; these take a column.
+"""
+
+from django.db import connections
+from django.db.models import DateField, FloatField, Func, IntegerField
+
+
+class LocalDate(Func):
+    """The local date of an instant in a time zone named by another column.
+
+    PostgreSQL converts natively; on SQLite, Django registers `django_datetime_cast_date(dt, zone,
+    connection zone)` on every connection (it backs `TruncDate`), and it accepts a column as the zone.
+    """
+
+    output_field = DateField()
+    arity = 2
+
+    def as_postgresql(self, compiler, connection, **extra):
+        return self.as_sql(compiler, connection, template="((%(expressions)s))::date", arg_joiner=" AT TIME ZONE ", **extra)
+
+    def as_sqlite(self, compiler, connection, **extra):
+        moment, zone = (compiler.compile(expression) for expression in self.get_source_expressions())
+        sql = f"django_datetime_cast_date({moment[0]}, {zone[0]}, %s)"
+        return sql, (*moment[1], *zone[1], connection.timezone_name)
+
+
+class DaysBetween(Func):
+    """Whole days from the earlier date to the later one (NULL if either is NULL)."""
+
+    output_field = IntegerField()
+    arity = 2
+
+    def as_postgresql(self, compiler, connection, **extra):
+        return self.as_sql(compiler, connection, template="(%(expressions)s)", arg_joiner=" - ", **extra)
+
+    def as_sqlite(self, compiler, connection, **extra):
+        return self.as_sql(compiler, connection, template="CAST(julianday(%(expressions)s) AS INTEGER)",
+                           arg_joiner=") - julianday(", **extra)
+
+    def __init__(self, later, earlier, **extra):
+        super().__init__(later, earlier, **extra)
+
+
+class HoursBetween(Func):
+    """Hours (with fractions) from the earlier instant to the later one."""
+
+    output_field = FloatField()
+    arity = 2
+
+    def as_postgresql(self, compiler, connection, **extra):
+        return self.as_sql(compiler, connection, template="(EXTRACT(EPOCH FROM (%(expressions)s)) / 3600.0)::float",
+                           arg_joiner=" - ", **extra)
+
+    def as_sqlite(self, compiler, connection, **extra):
+        return self.as_sql(compiler, connection, template="((julianday(%(expressions)s)) * 24.0)",
+                           arg_joiner=") - julianday(", **extra)
+
+    def __init__(self, later, earlier, **extra):
+        super().__init__(later, earlier, **extra)
+
+
+def compiled(queryset):
+    """The SQL and parameters of a queryset, to use as a derived table in a larger statement.
+
+    Django cannot group over the result of a window function (SQL forbids it in one SELECT), so
+    the reports that need both compute the window in an ORM queryset and aggregate over it in a
+    plain outer SELECT that reads the same way on SQLite and PostgreSQL.
+    """
+    return queryset.query.get_compiler(using=queryset.db).as_sql()
+
+
+def sql_date(value, using="default"):
+    """A date as the database driver wants it in a raw statement."""
+    return connections[using].ops.adapt_datefield_value(value)
+
+
+def percentile_sql(value, rank, count, fraction, condition="1 = 1"):
+    """SQL for `percentile_cont(fraction)` over one group, as a conditional aggregate.
+
+    `rank` is ROW_NUMBER() over the group's rows that meet `condition`, ordered by `value`, and
+    `count` the number of those rows (both window functions in the derived table, partitioned by
+    the group and the condition). Linear interpolation between the two neighbouring ranks, exactly
+    as PostgreSQL's percentile_cont: written out because SQLite has no percentile function, and one
+    statement for both databases gives the same numbers on both.
+    """
+    # Position (0-based) of the percentile: fraction * (count - 1) = whole + part.
+    hundredths = round(fraction * 100)
+    whole = f"((({count}) - 1) * {hundredths} / 100)"
+    part = f"(((({count}) - 1) * {hundredths} %% 100) / 100.0)"  # %% : the statement takes parameters
+
+    def at(offset, then):
+        return f"MAX(CASE WHEN ({condition}) AND {rank} = {whole} + {offset} THEN {then} END)"
+
+    lower, upper = at(1, value), at(2, value)
+    return f"({lower} + COALESCE(({upper} - {lower}) * {at(1, part)}, 0))"

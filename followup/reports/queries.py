@@ -1,0 +1,520 @@
+"""Every figure of the reports, computed in the database.
+
+Each function takes a `Scope` (the lead's clinics, a date range, a period) and returns small,
+already-aggregated rows: counts per week, per clinic, per patient. Nothing here loads procedures,
+reminders or reports into Python one by one; the two tables that grow with the data (drainages
+per patient, the drainage log) are streamed from the database.
+
+Dates are the patient's local dates: a drainage at 23:30 in Los Angeles belongs to that day, as
+on the patient's page and in the scheduling engine's interval rule.
+"""
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+from dateutil.relativedelta import relativedelta
+from django.db import connections
+from django.db.models import Case, Count, DateField, F, IntegerField, OuterRef, Q, Subquery, Value, When, Window
+from django.db.models.functions import Lag, TruncMonth, TruncWeek
+from django.utils import timezone
+
+from .. import scheduling
+from ..models import (ESAS_ITEMS, Alert, Caregiver, Clinic, Kind, Occurrence, Patient, Procedure, Reminder,
+                      SymptomReport)
+from .expressions import DaysBetween, HoursBetween, LocalDate, compiled, percentile_sql
+
+PERIODS = {"week": ("Week starting", TruncWeek), "month": ("Month", TruncMonth)}
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a report covers: some of the lead's clinics, local dates start..end (both included)."""
+
+    clinics: tuple
+    start: date
+    end: date
+    period: str = "week"
+
+    @property
+    def clinic_ids(self):
+        return [clinic.pk for clinic in self.clinics]
+
+    @property
+    def utc_bounds(self):
+        """A UTC window sure to contain every instant whose local date is in the range.
+
+        Zones lie within a day of UTC, so a day's margin on each side lets the indexes on the
+        timestamp columns narrow the rows before the exact local-date test.
+        """
+        return (datetime.combine(self.start, time.min, UTC) - timedelta(days=1),
+                datetime.combine(self.end + timedelta(days=1), time.min, UTC) + timedelta(days=1))
+
+    @property
+    def period_label(self):
+        return PERIODS[self.period][0]
+
+    def truncate(self, expression):
+        return PERIODS[self.period][1](expression, output_field=DateField())
+
+    def period_of(self, day):
+        if self.period == "month":
+            return day.replace(day=1)
+        return day - timedelta(days=day.weekday())
+
+    def periods(self):
+        """Every period start the range touches, oldest first, so empty weeks show as zero."""
+        current, last = self.period_of(self.start), self.period_of(self.end)
+        step = relativedelta(months=1) if self.period == "month" else relativedelta(weeks=1)
+        found = []
+        while current <= last:
+            found.append(current)
+            current += step
+        return found
+
+    def local_day(self, field, zone="patient__time_zone"):
+        return LocalDate(field, zone)
+
+    def in_range(self, queryset, field, zone="patient__time_zone"):
+        """`queryset` narrowed to rows whose `field` falls on a local date in the range, with that
+        date annotated as `day`."""
+        low, high = self.utc_bounds
+        return (queryset.filter(**{f"{field}__gte": low, f"{field}__lt": high})
+                .annotate(day=self.local_day(field, zone))
+                .filter(day__gte=self.start, day__lte=self.end))
+
+
+def as_date(value):
+    """Dates from raw SQL: PostgreSQL gives date or datetime, SQLite an ISO string."""
+    if value is None or type(value) is date:
+        return value
+    if isinstance(value, datetime):
+        return value.date()
+    return date.fromisoformat(str(value)[:10])
+
+
+def share(part, whole):
+    """Percentage, or None when there is nothing to divide by (shown blank, never 0 %)."""
+    return None if not whole else 100.0 * part / whole
+
+
+# --- Procedure frequency ------------------------------------------------------------------------
+
+
+def drainages(scope):
+    return scope.in_range(Procedure.objects.filter(kind=Kind.PARACENTESIS, patient__clinic__in=scope.clinic_ids), "performed_at")
+
+
+def drainages_per_period(scope):
+    """[(period start, {clinic id: drainages}, total)] for every period of the range."""
+    counts = (drainages(scope).annotate(period=scope.truncate("day"))
+              .values("period", "patient__clinic_id").annotate(n=Count("id")).order_by())
+    by_period = {}
+    for row in counts:
+        by_period.setdefault(as_date(row["period"]), {})[row["patient__clinic_id"]] = row["n"]
+    rows = []
+    for period in scope.periods():
+        per_clinic = {clinic.pk: by_period.get(period, {}).get(clinic.pk, 0) for clinic in scope.clinics}
+        rows.append((period, per_clinic, sum(per_clinic.values())))
+    return rows
+
+
+def checkins(scope, now=None):
+    """Check-in calls due in the range that are past due by now.
+
+    An open check-in counts as missed once its local due date has passed (the worklist calls it
+    overdue); one due today or later is not due yet. Cancelled ones (a patient discharged or died)
+    were never owed.
+    """
+    now = now or timezone.now()
+    today = LocalDate(Value(now), "patient__time_zone")
+    return (Occurrence.objects.filter(kind=Kind.CHECKIN, patient__clinic__in=scope.clinic_ids,
+                                      due_date__gte=scope.start, due_date__lte=scope.end)
+            .exclude(state=Occurrence.State.CANCELLED)
+            .exclude(state=Occurrence.State.SCHEDULED, due_date__gte=today))
+
+
+CHECKIN_COUNTS = dict(
+    due=Count("id"),
+    done=Count("id", filter=Q(state=Occurrence.State.DONE)),
+    skipped=Count("id", filter=Q(state=Occurrence.State.SKIPPED)),
+    missed=Count("id", filter=Q(state__in=[Occurrence.State.MISSED, Occurrence.State.SCHEDULED])),
+)
+
+
+def checkins_per_period(scope, now=None):
+    """[(period start, due, done, skipped, missed, missed %)] for every period of the range."""
+    counts = {as_date(row["period"]): row for row in
+              checkins(scope, now).annotate(period=scope.truncate("due_date")).values("period")
+              .annotate(**CHECKIN_COUNTS).order_by()}
+    rows = []
+    for period in scope.periods():
+        row = counts.get(period, dict(due=0, done=0, skipped=0, missed=0))
+        rows.append((period, row["due"], row["done"], row["skipped"], row["missed"], share(row["missed"], row["due"])))
+    return rows
+
+
+def frequency_by_clinic(scope, now=None):
+    """[(clinic name, drainages, patients drained, check-ins due, done, missed, missed %)], one row
+    per clinic and a last row for all of them together."""
+    drained = {row["patient__clinic_id"]: row for row in
+               drainages(scope).values("patient__clinic_id")
+               .annotate(n=Count("id"), patients=Count("patient_id", distinct=True)).order_by()}
+    called = {row["patient__clinic_id"]: row for row in
+              checkins(scope, now).values("patient__clinic_id").annotate(**CHECKIN_COUNTS).order_by()}
+    rows, totals = [], [0, 0, 0, 0, 0]
+    for clinic in scope.clinics:
+        d = drained.get(clinic.pk, {})
+        c = called.get(clinic.pk, {})
+        figures = [d.get("n", 0), d.get("patients", 0), c.get("due", 0), c.get("done", 0), c.get("missed", 0)]
+        totals = [a + b for a, b in zip(totals, figures)]
+        rows.append((clinic.name, *figures, share(figures[4], figures[2])))
+    if len(scope.clinics) > 1:
+        rows.append(("All selected clinics", *totals, share(totals[4], totals[2])))
+    return rows
+
+
+# --- Drainage log and per-patient statistics ----------------------------------------------------
+
+
+def drainage_log(scope):
+    """Every drainage in the range, newest first, with the days since the patient's previous one.
+
+    The previous drainage may lie before the range, so it is looked up per row (one step back on
+    the (patient, kind, performed_at) index) rather than with LAG over the range's rows only.
+    """
+    previous = (Procedure.objects.filter(patient=OuterRef("patient"), kind=Kind.PARACENTESIS,
+                                         performed_at__lt=OuterRef("performed_at"))
+                .order_by("-performed_at").values("performed_at")[:1])
+    return (drainages(scope)
+            .annotate(previous_day=LocalDate(Subquery(previous), "patient__time_zone"))
+            .annotate(interval_days=DaysBetween(F("day"), F("previous_day")))
+            .order_by("-performed_at", "-id"))
+
+
+DRAINAGE_LOG_FIELDS = ("day", "patient_id", "patient__family_name", "patient__given_name", "patient__mrn",
+                       "patient__clinic__name", "volume_ml", "interval_days")
+
+
+SORTS = {
+    # key: (SQL to order by, default direction descending?)
+    "patient": ("family_name, given_name", False),
+    "clinic": ("clinic_name", False),
+    "drainages": ("drainages", True),
+    "median": ("median_interval", False),
+    "last_interval": ("interval_1", False),
+    "trend": ("trend_order", False),
+    "mean_volume": ("mean_volume", True),
+    "last_volume": ("last_volume", True),
+    "last_drainage": ("last_drainage", True),
+    "advisory": ("advisory_order", False),
+}
+DEFAULT_SORT = "advisory"
+
+
+def _median_of_three(a, b, c):
+    """SQL for the middle one of three non-null values."""
+    return (f"CASE WHEN ({a} - {b}) * ({a} - {c}) <= 0 THEN {a} "
+            f"WHEN ({b} - {a}) * ({b} - {c}) <= 0 THEN {b} ELSE {c} END")
+
+
+def patient_statistics_sql(scope, sort=DEFAULT_SORT, limit=None, offset=0):
+    """One statement: a row per patient with a drainage in the range. Returns (sql, params).
+
+    Definitions (docs/reports.md says the same):
+    - intervals are the days between successive drainages on the patient's local dates; an
+      interval belongs to the later drainage; same-day repeats (0 days) are left out, as in the
+      scheduling rule;
+    - drainages, mean volume and the median interval count what falls in the range (the first
+      drainage in the range is measured from the one before it, even before the range);
+    - the last three intervals, their trend and the catheter advisory are as of the end of the
+      range, over the patient's whole history up to then: with the default range (ending today)
+      they are what the patient's page shows.
+
+    Layers: (a) the ORM computes each drainage's local date and the interval to the previous one
+    with LAG; (b) window functions rank intervals by recency and by length; (c) a GROUP BY per
+    patient picks the last three, the median (see `percentile_sql`), counts and volumes; (d) the
+    trend and the advisory from the last three; (e) names, order and the page.
+    """
+    connection = connections[Procedure.objects.db]
+    qn = connection.ops.quote_name
+    history = (Procedure.objects.filter(kind=Kind.PARACENTESIS, patient__clinic__in=scope.clinic_ids,
+                                        performed_at__lt=scope.utc_bounds[1])
+               .annotate(day=LocalDate("performed_at", "patient__time_zone"))
+               .filter(day__lte=scope.end)
+               .annotate(interval_days=DaysBetween(F("day"), Window(Lag("day"), partition_by=[F("patient_id")],
+                                                                    order_by=[F("performed_at").asc(), F("id").asc()])))
+               .annotate(in_range=Case(When(day__gte=scope.start, then=Value(1)), default=Value(0), output_field=IntegerField()))
+               .values("patient_id", "performed_at", "id", "volume_ml", "day", "interval_days", "in_range")
+               .order_by())
+    history_sql, params = compiled(history)
+    positive = "h.interval_days > 0"
+    counted = f"({positive} AND h.in_range = 1)"
+    ranked = f"""
+        SELECT h.*,
+          CASE WHEN {counted} THEN 1 ELSE 0 END AS counted,
+          ROW_NUMBER() OVER (PARTITION BY h.patient_id ORDER BY h.performed_at DESC, h.id DESC) AS recency,
+          ROW_NUMBER() OVER (PARTITION BY h.patient_id, CASE WHEN {positive} THEN 1 ELSE 0 END
+                             ORDER BY h.performed_at DESC, h.id DESC) AS interval_recency,
+          ROW_NUMBER() OVER (PARTITION BY h.patient_id, CASE WHEN {counted} THEN 1 ELSE 0 END
+                             ORDER BY h.interval_days) AS length_rank,
+          COUNT(*) OVER (PARTITION BY h.patient_id, CASE WHEN {counted} THEN 1 ELSE 0 END) AS length_count
+        FROM ({history_sql}) h"""
+    last = [f"MAX(CASE WHEN r.interval_days > 0 AND r.interval_recency = {n} THEN r.interval_days END)" for n in (1, 2, 3)]
+    median = percentile_sql("r.interval_days", "r.length_rank", "r.length_count", 0.5, condition="r.counted = 1")
+    per_patient = f"""
+        SELECT r.patient_id,
+          SUM(r.in_range) AS drainages,
+          SUM(r.counted) AS intervals,
+          {median} AS median_interval,
+          {last[0]} AS interval_1, {last[1]} AS interval_2, {last[2]} AS interval_3,
+          AVG(CASE WHEN r.in_range = 1 THEN r.volume_ml END) AS mean_volume,
+          MAX(CASE WHEN r.recency = 1 THEN r.volume_ml END) AS last_volume,
+          MAX(CASE WHEN r.recency = 1 THEN r.day END) AS last_drainage
+        FROM ({ranked}) r
+        GROUP BY r.patient_id
+        HAVING SUM(r.in_range) > 0"""
+    # Intervals are named newest first: interval_1 is the latest, interval_3 the oldest of the three.
+    median_of_last = (f"CASE WHEN s.interval_3 IS NOT NULL THEN {_median_of_three('s.interval_1', 's.interval_2', 's.interval_3')} "
+                      "WHEN s.interval_2 IS NOT NULL THEN (s.interval_1 + s.interval_2) / 2.0 "
+                      "ELSE s.interval_1 END")
+    trend = ("CASE WHEN s.interval_3 IS NULL THEN '' "
+             "WHEN s.interval_3 > s.interval_2 AND s.interval_2 > s.interval_1 THEN 'shortening' "
+             "WHEN s.interval_3 < s.interval_2 AND s.interval_2 < s.interval_1 THEN 'lengthening' "
+             "ELSE 'steady' END")
+    patient, clinic = qn(Patient._meta.db_table), qn(Clinic._meta.db_table)
+    with_trend = f"""
+        SELECT s.*, p.given_name, p.family_name, p.mrn, c.name AS clinic_name,
+          {median_of_last} AS median_of_last_three, {trend} AS trend
+        FROM ({per_patient}) s
+        JOIN {patient} p ON p.id = s.patient_id
+        JOIN {clinic} c ON c.id = p.clinic_id"""
+    advisory = (f"CASE WHEN t.median_of_last_three <= {scheduling.CATHETER_MEDIAN_DAYS} THEN 'median' "
+                "WHEN t.trend = 'shortening' THEN 'shortening' ELSE '' END")
+    key = sort.lstrip("-")
+    order_sql, descending_first = SORTS.get(key, SORTS[DEFAULT_SORT])
+    descending = descending_first != sort.startswith("-")
+    direction = "DESC" if descending else "ASC"
+    order = ", ".join(f"{column.strip()} {direction} NULLS LAST" for column in order_sql.split(","))
+    page = f" LIMIT {int(limit)} OFFSET {int(offset)}" if limit is not None else ""
+    sql = f"""
+        SELECT * FROM (
+          SELECT t.*, {advisory} AS advisory,
+            CASE t.trend WHEN 'shortening' THEN 1 WHEN 'steady' THEN 2 WHEN 'lengthening' THEN 3 END AS trend_order,
+            CASE WHEN t.median_of_last_three <= {scheduling.CATHETER_MEDIAN_DAYS} THEN t.median_of_last_three
+                 WHEN t.trend = 'shortening' THEN 1000 END AS advisory_order,
+            COUNT(*) OVER () AS total
+          FROM ({with_trend}) t
+        ) u
+        ORDER BY {order}, family_name ASC, given_name ASC, patient_id ASC{page}"""
+    return sql, params
+
+
+PATIENT_COLUMNS = ("patient_id", "given_name", "family_name", "mrn", "clinic_name", "drainages", "median_interval",
+                   "interval_1", "interval_2", "interval_3", "trend", "mean_volume", "last_volume", "last_drainage",
+                   "median_of_last_three", "advisory", "total")
+
+
+def _patient_row(names, values):
+    row = dict(zip(names, values))
+    row["last_drainage"] = as_date(row["last_drainage"])
+    for key in ("median_interval", "mean_volume", "median_of_last_three"):
+        if row[key] is not None:
+            row[key] = float(row[key])
+    return row
+
+
+def patient_statistics(scope, sort=DEFAULT_SORT, limit=None, offset=0):
+    """(rows, total) for one page of the per-patient table."""
+    sql, params = patient_statistics_sql(scope, sort, limit, offset)
+    with connections[Procedure.objects.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        names = [column[0] for column in cursor.description]
+        rows = [_patient_row(names, values) for values in cursor.fetchall()]
+    return rows, (rows[0]["total"] if rows else 0)
+
+
+def stream_patient_statistics(scope, sort=DEFAULT_SORT, chunk_size=2000):
+    """Every row of the per-patient table, fetched from a server-side cursor in chunks."""
+    sql, params = patient_statistics_sql(scope, sort)
+    connection = connections[Procedure.objects.db]
+    cursor = connection.chunked_cursor()
+    try:
+        cursor.execute(sql, params)
+        names = [column[0] for column in cursor.description]
+        while chunk := cursor.fetchmany(chunk_size):
+            for values in chunk:
+                yield _patient_row(names, values)
+    finally:
+        cursor.close()
+
+
+# --- Reminder delivery --------------------------------------------------------------------------
+
+S = Reminder.State
+REMINDER_STATES = [
+    # (column, label, states): what a lead asks, in the order a reminder lives.
+    ("planned", "Planned", [S.PLANNED]),
+    ("sending", "Being sent", [S.QUEUED, S.SENDING]),
+    ("sent", "Sent", [S.SENT]),
+    ("delivered", "Delivered", [S.DELIVERED]),
+    ("failed", "Failed", [S.FAILED]),
+    ("unknown", "Outcome unknown", [S.UNKNOWN]),
+    ("expired", "Expired", [S.EXPIRED]),
+    ("skipped", "Skipped", [S.SKIPPED]),
+    ("cancelled", "Cancelled", [S.CANCELLED]),
+]
+DRAINAGE_PURPOSES = [Reminder.Purpose.DAY_BEFORE, Reminder.Purpose.MORNING_OF]
+
+
+def reminders(scope):
+    """Reminders whose send time falls in the range (planned or sent, whatever became of them)."""
+    return scope.in_range(Reminder.objects.filter(patient__clinic__in=scope.clinic_ids), "send_at")
+
+
+def reminders_per_period(scope):
+    """[(period start, channel, {state column: n}, total)] for periods and channels with reminders."""
+    counts = {name: Count("id", filter=Q(state__in=states)) for name, _, states in REMINDER_STATES}
+    rows = (reminders(scope).annotate(period=scope.truncate("day")).values("period", "channel")
+            .annotate(total=Count("id"), **counts).order_by("period", "channel"))
+    return [(as_date(row["period"]), row["channel"], {name: row[name] for name, _, _ in REMINDER_STATES}, row["total"])
+            for row in rows]
+
+
+def skipped_by_reason(scope):
+    """[(reason, channel, n)]: why reminders were not sent (text caps, no contact...), most first."""
+    rows = (reminders(scope).filter(state=S.SKIPPED).values("reason", "channel")
+            .annotate(n=Count("id")).order_by("-n", "reason", "channel"))
+    return [(row["reason"] or "No reason recorded", row["channel"], row["n"]) for row in rows]
+
+
+def opt_outs_per_period(scope):
+    """[(period start, how, patients, caregivers)]: who stopped automated messages in the range.
+
+    Counts who is opted out now and stopped in the range (opting back in clears the time).
+    """
+    patients = scope.in_range(Patient.objects.filter(clinic__in=scope.clinic_ids, opted_out_at__isnull=False),
+                              "opted_out_at", zone="time_zone")
+    caregivers = scope.in_range(Caregiver.objects.filter(patient__clinic__in=scope.clinic_ids, opted_out_at__isnull=False),
+                                "opted_out_at")
+    found = {}
+    for position, queryset in enumerate((patients, caregivers)):
+        for row in (queryset.annotate(period=scope.truncate("day")).values("period", "opted_out_source")
+                    .annotate(n=Count("id")).order_by()):
+            key = (as_date(row["period"]), row["opted_out_source"] or "Not recorded")
+            found.setdefault(key, [0, 0])[position] = row["n"]
+    return [(period, source, *counts) for (period, source), counts in sorted(found.items())]
+
+
+def confirmations_per_period(scope):
+    """[(period start, drainage reminders sent, confirmed, confirmation %)] and a last row for
+    the whole range (period None). Sent means the provider accepted it (`sent_at` is set)."""
+    sent = reminders(scope).filter(purpose__in=DRAINAGE_PURPOSES, sent_at__isnull=False)
+    counts = dict(sent=Count("id"), confirmed=Count("id", filter=Q(confirmed_at__isnull=False)))
+    by_period = {as_date(row["period"]): row for row in
+                 sent.annotate(period=scope.truncate("day")).values("period").annotate(**counts).order_by()}
+    rows = []
+    for period in scope.periods():
+        row = by_period.get(period, dict(sent=0, confirmed=0))
+        rows.append((period, row["sent"], row["confirmed"], share(row["confirmed"], row["sent"])))
+    whole = sent.aggregate(**counts)
+    rows.append((None, whole["sent"], whole["confirmed"], share(whole["confirmed"], whole["sent"])))
+    return rows
+
+
+# --- Symptom burden -----------------------------------------------------------------------------
+
+
+def symptom_reports(scope):
+    return scope.in_range(SymptomReport.objects.filter(patient__clinic__in=scope.clinic_ids), "reported_at")
+
+
+def _severe(item):
+    return Q(**{f"{item}__gte": scheduling.SEVERE_SCORE})
+
+
+def _months(scope):
+    return Scope(scope.clinics, scope.start, scope.end, "month")
+
+
+def severe_share_per_month(scope):
+    """[(month, reports, with a severe item, %)] for every month of the range."""
+    monthly = _months(scope)
+    any_severe = Q()
+    for item, _ in ESAS_ITEMS:
+        any_severe |= _severe(item)
+    by_month = {as_date(row["period"]): row for row in
+                symptom_reports(scope).annotate(period=monthly.truncate("day")).values("period")
+                .annotate(reports=Count("id"), severe=Count("id", filter=any_severe)).order_by()}
+    rows = []
+    for month in monthly.periods():
+        row = by_month.get(month, dict(reports=0, severe=0))
+        rows.append((month, row["reports"], row["severe"], share(row["severe"], row["reports"])))
+    return rows
+
+
+def severe_share_per_item(scope):
+    """[(month, item label, reports scoring the item, severe, %)]: month by month, each ESAS-r item
+    in the order of the form. A report that left an item blank (not asked) does not count for it."""
+    monthly = _months(scope)
+    counts = {}
+    for item, _ in ESAS_ITEMS:
+        counts[f"{item}_scored"] = Count("id", filter=Q(**{f"{item}__isnull": False}))
+        counts[f"{item}_severe"] = Count("id", filter=_severe(item))
+    by_month = {as_date(row["period"]): row for row in
+                symptom_reports(scope).annotate(period=monthly.truncate("day")).values("period")
+                .annotate(**counts).order_by()}
+    rows = []
+    for month in monthly.periods():
+        row = by_month.get(month, {})
+        for item, label in ESAS_ITEMS:
+            scored, severe = row.get(f"{item}_scored", 0), row.get(f"{item}_severe", 0)
+            rows.append((month, label, scored, severe, share(severe, scored)))
+    return rows
+
+
+def severe_share_by_item(scope):
+    """[(item label, scored, severe, %)] over the whole range, for the chart."""
+    counts = {}
+    for item, _ in ESAS_ITEMS:
+        counts[f"{item}_scored"] = Count("id", filter=Q(**{f"{item}__isnull": False}))
+        counts[f"{item}_severe"] = Count("id", filter=_severe(item))
+    whole = symptom_reports(scope).aggregate(**counts)
+    return [(label, whole[f"{item}_scored"], whole[f"{item}_severe"], share(whole[f"{item}_severe"], whole[f"{item}_scored"]))
+            for item, label in ESAS_ITEMS]
+
+
+def acknowledgement_times(scope):
+    """[(month or None for the whole range, severe alerts, acknowledged, still open, median hours,
+    90th percentile hours)]: how long severe symptom alerts waited for a nurse.
+
+    Alerts raised in the range; the wait is from `created_at` to `acknowledged_at`. Median and
+    90th percentile are percentile_cont (linear interpolation), computed in the database.
+    """
+    monthly = _months(scope)
+    alerts = (scope.in_range(Alert.objects.filter(kind=Alert.Kind.SEVERE, patient__clinic__in=scope.clinic_ids), "created_at")
+              .annotate(month=monthly.truncate("day"), hours=HoursBetween(F("acknowledged_at"), F("created_at")))
+              .values("month", "hours").order_by())
+    alerts_sql, params = compiled(alerts)
+    rows = []
+    for group in ("a.month", "0"):  # per month, then the whole range as one group
+        waited = "CASE WHEN a.hours IS NULL THEN 0 ELSE 1 END"
+        ranked = f"""
+            SELECT a.*, {group} AS grp, {waited} AS acknowledged,
+              ROW_NUMBER() OVER (PARTITION BY {group}, {waited} ORDER BY a.hours) AS wait_rank,
+              COUNT(*) OVER (PARTITION BY {group}, {waited}) AS wait_count
+            FROM ({alerts_sql}) a"""
+        figures = ", ".join(percentile_sql("r.hours", "r.wait_rank", "r.wait_count", fraction, condition="r.acknowledged = 1")
+                            for fraction in (0.5, 0.9))
+        sql = f"""
+            SELECT r.grp, COUNT(*), SUM(r.acknowledged), {figures}
+            FROM ({ranked}) r GROUP BY r.grp"""
+        with connections[Alert.objects.db].cursor() as cursor:
+            cursor.execute(sql, params)
+            found = {(as_date(grp) if group != "0" else None): values for grp, *values in cursor.fetchall()}
+        periods = monthly.periods() if group != "0" else [None]
+        for month in periods:
+            alerts_n, acknowledged, median, p90 = found.get(month, (0, 0, None, None))
+            acknowledged = int(acknowledged or 0)
+            rows.append((month, alerts_n, acknowledged, alerts_n - acknowledged,
+                         None if median is None else float(median), None if p90 is None else float(p90)))
+    return rows

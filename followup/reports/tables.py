@@ -1,0 +1,279 @@
+"""The tables of the reports, defined once for the page and the CSV export.
+
+A table is its columns and rows of already-formatted text, so the export holds exactly the
+numbers the page shows (the same rounding, the same blanks). Each builder takes a Scope and
+returns a Table; `TABLES` names them for the export URL.
+"""
+
+from dataclasses import dataclass, field
+
+from django.urls import reverse
+
+from . import queries
+from .queries import REMINDER_STATES
+
+PAGE_SIZE = 50
+
+
+@dataclass
+class Column:
+    label: str
+    kind: str = "text"  # text, count, days, percent, hours, ml, date, month
+    sort: str | None = None
+
+    @property
+    def numeric(self):
+        return self.kind not in ("text", "date", "month")
+
+    def text(self, value):
+        if value is None or value == "":
+            return ""
+        if isinstance(value, str):
+            return value  # a label in a number column ("Whole range")
+        if self.kind in ("days", "hours"):
+            return f"{value:.1f}".rstrip("0").rstrip(".")
+        if self.kind == "percent":
+            return f"{value:.1f}"
+        if self.kind == "ml":
+            return f"{value:.0f}"
+        if self.kind == "date":
+            return value.isoformat()
+        if self.kind == "month":
+            return f"{value:%Y-%m}"
+        return str(value)
+
+
+@dataclass
+class Row:
+    cells: list
+    link: str = ""  # the first cell links here (a patient's page)
+    columns: list = field(default_factory=list)
+
+    @property
+    def pairs(self):
+        return list(zip(self.cells, self.columns))
+
+
+@dataclass
+class Table:
+    key: str
+    title: str
+    columns: list
+    rows: object  # an iterable of tuples of raw values, or of (values, link)
+    empty: str = "Nothing in this range."
+    caption: str = ""
+    total: int | None = None  # rows in all pages, when this is one page
+    links: bool = False
+    extra: dict = field(default_factory=dict)
+
+    def text_rows(self):
+        for raw in self.rows:
+            values, link = raw if self.links else (raw, "")
+            yield Row([column.text(value) for column, value in zip(self.columns, values)], link, self.columns)
+
+    def page_rows(self):
+        """The rows for the page (a list: the template walks it and asks whether it is empty)."""
+        return list(self.text_rows())
+
+    def header(self):
+        return [column.label for column in self.columns]
+
+
+def _period_column(scope):
+    return Column(scope.period_label, "date" if scope.period == "week" else "month")
+
+
+# --- Procedure frequency ------------------------------------------------------------------------
+
+
+def drainages_per_period(scope, rows=None):
+    rows = rows if rows is not None else queries.drainages_per_period(scope)
+    several = len(scope.clinics) > 1
+    columns = [_period_column(scope)] + [Column(clinic.name, "count") for clinic in scope.clinics]
+    if several:
+        columns.append(Column("All selected clinics", "count"))
+    body = [(period, *(per_clinic[clinic.pk] for clinic in scope.clinics), *([total] if several else []))
+            for period, per_clinic, total in rows]
+    return Table("drainages", f"Drainages per {scope.period}", columns, body,
+                 empty="No drainages were recorded in this range.")
+
+
+def checkins_per_period(scope, rows=None):
+    rows = rows if rows is not None else queries.checkins_per_period(scope)
+    columns = [_period_column(scope), Column("Due", "count"), Column("Done", "count"), Column("Skipped", "count"),
+               Column("Missed", "count"), Column("Missed (%)", "percent")]
+    return Table("checkins", f"Check-in calls per {scope.period}: done versus due", columns, rows,
+                 empty="No check-in calls were due in this range.",
+                 caption="Due: check-ins whose due date is in the range and has passed. Missed: marked missed, "
+                         "or still open after their due date. Cancelled ones (discharge, death) are not counted.")
+
+
+def frequency_by_clinic(scope):
+    columns = [Column("Clinic"), Column("Drainages", "count"), Column("Patients drained", "count"),
+               Column("Check-ins due", "count"), Column("Check-ins done", "count"), Column("Check-ins missed", "count"),
+               Column("Missed (%)", "percent")]
+    return Table("by-clinic", "By clinic", columns, queries.frequency_by_clinic(scope))
+
+
+# --- Drainages per patient ----------------------------------------------------------------------
+
+ADVISORY = {"median": "Median {median} days (14 or less)", "shortening": "Three shorter intervals in a row"}
+
+
+def _last_three(row):
+    found = [row["interval_3"], row["interval_2"], row["interval_1"]]
+    return ", ".join(str(days) for days in found if days is not None)
+
+
+def _advisory(row):
+    if not row["advisory"]:
+        return ""
+    median = f"{row['median_of_last_three']:.1f}".rstrip("0").rstrip(".")
+    return ADVISORY[row["advisory"]].format(median=median)
+
+
+PATIENT_COLUMNS = [
+    Column("Patient", sort="patient"),
+    Column("MRN"),
+    Column("Clinic", sort="clinic"),
+    Column("Drainages", "count", sort="drainages"),
+    Column("Median interval (days)", "days", sort="median"),
+    Column("Last three intervals (days, oldest first)", sort="last_interval"),
+    Column("Trend", sort="trend"),
+    Column("Mean volume (ml)", "ml", sort="mean_volume"),
+    Column("Last volume (ml)", "ml", sort="last_volume"),
+    Column("Last drainage", "date", sort="last_drainage"),
+    Column("Catheter advisory", sort="advisory"),
+]
+
+
+def _patient_values(row):
+    return (f"{row['family_name']}, {row['given_name']}", row["mrn"], row["clinic_name"], row["drainages"],
+            row["median_interval"], _last_three(row), row["trend"], row["mean_volume"], row["last_volume"],
+            row["last_drainage"], _advisory(row))
+
+
+def patient_statistics(scope, sort=queries.DEFAULT_SORT, page=None):
+    """One page of the table (page >= 1), or every row streamed (page None, for the export)."""
+    if page is None:
+        rows, total = (_patient_values(row) for row in queries.stream_patient_statistics(scope, sort)), None
+        links = False
+    else:
+        found, total = queries.patient_statistics(scope, sort, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+        rows = [(_patient_values(row), reverse("patient", args=[row["patient_id"]])) for row in found]
+        links = True
+    return Table("patients", "Drainages per patient", PATIENT_COLUMNS, rows, total=total, links=links,
+                 empty="No patient had a drainage in this range.")
+
+
+DRAINAGE_LOG_COLUMNS = [Column("Date", "date"), Column("Patient"), Column("MRN"), Column("Clinic"),
+                        Column("Volume (ml)", "ml"), Column("Days since previous drainage", "count")]
+
+
+def _log_values(row):
+    day, patient_id, family, given, mrn, clinic, volume, interval = row
+    return (day, f"{family}, {given}", mrn, clinic, volume, interval), patient_id
+
+
+def drainage_log(scope, page=None):
+    """One page of every drainage in the range (newest first), or all of them streamed."""
+    log = queries.drainage_log(scope).values_list(*queries.DRAINAGE_LOG_FIELDS)
+    if page is None:
+        rows = (_log_values(row)[0] for row in log.iterator(chunk_size=2000))
+        return Table("drainage-log", "Drainage log", DRAINAGE_LOG_COLUMNS, rows)
+    total = queries.drainages(scope).count()
+    rows = [(values, reverse("patient", args=[patient_id]))
+            for values, patient_id in map(_log_values, log[(page - 1) * PAGE_SIZE:page * PAGE_SIZE])]
+    return Table("drainage-log", "Drainage log", DRAINAGE_LOG_COLUMNS, rows, total=total, links=True,
+                 empty="No drainages were recorded in this range.")
+
+
+# --- Reminder delivery --------------------------------------------------------------------------
+
+CHANNELS = {"sms": "Text message", "email": "E-mail"}
+
+
+def reminders_per_period(scope, rows=None):
+    rows = rows if rows is not None else queries.reminders_per_period(scope)
+    columns = ([_period_column(scope), Column("Channel")] + [Column(label, "count") for _, label, _ in REMINDER_STATES]
+               + [Column("Total", "count")])
+    body = [(period, CHANNELS.get(channel, channel), *(counts[name] for name, _, _ in REMINDER_STATES), total)
+            for period, channel, counts, total in rows]
+    return Table("reminders", f"Reminders per {scope.period} and channel, by what became of them", columns, body,
+                 empty="No reminders were due to go out in this range.",
+                 caption="Each reminder is counted once, in its state now, in the week of its send time.")
+
+
+def skipped_by_reason(scope):
+    columns = [Column("Reason"), Column("Channel"), Column("Skipped", "count")]
+    rows = [(reason, CHANNELS.get(channel, channel), n) for reason, channel, n in queries.skipped_by_reason(scope)]
+    return Table("skipped", "Skipped reminders by reason", columns, rows, empty="No reminder was skipped in this range.")
+
+
+def opt_outs_per_period(scope):
+    columns = [_period_column(scope), Column("How"), Column("Patients", "count"), Column("Caregivers", "count")]
+    return Table("opt-outs", "Opt-outs", columns, queries.opt_outs_per_period(scope),
+                 empty="Nobody opted out of messages in this range.",
+                 caption="Patients and caregivers who stopped automated messages in the range and have not opted back in.")
+
+
+def confirmations_per_period(scope):
+    columns = [_period_column(scope), Column("Drainage reminders sent", "count"), Column("Confirmed", "count"),
+               Column("Confirmation rate (%)", "percent")]
+    rows = [(period if period is not None else "Whole range", *figures) for period, *figures in queries.confirmations_per_period(scope)]
+    return Table("confirmations", "Drainage reminders confirmed", columns, rows,
+                 empty="No drainage reminder was sent in this range.",
+                 caption="Confirmed: the recipient replied to say they are coming. Sent: accepted by the provider.")
+
+
+# --- Symptom burden -----------------------------------------------------------------------------
+
+
+def severe_share_per_month(scope, rows=None):
+    rows = rows if rows is not None else queries.severe_share_per_month(scope)
+    columns = [Column("Month", "month"), Column("Reports", "count"), Column("With a severe item", "count"),
+               Column("Severe (%)", "percent")]
+    return Table("severe", "Symptom reports with a severe item (7-10), per month", columns, rows,
+                 empty="No symptom reports in this range.")
+
+
+def severe_share_per_item(scope):
+    columns = [Column("Month", "month"), Column("ESAS-r item"), Column("Reports scoring it", "count"),
+               Column("Severe (7-10)", "count"), Column("Severe (%)", "percent")]
+    return Table("severe-items", "Severe scores per ESAS-r item, per month", columns, queries.severe_share_per_item(scope),
+                 empty="No symptom reports in this range.",
+                 caption="A report that left an item blank (not asked) does not count for that item.")
+
+
+def acknowledgement_times(scope):
+    columns = [Column("Month", "month"), Column("Severe alerts", "count"), Column("Acknowledged", "count"),
+               Column("Not yet acknowledged", "count"), Column("Median wait (hours)", "hours"),
+               Column("90th percentile wait (hours)", "hours")]
+    rows = [(month if month is not None else "Whole range", *figures) for month, *figures in queries.acknowledgement_times(scope)]
+    return Table("acknowledgement", "Time from a severe alert to its acknowledgement", columns, rows,
+                 empty="No severe symptom alerts in this range.",
+                 caption="From the alert to a nurse's acknowledgement, for alerts raised in the range.")
+
+
+SMALL_TABLES = {
+    "drainages": drainages_per_period,
+    "checkins": checkins_per_period,
+    "by-clinic": frequency_by_clinic,
+    "reminders": reminders_per_period,
+    "skipped": skipped_by_reason,
+    "opt-outs": opt_outs_per_period,
+    "confirmations": confirmations_per_period,
+    "severe": severe_share_per_month,
+    "severe-items": severe_share_per_item,
+    "acknowledgement": acknowledgement_times,
+}
+EXPORTS = {*SMALL_TABLES, "patients", "drainage-log"}
+
+
+def for_export(key, scope, sort=None):
+    """The whole table `key` for the CSV export; the two that grow with the data are streamed."""
+    if key == "patients":
+        return patient_statistics(scope, sort=sort or queries.DEFAULT_SORT)
+    if key == "drainage-log":
+        return drainage_log(scope)
+    return SMALL_TABLES[key](scope)
