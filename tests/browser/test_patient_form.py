@@ -1,12 +1,15 @@
-"""A patient opens the link from a check-in reminder on a phone and tells the team how they feel."""
+"""A patient opens the link from a check-in reminder on a phone and tells the team how they feel;
+the nurse then sees it on her worklist."""
+
+import re
 
 import pytest
 from playwright.sync_api import expect
 
-from followup.models import Alert, SymptomReport
+from followup.models import Alert, Occurrence, SymptomReport
 from followup.symptom_links import issue_link
 
-from .conftest import serious_violations
+from .conftest import serious_violations, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -15,35 +18,94 @@ def tap_score(page, item, score):
     page.locator(f'label[for="{item}-{score}"]').click()
 
 
-def test_patient_sends_scores_from_a_phone(site, phone, alice, screenshot):
+def test_patient_reports_severe_pain_from_a_phone_and_the_nurse_sees_the_alert(site, phone, laptop, enrolled_alice,
+                                                                                screenshot):
+    alice = enrolled_alice
+    checkin_before = Occurrence.objects.get(patient=alice, kind="checkin", state="scheduled").due_at
+
     phone.goto(issue_link(alice))
     expect(phone.get_by_role("heading", level=1)).to_have_text("How are you feeling now?")
-    screenshot(phone, "form")
-    phone.get_by_text("A family member or friend who cares for the patient").click()
+    screenshot(phone, "1-form")
+    phone.get_by_text("The patient", exact=True).click()
     tap_score(phone, "pain", 9)
-    tap_score(phone, "nausea", 2)
-    tap_score(phone, "wellbeing", 6)
+    tap_score(phone, "tiredness", 4)
+    tap_score(phone, "wellbeing", 5)
     expect(phone.get_by_role("group", name="Pain").get_by_role("radio", name="9")).to_be_checked()
-    screenshot(phone, "filled")
+    screenshot(phone, "2-filled")
     phone.get_by_role("button", name="Send to my care team").click()
     expect(phone.get_by_role("heading", level=1)).to_have_text("Thank you")
-    screenshot(phone, "thanks")
+    expect(phone.locator("main")).to_contain_text("If you feel much worse, please call the team on (202) 555-0100")
+    screenshot(phone, "3-thanks")
+
     report = SymptomReport.objects.get(patient=alice)
-    assert (report.source, report.completed_by, report.pain, report.nausea, report.wellbeing) == ("web", "caregiver", 9, 2, 6)
-    assert Alert.objects.filter(patient=alice, kind="severe", item="pain").exists()
+    assert (report.source, report.completed_by, report.pain, report.tiredness) == ("web", "patient", 9, 4)
+    assert Occurrence.objects.get(patient=alice, kind="checkin", state="scheduled").due_at < checkin_before
+
+    sign_in(laptop, site.url, "nina")
+    alerts = laptop.locator("section", has=laptop.get_by_role("heading", name=re.compile("^Symptom alerts")))
+    expect(alerts).to_contain_text("Alice Archer")
+    expect(alerts).to_contain_text("Severe symptom")
+    expect(alerts).to_contain_text("Pain 9/10")
+    screenshot(laptop, "4-nurse-worklist")
+    assert Alert.objects.filter(patient=alice, kind="severe", item="pain", acknowledged_at__isnull=True).count() == 1
 
 
-def test_patient_form_errors_on_a_phone(site, phone, alice, screenshot):
+def test_patient_sees_field_errors_on_a_phone_and_keeps_their_answers(site, phone, alice, screenshot):
     phone.goto(issue_link(alice))
+    tap_score(phone, "nausea", 3)
     tap_score(phone, "other_problem", 5)
     phone.get_by_role("button", name="Send to my care team").click()
     expect(phone.get_by_role("alert")).to_contain_text("Some answers need another look")
+    expect(phone.get_by_role("group", name="Nausea").get_by_role("radio", name="3")).to_be_checked()
+    expect(phone.get_by_role("group", name="Other Problem").get_by_role("radio", name="5")).to_be_checked()
     screenshot(phone, "errors")
-    assert not serious_violations(phone)
+    phone.get_by_label("What is the other problem?").fill("Hiccups")
+    phone.get_by_text("A family member or friend who cares for the patient").click()
+    phone.get_by_role("button", name="Send to my care team").click()
+    expect(phone.get_by_role("heading", level=1)).to_have_text("Thank you")
+    report = SymptomReport.objects.get(patient=alice)
+    assert (report.nausea, report.other_problem, report.other_problem_name, report.completed_by) == (3, 5, "Hiccups", "caregiver")
 
 
-def test_patient_form_has_no_serious_accessibility_problems(site, phone, alice, screenshot):
-    phone.goto(issue_link(alice))
-    violations = serious_violations(phone)
+def test_spanish_speaking_patient_uses_the_form_in_spanish(site, phone, bob, screenshot):
+    phone.goto(issue_link(bob))
+    expect(phone.locator("html")).to_have_attribute("lang", "es")
+    expect(phone.get_by_role("heading", level=1)).to_have_text("¿Cómo se siente ahora?")
+    phone.get_by_text("Un familiar o amigo que cuida al paciente").click()
+    tap_score(phone, "anxiety", 6)
     screenshot(phone, "form")
-    assert violations == []
+    phone.get_by_role("button", name="Enviar a mi equipo de cuidados").click()
+    expect(phone.get_by_role("heading", level=1)).to_have_text("Gracias")
+    assert SymptomReport.objects.get(patient=bob).anxiety == 6
+
+
+def test_used_link_says_so_kindly_on_a_phone(site, phone, alice, screenshot):
+    url = issue_link(alice)
+    phone.goto(url)
+    tap_score(phone, "pain", 1)
+    phone.get_by_text("The patient", exact=True).click()
+    phone.get_by_role("button", name="Send to my care team").click()
+    expect(phone.get_by_role("heading", level=1)).to_have_text("Thank you")
+    phone.goto(url)
+    expect(phone.get_by_role("heading", level=1)).to_have_text("This form has already been sent")
+    expect(phone.locator("main")).not_to_contain_text("Alice")
+    screenshot(phone, "used")
+
+
+def test_keyboard_reaches_every_answer_in_order(site, laptop, alice):
+    """Tab moves from the phone number to who is filling it in, then item by item down to Send."""
+    laptop.goto(issue_link(alice))
+    order = []
+    for _ in range(40):
+        laptop.keyboard.press("Tab")
+        focused = laptop.evaluate("document.activeElement.name || document.activeElement.textContent.trim()")
+        if not order or order[-1] != focused:
+            order.append(focused)
+        if focused == "Send to my care team":
+            break
+    questions = [name for name in order if name in ("completed_by", "other_problem_name") or name in {
+        "pain", "tiredness", "drowsiness", "nausea", "lack_of_appetite", "shortness_of_breath", "depression", "anxiety",
+        "wellbeing", "other_problem"}]
+    assert questions == ["completed_by", "pain", "tiredness", "drowsiness", "nausea", "lack_of_appetite",
+                         "shortness_of_breath", "depression", "anxiety", "wellbeing", "other_problem_name", "other_problem"]
+    assert order[-1] == "Send to my care team"
