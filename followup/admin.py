@@ -1,0 +1,426 @@
+"""The Django admin: look records up, correct what carries no rule, read every change.
+
+The care rules run in `followup.services`, which plan and cancel reminders in the same transaction.
+So here the clinical record (series, occurrences, procedures, symptom reports, alerts, status
+changes) is shown with its history and only free-text or measured values can be corrected; the
+delivery record (reminders, their events, inbound messages, heartbeats) cannot be touched at all.
+Staff who are not superusers see only their own clinics' rows, in lists, forms and history pages.
+"""
+
+from django.contrib import admin
+from django.contrib.admin.utils import unquote
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count
+from django.http import Http404
+from simple_history.admin import SimpleHistoryAdmin
+
+from . import access, services
+from .models import (
+    Alert,
+    CalendarFeed,
+    CareSchedule,
+    Caregiver,
+    Clinic,
+    Heartbeat,
+    InboundMessage,
+    Membership,
+    Occurrence,
+    Patient,
+    Procedure,
+    Reminder,
+    ReminderEvent,
+    StatusChange,
+    SymptomFormLink,
+    SymptomReport,
+    User,
+)
+
+admin.site.site_header = "Followup administration"
+admin.site.site_title = "Followup administration"
+admin.site.index_title = "Records"
+
+PATIENT_SEARCH = ["patient__mrn", "patient__given_name", "patient__family_name"]
+
+
+def _related_only(path):
+    # Offer only the clinics (or nurses) found in this user's scoped rows, so a filter never names
+    # another clinic's.
+    return (path, admin.RelatedOnlyFieldListFilter)
+
+
+def scoped_choices(model, user):
+    """The rows of `model` a non-superuser may pick in a form, or None when the model needs no scope."""
+    clinics = access.clinics_for(user)
+    if model is Clinic:
+        return clinics
+    if model is Patient:
+        return access.patients_for(user)
+    if model is User:
+        return User.objects.filter(memberships__clinic__in=clinics).distinct()
+    if model is Caregiver:
+        return Caregiver.objects.filter(patient__in=access.patients_for(user))
+    if model in (CareSchedule, Occurrence, SymptomReport, Reminder):
+        return model.objects.filter(patient__in=access.patients_for(user))
+    return None
+
+
+class ClinicScoped:
+    """Limits staff who are not superusers to the rows of their own clinics.
+
+    `clinic_path` is the lookup from this model to its Clinic ("" for Clinic itself).
+    """
+
+    clinic_path = "patient__clinic"
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        clinics = access.clinics_for(request.user)
+        if not self.clinic_path:
+            return queryset.filter(pk__in=clinics)
+        if self.clinic_path == "patient__clinic":
+            return queryset.filter(patient__in=access.patients_for(request.user))
+        return queryset.filter(**{f"{self.clinic_path}__in": clinics}).distinct()
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if not request.user.is_superuser:
+            choices = scoped_choices(db_field.related_model, request.user)
+            if choices is not None:
+                kwargs["queryset"] = choices
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class ReadOnly:
+    """A record, not a form: it can be viewed, never added, changed or deleted here."""
+
+    def has_add_permission(self, request, *args):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class NoAddNoDelete:
+    """Created and removed only by the services (which keep occurrences and reminders in step)."""
+
+    def has_add_permission(self, request, *args):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ScopedHistoryAdmin(ClinicScoped, SimpleHistoryAdmin):
+    """simple_history's admin with read-only history, scoped like the change list.
+
+    simple_history shows a deleted object's history and its per-version page without asking the
+    change list's queryset, and lets a version be restored: neither fits an audit trail.
+    """
+
+    def _require_in_scope(self, request, object_id):
+        if request.user.is_superuser:
+            return
+        if not self.get_queryset(request).filter(pk=unquote(object_id)).exists():
+            raise Http404
+
+    def history_view(self, request, object_id, extra_context=None):
+        self._require_in_scope(request, object_id)
+        return super().history_view(request, object_id, extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if request.method == "POST":
+            raise PermissionDenied("History is a record: versions are read, never restored.")
+        self._require_in_scope(request, object_id)
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+    def has_change_history_permission(self, request, obj=None):
+        return False
+
+
+# --- Clinics and staff --------------------------------------------------------------------------
+
+
+class MembershipInline(ClinicScoped, admin.TabularInline):
+    model = Membership
+    fk_name = "user"
+    clinic_path = "clinic"
+    extra = 0
+
+
+@admin.register(Clinic)
+class ClinicAdmin(ClinicScoped, admin.ModelAdmin):
+    clinic_path = ""
+    list_display = ["name", "time_zone", "phone", "paracentesis_interval_days", "patient_count"]
+    search_fields = ["name"]
+    fieldsets = [
+        (None, {"fields": ["name", "phone", "time_zone"]}),
+        ("Care defaults", {"fields": [
+            "paracentesis_interval_days", "appointment_time", "checkin_days_stable", "checkin_days_unstable",
+            "checkin_days_deteriorating", "checkin_days_terminal",
+        ]}),
+        ("Reminders", {"fields": [
+            "quiet_hours_end", "quiet_hours_start", "drainage_reminder_day_before_at", "drainage_reminder_morning_at",
+            "checkin_reminder_at", "reminder_lateness_minutes", "sms_per_day", "sms_per_week",
+        ]}),
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(patient_total=Count("patients"))
+
+    @admin.display(description="patients", ordering="patient_total")
+    def patient_count(self, clinic):
+        return clinic.patient_total
+
+
+@admin.register(User)
+class UserAdmin(ClinicScoped, DjangoUserAdmin):
+    clinic_path = "memberships__clinic"
+    inlines = [MembershipInline]
+    list_display = ["username", "first_name", "last_name", "email", "clinics", "is_staff", "is_superuser", "is_active"]
+    list_filter = [_related_only("memberships__clinic"), "memberships__role", "is_staff", "is_superuser", "is_active"]
+    search_fields = ["username", "first_name", "last_name", "email"]
+    # Only a superuser hands out admin rights; a clinical lead with staff access manages names and memberships.
+    PRIVILEGES = ["is_staff", "is_superuser", "groups", "user_permissions"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("memberships__clinic")
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if not request.user.is_superuser:
+            readonly += self.PRIVILEGES
+        return readonly
+
+    @admin.display(description="clinics")
+    def clinics(self, user):
+        return ", ".join(f"{m.clinic.name} ({m.get_role_display().lower()})" for m in user.memberships.all())
+
+
+@admin.register(Membership)
+class MembershipAdmin(ClinicScoped, admin.ModelAdmin):
+    clinic_path = "clinic"
+    list_display = ["user", "clinic", "role"]
+    list_filter = [_related_only("clinic"), "role"]
+    search_fields = ["user__username", "user__first_name", "user__last_name"]
+    list_select_related = ["user", "clinic"]
+
+
+@admin.register(CalendarFeed)
+class CalendarFeedAdmin(ClinicScoped, NoAddNoDelete, admin.ModelAdmin):
+    """Feeds are made on the staff member's own page; here a leaked one can be revoked.
+    The token is the feed's secret and is never shown."""
+
+    clinic_path = "owner__memberships__clinic"
+    list_display = ["__str__", "owner", "clinic", "created_at", "revoked_at"]
+    list_filter = [_related_only("clinic"), ("revoked_at", admin.EmptyFieldListFilter)]
+    search_fields = ["owner__username", "owner__first_name", "owner__last_name"]
+    fields = ["owner", "clinic", "created_at", "revoked_at"]
+    readonly_fields = ["owner", "clinic", "created_at"]
+    list_select_related = ["owner", "clinic"]
+
+
+# --- Patients -----------------------------------------------------------------------------------
+
+
+class CaregiverInline(ClinicScoped, admin.StackedInline):
+    model = Caregiver
+    extra = 0
+    fields = [("name", "relationship"), ("mobile", "email"), ("preferred_channel", "language", "receives_reminders"),
+              ("consent_at", "consent_source"), ("opted_out_at", "opted_out_source")]
+
+
+class StatusChangeInline(ClinicScoped, ReadOnly, admin.TabularInline):
+    model = StatusChange
+    fields = ["at", "from_status", "to_status", "by", "note"]
+    readonly_fields = fields
+    extra = 0
+
+
+@admin.register(Patient)
+class PatientAdmin(ScopedHistoryAdmin):
+    clinic_path = "clinic"
+    list_display = ["family_name", "given_name", "mrn", "clinic", "status", "phase", "nurse", "preferred_channel",
+                    "opted_out"]
+    list_display_links = ["family_name", "given_name", "mrn"]
+    list_filter = [_related_only("clinic"), "status", "phase", "preferred_channel", _related_only("nurse"), "time_zone"]
+    search_fields = ["mrn", "given_name", "family_name"]
+    list_select_related = ["clinic", "nurse"]
+    inlines = [CaregiverInline, StatusChangeInline]
+    fieldsets = [
+        (None, {"fields": ["clinic", "mrn", ("given_name", "family_name"), "date_of_birth", "nurse", "time_zone"]}),
+        ("Care", {
+            "fields": ["status", "status_changed_at", "status_changed_by", "phase"],
+            "description": "Pause, resume, discharge or record a death on the patient's page: "
+                           "that cancels their occurrences and reminders in the same step.",
+        }),
+        ("Contact and consent", {"fields": [
+            ("mobile", "email"), ("preferred_channel", "language", "receives_reminders"), ("consent_at", "consent_source"),
+            ("opted_out_at", "opted_out_source"), ("quiet_hours_end", "quiet_hours_start"),
+        ]}),
+    ]
+    readonly_fields = ["status", "status_changed_at", "status_changed_by"]
+
+    @admin.display(boolean=True, description="opted out", ordering="opted_out_at")
+    def opted_out(self, patient):
+        return patient.opted_out_at is not None
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        if not change:
+            # A patient without series would never appear on the worklist: open them as the app
+            # does, after the caregivers are saved so that their reminders are planned too.
+            services.enrol(form.instance)
+
+
+@admin.register(Caregiver)
+class CaregiverAdmin(ScopedHistoryAdmin):
+    list_display = ["name", "relationship", "patient", "preferred_channel", "receives_reminders", "opted_out"]
+    list_filter = [_related_only("patient__clinic"), "preferred_channel", "receives_reminders"]
+    search_fields = ["name", *PATIENT_SEARCH]
+    list_select_related = ["patient"]
+    autocomplete_fields = ["patient"]
+
+    @admin.display(boolean=True, description="opted out", ordering="opted_out_at")
+    def opted_out(self, caregiver):
+        return caregiver.opted_out_at is not None
+
+
+@admin.register(StatusChange)
+class StatusChangeAdmin(ClinicScoped, ReadOnly, admin.ModelAdmin):
+    list_display = ["patient", "from_status", "to_status", "at", "by"]
+    list_filter = [_related_only("patient__clinic"), "to_status", "from_status"]
+    search_fields = PATIENT_SEARCH
+    list_select_related = ["patient", "by"]
+
+
+# --- Care ---------------------------------------------------------------------------------------
+
+
+@admin.register(CareSchedule)
+class CareScheduleAdmin(ReadOnly, ScopedHistoryAdmin):
+    """Intervals change on the patient's page, which moves the open occurrence with them."""
+
+    list_display = ["patient", "kind", "interval_label", "cadence_by_phase", "follows_last_event", "active"]
+    list_filter = [_related_only("patient__clinic"), "kind", "active", "cadence_by_phase"]
+    search_fields = PATIENT_SEARCH
+    list_select_related = ["patient__clinic"]
+
+
+@admin.register(Occurrence)
+class OccurrenceAdmin(NoAddNoDelete, ScopedHistoryAdmin):
+    list_display = ["patient", "kind", "due_date", "due_at", "state", "closed_at", "closed_by"]
+    list_filter = [_related_only("patient__clinic"), "kind", "state"]
+    search_fields = PATIENT_SEARCH
+    list_select_related = ["patient", "closed_by"]
+    readonly_fields = ["schedule", "patient", "kind", "due_at", "due_date", "state", "closed_at", "closed_by"]
+    fields = [*readonly_fields, "note"]
+
+
+@admin.register(Procedure)
+class ProcedureAdmin(NoAddNoDelete, ScopedHistoryAdmin):
+    """Measured values can be corrected (the history keeps the old ones); when it happened drives
+    the next due date, so that is changed by recording the procedure again on the patient's page."""
+
+    list_display = ["patient", "kind", "performed_at", "volume_ml", "duration_minutes", "had_complications", "performed_by"]
+    list_filter = [_related_only("patient__clinic"), "kind"]
+    search_fields = PATIENT_SEARCH
+    list_select_related = ["patient", "performed_by"]
+    readonly_fields = ["patient", "occurrence", "kind", "performed_at", "performed_by", "recorded_at"]
+    fields = [*readonly_fields, "volume_ml", "duration_minutes", "complications"]
+
+    @admin.display(boolean=True, description="complications")
+    def had_complications(self, procedure):
+        return bool(procedure.complications.strip())
+
+
+@admin.register(SymptomReport)
+class SymptomReportAdmin(ReadOnly, ScopedHistoryAdmin):
+    """Read-only: the alerts were raised from these very scores."""
+
+    list_display = ["patient", "reported_at", "worst", "pps", "phase", "completed_by", "source"]
+    list_filter = [_related_only("patient__clinic"), "source", "completed_by", "phase"]
+    search_fields = PATIENT_SEARCH
+    list_select_related = ["patient"]
+
+    @admin.display(description="highest item")
+    def worst(self, report):
+        scored = [(score, name) for name, score in report.scores().items() if score is not None]
+        if not scored:
+            return "-"
+        score, name = max(scored)
+        return f"{report._meta.get_field(name).verbose_name} {score}"
+
+
+@admin.register(Alert)
+class AlertAdmin(ReadOnly, ScopedHistoryAdmin):
+    """Alerts are acknowledged on the worklist, which records who and when."""
+
+    list_display = ["patient", "kind", "item_label", "score", "previous_score", "created_at", "acknowledged", "acknowledged_by"]
+    list_filter = [_related_only("patient__clinic"), "kind", ("acknowledged_at", admin.EmptyFieldListFilter)]
+    search_fields = PATIENT_SEARCH
+    list_select_related = ["patient", "report", "acknowledged_by"]
+
+    @admin.display(boolean=True, description="acknowledged", ordering="acknowledged_at")
+    def acknowledged(self, alert):
+        return alert.acknowledged_at is not None
+
+
+@admin.register(SymptomFormLink)
+class SymptomFormLinkAdmin(ClinicScoped, ReadOnly, admin.ModelAdmin):
+    """The token is the link's secret and is never shown."""
+
+    list_display = ["__str__", "patient", "created_at", "expires_at", "used_at"]
+    list_filter = [_related_only("patient__clinic"), ("used_at", admin.EmptyFieldListFilter)]
+    search_fields = PATIENT_SEARCH
+    list_select_related = ["patient"]
+    fields = ["patient", "created_at", "expires_at", "used_at", "report"]
+
+
+# --- Delivery record (read-only) ----------------------------------------------------------------
+
+
+class ReminderEventInline(ReadOnly, admin.TabularInline):
+    model = ReminderEvent
+    fields = ["at", "from_state", "to_state", "reason"]
+    readonly_fields = fields
+    extra = 0
+
+
+@admin.register(Reminder)
+class ReminderAdmin(ClinicScoped, ReadOnly, admin.ModelAdmin):
+    list_display = ["key", "patient", "recipient", "channel", "purpose", "send_at", "state", "attempts", "reason"]
+    list_filter = [_related_only("patient__clinic"), "state", "channel", "purpose"]
+    search_fields = [*PATIENT_SEARCH, "=provider_id"]
+    list_select_related = ["patient"]
+    inlines = [ReminderEventInline]
+    date_hierarchy = "send_at"
+
+
+@admin.register(ReminderEvent)
+class ReminderEventAdmin(ClinicScoped, ReadOnly, admin.ModelAdmin):
+    clinic_path = "reminder__patient__clinic"
+    list_display = ["at", "reminder", "from_state", "to_state", "reason"]
+    list_filter = [_related_only("reminder__patient__clinic"), "to_state"]
+    search_fields = ["reminder__patient__mrn", "reminder__patient__given_name", "reminder__patient__family_name"]
+    list_select_related = ["reminder"]
+
+
+@admin.register(InboundMessage)
+class InboundMessageAdmin(ClinicScoped, ReadOnly, admin.ModelAdmin):
+    """The number and text are shown only on the message's own page, not in the list."""
+
+    clinic_path = "clinic"
+    list_display = ["received_at", "kind", "clinic", "patient", "caregiver", "handled_at", "handled_by"]
+    list_filter = [_related_only("clinic"), "kind", ("handled_at", admin.EmptyFieldListFilter)]
+    search_fields = [*PATIENT_SEARCH, "=provider_id"]
+    list_select_related = ["clinic", "patient", "caregiver", "handled_by"]
+
+
+@admin.register(Heartbeat)
+class HeartbeatAdmin(ReadOnly, admin.ModelAdmin):
+    list_display = ["name", "last_at"]
