@@ -57,6 +57,15 @@ def nice_ceiling(value):
     return 10 * power
 
 
+def axis_ticks(top):
+    """Grid lines at whole steps: 4 or 5 of them when the top allows (0, 25, 50, 75, 100)."""
+    for parts in (4, 5, 2):
+        step = top / parts
+        if step == int(step):
+            return [step * i for i in range(parts + 1)]
+    return [0, top]
+
+
 def _number(value, unit):
     text = f"{value:.1f}".rstrip("0").rstrip(".") if isinstance(value, float) else str(value)
     return f"{text}{unit}"
@@ -87,9 +96,8 @@ def bar_chart(key, title, categories, series, *, unit="", top=None, what="", cat
             name = f"{label}: " if len(series) > 1 else ""
             chart.bars.append(Bar(round(x, 1), round(base, 1), round(bar_width, 1), round(height, 1), index,
                                   f"{category_label}{category} - {name}{_number(values[i] or 0, unit)}"))
-    for step in range(5):
-        value = axis_top * step / 4
-        y = HEIGHT - BOTTOM - inner_height * step / 4
+    for value in axis_ticks(axis_top):
+        y = HEIGHT - BOTTOM - inner_height * value / axis_top
         chart.ticks.append((round(y, 1), _number(float(value) if value % 1 else int(value), unit)))
     every = max(1, math.ceil(count / MAX_LABELS))
     axis_labels = axis_labels or categories

@@ -56,7 +56,8 @@ class HoursBetween(Func):
                            arg_joiner=" - ", **extra)
 
     def as_sqlite(self, compiler, connection, **extra):
-        return self.as_sql(compiler, connection, template="((julianday(%(expressions)s)) * 24.0)",
+        # julianday() is a float of days; rounding to whole milliseconds first gives exact hours.
+        return self.as_sql(compiler, connection, template="(ROUND((julianday(%(expressions)s)) * 86400000.0) / 3600000.0)",
                            arg_joiner=") - julianday(", **extra)
 
     def __init__(self, later, earlier, **extra):
