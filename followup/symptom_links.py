@@ -88,7 +88,8 @@ def issue_link(patient, now=None) -> str:
         token = secrets.token_urlsafe(TOKEN_BYTES)
         try:
             with transaction.atomic():
-                link = SymptomFormLink.objects.create(patient=patient, token=token, created_at=now, expires_at=now + LINK_LIFETIME)
+                link = SymptomFormLink.objects.create(
+                    patient=patient, token=token, created_at=now, expires_at=now + LINK_LIFETIME)
             break
         except IntegrityError:
             # 72 random bits: a clash is astronomically rare, but a retry costs nothing.

@@ -400,3 +400,13 @@ def test_post_with_the_pages_csrf_token_is_accepted(alice):
     response = phone.post(path, {**answers(pain=2), "csrfmiddlewaretoken": token})
     assert response.status_code == 302
     assert SymptomReport.objects.filter(patient=alice).count() == 1
+
+
+def test_clinic_number_is_shown_as_a_local_caller_dials_it(riverside, settings):
+    from phonenumber_field.phonenumber import PhoneNumber
+
+    from followup.views.symptom_form import phone_for_display
+
+    settings.PHONENUMBER_DEFAULT_REGION = "US"
+    assert phone_for_display(riverside.phone) == "(202) 555-0100"
+    assert phone_for_display(PhoneNumber.from_string("+442079460123")) == "+44 20 7946 0123"

@@ -101,7 +101,8 @@ TEXT = {
         "who_required": "Por favor, díganos quién está completando el formulario.",
         "no_answer": "Dejar en blanco",
         "other_name_label": "¿Cuál es el otro problema?",
-        "other_name_required": "Por favor, escriba cuál es el otro problema, o elija \u201cDejar en blanco\u201d en su puntuación.",
+        "other_name_required": "Por favor, escriba cuál es el otro problema, o elija \u201cDejar en blanco\u201d "
+                               "en su puntuación.",
         "other_name_too_long": "Por favor, use 120 caracteres o menos.",
         "score_invalid": "Por favor, elija un número del 0 al 10, o déjelo en blanco.",
         "errors_title": "Algunas respuestas necesitan revisión",
@@ -137,10 +138,9 @@ def language_of(patient):
 
 def phone_for_display(number):
     """The clinic's number as the patient would dial it: national format at home, else international."""
-    parsed = getattr(number, "_phonenumber", None) or phonenumbers.parse(str(number), None)
-    home = phonenumbers.region_code_for_number(parsed) == getattr(settings, "PHONENUMBER_DEFAULT_REGION", "US")
+    home = phonenumbers.region_code_for_number(number) == getattr(settings, "PHONENUMBER_DEFAULT_REGION", "US")
     style = phonenumbers.PhoneNumberFormat.NATIONAL if home else phonenumbers.PhoneNumberFormat.INTERNATIONAL
-    return phonenumbers.format_number(parsed, style)
+    return phonenumbers.format_number(number, style)
 
 
 class SymptomForm(forms.Form):
@@ -188,9 +188,10 @@ class SymptomForm(forms.Form):
 
     def who_choices(self):
         picked = self["completed_by"].value() or ""
+        patient, caregiver = SymptomReport.CompletedBy.PATIENT.value, SymptomReport.CompletedBy.CAREGIVER.value
         return [
-            (SymptomReport.CompletedBy.PATIENT.value, self.text["who_patient"], picked == SymptomReport.CompletedBy.PATIENT),
-            (SymptomReport.CompletedBy.CAREGIVER.value, self.text["who_caregiver"], picked == SymptomReport.CompletedBy.CAREGIVER),
+            (patient, self.text["who_patient"], picked == patient),
+            (caregiver, self.text["who_caregiver"], picked == caregiver),
         ]
 
 
@@ -216,7 +217,8 @@ def _refused(request, error):
     reason = type(error).__name__.removeprefix("Link").lower()
     logger.info("symptom form link refused reason=%s link=%s", reason, error.link.pk if error.link else None)
     if error.link is None:
-        response = render(request, "symptoms/broken_link.html", {"lang": LANGUAGES[0], "texts": [(lang, TEXT[lang]) for lang in LANGUAGES]}, status=404)
+        texts = [(language, TEXT[language]) for language in LANGUAGES]
+        response = render(request, "symptoms/broken_link.html", {"lang": LANGUAGES[0], "texts": texts}, status=404)
         response["Content-Language"] = ", ".join(LANGUAGES)
         return response
     patient = error.link.patient
