@@ -201,10 +201,13 @@ def take_for_sending(reminder_id, now):
     redelivered task or a second worker finds nothing to do.
     """
     with transaction.atomic():
-        patient_id = Reminder.objects.filter(pk=reminder_id, state=Reminder.State.QUEUED).values_list("patient_id", flat=True).first()
-        if patient_id is None:
+        locked = (
+            Patient.objects.select_for_update(of=("self",))
+            .filter(reminders__pk=reminder_id, reminders__state=Reminder.State.QUEUED)
+            .values_list("pk", flat=True)
+        )
+        if not list(locked):
             return None  # already taken, sent or settled by someone else
-        Patient.objects.select_for_update().filter(pk=patient_id).values_list("pk", flat=True).first()
         reminder = (
             Reminder.objects.filter(pk=reminder_id, state=Reminder.State.QUEUED)
             .select_related("patient__clinic", "caregiver", "occurrence")

@@ -25,6 +25,5 @@ class SmsBackend(BaseSmsBackend):
             fcntl.flock(handle, fcntl.LOCK_EX)
             handle.write(line)
             handle.flush()
-            os.fsync(handle.fileno())
             fcntl.flock(handle, fcntl.LOCK_UN)
         return f"file-{message.key}"
