@@ -1,0 +1,60 @@
+from django.db import models
+from django.utils import timezone
+
+from .clinics import Clinic, User
+from .patients import Patient
+
+
+class AppendOnlyError(Exception):
+    pass
+
+
+class AccessLog(models.Model):
+    """Who saw or changed what, when, from where (HIPAA 45 CFR 164.312(b) audit controls).
+
+    Append-only: rows are never updated, and deleted only by the retention job once older than the
+    retention period (six years by default). On PostgreSQL a trigger enforces this in the database too.
+    Field-level changes are in each model's simple-history table; this log says who looked and acted.
+    Its foreign keys have no database constraint and never cascade: the log keeps the ids of a user,
+    clinic or patient removed later, and nothing ever rewrites a row.
+    """
+
+    class Action(models.TextChoices):
+        VIEW = "view", "Viewed"
+        CHANGE = "change", "Changed"
+        EXPORT = "export", "Exported"
+        SIGN_IN = "sign_in", "Signed in"
+        SIGN_IN_FAILED = "sign_in_failed", "Sign-in failed"
+        SIGN_OUT = "sign_out", "Signed out"
+
+    at = models.DateTimeField(default=timezone.now)
+    user = models.ForeignKey(User, null=True, blank=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+    username = models.CharField(max_length=150, blank=True, help_text="Kept if the account is later removed.")
+    clinic = models.ForeignKey(Clinic, null=True, blank=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+    patient = models.ForeignKey(Patient, null=True, blank=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+    action = models.CharField(max_length=16, choices=Action.choices)
+    what = models.CharField(max_length=200, help_text="The page, endpoint or object, e.g. 'patient page' or 'POST /patients/3/drainage/'.")
+    method = models.CharField(max_length=8, blank=True)
+    path = models.CharField(max_length=300, blank=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [
+            # The lead's audit page: one patient's accesses, newest first.
+            models.Index(fields=["patient", "-at"], name="access_patient_idx"),
+            # The lead's audit page and the retention job: a clinic's log by time.
+            models.Index(fields=["clinic", "-at"], name="access_clinic_idx"),
+            models.Index(fields=["at"], name="access_time_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.username or 'anonymous'} {self.get_action_display().lower()} {self.what} at {self.at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise AppendOnlyError("The access log is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("The access log is append-only; old rows go only through the retention job.")
