@@ -143,7 +143,8 @@ def _last_event(schedule):
 
 
 def _series_start(schedule, default=None):
-    """When the series was created (its first history row), the base for a series with no event yet."""
+    """When the series began: its first history row, dated by enrol(). The base for a series with no
+    event yet, and the line between a drainage it asked for and one entered as earlier history."""
     started = schedule.history.order_by("history_date").values_list("history_date", flat=True).first()
     return started or default or timezone.now()
 
@@ -206,12 +207,16 @@ def enrol(patient, *, paracentesis_interval=None, first_drainage_due=None, now=N
             raise ValidationError(f"A {patient.get_status_display().lower()} patient cannot be enrolled.")
         if patient.schedules.filter(active=True).exists():
             raise ValidationError("This patient is already enrolled.")
-        drainages = CareSchedule.objects.create(
+        drainages = CareSchedule(
             patient=patient, kind=Kind.PARACENTESIS, interval_count=interval.count, interval_unit=interval.unit
         )
-        checkins = CareSchedule.objects.create(patient=patient, kind=Kind.CHECKIN, cadence_by_phase=True,
-                                               interval_count=clinic.checkin_days_for_phase(patient.phase),
-                                               interval_unit=scheduling.Unit.DAYS)
+        checkins = CareSchedule(patient=patient, kind=Kind.CHECKIN, cadence_by_phase=True,
+                                interval_count=clinic.checkin_days_for_phase(patient.phase), interval_unit=scheduling.Unit.DAYS)
+        for series in (drainages, checkins):
+            # The first history row dates the start of the series (see _series_start): `now`, which
+            # an import or the demo sets in the past.
+            series._history_date = now
+            series.save()
         zone = patient.zone
         drainage_due = first_drainage_due or scheduling.next_due(now, interval, zone, clinic.appointment_time)
         _open_occurrence(drainages, drainage_due)

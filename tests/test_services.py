@@ -486,3 +486,13 @@ def test_a_closed_occurrence_cannot_be_moved(patient, nina):
     services.skip(skipped, by=nina)
     with pytest.raises(ValidationError, match="can be moved"):
         services.reschedule(skipped, at("2026-03-25 14:00"), by=nina)
+
+
+def test_an_enrolment_dated_in_the_past_counts_drainages_since_then(clock, alice, nina):
+    services.enrol(alice, now=at("2026-02-02 15:00"))
+    first = open_drainage(alice)
+    assert first.due_at == at("2026-02-23 14:00")
+    services.record_procedure(alice, performed_at=at("2026-02-20 15:00"), performed_by=nina)
+    first.refresh_from_db()
+    assert first.state == DONE
+    assert open_drainage(alice).due_at == at("2026-03-13 13:00")  # 09:00 EDT
