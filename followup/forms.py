@@ -32,6 +32,16 @@ class DateInput(forms.DateInput):
         super().__init__(attrs, format="%Y-%m-%d")
 
 
+class PhoneInput(forms.TextInput):
+    """A plain telephone box: shows exactly what was typed, even a number that does not parse (the
+    phone-number widget would reformat it into something the nurse never typed)."""
+
+    input_type = "tel"
+
+    def __init__(self, attrs=None):
+        super().__init__({"autocomplete": "tel", **(attrs or {})})
+
+
 class TimeInput(forms.TimeInput):
     input_type = "time"
 
@@ -241,7 +251,7 @@ class PatientContactForm(ConsentFields):
             "quiet_hours_end": "Blank for the clinic's hours.",
             "quiet_hours_start": "Blank for the clinic's hours.",
         }
-        widgets = {"quiet_hours_end": TimeInput(), "quiet_hours_start": TimeInput()}
+        widgets = {"mobile": PhoneInput(), "quiet_hours_end": TimeInput(), "quiet_hours_start": TimeInput()}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -268,7 +278,7 @@ class PatientCreateForm(ConsentFields):
         labels = {"mrn": "MRN", "given_name": "Given name", "family_name": "Family name", "date_of_birth": "Date of birth",
                   "time_zone": "Time zone", "mobile": "Mobile", "email": "E-mail", "preferred_channel": "Reminders by"}
         help_texts = {"mobile": "For example +1 202 555 0123.", "time_zone": "A name like America/New_York."}
-        widgets = {"date_of_birth": DateInput()}
+        widgets = {"date_of_birth": DateInput(), "mobile": PhoneInput()}
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -319,6 +329,7 @@ class CaregiverForm(ConsentFields):
         labels = {"mobile": "Mobile", "email": "E-mail", "preferred_channel": "Reminders by",
                   "receives_reminders": "Receives the patient's reminders"}
         help_texts = {"mobile": "For example +1 202 555 0123.", "relationship": "For example: daughter, husband, friend."}
+        widgets = {"mobile": PhoneInput()}
 
 
 class PatientSearchForm(NurseForm, forms.Form):

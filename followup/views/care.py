@@ -18,7 +18,7 @@ from .. import access, services
 from ..forms import AcknowledgeAlertForm, CheckinForm, DrainageForm, IntervalForm, RescheduleForm, SkipForm
 from ..models import Kind, Occurrence
 from ..templatetags.followup_tags import local_time
-from .common import done, done_row, safe_next, show_form
+from .common import done, done_row, posted, safe_next, show_form
 
 
 def add_service_errors(form, error):
@@ -68,7 +68,7 @@ def log_checkin(request, pk):
     patient = access.get_patient(request.user, pk)
     patient_url = reverse("patient", args=[patient.pk])
     with timezone.override(patient.zone):
-        form = CheckinForm(request.POST or None)
+        form = CheckinForm(posted(request))
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
             try:
@@ -99,7 +99,7 @@ def reschedule_occurrence(request, pk):
     if not occurrence.is_open:
         raise Http404("Only a scheduled occurrence can be moved.")
     with timezone.override(patient.zone):
-        form = RescheduleForm(request.POST or None, initial={"due_at": timezone.localtime(occurrence.due_at)})
+        form = RescheduleForm(posted(request), initial={"due_at": timezone.localtime(occurrence.due_at)})
         if request.method == "POST" and form.is_valid():
             try:
                 services.reschedule(occurrence, form.cleaned_data["due_at"], by=request.user, note=form.cleaned_data["note"])
@@ -119,7 +119,7 @@ def skip_occurrence(request, pk):
     if not occurrence.is_open:
         raise Http404("Only a scheduled occurrence can be skipped.")
     with timezone.override(patient.zone):
-        form = SkipForm(request.POST or None)
+        form = SkipForm(posted(request))
         if request.method == "POST" and form.is_valid():
             try:
                 following = services.skip(occurrence, by=request.user, note=form.cleaned_data["note"])
@@ -148,7 +148,7 @@ def _schedule(patient, kind):
 def change_interval(request, pk):
     patient = access.get_patient(request.user, pk)
     schedule = _schedule(patient, request.POST.get("kind") or request.GET.get("kind") or Kind.PARACENTESIS)
-    form = IntervalForm(request.POST or None, initial={"count": schedule.interval.count, "unit": schedule.interval.unit})
+    form = IntervalForm(posted(request), initial={"count": schedule.interval.count, "unit": schedule.interval.unit})
     if request.method == "POST" and form.is_valid():
         try:
             services.change_interval(schedule, form.cleaned_data["interval"], by=request.user)
@@ -185,7 +185,7 @@ def accept_suggested_interval(request, pk):
 def acknowledge_alert(request, pk):
     alert = access.get_alert(request.user, pk)
     patient = alert.patient
-    form = AcknowledgeAlertForm(request.POST or None)
+    form = AcknowledgeAlertForm(posted(request))
     if request.method == "POST" and form.is_valid():
         recorded = services.acknowledge_alert(alert, by=request.user, note=form.cleaned_data["note"])
         text = "Alert acknowledged." if recorded else "Someone had already acknowledged this alert."

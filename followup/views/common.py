@@ -37,3 +37,9 @@ def done_row(request, text):
     response = render(request, "followup/worklist/_done_row.html", {"text": text})
     response["HX-Trigger"] = "worklist-changed"
     return response
+
+
+def posted(request):
+    """The submitted data for a form, or None on GET. (`request.POST or None` would treat an empty
+    POST, e.g. a skip without a note, as unbound and never act on it.)"""
+    return request.POST if request.method == "POST" else None

@@ -21,7 +21,7 @@ from ..messaging.planning import cancel_unsent_reminders, plan_reminders
 from ..models import Occurrence, Patient, Reminder
 from . import timeline
 from .care import add_service_errors
-from .common import done, show_form
+from .common import done, posted, show_form
 
 PATIENTS_PER_PAGE = 50
 
@@ -45,7 +45,7 @@ def patient_list(request):
 
 @login_required
 def add_patient(request):
-    form = PatientCreateForm(request.POST or None, user=request.user)
+    form = PatientCreateForm(posted(request), user=request.user)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         first_due = None
@@ -96,7 +96,7 @@ def replan_reminders(patient):
 @login_required
 def edit_contact(request, pk):
     patient = access.get_patient(request.user, pk)
-    form = PatientContactForm(request.POST or None, instance=patient)
+    form = PatientContactForm(posted(request), instance=patient)
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
             patient = form.save()
@@ -109,7 +109,7 @@ def edit_contact(request, pk):
 @login_required
 def add_caregiver(request, pk):
     patient = access.get_patient(request.user, pk)
-    form = CaregiverForm(request.POST or None)
+    form = CaregiverForm(posted(request))
     form.instance.patient = patient
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
@@ -124,7 +124,7 @@ def add_caregiver(request, pk):
 def edit_caregiver(request, pk):
     caregiver = access.get_caregiver(request.user, pk)
     patient = caregiver.patient
-    form = CaregiverForm(request.POST or None, instance=caregiver)
+    form = CaregiverForm(posted(request), instance=caregiver)
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
             form.save()
@@ -167,7 +167,7 @@ def change_status(request, pk, status):
         messages.error(request, f"A {patient.get_status_display().lower()} patient cannot be marked "
                                 f"{Patient.Status(status).label.lower()}.")
         return redirect("patient", patient.pk)
-    form = StatusForm(request.POST or None)
+    form = StatusForm(posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             services.change_status(patient, status, by=request.user, note=form.cleaned_data["note"])
