@@ -200,7 +200,9 @@ class SymptomFinding:
     previous_score: int | None = None
 
 
-def symptom_findings(current: dict, previous: dict | None, other_name: str = "", previous_other_name: str = "") -> list[SymptomFinding]:
+def symptom_findings(
+    current: dict, previous: dict | None, other_name: str = "", previous_other_name: str = ""
+) -> list[SymptomFinding]:
     """The alert rules: an item at 7 or more is severe; a rise of 3 or more since the previous
     report is worsening; an "other problem" not named in the previous report is new."""
     findings = []

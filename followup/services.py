@@ -314,7 +314,8 @@ def record_symptom_report(patient, *, scores: dict, completed_by, source, record
             previous.other_problem_name if previous else "",
         )
         Alert.objects.bulk_create(
-            Alert(patient=patient, report=report, kind=f.kind, item=f.item, score=f.score, previous_score=f.previous_score, created_at=now)
+            Alert(patient=patient, report=report, kind=f.kind, item=f.item, score=f.score,
+                  previous_score=f.previous_score, created_at=now)
             for f in findings
         )
         phase_changed = bool(phase) and phase != patient.phase

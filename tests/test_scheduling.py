@@ -295,7 +295,9 @@ def test_three_weeks_across_the_us_change_is_not_three_times_168_hours():
         (LONDON, "2026-03-29", time(1, 30), "2026-03-29 01:00", time(2, 0)),
     ],
 )
-def test_a_wall_time_in_the_spring_forward_gap_moves_forward_to_when_the_clocks_jumped(zone, day, wall, expected_utc, expected_local):
+def test_a_wall_time_in_the_spring_forward_gap_moves_forward_to_when_the_clocks_jumped(
+    zone, day, wall, expected_utc, expected_local
+):
     instant = at_local(date.fromisoformat(day), wall, zone)
     assert instant == utc(expected_utc)
     assert instant.astimezone(zone).time() == expected_local
