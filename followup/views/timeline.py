@@ -21,7 +21,7 @@ CHART_REPORTS = 60
 @dataclass
 class Event:
     at: datetime
-    kind: str  # drainage, checkin, symptoms, message-out, message-in, status, occurrence
+    kind: str  # drainage, symptoms, message-out, message-in, status, occurrence
     title: str
     detail: str = ""
     by: object = None
@@ -57,7 +57,7 @@ def build(patient, now=None):
     procedures = list(patient.procedures.select_related("performed_by").order_by("-performed_at")[:TIMELINE_LIMIT])
     reports = list(patient.symptom_reports.select_related("recorded_by").order_by("-reported_at")[:TIMELINE_LIMIT])
     alerts = list(patient.alerts.select_related("acknowledged_by", "report").order_by("-created_at")[:TIMELINE_LIMIT])
-    closed = list(patient.occurrences.exclude(state=Occurrence.State.SCHEDULED).select_related("closed_by")
+    closed = list(patient.occurrences.exclude(state__in=[Occurrence.State.SCHEDULED, Occurrence.State.DONE]).select_related("closed_by")
                   .order_by("-due_at")[:TIMELINE_LIMIT])
     open_occurrences = list(patient.occurrences.filter(state=Occurrence.State.SCHEDULED).order_by("due_at"))
     reminders = list(patient.reminders.select_related("caregiver").order_by("-send_at")[:TIMELINE_LIMIT])
@@ -84,14 +84,9 @@ def build(patient, now=None):
         events.append(Event(report.reported_at, "symptoms", title, f"Completed by {report.get_completed_by_display().lower()}",
                             report.recorded_by, alerts_by_report.get(report.pk, []), _scores(report)))
     for occurrence in closed:
-        if occurrence.kind == Kind.PARACENTESIS and occurrence.state == Occurrence.State.DONE:
-            continue  # the drainage itself is on the timeline
-        if occurrence.kind == Kind.CHECKIN and occurrence.state == Occurrence.State.DONE:
-            title, at = "Check-in done", occurrence.closed_at or occurrence.due_at
-        else:
-            title, at = f"{occurrence.get_kind_display()} {occurrence.get_state_display().lower()}", occurrence.closed_at or occurrence.due_at
+        title = f"{occurrence.get_kind_display()} {occurrence.get_state_display().lower()}"
         detail = f"Was due {occurrence.due_date:%-d %b %Y}" + (f": {occurrence.note}" if occurrence.note else "")
-        events.append(Event(at, "checkin" if occurrence.kind == Kind.CHECKIN else "occurrence", title, detail, occurrence.closed_by))
+        events.append(Event(occurrence.closed_at or occurrence.due_at, "occurrence", title, detail, occurrence.closed_by))
     for reminder in reminders:
         if reminder.state == Reminder.State.PLANNED:
             continue  # upcoming: shown with the open occurrences
