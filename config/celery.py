@@ -9,3 +9,9 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 app = Celery("followup")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+# The worker's start-up check of Redis's eviction policy, the task-failure counter behind /metrics,
+# and Django's LOGGING (JSON lines, contact details masked) for worker and beat.
+from followup.operations.worker import connect_signals  # noqa: E402
+
+connect_signals(app)

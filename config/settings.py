@@ -227,10 +227,25 @@ FOLLOWUP_QUEUED_TIMEOUT = timedelta(seconds=env_int("FOLLOWUP_QUEUED_TIMEOUT_SEC
 FOLLOWUP_DISPATCH_BATCH = env_int("FOLLOWUP_DISPATCH_BATCH", 100)
 FOLLOWUP_TICK_LATE_AFTER = timedelta(minutes=5)
 
+# --- Operations ---------------------------------------------------------------------------------
+# GET /metrics answers only a request carrying `Authorization: Bearer <METRICS_TOKEN>`; unset, it is a 404.
+METRICS_TOKEN = env_str("METRICS_TOKEN", "")
+if METRICS_TOKEN and len(METRICS_TOKEN) < 16:
+    raise ImproperlyConfigured("METRICS_TOKEN must be at least 16 characters (or unset, which turns /metrics off).")
+
+# plain for development; json in production: one JSON object per line for a log collector.
+LOG_FORMAT = env_str("LOG_FORMAT", "plain")
+if LOG_FORMAT not in ("plain", "json"):
+    raise ImproperlyConfigured(f"LOG_FORMAT must be plain or json, not {LOG_FORMAT!r}")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # On the handler, so it also sees records from every library: no phone number or e-mail address is printed.
+    "filters": {"no_contact_details": {"()": "followup.jsonlog.RedactContactDetails"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "followup.jsonlog.JsonFormatter"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["no_contact_details"]}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }

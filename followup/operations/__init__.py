@@ -1,0 +1,1 @@
+"""Operations: the Prometheus /metrics endpoint and what Celery processes check and count for it."""
