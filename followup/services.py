@@ -18,7 +18,6 @@ from .models import ESAS_FIELDS, Alert, CareSchedule, Kind, Occurrence, Patient,
 CLOSED_STATUSES = (Patient.Status.DISCHARGED, Patient.Status.DECEASED)
 # A clock a few minutes fast on a nurse's tablet is not a procedure "in the future".
 CLOCK_TOLERANCE = timedelta(minutes=5)
-EARLIEST = datetime.min.replace(tzinfo=UTC)
 
 
 def _lock(patient):
@@ -142,11 +141,9 @@ def _last_event(schedule):
     return max(moments) if moments else None
 
 
-def _series_start(schedule, default=None):
-    """When the series began: its first history row, dated by enrol(). The base for a series with no
-    event yet, and the line between a drainage it asked for and one entered as earlier history."""
-    started = schedule.history.order_by("history_date").values_list("history_date", flat=True).first()
-    return started or default or timezone.now()
+def _series_start(schedule):
+    """When the series began (set by enrol(), in the past for an import or the demo)."""
+    return schedule.started_at
 
 
 def _due_from_history(schedule, now=None):
@@ -213,8 +210,7 @@ def enrol(patient, *, paracentesis_interval=None, first_drainage_due=None, now=N
         checkins = CareSchedule(patient=patient, kind=Kind.CHECKIN, cadence_by_phase=True,
                                 interval_count=clinic.checkin_days_for_phase(patient.phase), interval_unit=scheduling.Unit.DAYS)
         for series in (drainages, checkins):
-            # The first history row dates the start of the series (see _series_start): `now`, which
-            # an import or the demo sets in the past.
+            series.started_at = now  # in the past for an import or the demo
             series._history_date = now
             series.save()
         zone = patient.zone
@@ -257,7 +253,7 @@ def record_procedure(patient, *, performed_at, volume_ml=None, duration_minutes=
         # the open occurrence asked for; nor was a second one on the day the open one counts from. In
         # both the open occurrence stays open, re-timed to one interval after this drainage.
         keeps_open = current is not None and next_due is not None and (
-            performed_at < _series_start(schedule, default=EARLIEST)
+            performed_at < _series_start(schedule)
             or current.due_date == scheduling.local_date(next_due, patient.zone)
         )
         procedure.occurrence = None if keeps_open else current

@@ -21,6 +21,12 @@ PASSWORD = "followup-test-password"
 
 
 @pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """The real hasher costs about a second per staff member of the cast; tests need no strength."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _test_messaging(settings):
     settings.SMS_BACKEND = "followup.messaging.backends.locmem.SmsBackend"
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

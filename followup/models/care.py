@@ -32,6 +32,9 @@ class CareSchedule(models.Model):
         default=True, help_text="The next one is due one interval after the last one actually done."
     )
     active = models.BooleanField(default=True)
+    started_at = models.DateTimeField(
+        default=timezone.now, help_text="When the series began: the base for its first occurrence, and the line "
+                                        "between a drainage it asked for and one entered as earlier history.")
 
     history = HistoricalRecords()
 
