@@ -101,7 +101,7 @@ class Story:
     volume_ml: int = 4000
     caregiver: tuple | None = None  # (relationship, channel)
     latest: str = ""  # "severe_pain", "severe_breath", "new_problem" or "call": a report in the last day
-    reports: int = 6
+    reports: int = 4
     status: tuple | None = None  # (status, days ago, note)
     opted_out_days_ago: int | None = None
     consented: bool = True

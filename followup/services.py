@@ -5,7 +5,7 @@ and plans (or cancels) reminders in it, so a crash never leaves a half-planned p
 raises ValidationError with a message for the field it concerns.
 """
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction

@@ -12,10 +12,11 @@ once both see success and the row records the first of them.
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import time, timedelta
 from zoneinfo import ZoneInfo
 
-from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, Value, When
+from django.core.cache import cache
+from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import RowNumber
 from django.db.models.expressions import Window
 from django.utils import timezone
@@ -23,7 +24,7 @@ from django.utils import timezone
 from . import scheduling
 from .models import Alert, InboundMessage, Kind, Occurrence, Patient, Procedure, Reminder
 
-ROWS_PER_SECTION = 50
+ROWS_PER_SECTION = 25
 UPCOMING_DAYS = 7
 # Open work is shown for patients still under care; a discharged or deceased patient's leftovers
 # would only crowd the list (their reminders are already cancelled).
@@ -32,6 +33,7 @@ WAITING_KINDS = (InboundMessage.Kind.OTHER, InboundMessage.Kind.HELP)
 # scheduling.catheter_advisory looks at the last three positive intervals; a few extra drainages
 # cover two recorded on the same local day (an interval of 0, which the rule ignores).
 ADVISORY_DRAINAGES = 6
+ADVISORY_CACHE_SECONDS = 10 * 60
 
 
 @dataclass
@@ -80,6 +82,17 @@ def _by_local_day(todays, lookup):
     return condition
 
 
+def _day_starts(todays, offset):
+    """(earliest, latest) UTC instant at which the local day `today + offset` begins, over the zones."""
+    starts = [scheduling.at_local(today + timedelta(days=offset), time(0), ZoneInfo(zone)) for zone, today in todays.items()]
+    return min(starts), max(starts)
+
+
+def _between(todays, first, last):
+    """Occurrences due from the local day `today + first` up to, not including, `today + last`, in any zone."""
+    return Q(due_at__gte=_day_starts(todays, first)[0], due_at__lt=_day_starts(todays, last)[1])
+
+
 def build(user, *, clinic=None, nurse=None, now=None):
     """The worklist for `user`, optionally narrowed to one of their clinics and one nurse's patients.
 
@@ -100,13 +113,16 @@ def build(user, *, clinic=None, nurse=None, now=None):
 
     zones = list(active_patients.order_by().values_list("time_zone", flat=True).distinct()) or ["UTC"]
     todays = local_todays(zones, now)
-    overdue_q = _by_local_day(todays, lambda today: Q(due_date__lt=today))
-    today_q = _by_local_day(todays, lambda today: Q(due_date=today))
-    next_q = _by_local_day(todays, lambda today: Q(due_date__gt=today, due_date__lte=today + timedelta(days=UPCOMING_DAYS)))
+    # Exact: the patient's local due date against their own today. The UTC bounds around each
+    # condition are looser (every zone in use) and only let the (state, due_at) index skip rows.
+    overdue_q = _by_local_day(todays, lambda today: Q(due_date__lt=today)) & Q(due_at__lt=_day_starts(todays, 0)[1])
+    today_q = _by_local_day(todays, lambda today: Q(due_date=today)) & _between(todays, 0, 1)
+    next_q = (_by_local_day(todays, lambda today: Q(due_date__gt=today, due_date__lte=today + timedelta(days=UPCOMING_DAYS)))
+              & _between(todays, 1, UPCOMING_DAYS + 1))
 
     open_occurrences = Occurrence.objects.filter(patient_scope, state=Occurrence.State.SCHEDULED,
                                                  patient__status=Patient.Status.ACTIVE)
-    counts = open_occurrences.aggregate(
+    counts = open_occurrences.filter(due_at__lt=_day_starts(todays, UPCOMING_DAYS + 1)[1]).aggregate(
         overdue=Count("pk", filter=overdue_q), today=Count("pk", filter=today_q), upcoming=Count("pk", filter=next_q),
     )
     listed = open_occurrences.select_related("patient", "patient__nurse").order_by("due_at", "pk")
@@ -116,8 +132,10 @@ def build(user, *, clinic=None, nurse=None, now=None):
     severe_first = Case(When(kind=Alert.Kind.SEVERE, then=Value(0)), default=Value(1), output_field=IntegerField())
     alert_rows = alerts.select_related("patient", "report").order_by(severe_first, "-created_at", "-pk")
 
-    problems = Reminder.objects.filter(patient_scope, state__in=Reminder.PROBLEMS, acknowledged_at__isnull=True,
-                                       patient__status__in=UNDER_CARE)
+    # Few reminders have problems, many patients have reminders: find the problems first (the
+    # state index) and then keep those of patients in scope.
+    problems = Reminder.objects.filter(state__in=Reminder.PROBLEMS, acknowledged_at__isnull=True,
+                                       patient__in=patients.filter(status__in=UNDER_CARE).values("pk"))
     messages = InboundMessage.objects.filter(clinic_id__in=clinic_ids, handled_at__isnull=True, kind__in=WAITING_KINDS)
     if nurse is not None:
         messages = messages.filter(patient__nurse=nurse)
@@ -137,19 +155,46 @@ def build(user, *, clinic=None, nurse=None, now=None):
             messages.select_related("patient", "caregiver").order_by("received_at", "pk")[:ROWS_PER_SECTION])),
         no_upcoming_contact=Section(uncovered.count(), list(
             uncovered.select_related("nurse").order_by("family_name", "given_name", "pk")[:ROWS_PER_SECTION])),
-        catheter_advisories=catheter_advisories(active_patients),
+        catheter_advisories=catheter_advisories(clinic_ids, active_patients),
     )
 
 
-def catheter_advisories(patients):
-    """Patients flagged by `scheduling.catheter_advisory`, from one query over their latest drainages.
+def catheter_advisories(clinic_ids, active_patients):
+    """Active patients in scope flagged by `scheduling.catheter_advisory`: their count and the
+    first rows, by name. The flags themselves come from `advisory_reasons` (cached)."""
+    reasons = advisory_reasons(clinic_ids)
+    # pk__in=[] would skip the query altogether; [0] keeps the page's query count steady.
+    flagged = active_patients.filter(pk__in=sorted(reasons) or [0])
+    rows = flagged.select_related("nurse").order_by("family_name", "given_name", "pk")[:ROWS_PER_SECTION]
+    return Section(flagged.count(), [CatheterAdvisory(patient, reasons[patient.pk]) for patient in rows])
 
-    A window function keeps each patient's last few drainages, ordered by patient and time, so the
-    rule runs in Python over at most ADVISORY_DRAINAGES rows a patient; a second query fetches the
-    flagged patients shown.
+
+def advisory_reasons(clinic_ids):
+    """{patient id: why a catheter may be worth considering} for the patients of these clinics.
+
+    Computed from one query over procedures (each patient's last few drainages, ordered by patient
+    and time), which reads every drainage of the clinic: at 50,000 drainages that is most of a
+    worklist's time. So the result is cached, keyed by a version of the drainage records (the
+    newest row and the newest history row, which moves on every insert, edit and delete made
+    through the ORM), and for at most ADVISORY_CACHE_SECONDS besides.
     """
+    newest = Procedure.objects.annotate(changed=Subquery(_last_history_id())).order_by("-pk").values_list("pk", "changed")
+    last, changed = newest.first() or (None, None)
+    key = f"followup:catheter-advisories:{','.join(str(pk) for pk in sorted(clinic_ids))}:{last}:{changed}"
+    reasons = cache.get(key)
+    if reasons is None:
+        reasons = _compute_advisory_reasons(clinic_ids)
+        cache.set(key, reasons, ADVISORY_CACHE_SECONDS)
+    return reasons
+
+
+def _last_history_id():
+    return Procedure.history.model.objects.order_by("-history_id").values("history_id")[:1]  # the primary key index
+
+
+def _compute_advisory_reasons(clinic_ids):
     latest = (
-        Procedure.objects.filter(kind=Kind.PARACENTESIS, patient__in=patients.values("pk"))
+        Procedure.objects.filter(kind=Kind.PARACENTESIS, patient__clinic_id__in=clinic_ids)
         .annotate(newest_first=Window(RowNumber(), partition_by=[F("patient_id")], order_by=F("performed_at").desc()))
         .filter(newest_first__lte=ADVISORY_DRAINAGES)
         .order_by("patient_id", "performed_at")
@@ -162,14 +207,11 @@ def catheter_advisories(patients):
         zones[patient_id] = zone
     reasons = {}
     for patient_id, moments in performed.items():
-        if len(moments) < 2:
-            continue
-        reason = scheduling.catheter_advisory(moments, ZoneInfo(zones[patient_id]))
-        if reason:
-            reasons[patient_id] = reason
-    shown = Patient.objects.filter(pk__in=sorted(reasons)[:ROWS_PER_SECTION]).select_related("nurse") if reasons else []
-    rows = [CatheterAdvisory(patient, reasons[patient.pk]) for patient in shown]
-    return Section(len(reasons), rows)
+        if len(moments) >= 2:
+            reason = scheduling.catheter_advisory(moments, ZoneInfo(zones[patient_id]))
+            if reason:
+                reasons[patient_id] = reason
+    return reasons
 
 
 def acknowledge_reminder(reminder):

@@ -15,6 +15,12 @@ ENROLLED = datetime(2026, 3, 2, 14, 0, tzinfo=UTC)
 LATER = datetime(2026, 3, 20, 15, 0, tzinfo=UTC)
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """The cast's users are created per test; the production hasher would spend a second on them."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 def client_for(user):
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")

@@ -11,6 +11,12 @@ from followup.models import Occurrence, Patient, Reminder
 from tests.conftest import PASSWORD
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """The cast's users are created per test; the production hasher would spend a second on them."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 def client_for(user):
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")

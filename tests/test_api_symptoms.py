@@ -13,6 +13,12 @@ from followup.models import ESAS_FIELDS, Alert, InboundMessage, Occurrence, Remi
 NOW = datetime(2026, 3, 4, 15, 0, tzinfo=UTC)  # the first check-in is due on 9 March
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """The cast's users are created per test; the production hasher would spend a second on them."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 def client_for(user):
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")

@@ -1,10 +1,31 @@
 """List filters: by status, clinic, patient and date range. Choices of clinic and patient are limited to
 the caller's clinics, so another clinic's id is an invalid choice (400), never a way to probe."""
 
+from datetime import UTC
+
 import django_filters as filters
+from django.core.exceptions import ValidationError
+from django_filters.fields import IsoDateTimeField
 
 from .. import access
 from ..models import Alert, Clinic, InboundMessage, Kind, Occurrence, Patient, Reminder, SymptomReport, User
+
+
+class UtcDateTimeField(IsoDateTimeField):
+    """An ISO 8601 moment, turned to UTC here: PostgreSQL refuses offsets past 15:59 that ISO allows."""
+
+    def to_python(self, value):
+        moment = super().to_python(value)
+        if moment is None:
+            return None
+        try:
+            return moment.astimezone(UTC)
+        except OverflowError:
+            raise ValidationError("This moment is out of range.", code="overflow") from None
+
+
+class MomentFilter(filters.IsoDateTimeFilter):
+    field_class = UtcDateTimeField
 
 
 def _clinics(request):
@@ -56,27 +77,27 @@ class CareScheduleFilter(PatientScopedFilter):
 class OccurrenceFilter(PatientScopedFilter):
     kind = filters.ChoiceFilter(choices=Kind.choices)
     state = filters.ChoiceFilter(choices=Occurrence.State.choices)
-    due_after = filters.IsoDateTimeFilter(field_name="due_at", lookup_expr="gte", help_text="Due at or after (ISO 8601).")
-    due_before = filters.IsoDateTimeFilter(field_name="due_at", lookup_expr="lt", help_text="Due before (ISO 8601).")
+    due_after = MomentFilter(field_name="due_at", lookup_expr="gte", help_text="Due at or after (ISO 8601).")
+    due_before = MomentFilter(field_name="due_at", lookup_expr="lt", help_text="Due before (ISO 8601).")
 
 
 class ProcedureFilter(PatientScopedFilter):
     kind = filters.ChoiceFilter(choices=Kind.choices)
-    performed_after = filters.IsoDateTimeFilter(field_name="performed_at", lookup_expr="gte")
-    performed_before = filters.IsoDateTimeFilter(field_name="performed_at", lookup_expr="lt")
+    performed_after = MomentFilter(field_name="performed_at", lookup_expr="gte")
+    performed_before = MomentFilter(field_name="performed_at", lookup_expr="lt")
 
 
 class SymptomReportFilter(PatientScopedFilter):
     source = filters.ChoiceFilter(choices=SymptomReport.Source.choices)
-    reported_after = filters.IsoDateTimeFilter(field_name="reported_at", lookup_expr="gte")
-    reported_before = filters.IsoDateTimeFilter(field_name="reported_at", lookup_expr="lt")
+    reported_after = MomentFilter(field_name="reported_at", lookup_expr="gte")
+    reported_before = MomentFilter(field_name="reported_at", lookup_expr="lt")
 
 
 class AlertFilter(PatientScopedFilter):
     kind = filters.ChoiceFilter(choices=Alert.Kind.choices)
     open = filters.BooleanFilter(field_name="acknowledged_at", lookup_expr="isnull", help_text="true: not yet acknowledged.")
-    created_after = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_before = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    created_after = MomentFilter(field_name="created_at", lookup_expr="gte")
+    created_before = MomentFilter(field_name="created_at", lookup_expr="lt")
 
 
 class ReminderFilter(PatientScopedFilter):
@@ -84,8 +105,8 @@ class ReminderFilter(PatientScopedFilter):
     channel = filters.ChoiceFilter(choices=[("sms", "Text message"), ("email", "E-mail")])
     purpose = filters.ChoiceFilter(choices=Reminder.Purpose.choices)
     occurrence = filters.ModelChoiceFilter(queryset=_occurrences, help_text="Reminders of this occurrence (id).")
-    send_after = filters.IsoDateTimeFilter(field_name="send_at", lookup_expr="gte")
-    send_before = filters.IsoDateTimeFilter(field_name="send_at", lookup_expr="lt")
+    send_after = MomentFilter(field_name="send_at", lookup_expr="gte")
+    send_before = MomentFilter(field_name="send_at", lookup_expr="lt")
 
 
 class InboundMessageFilter(filters.FilterSet):
@@ -94,5 +115,5 @@ class InboundMessageFilter(filters.FilterSet):
     kind = filters.ChoiceFilter(choices=InboundMessage.Kind.choices)
     handled = filters.BooleanFilter(field_name="handled_at", lookup_expr="isnull", exclude=True,
                                     help_text="false: not yet handled by a nurse.")
-    received_after = filters.IsoDateTimeFilter(field_name="received_at", lookup_expr="gte")
-    received_before = filters.IsoDateTimeFilter(field_name="received_at", lookup_expr="lt")
+    received_after = MomentFilter(field_name="received_at", lookup_expr="gte")
+    received_before = MomentFilter(field_name="received_at", lookup_expr="lt")

@@ -2,7 +2,7 @@
 views hand those values to the service functions, which do the work exactly as the pages do."""
 
 import re
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
@@ -63,13 +63,53 @@ class InYourClinics(serializers.PrimaryKeyRelatedField):
         return found
 
 
-def _not_in_future(value, message="This cannot be in the future."):
+# Bounds on the moments the API accepts: outside them a time is a typing mistake, and dates near the
+# ends of the calendar would overflow the scheduling arithmetic.
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+PLANNING_HORIZON = timedelta(days=366)
+
+
+def _not_in_future(value):
+    """Something that happened: not in the future, not before 1970."""
     if value is not None and value > timezone.now() + CLOCK_SKEW:
-        raise serializers.ValidationError(message)
+        raise serializers.ValidationError("This cannot be in the future.")
+    if value is not None and value < EARLIEST:
+        raise serializers.ValidationError("This is too far in the past.")
+    return value
+
+
+def _plausible_birth_date(value):
+    if value is not None and not date(1900, 1, 1) <= value <= timezone.localdate():
+        raise serializers.ValidationError("Give a date of birth between 1900 and today.")
+    return value
+
+
+def _ahead(value):
+    """Something planned: in the future, within a year."""
+    now = timezone.now()
+    if value <= now:
+        raise serializers.ValidationError("Choose a time in the future.")
+    if value > now + PLANNING_HORIZON:
+        raise serializers.ValidationError("Choose a time within the next year.")
     return value
 
 
 # --- Patients and caregivers --------------------------------------------------------------------
+
+
+class OptionalEmailField(serializers.EmailField):
+    """An e-mail address, or null when none was given (the database keeps a blank string)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(allow_null=True, allow_blank=True, required=False, **kwargs)
+
+    def run_validation(self, data=serializers.empty):
+        if data is None or data == "":
+            return ""
+        return super().run_validation(data)
+
+    def to_representation(self, value):
+        return value or None
 
 
 class PatientSerializer(serializers.ModelSerializer):
@@ -80,6 +120,7 @@ class PatientSerializer(serializers.ModelSerializer):
     )
     mobile = PhoneNumberField(required=False, allow_blank=True, validators=[validate_mobile],
                               help_text="E.164, for example +12025550123. Needed for text reminders.")
+    email = OptionalEmailField(help_text="Needed for e-mail reminders.")
     time_zone = serializers.CharField(required=False, help_text="IANA name; the clinic's zone when left out.")
     paracentesis_interval_count = serializers.IntegerField(
         write_only=True, required=False, min_value=1, max_value=400,
@@ -110,12 +151,13 @@ class PatientSerializer(serializers.ModelSerializer):
             self.fields["nurse"].queryset = User.objects.filter(memberships__clinic__in=request.user.clinic_ids()).distinct()
 
     def validate_first_drainage_due(self, value):
-        if value is not None and value <= timezone.now():
-            raise serializers.ValidationError("Choose a time in the future.")
-        return value
+        return _ahead(value)
 
     def validate_consent_at(self, value):
         return _not_in_future(value)
+
+    def validate_date_of_birth(self, value):
+        return _plausible_birth_date(value)
 
     def validate(self, attrs):
         clinic = attrs["clinic"]
@@ -153,6 +195,9 @@ class PatientChangeSerializer(serializers.ModelSerializer):
         if request is not None and request.user.is_authenticated:
             self.fields["nurse"].queryset = User.objects.filter(memberships__clinic__in=request.user.clinic_ids()).distinct()
 
+    def validate_date_of_birth(self, value):
+        return _plausible_birth_date(value)
+
     def validate_nurse(self, nurse):
         if nurse is not None and self.instance.clinic_id not in nurse.clinic_ids():
             raise serializers.ValidationError("Choose a member of the patient's clinic.")
@@ -170,6 +215,7 @@ class StatusChangeSerializer(serializers.Serializer):
 
 class CaregiverSerializer(serializers.ModelSerializer):
     mobile = PhoneNumberField(read_only=True)
+    email = OptionalEmailField(read_only=True)
 
     class Meta:
         model = Caregiver
@@ -217,9 +263,7 @@ class RescheduleSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
 
     def validate_due_at(self, value):
-        if value <= timezone.now():
-            raise serializers.ValidationError("Choose a time in the future.")
-        return value
+        return _ahead(value)
 
 
 class NoteSerializer(serializers.Serializer):

@@ -33,6 +33,8 @@ class ClinicScopedViewSet(viewsets.GenericViewSet):
 
     schema = FollowupAutoSchema()
     parser_classes = [JSONParser]  # integrators send JSON; one request format keeps the contract small
+    # Any path segment reaches get_object, so "abc" or "0.5" is a JSON 404 like any unknown id.
+    lookup_value_regex = "[^/]+"
     model = None
 
     def get_exception_handler(self):

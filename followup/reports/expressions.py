@@ -5,7 +5,8 @@ counts intervals on local dates), so the zone comes from the patient's row, not 
 Django's own `TruncDate(tzinfo=...)` takes one zone for the whole query; these take a column.
 """
 
-from django.db import connections
+from datetime import date, timedelta
+
 from django.db.models import DateField, FloatField, Func, IntegerField
 
 
@@ -45,6 +46,30 @@ class DaysBetween(Func):
         super().__init__(later, earlier, **extra)
 
 
+class DayNumber(Func):
+    """A date as a whole number of days since 2000-01-01, so that raw SQL can subtract two of
+    them the same way on both databases."""
+
+    EPOCH = date(2000, 1, 1)
+    output_field = IntegerField()
+    arity = 1
+
+    def as_postgresql(self, compiler, connection, **extra):
+        return self.as_sql(compiler, connection, template="(%(expressions)s - DATE '2000-01-01')", **extra)
+
+    def as_sqlite(self, compiler, connection, **extra):
+        # julianday() of a date is n.5; the difference of two is a whole number.
+        return self.as_sql(compiler, connection, template="CAST(julianday(%(expressions)s) - julianday('2000-01-01') AS INTEGER)", **extra)
+
+    @classmethod
+    def of(cls, day):
+        return (day - cls.EPOCH).days
+
+    @classmethod
+    def to_date(cls, number):
+        return None if number is None else cls.EPOCH + timedelta(days=int(number))
+
+
 class HoursBetween(Func):
     """Hours (with fractions) from the earlier instant to the later one."""
 
@@ -72,11 +97,6 @@ def compiled(queryset):
     plain outer SELECT that reads the same way on SQLite and PostgreSQL.
     """
     return queryset.query.get_compiler(using=queryset.db).as_sql()
-
-
-def sql_date(value, using="default"):
-    """A date as the database driver wants it in a raw statement."""
-    return connections[using].ops.adapt_datefield_value(value)
 
 
 def percentile_sql(value, rank, count, fraction, condition="1 = 1"):

@@ -20,8 +20,9 @@ def _period_words(scope):
 
 
 def frequency(scope):
-    drained = queries.drainages_per_period(scope)
-    called = queries.checkins_per_period(scope)
+    drainage_counts, checkin_counts = queries.drainage_counts(scope), queries.checkin_counts(scope)
+    drained = queries.drainages_per_period(scope, drainage_counts)
+    called = queries.checkins_per_period(scope, counts=checkin_counts)
     periods = [row[0] for row in drained]
     categories = [_category(period, scope) for period in periods]
     axis = [_axis_label(period, scope) for period in periods]
@@ -35,7 +36,7 @@ def frequency(scope):
                                    checkin_series, what="check-ins due", category_label=_period_words(scope), axis_labels=axis),
         "drainages": tables.drainages_per_period(scope, drained),
         "checkins": tables.checkins_per_period(scope, called),
-        "by_clinic": tables.frequency_by_clinic(scope),
+        "by_clinic": tables.frequency_by_clinic(scope, drainage_counts, checkin_counts),
         "any_drainage": any(total for _, _, total in drained),
         "any_checkin": any(row[1] for row in called),
     }

@@ -14,14 +14,14 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from dateutil.relativedelta import relativedelta
 from django.db import connections
-from django.db.models import Case, Count, DateField, F, IntegerField, OuterRef, Q, Subquery, Value, When, Window
-from django.db.models.functions import Lag, TruncMonth, TruncWeek
+from django.db.models import Count, DateField, F, Max, OuterRef, Q, Subquery, Sum, Value
+from django.db.models.functions import TruncMonth, TruncWeek
 from django.utils import timezone
 
 from .. import scheduling
 from ..models import (ESAS_ITEMS, Alert, Caregiver, Clinic, Kind, Occurrence, Patient, Procedure, Reminder,
                       SymptomReport)
-from .expressions import DaysBetween, HoursBetween, LocalDate, compiled, percentile_sql
+from .expressions import DayNumber, DaysBetween, HoursBetween, LocalDate, compiled, percentile_sql
 
 PERIODS = {"week": ("Week starting", TruncWeek), "month": ("Month", TruncMonth)}
 
@@ -104,16 +104,19 @@ def drainages(scope):
     return scope.in_range(Procedure.objects.filter(kind=Kind.PARACENTESIS, patient__clinic__in=scope.clinic_ids), "performed_at")
 
 
-def drainages_per_period(scope):
+def drainage_counts(scope):
+    """{(period start, clinic id): drainages}: one query serves the weekly table and the clinic totals."""
+    rows = (drainages(scope).annotate(period=scope.truncate("day"))
+            .values("period", "patient__clinic_id").annotate(n=Count("id")).order_by())
+    return {(as_date(row["period"]), row["patient__clinic_id"]): row["n"] for row in rows}
+
+
+def drainages_per_period(scope, counts=None):
     """[(period start, {clinic id: drainages}, total)] for every period of the range."""
-    counts = (drainages(scope).annotate(period=scope.truncate("day"))
-              .values("period", "patient__clinic_id").annotate(n=Count("id")).order_by())
-    by_period = {}
-    for row in counts:
-        by_period.setdefault(as_date(row["period"]), {})[row["patient__clinic_id"]] = row["n"]
+    counts = drainage_counts(scope) if counts is None else counts
     rows = []
     for period in scope.periods():
-        per_clinic = {clinic.pk: by_period.get(period, {}).get(clinic.pk, 0) for clinic in scope.clinics}
+        per_clinic = {clinic.pk: counts.get((period, clinic.pk), 0) for clinic in scope.clinics}
         rows.append((period, per_clinic, sum(per_clinic.values())))
     return rows
 
@@ -133,39 +136,52 @@ def checkins(scope, now=None):
             .exclude(state=Occurrence.State.SCHEDULED, due_date__gte=today))
 
 
-CHECKIN_COUNTS = dict(
-    due=Count("id"),
-    done=Count("id", filter=Q(state=Occurrence.State.DONE)),
-    skipped=Count("id", filter=Q(state=Occurrence.State.SKIPPED)),
-    missed=Count("id", filter=Q(state__in=[Occurrence.State.MISSED, Occurrence.State.SCHEDULED])),
-)
+CHECKIN_FIGURES = ("due", "done", "skipped", "missed")
 
 
-def checkins_per_period(scope, now=None):
+def checkin_counts(scope, now=None):
+    """{(period start, clinic id): {due, done, skipped, missed}}."""
+    rows = (checkins(scope, now).annotate(period=scope.truncate("due_date")).values("period", "patient__clinic_id")
+            .annotate(due=Count("id"), done=Count("id", filter=Q(state=Occurrence.State.DONE)),
+                      skipped=Count("id", filter=Q(state=Occurrence.State.SKIPPED)),
+                      missed=Count("id", filter=Q(state__in=[Occurrence.State.MISSED, Occurrence.State.SCHEDULED])))
+            .order_by())
+    return {(as_date(row["period"]), row["patient__clinic_id"]): {name: row[name] for name in CHECKIN_FIGURES} for row in rows}
+
+
+def _add(figures, more):
+    return {name: figures[name] + more[name] for name in CHECKIN_FIGURES}
+
+
+NO_CHECKINS = dict.fromkeys(CHECKIN_FIGURES, 0)
+
+
+def checkins_per_period(scope, now=None, counts=None):
     """[(period start, due, done, skipped, missed, missed %)] for every period of the range."""
-    counts = {as_date(row["period"]): row for row in
-              checkins(scope, now).annotate(period=scope.truncate("due_date")).values("period")
-              .annotate(**CHECKIN_COUNTS).order_by()}
+    counts = checkin_counts(scope, now) if counts is None else counts
     rows = []
     for period in scope.periods():
-        row = counts.get(period, dict(due=0, done=0, skipped=0, missed=0))
+        row = NO_CHECKINS
+        for clinic in scope.clinics:
+            row = _add(row, counts.get((period, clinic.pk), NO_CHECKINS))
         rows.append((period, row["due"], row["done"], row["skipped"], row["missed"], share(row["missed"], row["due"])))
     return rows
 
 
-def frequency_by_clinic(scope, now=None):
+def frequency_by_clinic(scope, now=None, drained=None, called=None):
     """[(clinic name, drainages, patients drained, check-ins due, done, missed, missed %)], one row
     per clinic and a last row for all of them together."""
-    drained = {row["patient__clinic_id"]: row for row in
-               drainages(scope).values("patient__clinic_id")
-               .annotate(n=Count("id"), patients=Count("patient_id", distinct=True)).order_by()}
-    called = {row["patient__clinic_id"]: row for row in
-              checkins(scope, now).values("patient__clinic_id").annotate(**CHECKIN_COUNTS).order_by()}
+    drained = drainage_counts(scope) if drained is None else drained
+    called = checkin_counts(scope, now) if called is None else called
+    patients = dict(drainages(scope).values_list("patient__clinic_id").annotate(n=Count("patient_id", distinct=True)).order_by())
     rows, totals = [], [0, 0, 0, 0, 0]
     for clinic in scope.clinics:
-        d = drained.get(clinic.pk, {})
-        c = called.get(clinic.pk, {})
-        figures = [d.get("n", 0), d.get("patients", 0), c.get("due", 0), c.get("done", 0), c.get("missed", 0)]
+        calls = NO_CHECKINS
+        for (_, clinic_id), figures in called.items():
+            if clinic_id == clinic.pk:
+                calls = _add(calls, figures)
+        figures = [sum(n for (_, clinic_id), n in drained.items() if clinic_id == clinic.pk), patients.get(clinic.pk, 0),
+                   calls["due"], calls["done"], calls["missed"]]
         totals = [a + b for a, b in zip(totals, figures)]
         rows.append((clinic.name, *figures, share(figures[4], figures[2])))
     if len(scope.clinics) > 1:
@@ -205,7 +221,7 @@ SORTS = {
     "trend": ("trend_order", False),
     "mean_volume": ("mean_volume", True),
     "last_volume": ("last_volume", True),
-    "last_drainage": ("last_drainage", True),
+    "last_drainage": ("last_day", True),
     "advisory": ("advisory_order", False),
 }
 DEFAULT_SORT = "advisory"
@@ -221,59 +237,65 @@ def patient_statistics_sql(scope, sort=DEFAULT_SORT, limit=None, offset=0):
     """One statement: a row per patient with a drainage in the range. Returns (sql, params).
 
     Definitions (docs/reports.md says the same):
-    - intervals are the days between successive drainages on the patient's local dates; an
-      interval belongs to the later drainage; same-day repeats (0 days) are left out, as in the
-      scheduling rule;
+    - intervals are the days between successive drainage days of a patient, on the patient's
+      local dates (two drainages on one day make no interval, as in the scheduling rule); an
+      interval belongs to the later drainage;
     - drainages, mean volume and the median interval count what falls in the range (the first
       drainage in the range is measured from the one before it, even before the range);
     - the last three intervals, their trend and the catheter advisory are as of the end of the
       range, over the patient's whole history up to then: with the default range (ending today)
       they are what the patient's page shows.
 
-    Layers: (a) the ORM computes each drainage's local date and the interval to the previous one
-    with LAG; (b) window functions rank intervals by recency and by length; (c) a GROUP BY per
-    patient picks the last three, the median (see `percentile_sql`), counts and volumes; (d) the
-    trend and the advisory from the last three; (e) names, order and the page.
+    Layers, inside out: (a) the ORM groups drainages by patient and local day; (b) LAG and LEAD
+    over each patient's days give the interval ending on each day and the two before it, so the
+    last day carries the last three; (c) ROW_NUMBER ranks the intervals in the range by length for
+    the median (`percentile_sql`); (d) GROUP BY patient; (e) the trend and the advisory from the
+    last three, the last drainage's volume, names, order and the page.
     """
     connection = connections[Procedure.objects.db]
     qn = connection.ops.quote_name
-    history = (Procedure.objects.filter(kind=Kind.PARACENTESIS, patient__clinic__in=scope.clinic_ids,
-                                        performed_at__lt=scope.utc_bounds[1])
-               .annotate(day=LocalDate("performed_at", "patient__time_zone"))
-               .filter(day__lte=scope.end)
-               .annotate(interval_days=DaysBetween(F("day"), Window(Lag("day"), partition_by=[F("patient_id")],
-                                                                    order_by=[F("performed_at").asc(), F("id").asc()])))
-               .annotate(in_range=Case(When(day__gte=scope.start, then=Value(1)), default=Value(0), output_field=IntegerField()))
-               .values("patient_id", "performed_at", "id", "volume_ml", "day", "interval_days", "in_range")
-               .order_by())
-    history_sql, params = compiled(history)
-    positive = "h.interval_days > 0"
-    counted = f"({positive} AND h.in_range = 1)"
+    days = (Procedure.objects.filter(kind=Kind.PARACENTESIS, patient__clinic__in=scope.clinic_ids,
+                                     performed_at__lt=scope.utc_bounds[1])
+            .annotate(day=LocalDate("performed_at", "patient__time_zone"))
+            .filter(day__lte=scope.end)
+            .annotate(day_number=DayNumber("day"))
+            .values("patient_id", "day_number")
+            .annotate(drainages=Count("id"), volume_sum=Sum("volume_ml"), volumes=Count("volume_ml"), last_at=Max("performed_at"))
+            .order_by())
+    days_sql, params = compiled(days)
+    first = DayNumber.of(scope.start)  # an int: safe to write into the statement
+    spaced = f"""
+        SELECT d.*,
+          d.day_number - LAG(d.day_number, 1) OVER w AS interval_days,
+          LAG(d.day_number, 1) OVER w - LAG(d.day_number, 2) OVER w AS interval_before,
+          LAG(d.day_number, 2) OVER w - LAG(d.day_number, 3) OVER w AS interval_before_that,
+          LEAD(d.day_number, 1) OVER w AS next_day,
+          CASE WHEN d.day_number >= {first} THEN 1 ELSE 0 END AS in_range
+        FROM ({days_sql}) d
+        WINDOW w AS (PARTITION BY d.patient_id ORDER BY d.day_number)"""
+    counted = "CASE WHEN b.in_range = 1 AND b.interval_days IS NOT NULL THEN 1 ELSE 0 END"
     ranked = f"""
-        SELECT h.*,
-          CASE WHEN {counted} THEN 1 ELSE 0 END AS counted,
-          ROW_NUMBER() OVER (PARTITION BY h.patient_id ORDER BY h.performed_at DESC, h.id DESC) AS recency,
-          ROW_NUMBER() OVER (PARTITION BY h.patient_id, CASE WHEN {positive} THEN 1 ELSE 0 END
-                             ORDER BY h.performed_at DESC, h.id DESC) AS interval_recency,
-          ROW_NUMBER() OVER (PARTITION BY h.patient_id, CASE WHEN {counted} THEN 1 ELSE 0 END
-                             ORDER BY h.interval_days) AS length_rank,
-          COUNT(*) OVER (PARTITION BY h.patient_id, CASE WHEN {counted} THEN 1 ELSE 0 END) AS length_count
-        FROM ({history_sql}) h"""
-    last = [f"MAX(CASE WHEN r.interval_days > 0 AND r.interval_recency = {n} THEN r.interval_days END)" for n in (1, 2, 3)]
+        SELECT b.*, {counted} AS counted,
+          ROW_NUMBER() OVER (PARTITION BY b.patient_id, {counted} ORDER BY b.interval_days) AS length_rank,
+          COUNT(*) OVER (PARTITION BY b.patient_id, {counted}) AS length_count
+        FROM ({spaced}) b"""
     median = percentile_sql("r.interval_days", "r.length_rank", "r.length_count", 0.5, condition="r.counted = 1")
+    latest = "r.next_day IS NULL"
     per_patient = f"""
         SELECT r.patient_id,
-          SUM(r.in_range) AS drainages,
+          SUM(r.in_range * r.drainages) AS drainages,
           SUM(r.counted) AS intervals,
           {median} AS median_interval,
-          {last[0]} AS interval_1, {last[1]} AS interval_2, {last[2]} AS interval_3,
-          AVG(CASE WHEN r.in_range = 1 THEN r.volume_ml END) AS mean_volume,
-          MAX(CASE WHEN r.recency = 1 THEN r.volume_ml END) AS last_volume,
-          MAX(CASE WHEN r.recency = 1 THEN r.day END) AS last_drainage
+          MAX(CASE WHEN {latest} THEN r.interval_days END) AS interval_1,
+          MAX(CASE WHEN {latest} THEN r.interval_before END) AS interval_2,
+          MAX(CASE WHEN {latest} THEN r.interval_before_that END) AS interval_3,
+          SUM(r.in_range * r.volume_sum) * 1.0 / NULLIF(SUM(r.in_range * r.volumes), 0) AS mean_volume,
+          MAX(r.day_number) AS last_day,
+          MAX(r.last_at) AS last_at
         FROM ({ranked}) r
         GROUP BY r.patient_id
         HAVING SUM(r.in_range) > 0"""
-    # Intervals are named newest first: interval_1 is the latest, interval_3 the oldest of the three.
+    # interval_1 is the latest, interval_3 the oldest of the three.
     median_of_last = (f"CASE WHEN s.interval_3 IS NOT NULL THEN {_median_of_three('s.interval_1', 's.interval_2', 's.interval_3')} "
                       "WHEN s.interval_2 IS NOT NULL THEN (s.interval_1 + s.interval_2) / 2.0 "
                       "ELSE s.interval_1 END")
@@ -281,14 +303,17 @@ def patient_statistics_sql(scope, sort=DEFAULT_SORT, limit=None, offset=0):
              "WHEN s.interval_3 > s.interval_2 AND s.interval_2 > s.interval_1 THEN 'shortening' "
              "WHEN s.interval_3 < s.interval_2 AND s.interval_2 < s.interval_1 THEN 'lengthening' "
              "ELSE 'steady' END")
-    patient, clinic = qn(Patient._meta.db_table), qn(Clinic._meta.db_table)
+    patient, clinic, procedure = (qn(model._meta.db_table) for model in (Patient, Clinic, Procedure))
     with_trend = f"""
-        SELECT s.*, p.given_name, p.family_name, p.mrn, c.name AS clinic_name,
+        SELECT s.*, p.given_name, p.family_name, p.mrn, c.name AS clinic_name, lp.volume_ml AS last_volume,
           {median_of_last} AS median_of_last_three, {trend} AS trend
         FROM ({per_patient}) s
         JOIN {patient} p ON p.id = s.patient_id
-        JOIN {clinic} c ON c.id = p.clinic_id"""
-    advisory = (f"CASE WHEN t.median_of_last_three <= {scheduling.CATHETER_MEDIAN_DAYS} THEN 'median' "
+        JOIN {clinic} c ON c.id = p.clinic_id
+        LEFT JOIN {procedure} lp ON lp.patient_id = s.patient_id AND lp.kind = %s AND lp.performed_at = s.last_at"""
+    params = (*params, Kind.PARACENTESIS.value)
+    limit_days = scheduling.CATHETER_MEDIAN_DAYS
+    advisory = (f"CASE WHEN t.median_of_last_three <= {limit_days} THEN 'median' "
                 "WHEN t.trend = 'shortening' THEN 'shortening' ELSE '' END")
     key = sort.lstrip("-")
     order_sql, descending_first = SORTS.get(key, SORTS[DEFAULT_SORT])
@@ -300,7 +325,7 @@ def patient_statistics_sql(scope, sort=DEFAULT_SORT, limit=None, offset=0):
         SELECT * FROM (
           SELECT t.*, {advisory} AS advisory,
             CASE t.trend WHEN 'shortening' THEN 1 WHEN 'steady' THEN 2 WHEN 'lengthening' THEN 3 END AS trend_order,
-            CASE WHEN t.median_of_last_three <= {scheduling.CATHETER_MEDIAN_DAYS} THEN t.median_of_last_three
+            CASE WHEN t.median_of_last_three <= {limit_days} THEN t.median_of_last_three
                  WHEN t.trend = 'shortening' THEN 1000 END AS advisory_order,
             COUNT(*) OVER () AS total
           FROM ({with_trend}) t
@@ -309,14 +334,9 @@ def patient_statistics_sql(scope, sort=DEFAULT_SORT, limit=None, offset=0):
     return sql, params
 
 
-PATIENT_COLUMNS = ("patient_id", "given_name", "family_name", "mrn", "clinic_name", "drainages", "median_interval",
-                   "interval_1", "interval_2", "interval_3", "trend", "mean_volume", "last_volume", "last_drainage",
-                   "median_of_last_three", "advisory", "total")
-
-
 def _patient_row(names, values):
     row = dict(zip(names, values))
-    row["last_drainage"] = as_date(row["last_drainage"])
+    row["last_drainage"] = DayNumber.to_date(row["last_day"])
     for key in ("median_interval", "mean_volume", "median_of_last_three"):
         if row[key] is not None:
             row[key] = float(row[key])
@@ -333,11 +353,11 @@ def patient_statistics(scope, sort=DEFAULT_SORT, limit=None, offset=0):
     return rows, (rows[0]["total"] if rows else 0)
 
 
-def stream_patient_statistics(scope, sort=DEFAULT_SORT, chunk_size=2000):
-    """Every row of the per-patient table, fetched from a server-side cursor in chunks."""
+def stream_patient_statistics(scope, sort=DEFAULT_SORT, chunk_size=500):
+    """Every row of the per-patient table, fetched from a server-side cursor (PostgreSQL) in
+    chunks, so memory stays flat however many patients there are."""
     sql, params = patient_statistics_sql(scope, sort)
-    connection = connections[Procedure.objects.db]
-    cursor = connection.chunked_cursor()
+    cursor = connections[Procedure.objects.db].chunked_cursor()
     try:
         cursor.execute(sql, params)
         names = [column[0] for column in cursor.description]

@@ -108,11 +108,11 @@ def checkins_per_period(scope, rows=None):
                          "or still open after their due date. Cancelled ones (discharge, death) are not counted.")
 
 
-def frequency_by_clinic(scope):
+def frequency_by_clinic(scope, drained=None, called=None):
     columns = [Column("Clinic"), Column("Drainages", "count"), Column("Patients drained", "count"),
                Column("Check-ins due", "count"), Column("Check-ins done", "count"), Column("Check-ins missed", "count"),
                Column("Missed (%)", "percent")]
-    return Table("by-clinic", "By clinic", columns, queries.frequency_by_clinic(scope))
+    return Table("by-clinic", "By clinic", columns, queries.frequency_by_clinic(scope, drained=drained, called=called))
 
 
 # --- Drainages per patient ----------------------------------------------------------------------
