@@ -99,22 +99,37 @@ def compiled(queryset):
     return queryset.query.get_compiler(using=queryset.db).as_sql()
 
 
-def percentile_sql(value, rank, count, fraction, condition="1 = 1"):
-    """SQL for `percentile_cont(fraction)` over one group, as a conditional aggregate.
+def with_percentile_ranks(derived_sql, vendor, *, partition, value, condition):
+    """`derived_sql` with the two window columns `percentile()` needs where the database has no
+    percentile function: the rank of `value` among the group's rows that meet `condition`, and
+    how many they are. PostgreSQL needs none (it has percentile_cont)."""
+    if vendor == "postgresql":
+        return derived_sql
+    flag = f"CASE WHEN {condition} THEN 1 ELSE 0 END"
+    return f"""
+        SELECT x.*,
+          ROW_NUMBER() OVER (PARTITION BY {partition}, {flag} ORDER BY {value}) AS percentile_rank,
+          COUNT(*) OVER (PARTITION BY {partition}, {flag}) AS percentile_count
+        FROM ({derived_sql}) x"""
 
-    `rank` is ROW_NUMBER() over the group's rows that meet `condition`, ordered by `value`, and
-    `count` the number of those rows (both window functions in the derived table, partitioned by
-    the group and the condition). Linear interpolation between the two neighbouring ranks, exactly
-    as PostgreSQL's percentile_cont: written out because SQLite has no percentile function, and one
-    statement for both databases gives the same numbers on both.
+
+def percentile(value, fraction, condition, vendor):
+    """SQL for the `fraction` percentile (0.5: the median) of `value` over the rows of a GROUP BY
+    group that meet `condition`, with linear interpolation between neighbours (percentile_cont).
+
+    PostgreSQL computes it natively. SQLite has no percentile function: there it is a conditional
+    aggregate over ranks from `with_percentile_ranks`, which gives the same numbers (the tests run
+    on both).
     """
+    if vendor == "postgresql":
+        return f"percentile_cont({fraction}) WITHIN GROUP (ORDER BY {value}) FILTER (WHERE {condition})"
     # Position (0-based) of the percentile: fraction * (count - 1) = whole + part.
     hundredths = round(fraction * 100)
-    whole = f"((({count}) - 1) * {hundredths} / 100)"
-    part = f"(((({count}) - 1) * {hundredths} %% 100) / 100.0)"  # %% : the statement takes parameters
+    whole = f"((percentile_count - 1) * {hundredths} / 100)"
+    part = f"(((percentile_count - 1) * {hundredths} %% 100) / 100.0)"  # %%: the statement takes parameters
 
     def at(offset, then):
-        return f"MAX(CASE WHEN ({condition}) AND {rank} = {whole} + {offset} THEN {then} END)"
+        return f"MAX(CASE WHEN ({condition}) AND percentile_rank = {whole} + {offset} THEN {then} END)"
 
     lower, upper = at(1, value), at(2, value)
     return f"({lower} + COALESCE(({upper} - {lower}) * {at(1, part)}, 0))"

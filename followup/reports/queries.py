@@ -21,7 +21,7 @@ from django.utils import timezone
 from .. import scheduling
 from ..models import (ESAS_ITEMS, Alert, Caregiver, Clinic, Kind, Occurrence, Patient, Procedure, Reminder,
                       SymptomReport)
-from .expressions import DayNumber, DaysBetween, HoursBetween, LocalDate, compiled, percentile_sql
+from .expressions import DayNumber, DaysBetween, HoursBetween, LocalDate, compiled, percentile, with_percentile_ranks
 
 PERIODS = {"week": ("Week starting", TruncWeek), "month": ("Month", TruncMonth)}
 
@@ -246,16 +246,17 @@ def patient_statistics_sql(scope, sort=DEFAULT_SORT, limit=None, offset=0):
       range, over the patient's whole history up to then: with the default range (ending today)
       they are what the patient's page shows.
 
-    Layers, inside out: (a) the ORM groups drainages by patient and local day; (b) LAG and LEAD
-    over each patient's days give the interval ending on each day and the two before it, so the
-    last day carries the last three; (c) ROW_NUMBER ranks the intervals in the range by length for
-    the median (`percentile_sql`); (d) GROUP BY patient; (e) the trend and the advisory from the
-    last three, the last drainage's volume, names, order and the page.
+    Layers, inside out: (a) the ORM groups drainages by patient and local day, for the patients
+    with a drainage in the range; (b) LAG and LEAD over each patient's days give the interval
+    ending on each day and the two before it, so the last day carries the last three; (c) GROUP BY
+    patient, with the median of the intervals in the range (`percentile`: percentile_cont on
+    PostgreSQL, ranks on SQLite); (d) the trend and the advisory from the last three, the last
+    drainage's volume, names, order and the page.
     """
     connection = connections[Procedure.objects.db]
     qn = connection.ops.quote_name
     days = (Procedure.objects.filter(kind=Kind.PARACENTESIS, patient__clinic__in=scope.clinic_ids,
-                                     performed_at__lt=scope.utc_bounds[1])
+                                     performed_at__lt=scope.utc_bounds[1], patient__in=drainages(scope).values("patient_id"))
             .annotate(day=LocalDate("performed_at", "patient__time_zone"))
             .filter(day__lte=scope.end)
             .annotate(day_number=DayNumber("day"))
@@ -273,18 +274,13 @@ def patient_statistics_sql(scope, sort=DEFAULT_SORT, limit=None, offset=0):
           CASE WHEN d.day_number >= {first} THEN 1 ELSE 0 END AS in_range
         FROM ({days_sql}) d
         WINDOW w AS (PARTITION BY d.patient_id ORDER BY d.day_number)"""
-    counted = "CASE WHEN b.in_range = 1 AND b.interval_days IS NOT NULL THEN 1 ELSE 0 END"
-    ranked = f"""
-        SELECT b.*, {counted} AS counted,
-          ROW_NUMBER() OVER (PARTITION BY b.patient_id, {counted} ORDER BY b.interval_days) AS length_rank,
-          COUNT(*) OVER (PARTITION BY b.patient_id, {counted}) AS length_count
-        FROM ({spaced}) b"""
-    median = percentile_sql("r.interval_days", "r.length_rank", "r.length_count", 0.5, condition="r.counted = 1")
-    latest = "r.next_day IS NULL"
+    counted = "in_range = 1 AND interval_days IS NOT NULL"
+    ranked = with_percentile_ranks(spaced, connection.vendor, partition="patient_id", value="interval_days", condition=counted)
+    median = percentile("interval_days", 0.5, counted, connection.vendor)
+    latest = "next_day IS NULL"
     per_patient = f"""
         SELECT r.patient_id,
           SUM(r.in_range * r.drainages) AS drainages,
-          SUM(r.counted) AS intervals,
           {median} AS median_interval,
           MAX(CASE WHEN {latest} THEN r.interval_days END) AS interval_1,
           MAX(CASE WHEN {latest} THEN r.interval_before END) AS interval_2,
@@ -515,26 +511,23 @@ def acknowledgement_times(scope):
               .annotate(month=monthly.truncate("day"), hours=HoursBetween(F("acknowledged_at"), F("created_at")))
               .values("month", "hours").order_by())
     alerts_sql, params = compiled(alerts)
+    vendor = connections[Alert.objects.db].vendor
+    acknowledged = "hours IS NOT NULL"
     rows = []
     for group in ("a.month", "0"):  # per month, then the whole range as one group
-        waited = "CASE WHEN a.hours IS NULL THEN 0 ELSE 1 END"
-        ranked = f"""
-            SELECT a.*, {group} AS grp, {waited} AS acknowledged,
-              ROW_NUMBER() OVER (PARTITION BY {group}, {waited} ORDER BY a.hours) AS wait_rank,
-              COUNT(*) OVER (PARTITION BY {group}, {waited}) AS wait_count
-            FROM ({alerts_sql}) a"""
-        figures = ", ".join(percentile_sql("r.hours", "r.wait_rank", "r.wait_count", fraction, condition="r.acknowledged = 1")
-                            for fraction in (0.5, 0.9))
+        grouped = f"SELECT a.*, {group} AS grp FROM ({alerts_sql}) a"
+        ranked = with_percentile_ranks(grouped, vendor, partition="grp", value="hours", condition=acknowledged)
+        figures = ", ".join(percentile("hours", fraction, acknowledged, vendor) for fraction in (0.5, 0.9))
         sql = f"""
-            SELECT r.grp, COUNT(*), SUM(r.acknowledged), {figures}
+            SELECT r.grp, COUNT(*), SUM(CASE WHEN {acknowledged} THEN 1 ELSE 0 END), {figures}
             FROM ({ranked}) r GROUP BY r.grp"""
         with connections[Alert.objects.db].cursor() as cursor:
             cursor.execute(sql, params)
             found = {(as_date(grp) if group != "0" else None): values for grp, *values in cursor.fetchall()}
         periods = monthly.periods() if group != "0" else [None]
         for month in periods:
-            alerts_n, acknowledged, median, p90 = found.get(month, (0, 0, None, None))
-            acknowledged = int(acknowledged or 0)
-            rows.append((month, alerts_n, acknowledged, alerts_n - acknowledged,
+            alerts_n, acknowledged_n, median, p90 = found.get(month, (0, 0, None, None))
+            acknowledged_n = int(acknowledged_n or 0)
+            rows.append((month, alerts_n, acknowledged_n, alerts_n - acknowledged_n,
                          None if median is None else float(median), None if p90 is None else float(p90)))
     return rows
