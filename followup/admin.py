@@ -17,6 +17,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from . import access, services
 from .models import (
+    AccessLog,
     Alert,
     CalendarFeed,
     CareSchedule,
@@ -424,3 +425,15 @@ class InboundMessageAdmin(ClinicScoped, ReadOnly, admin.ModelAdmin):
 @admin.register(Heartbeat)
 class HeartbeatAdmin(ReadOnly, admin.ModelAdmin):
     list_display = ["name", "last_at"]
+
+
+@admin.register(AccessLog)
+class AccessLogAdmin(ClinicScoped, ReadOnly, admin.ModelAdmin):
+    """Append-only audit of who saw and changed what."""
+
+    clinic_path = "clinic"
+    list_display = ["at", "username", "action", "what", "patient", "clinic", "ip"]
+    list_filter = [_related_only("clinic"), "action"]
+    search_fields = ["username", "what", *PATIENT_SEARCH]
+    list_select_related = ["patient", "clinic"]
+    date_hierarchy = "at"

@@ -560,6 +560,7 @@ class _ScaleBatch:
         course["checkins"] = CareSchedule(patient=patient, kind=Kind.CHECKIN, cadence_by_phase=True, interval_unit=D,
                                           interval_count=clinic.checkin_days_for_phase(patient.phase), active=active)
         for schedule in (course["drainages"], course["checkins"]):
+            schedule.started_at = patient.consent_at
             schedule._history_date = patient.consent_at
             self.rows[CareSchedule].append(schedule)
 
