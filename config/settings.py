@@ -77,19 +77,28 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "phonenumber_field",
     "simple_history",
+    "csp",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "followup",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, so it sees a lock-out flagged anywhere during the request and answers with the lock-out page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -143,6 +152,62 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
 
+# --- Production security (docs/security.md) -----------------------------------------------------
+# HTTPS only: plain HTTP is redirected. Behind a TLS-terminating proxy either let the proxy redirect
+# (SECURE_SSL_REDIRECT=false) or have it send X-Forwarded-Proto and set SECURE_PROXY_SSL_HEADER=true.
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("SECURE_PROXY_SSL_HEADER", False) else None
+# The client's address for the audit log and the sign-in lock-out: REMOTE_ADDR, or with a proxy in
+# front (TRUSTED_PROXY=true) the first X-Forwarded-For address, which that proxy must set itself.
+TRUSTED_PROXY = env_bool("TRUSTED_PROXY", False)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 365 * 24 * 60 * 60)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+# Preloading is near-irreversible for the whole domain, so it is the operator's choice, not a default;
+# while it is off, the deploy check's reminder about it (W021) is silenced.
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# No inline script or style anywhere: htmx and the pages load everything from our own origin.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    },
+}
+
+AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out username+IP before any password is checked.
+    "followup.views.accounts.LockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Sign-in throttling (django-axes): five failures for one username from one address lock that pair
+# out for 30 minutes. Attempts are stored in the database, so every web process sees them.
+AXES_ENABLED = env_bool("AXES_ENABLED", True)
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=30)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# The lock-out ends 30 minutes after the failure that caused it, so the page can say when.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "followup.views.accounts.locked_out"
+AXES_CLIENT_IP_CALLABLE = "followup.audit.client_ip"
+AXES_DISABLE_ACCESS_LOG = True  # sign-ins and sign-outs are in Followup's own audit log
+OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "Followup")
+
+# The audit log (followup.models.AccessLog) is kept at least six years (HIPAA 45 CFR 164.316(b)(2)):
+# `manage.py prune_access_log` deletes only rows older than this.
+AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 2192)
+if AUDIT_RETENTION_DAYS < 2192:
+    raise ImproperlyConfigured("AUDIT_RETENTION_DAYS must be at least 2192 (six years).")
+
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("es", "Español")]
 TIME_ZONE = "UTC"
@@ -152,6 +217,16 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# WhiteNoise serves static files from the web process. In production the files are collected and
+# hashed (`manage.py collectstatic`) so they can be cached for ever; development and the tests read
+# them straight from static/ and need no collectstatic.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage" if DEBUG
+                    else "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = DEBUG
+WHITENOISE_AUTOREFRESH = DEBUG
 
 PHONENUMBER_DEFAULT_REGION = env_str("PHONENUMBER_DEFAULT_REGION", "US")
 PHONENUMBER_DB_FORMAT = "E164"
@@ -176,6 +251,9 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # The schema is built and checked with its own overrides (followup.api.schema.OVERRIDES, and
+    # tests/test_api_schema.py); the deploy check would build it without them and warn about enum names.
+    "ENABLE_DJANGO_DEPLOY_CHECK": False,
 }
 
 # --- Messaging ----------------------------------------------------------------------------------

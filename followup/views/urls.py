@@ -1,11 +1,12 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from . import care, patients, worklist
+from . import accounts, care, patients, worklist
 
 urlpatterns = [
     # Sign-in, sign-out (POST only, Django's LogoutView) and password reset by e-mail.
-    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("login/", accounts.sign_in, name="login"),
+    path("login/code/", accounts.sign_in_code, name="login_code"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/reset/", auth_views.PasswordResetView.as_view(), name="password_reset"),
     path("password/reset/sent/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
@@ -13,6 +14,11 @@ urlpatterns = [
     path("password/reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
     path("password/change/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path("password/change/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
+    # The account page: the optional sign-in code (TOTP).
+    path("account/", accounts.account, name="account"),
+    path("account/code/", accounts.two_factor_setup, name="two_factor_setup"),
+    path("account/code/off/", accounts.two_factor_off, name="two_factor_off"),
+    path("audit/", include("followup.views.audit_urls")),  # the clinical lead's audit log (H)
     # The worklist and what a nurse acts on from it.
     path("", worklist.worklist, name="worklist"),
     path("reminders/<int:pk>/acknowledge/", worklist.acknowledge_reminder, name="acknowledge_reminder"),
