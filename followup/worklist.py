@@ -160,13 +160,14 @@ def build(user, *, clinic=None, nurse=None, now=None):
 
 
 def catheter_advisories(clinic_ids, active_patients):
-    """Active patients in scope flagged by `scheduling.catheter_advisory`: their count and the
-    first rows, by name. The flags themselves come from `advisory_reasons` (cached)."""
+    """Active patients in scope flagged by `scheduling.catheter_advisory`: how many, and the first
+    rows (longest enrolled first). The flags come from `advisory_reasons` (cached); the scope is
+    applied here, by id, so a status or nurse change shows at once."""
     reasons = advisory_reasons(clinic_ids)
-    # pk__in=[] would skip the query altogether; [0] keeps the page's query count steady.
-    flagged = active_patients.filter(pk__in=sorted(reasons) or [0])
-    rows = flagged.select_related("nurse").order_by("family_name", "given_name", "pk")[:ROWS_PER_SECTION]
-    return Section(flagged.count(), [CatheterAdvisory(patient, reasons[patient.pk]) for patient in rows])
+    in_scope = set(active_patients.values_list("pk", flat=True))
+    flagged = sorted(in_scope.intersection(reasons))
+    rows = Patient.objects.filter(pk__in=flagged[:ROWS_PER_SECTION] or [0]).select_related("nurse").order_by("pk")
+    return Section(len(flagged), [CatheterAdvisory(patient, reasons[patient.pk]) for patient in rows])
 
 
 def advisory_reasons(clinic_ids):

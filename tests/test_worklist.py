@@ -5,10 +5,11 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import time_machine
+from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 
-from followup import scheduling, worklist
+from followup import scheduling, services, worklist
 from followup.models import (
     Alert, CareSchedule, InboundMessage, Kind, Occurrence, Patient, Procedure, Reminder, SymptomReport,
 )
@@ -73,6 +74,15 @@ def build_clinic_load(clinic, nurse, count):
     return patients
 
 
+@pytest.fixture(autouse=True)
+def _fresh_advisory_cache():
+    """The catheter advisories are cached by a version of the drainage records; on SQLite row ids
+    come back after a test's rollback, so each test starts with an empty cache."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def worklist_page(client, nina):
     client.force_login(nina)
@@ -85,13 +95,19 @@ def worklist_page(client, nina):
 
 # --- Query count ---------------------------------------------------------------------------------
 
-WORKLIST_QUERIES = 24
+# Session, user, clinics, memberships, nurses, zones, occurrence counts and three lists, alerts
+# (count, list), delivery problems, messages, no upcoming contact (a count and a list each),
+# advisories (version, count, list), the lead check in the nav, and the session save.
+WORKLIST_QUERIES = 25
 
 
 @pytest.mark.parametrize("patients", [10, 500])
 def test_worklist_costs_the_same_queries_for_10_and_500_patients(client, nina, riverside, django_assert_num_queries, patients):
     build_clinic_load(riverside, nina, patients)
     client.force_login(nina)
+    # The first view computes the catheter advisories (one query over the drainages) and caches them.
+    with django_assert_num_queries(WORKLIST_QUERIES + 1):
+        client.get(reverse("worklist"))
     with django_assert_num_queries(WORKLIST_QUERIES):
         response = client.get(reverse("worklist"))
     assert response.status_code == 200
@@ -194,6 +210,14 @@ def test_catheter_advisory_flags_short_intervals_from_the_patients_drainages(wor
 
 
 # --- Scope and filters ----------------------------------------------------------------------------
+
+
+def test_a_new_drainage_refreshes_the_cached_advisories(worklist_page, enrolled_alice):
+    now = timezone.now()
+    services.record_procedure(enrolled_alice, performed_at=now - timedelta(days=20), volume_ml=5000)
+    assert worklist_page().context["work"].catheter_advisories.count == 0  # one drainage: no interval yet
+    services.record_procedure(enrolled_alice, performed_at=now - timedelta(days=10), volume_ml=5000)
+    assert worklist_page().context["work"].catheter_advisories.count == 1  # an interval of 10 days
 
 
 def test_nurse_sees_only_her_clinics_patients(worklist_page, alice, carmen):

@@ -1,0 +1,107 @@
+"""How fast the nurse pages render at scale: the worklist and a patient page.
+
+Against the database in DATABASE_URL: migrates, seeds the demo with `seed_demo --patients N`
+(10,000 by default: about 100,000 drainages and 50,000 symptom reports), signs in as the demo
+nurse, then renders each page R times with Django's test Client and prints the median and 95th
+percentile in milliseconds and the number of database queries per page.
+
+    # PostgreSQL (a throwaway server the wrapper starts and stops)
+    .venv/bin/python scripts/services.py -- .venv/bin/python bench/dashboard.py
+    # SQLite
+    DATABASE_URL=sqlite:////tmp/bench.sqlite3 .venv/bin/python bench/dashboard.py
+
+Options: --patients N, --runs R, --no-seed (use what the database already holds). A script that
+prints figures, not a test: the query count is pinned by tests/test_worklist.py.
+"""
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(BASE_DIR))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.db.models import Count  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+from django.urls import reverse  # noqa: E402
+
+from followup.models import Alert, Kind, Occurrence, Patient, Procedure, SymptomReport, User  # noqa: E402
+
+NURSE = "nurse"  # the demo login of the first clinic (seed_demo)
+
+
+def percentile(values, fraction):
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(fraction * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def measure(client, url, runs):
+    """(median ms, p95 ms, queries, status) for `runs` renders of `url`, after two warm-up renders."""
+    for _ in range(2):
+        client.get(url)
+    timings = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        response = client.get(url)
+        timings.append((time.perf_counter() - started) * 1000)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    return statistics.median(timings), percentile(timings, 0.95), len(queries), response.status_code
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--patients", type=int, default=10_000)
+    parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument("--no-seed", action="store_true")
+    args = parser.parse_args()
+
+    engine = connection.vendor
+    print(f"Database: {engine} ({settings.DATABASES['default']['NAME']})", flush=True)
+    call_command("migrate", verbosity=0)
+    if not args.no_seed:
+        started = time.monotonic()
+        call_command("seed_demo", patients=args.patients, force=True, stdout=open(os.devnull, "w"))
+        print(f"Seeded in {time.monotonic() - started:.0f} s", flush=True)
+
+    nurse = User.objects.get(username=NURSE)
+    clinic_ids = list(nurse.clinic_ids())
+    in_clinic = Patient.objects.filter(clinic_id__in=clinic_ids)
+    print(
+        f"Data: {Patient.objects.count()} patients ({in_clinic.count()} in the nurse's clinic), "
+        f"{Procedure.objects.filter(kind=Kind.PARACENTESIS).count()} drainages, {SymptomReport.objects.count()} symptom reports, "
+        f"{Occurrence.objects.filter(state=Occurrence.State.SCHEDULED).count()} open occurrences, "
+        f"{Alert.objects.filter(acknowledged_at__isnull=True).count()} open alerts",
+        flush=True,
+    )
+    busiest = (in_clinic.filter(status=Patient.Status.ACTIVE).annotate(drainages=Count("procedures"))
+               .order_by("-drainages", "pk").first())
+
+    # Measure as production runs: no per-query bookkeeping from DEBUG.
+    settings.DEBUG = False
+    client = Client(HTTP_HOST=settings.ALLOWED_HOSTS[0] if settings.ALLOWED_HOSTS else "localhost")
+    client.force_login(nurse)
+    pages = [("worklist", reverse("worklist")), (f"patient page ({busiest.drainages} drainages)", reverse("patient", args=[busiest.pk]))]
+    print(f"\n{'page':<34} {'median ms':>10} {'p95 ms':>10} {'queries':>8}   ({args.runs} renders each, {engine})")
+    for name, url in pages:
+        median, p95, queries, status = measure(client, url, args.runs)
+        if status != 200:
+            raise SystemExit(f"{url} answered {status}")
+        print(f"{name:<34} {median:>10.1f} {p95:>10.1f} {queries:>8}")
+
+
+if __name__ == "__main__":
+    main()
