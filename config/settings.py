@@ -326,4 +326,9 @@ LOGGING = {
     },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["no_contact_details"]}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    # Django's defaults give these loggers console handlers of their own, unfiltered: send them through ours.
+    "loggers": {
+        name: {"handlers": [], "level": env_str("LOG_LEVEL", "INFO"), "propagate": True}
+        for name in ("django", "django.server")
+    },
 }
