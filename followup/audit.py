@@ -100,14 +100,15 @@ def record_export(request, what, clinic_ids):
 
 class AuditedViewSetMixin:
     """For the REST API's viewsets: every successful request is one audit row, naming the patient
-    when the request was about one object (fetched through `get_object`) or created one."""
+    when the request was about one object (fetched through `get_object`) or created one. List it
+    before GenericViewSet in the bases."""
 
     _audit_subject = None
 
-    def get_object(self):
-        found = super().get_object()
-        self._audit_subject = found
-        return found
+    def check_object_permissions(self, request, obj):
+        # Every detail request passes its fetched object through here (DRF's get_object contract).
+        self._audit_subject = obj
+        super().check_object_permissions(request, obj)
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)

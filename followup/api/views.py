@@ -11,7 +11,7 @@ from rest_framework.exceptions import APIException, NotFound
 from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 
-from .. import access, services
+from .. import access, audit, services
 from ..calendar import feeds
 from ..models import ESAS_FIELDS, Alert, CalendarFeed, Caregiver, CareSchedule, InboundMessage, Occurrence, Patient, Procedure, Reminder, SymptomReport
 from . import filters, serializers
@@ -25,7 +25,7 @@ class AlreadyDone(APIException):
     default_code = "conflict"
 
 
-class ClinicScopedViewSet(viewsets.GenericViewSet):
+class ClinicScopedViewSet(audit.AuditedViewSetMixin, viewsets.GenericViewSet):
     """Lists hold only the caller's clinics; a detail URL fetches through the object's access helper.
 
     Each subclass names its `model`, `visible(user)` (the list) and `fetch(user, pk)` (one object or 404).

@@ -14,6 +14,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 
+from .. import audit
 from ..access import require_lead
 from . import pages, queries, tables
 from .forms import ReportFilterForm
@@ -130,6 +131,7 @@ def export(request, key):
     table = tables.for_export(key, scope, request.GET.get("sort"))
     logger.info("report export: user %s table %s clinics %s from %s to %s",
                 request.user.pk, key, scope.clinic_ids, scope.start, scope.end)
+    audit.record_export(request, f"report export: {key}", scope.clinic_ids)
     response = StreamingHttpResponse(_csv_lines(table), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{key}_{scope.start}_{scope.end}.csv"'
     return response

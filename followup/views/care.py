@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from .. import access, services
+from .. import access, audit, services
 from ..forms import AcknowledgeAlertForm, CheckinForm, DrainageForm, IntervalForm, RescheduleForm, SkipForm
 from ..models import Kind, Occurrence
 from ..templatetags.followup_tags import local_time
@@ -38,6 +38,7 @@ def _next_due(patient, kind):
 @login_required
 def record_drainage(request, pk):
     patient = access.get_patient(request.user, pk)
+    audit.record_access(request, patient, "drainage")
     patient_url = reverse("patient", args=[patient.pk])
     with timezone.override(patient.zone):
         if request.method == "POST":
@@ -66,6 +67,7 @@ def record_drainage(request, pk):
 @login_required
 def log_checkin(request, pk):
     patient = access.get_patient(request.user, pk)
+    audit.record_access(request, patient, "check-in call")
     patient_url = reverse("patient", args=[patient.pk])
     with timezone.override(patient.zone):
         form = CheckinForm(posted(request))
@@ -95,6 +97,7 @@ def log_checkin(request, pk):
 @login_required
 def reschedule_occurrence(request, pk):
     occurrence = access.get_occurrence(request.user, pk)
+    audit.record_access(request, occurrence, "move occurrence")
     patient = occurrence.patient
     if not occurrence.is_open:
         raise Http404("Only a scheduled occurrence can be moved.")
@@ -115,6 +118,7 @@ def reschedule_occurrence(request, pk):
 @login_required
 def skip_occurrence(request, pk):
     occurrence = access.get_occurrence(request.user, pk)
+    audit.record_access(request, occurrence, "skip occurrence")
     patient = occurrence.patient
     if not occurrence.is_open:
         raise Http404("Only a scheduled occurrence can be skipped.")
@@ -147,6 +151,7 @@ def _schedule(patient, kind):
 @login_required
 def change_interval(request, pk):
     patient = access.get_patient(request.user, pk)
+    audit.record_access(request, patient, "interval")
     schedule = _schedule(patient, request.POST.get("kind") or request.GET.get("kind") or Kind.PARACENTESIS)
     form = IntervalForm(posted(request), initial={"count": schedule.interval.count, "unit": schedule.interval.unit})
     if request.method == "POST" and form.is_valid():
@@ -168,6 +173,7 @@ def change_interval(request, pk):
 @require_POST
 def accept_suggested_interval(request, pk):
     patient = access.get_patient(request.user, pk)
+    audit.record_access(request, patient, "accept suggested interval")
     try:
         schedule = services.accept_suggested_interval(patient, by=request.user)
     except ValidationError as error:
@@ -184,6 +190,7 @@ def accept_suggested_interval(request, pk):
 @login_required
 def acknowledge_alert(request, pk):
     alert = access.get_alert(request.user, pk)
+    audit.record_access(request, alert, "alert")
     patient = alert.patient
     form = AcknowledgeAlertForm(posted(request))
     if request.method == "POST" and form.is_valid():

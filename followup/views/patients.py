@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
-from .. import access, scheduling, services
+from .. import access, audit, scheduling, services
 from ..forms import (
     AcknowledgeAlertForm, CaregiverForm, CheckinForm, DrainageForm, IntervalForm, PatientContactForm, PatientCreateForm,
     PatientSearchForm, StatusForm,
@@ -59,6 +59,7 @@ def add_patient(request):
             add_service_errors(form, error)
         else:
             messages.success(request, f"{patient.full_name} enrolled.")
+            audit.record_access(request, patient, "enrolment")
             return redirect("patient", patient.pk)
     return render(request, "followup/patients/add.html", {"form": form})
 
@@ -66,6 +67,7 @@ def add_patient(request):
 @login_required
 def patient_page(request, pk):
     patient = access.get_patient(request.user, pk)
+    audit.record_access(request, patient, "patient page")
     with timezone.override(patient.zone):
         context = timeline.build(patient)
         now = timezone.localtime().replace(second=0, microsecond=0)
@@ -96,6 +98,7 @@ def replan_reminders(patient):
 @login_required
 def edit_contact(request, pk):
     patient = access.get_patient(request.user, pk)
+    audit.record_access(request, patient, "contact details")
     form = PatientContactForm(posted(request), instance=patient)
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
@@ -109,6 +112,7 @@ def edit_contact(request, pk):
 @login_required
 def add_caregiver(request, pk):
     patient = access.get_patient(request.user, pk)
+    audit.record_access(request, patient, "new caregiver")
     form = CaregiverForm(posted(request))
     form.instance.patient = patient
     if request.method == "POST" and form.is_valid():
@@ -123,6 +127,7 @@ def add_caregiver(request, pk):
 @login_required
 def edit_caregiver(request, pk):
     caregiver = access.get_caregiver(request.user, pk)
+    audit.record_access(request, caregiver, "caregiver")
     patient = caregiver.patient
     form = CaregiverForm(posted(request), instance=caregiver)
     if request.method == "POST" and form.is_valid():
@@ -160,6 +165,7 @@ def _consequences(patient, new_status):
 @login_required
 def change_status(request, pk, status):
     patient = access.get_patient(request.user, pk)
+    audit.record_access(request, patient, f"status: {status}")
     actions = dict(status_actions(patient))
     if status not in Patient.Status.values:
         raise Http404("No such status.")

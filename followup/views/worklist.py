@@ -6,7 +6,7 @@ from django.http import Http404
 from django.shortcuts import render
 from django.views.decorators.http import require_POST
 
-from .. import access
+from .. import access, audit
 from .. import worklist as worklist_queries
 from ..forms import staff_of
 from .common import done_row, redirect_back
@@ -45,6 +45,7 @@ def worklist(request):
 @require_POST
 def acknowledge_reminder(request, pk):
     reminder = access.get_reminder(request.user, pk)
+    audit.record_access(request, reminder, "delivery problem")
     if reminder.state not in reminder.PROBLEMS:
         raise Http404("This reminder has no delivery problem.")
     recorded = worklist_queries.acknowledge_reminder(reminder)
@@ -59,6 +60,7 @@ def acknowledge_reminder(request, pk):
 @require_POST
 def mark_message_handled(request, pk):
     message = access.get_inbound_message(request.user, pk)
+    audit.record_access(request, message, "patient message")
     recorded = worklist_queries.mark_message_handled(message, by=request.user)
     text = "Message marked as handled." if recorded else "Someone had already handled this message."
     if request.htmx:
