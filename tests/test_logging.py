@@ -102,10 +102,9 @@ def test_log_format_json_makes_django_log_json_lines_with_contact_details_masked
             "logging.getLogger('followup.messaging.delivery').warning('reminder %s to %s', 5, '+12025550123')")
     result = subprocess.run([sys.executable, "-c", code], cwd=settings.BASE_DIR, env=env, capture_output=True, text=True,
                             timeout=60, check=True)
-    [line] = [line for line in result.stderr.splitlines() if line.startswith("{")]
-    entry = json.loads(line)
-    assert entry["message"] == "reminder 5 to [phone]"
-    assert entry["logger"] == "followup.messaging.delivery" and entry["level"] == "WARNING"
+    entries = [json.loads(line) for line in result.stderr.splitlines()]  # every line is JSON
+    [entry] = [entry for entry in entries if entry["logger"] == "followup.messaging.delivery"]
+    assert entry["message"] == "reminder 5 to [phone]" and entry["level"] == "WARNING"
 
 
 def test_an_unknown_log_format_refuses_to_start():
