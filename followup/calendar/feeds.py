@@ -96,7 +96,9 @@ def render_feed(feed, now=None):
     calendar.add("x-wr-calname", calendar_name(feed))
     calendar.add("refresh-interval", timedelta(hours=1), parameters={"VALUE": "DURATION"})
     calendar.add("x-published-ttl", "PT1H")
+    latest = now
     for occurrence in feed_occurrences(feed, now):
+        latest = max(latest, occurrence.due_at)
         start = occurrence.due_at.astimezone(occurrence.patient.zone)
         event = icalendar.Event()
         event.add("uid", f"occurrence-{occurrence.pk}@{host}")
@@ -105,5 +107,6 @@ def render_feed(feed, now=None):
         event.add("dtend", start + slot_length(occurrence.kind))
         event.add("summary", summary(occurrence))
         calendar.add_component(event)
-    calendar.add_missing_timezones()
+    # Zone rules only for the span the events cover, not the default 1970-2038 (a much larger file).
+    calendar.add_missing_timezones(first_date=(now - timedelta(days=366)).date(), last_date=(latest + timedelta(days=366)).date())
     return calendar.to_ical()
