@@ -156,7 +156,7 @@ def sign_in_code(request):
 
 def qr_svg(text):
     """`text` as a QR code in inline SVG, drawn here: no image service, no script."""
-    image = qrcode.make(text, image_factory=qrcode.image.svg.SvgPathImage, box_size=12, border=4)
+    image = qrcode.make(text, image_factory=qrcode.image.svg.SvgPathFillImage, box_size=12, border=4)
     svg = image.to_string(encoding="unicode")
     return mark_safe(svg.replace("<svg ", '<svg role="img" aria-label="QR code for your authenticator app" ', 1))
 
