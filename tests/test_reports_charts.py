@@ -36,9 +36,11 @@ def test_text_alternative_names_the_range_the_highest_bar_and_the_total():
         "Highest: 5 drainages (week starting 2026-03-02). Total: 9 drainages. The numbers are in the table below the chart.")
 
 
-def test_percentages_use_a_fixed_axis_and_no_total():
-    chart = bar_chart("c", "Severe (%)", ["2026-02", "2026-03"], [("Severe", [25.0, None])], unit="%", top=100)
-    assert [bar.height for bar in chart.bars] == [50.0, 0.0]
+def test_percentages_scale_to_the_highest_share_up_to_100_and_have_no_total():
+    chart = bar_chart("c", "Severe (%)", ["2026-02", "2026-03"], [("Severe", [25.0, None])], unit="%", ceiling=100)
+    assert [bar.height for bar in chart.bars] == [200.0, 0.0]  # axis 0-25 %: a small share stays visible
+    assert [label for _, label in chart.ticks] == ["0%", "5%", "10%", "15%", "20%", "25%"]
+    assert bar_chart("c", "Severe (%)", ["2026-02"], [("Severe", [96.0])], unit="%", ceiling=100).ticks[-1][1] == "100%"
     assert chart.description == "Severe (%), 2026-02 to 2026-03. Highest: 25% (2026-02). The numbers are in the table below the chart."
 
 
@@ -46,7 +48,7 @@ def test_many_categories_label_every_few_bars_only():
     weeks = [f"w{i}" for i in range(52)]
     chart = bar_chart("c", "Per week", weeks, [("n", [1] * 52)])
     assert len(chart.bars) == 52
-    assert [label for _, label in chart.labels][:3] == ["w0", "w4", "w8"]
+    assert [label for _, label in chart.labels][:3] == ["w0", "w3", "w6"]
 
 
 def test_an_empty_chart_says_so():

@@ -62,6 +62,12 @@ def test_drainages_and_volumes_count_what_falls_in_the_range(riverside, historie
     assert rows["Fay"]["last_volume"] == 2500
 
 
+def test_a_patient_drained_only_just_outside_the_range_in_their_own_time_zone_is_not_listed(riverside, alice):
+    drain(alice, "2026-01-31", hour=22)  # 03:00 UTC on 1 February, still 31 January in New York
+    drain(alice, "2026-03-21", hour=10)
+    assert rows_by_name(riverside) == {}
+
+
 def test_last_volume_is_the_volume_of_the_latest_drainage(riverside, alice):
     drain(alice, "2026-03-01", 4000)
     drain(alice, "2026-03-08")  # no volume recorded

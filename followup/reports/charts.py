@@ -9,9 +9,9 @@ apart for the common colour-vision deficiencies (Okabe-Ito palette).
 import math
 from dataclasses import dataclass, field
 
-WIDTH, HEIGHT = 760, 260
+WIDTH, HEIGHT = 960, 260
 LEFT, RIGHT, TOP, BOTTOM = 48, 12, 14, 46
-MAX_LABELS = 14  # more category labels than this collide; the others stay in each bar's <title>
+MAX_LABELS = 18  # more category labels than this collide; the others stay in each bar's <title>
 
 
 @dataclass
@@ -71,16 +71,19 @@ def _number(value, unit):
     return f"{text}{unit}"
 
 
-def bar_chart(key, title, categories, series, *, unit="", top=None, what="", category_label="", axis_labels=None):
+def bar_chart(key, title, categories, series, *, unit="", ceiling=None, what="", category_label="", axis_labels=None):
     """A bar chart: one bar per category, stacked when there are several series.
 
     `series` is [(label, [value per category])]; None counts as 0 in the picture (and is blank in
-    the table). `top` fixes the axis (100 for percentages); `what` names one unit of the bars in
+    the table). The axis ends at a round number above the highest bar, never above `ceiling`
+    (100 for percentages: small shares stay readable); `what` names one unit of the bars in
     the description ("drainages"); `axis_labels` are shorter names for under the bars.
     """
     count = len(categories)
     totals = [sum(values[i] or 0 for _, values in series) for i in range(count)]
-    axis_top = top or nice_ceiling(max(totals, default=0))
+    axis_top = nice_ceiling(max(totals, default=0))
+    if ceiling is not None:
+        axis_top = min(axis_top, ceiling)
     inner_width = WIDTH - LEFT - RIGHT
     inner_height = HEIGHT - TOP - BOTTOM
     slot = inner_width / max(count, 1)

@@ -117,10 +117,10 @@ def symptoms(scope):
     return {
         "severe_chart": bar_chart("severe-chart", "Reports with a severe item (%), per month",
                                   [f"{month:%Y-%m}" for month in months], [("Severe", [row[3] for row in monthly])],
-                                  unit="%", top=100, axis_labels=[f"{month:%b %Y}" for month in months]),
+                                  unit="%", ceiling=100, axis_labels=[f"{month:%b %Y}" for month in months]),
         "item_chart": bar_chart("item-chart", "Severe scores per ESAS-r item over the range (%)",
                                 [label for label, *_ in by_item], [("Severe", [row[3] for row in by_item])],
-                                unit="%", top=100, axis_labels=[label.replace("Shortness of Breath", "Breath")
+                                unit="%", ceiling=100, axis_labels=[label.replace("Shortness of Breath", "Breath")
                                                                 .replace("Lack of Appetite", "Appetite") for label, *_ in by_item]),
         "severe": tables.severe_share_per_month(scope, monthly),
         "severe_items": tables.severe_share_per_item(scope),

@@ -20,6 +20,7 @@ class Column:
     label: str
     kind: str = "text"  # text, count, days, percent, hours, ml, date, month
     sort: str | None = None
+    wrap: bool = False  # long text that may wrap; other cells stay on one line
 
     @property
     def numeric(self):
@@ -135,15 +136,15 @@ def _advisory(row):
 PATIENT_COLUMNS = [
     Column("Patient", sort="patient"),
     Column("MRN"),
-    Column("Clinic", sort="clinic"),
+    Column("Clinic", sort="clinic", wrap=True),
     Column("Drainages", "count", sort="drainages"),
     Column("Median interval (days)", "days", sort="median"),
-    Column("Last three intervals (days, oldest first)", sort="last_interval"),
+    Column("Last three intervals (days)", sort="last_interval"),
     Column("Trend", sort="trend"),
     Column("Mean volume (ml)", "ml", sort="mean_volume"),
     Column("Last volume (ml)", "ml", sort="last_volume"),
     Column("Last drainage", "date", sort="last_drainage"),
-    Column("Catheter advisory", sort="advisory"),
+    Column("Catheter advisory", sort="advisory", wrap=True),
 ]
 
 
@@ -205,7 +206,7 @@ def reminders_per_period(scope, rows=None):
 
 
 def skipped_by_reason(scope):
-    columns = [Column("Reason"), Column("Channel"), Column("Skipped", "count")]
+    columns = [Column("Reason", wrap=True), Column("Channel"), Column("Skipped", "count")]
     rows = [(reason, CHANNELS.get(channel, channel), n) for reason, channel, n in queries.skipped_by_reason(scope)]
     return Table("skipped", "Skipped reminders by reason", columns, rows, empty="No reminder was skipped in this range.")
 

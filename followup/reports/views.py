@@ -24,7 +24,7 @@ logger = logging.getLogger(__name__)
 REPORTS = [
     ("reports:frequency", "Procedure frequency",
      "Drainages per week or month, per clinic and overall; check-in calls done versus due, and the missed rate."),
-    ("reports:patients", "Drainages per patient",
+    ("reports:patient_drainages", "Drainages per patient",
      "Number of drainages, median and last three intervals, trend, volumes and the catheter advisory, sortable."),
     ("reports:drainage_log", "Drainage log", "Every drainage in the range with the days since the patient's previous one."),
     ("reports:reminders", "Reminder delivery",
