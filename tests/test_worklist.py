@@ -268,3 +268,13 @@ def test_counts_fragment_for_htmx(worklist_page, client, alice):
     assert response.status_code == 200
     assert b'id="worklist-counts"' in response.content
     assert b"<html" not in response.content
+
+
+def test_staff_of_no_clinic_get_an_empty_worklist(client, db):
+    from followup.models import User
+
+    stranger = User.objects.create_user("stranger", "stranger@example.org", "x")
+    client.force_login(stranger)
+    response = client.get(reverse("worklist"))
+    assert response.status_code == 200
+    assert response.context["work"].overdue.count == 0
