@@ -150,8 +150,9 @@ def test_advisory_text_on_the_page_names_the_median(client, leo, histories):
 
 def test_each_row_links_to_the_patients_page(client, leo, alice, histories):
     client.force_login(leo)
-    body = client.get("/reports/patients/", FEB_MARCH).content.decode()
-    assert f'<a href="/patients/{alice.pk}/">Archer, Alice</a>' in body
+    link = f'<a href="/patients/{alice.pk}/">Archer, Alice</a>'
+    assert link in client.get("/reports/patients/", FEB_MARCH).content.decode()
+    assert link in client.get("/reports/drainages/", FEB_MARCH).content.decode()
 
 
 def names_in_order(client, **query):

@@ -47,12 +47,15 @@ class Column:
 @dataclass
 class Row:
     cells: list
-    link: str = ""  # the first cell links here (a patient's page)
+    link: str = ""  # the cell in the table's link column links here (a patient's page)
     columns: list = field(default_factory=list)
+    link_column: int = 0
 
     @property
     def pairs(self):
-        return list(zip(self.cells, self.columns))
+        """(text, column, link) per cell; the link only on the link column."""
+        return [(cell, column, self.link if index == self.link_column else "")
+                for index, (cell, column) in enumerate(zip(self.cells, self.columns))]
 
 
 @dataclass
@@ -65,12 +68,12 @@ class Table:
     caption: str = ""
     total: int | None = None  # rows in all pages, when this is one page
     links: bool = False
-    extra: dict = field(default_factory=dict)
+    link_column: int = 0  # which cell carries the row's link (the patient's name)
 
     def text_rows(self):
         for raw in self.rows:
             values, link = raw if self.links else (raw, "")
-            yield Row([column.text(value) for column, value in zip(self.columns, values)], link, self.columns)
+            yield Row([column.text(value) for column, value in zip(self.columns, values)], link, self.columns, self.link_column)
 
     def page_rows(self):
         """The rows for the page (a list: the template walks it and asks whether it is empty)."""
@@ -185,7 +188,7 @@ def drainage_log(scope, page=None):
     total = queries.drainages(scope).count()
     rows = [(values, reverse("patient", args=[patient_id]))
             for values, patient_id in map(_log_values, log[(page - 1) * PAGE_SIZE:page * PAGE_SIZE])]
-    return Table("drainage-log", "Drainage log", DRAINAGE_LOG_COLUMNS, rows, total=total, links=True,
+    return Table("drainage-log", "Drainage log", DRAINAGE_LOG_COLUMNS, rows, total=total, links=True, link_column=1,
                  empty="No drainages were recorded in this range.")
 
 
