@@ -25,19 +25,19 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
-from django.conf import settings  # noqa: E402
-from django.core.management import call_command  # noqa: E402
-from django.db import connection  # noqa: E402
-from django.db.models import Count  # noqa: E402
-from django.test import Client  # noqa: E402
-from django.test.utils import CaptureQueriesContext  # noqa: E402
-from django.urls import reverse  # noqa: E402
+from django.conf import settings
+from django.core.management import call_command
+from django.db import connection
+from django.db.models import Count
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
-from followup.models import Alert, Kind, Occurrence, Patient, Procedure, SymptomReport, User  # noqa: E402
+from followup.models import Alert, Kind, Occurrence, Patient, Procedure, SymptomReport, User
 
 NURSE = "nurse"  # the demo login of the first clinic (seed_demo)
 
@@ -78,7 +78,8 @@ def main():
     call_command("migrate", verbosity=0)
     if not args.no_seed:
         started = time.monotonic()
-        call_command("seed_demo", patients=args.patients, force=True, stdout=open(os.devnull, "w"))
+        with open(os.devnull, "w") as quiet:
+            call_command("seed_demo", patients=args.patients, force=True, stdout=quiet)
         print(f"Seeded in {time.monotonic() - started:.0f} s", flush=True)
 
     nurse = User.objects.get(username=NURSE)

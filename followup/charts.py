@@ -7,6 +7,7 @@ it plots, which the page also shows as a table.
 
 from dataclasses import dataclass, field
 from datetime import date
+from itertools import pairwise
 
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -24,7 +25,7 @@ class Chart:
     key: str
     title: str
     description: str
-    svg: SafeString = mark_safe("")
+    svg: str = ""  # SVG markup, marked safe
     points: list = field(default_factory=list)  # (label, value) pairs, oldest first
 
     @property
@@ -74,8 +75,8 @@ def _esas_chart(item, label, dated_scores) -> Chart:
     xs = _x_positions([day for day, _ in dated_scores])
     severe_top, severe_bottom = _y(10, 10), _y(scheduling.SEVERE_SCORE, 10)
     parts = [
-        f'<rect class="band-severe" x="{LEFT}" y="{severe_top:.1f}" width="{WIDTH - LEFT - RIGHT}" '
-        f'height="{severe_bottom - severe_top:.1f}"/>',
+        (f'<rect class="band-severe" x="{LEFT}" y="{severe_top:.1f}" width="{WIDTH - LEFT - RIGHT}" '
+         f'height="{severe_bottom - severe_top:.1f}"/>'),
     ]
     for value in (0, 5, 10):
         y = _y(value, 10)
@@ -114,7 +115,7 @@ def interval_chart(performed, zone, current_days=None) -> Chart:
     key = "drainage-intervals"
     title = "Days between drainages"
     days = sorted(scheduling.local_date(moment, zone) for moment in performed)
-    intervals = [(later, (later - earlier).days) for earlier, later in zip(days, days[1:])]
+    intervals = [(later, (later - earlier).days) for earlier, later in pairwise(days)]
     if not intervals:
         return Chart(key, title, "Fewer than two drainages recorded: no interval yet.")
     points = [(f"to {_day(day)}", length) for day, length in intervals]
@@ -123,9 +124,10 @@ def interval_chart(performed, zone, current_days=None) -> Chart:
     top = top + (7 - top % 7) % 7  # whole weeks on the scale
     description = (
         f"{len(lengths)} interval{'s' if len(lengths) != 1 else ''} between drainages, oldest first: "
-        + ", ".join(f"{length} days" for length in lengths) + "."
-        + (f" Current interval: {current_days} days." if current_days else "")
+        f"{', '.join(f'{length} days' for length in lengths)}."
     )
+    if current_days:
+        description += f" Current interval: {current_days} days."
     inner = WIDTH - LEFT - RIGHT
     slot = inner / len(lengths)
     bar = max(min(slot * 0.7, 28), 2)

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from . import scheduling
 from .access import clinics_for
-from .models import ESAS_ITEMS, Caregiver, Membership, Patient, SymptomReport, User
+from .models import ESAS_ITEMS, Caregiver, Membership, Patient, User
 
 FUTURE_GRACE = timedelta(minutes=5)
 

@@ -6,7 +6,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import time_machine
 from django.urls import reverse
-from django.utils import timezone
 
 from followup import scheduling, services
 from followup.models import Alert, Kind, Occurrence, Procedure, SymptomReport

@@ -9,8 +9,6 @@ from django.utils import timezone
 from followup import services
 from followup.models import InboundMessage, Kind, Patient, Reminder
 
-from .conftest import make_patient
-
 
 @pytest.fixture
 def nurse_client(client, nina):

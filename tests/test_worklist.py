@@ -11,7 +11,15 @@ from django.utils import timezone
 
 from followup import scheduling, services, worklist
 from followup.models import (
-    Alert, CareSchedule, InboundMessage, Kind, Occurrence, Patient, Procedure, Reminder, SymptomReport,
+    Alert,
+    CareSchedule,
+    InboundMessage,
+    Kind,
+    Occurrence,
+    Patient,
+    Procedure,
+    Reminder,
+    SymptomReport,
 )
 
 from .conftest import make_patient

@@ -14,8 +14,15 @@ from django.utils import timezone
 
 from .. import access, audit, scheduling, services
 from ..forms import (
-    AcknowledgeAlertForm, CaregiverForm, CheckinForm, DrainageForm, IntervalForm, PatientContactForm, PatientCreateForm,
-    PatientSearchForm, StatusForm,
+    AcknowledgeAlertForm,
+    CaregiverForm,
+    CheckinForm,
+    DrainageForm,
+    IntervalForm,
+    PatientContactForm,
+    PatientCreateForm,
+    PatientSearchForm,
+    StatusForm,
 )
 from ..messaging.planning import cancel_unsent_reminders, plan_reminders
 from ..models import Occurrence, Patient, Reminder
