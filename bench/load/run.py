@@ -1,0 +1,156 @@
+"""Load test: 50 users on the nurse worklist and the patient symptom form, against gunicorn and PostgreSQL.
+
+    .venv/bin/python bench/load/run.py [--users 50] [--run-time 60] [--patients 1000] [--links 3000]
+                                       [--wait-min 1 --wait-max 2] [--workers N]
+
+Starts, all on 127.0.0.1: a throwaway PostgreSQL and Redis (scripts/services.py); migrates; fills the
+database with `manage.py seed_demo --patients N --force`; collects static files; issues --links
+symptom-form links with followup.symptom_links.issue_link; starts gunicorn with deploy/gunicorn.conf.py
+in production settings (DEBUG=false, a random SECRET_KEY, ALLOWED_HOSTS=127.0.0.1); then runs locust
+headless for --run-time seconds (bench/load/locustfile.py):
+
+  - nurses (3 in 5 users) sign in once as `nurse` or `nurse2` and reload the worklist;
+  - patients (2 in 5) open a symptom form from its link; one in ten fills it in and sends it, then
+    sees the thank-you page.
+
+Each user waits --wait-min to --wait-max seconds between requests (0 and 0 for a flat-out run). Prints
+requests per second, median and 95th percentile latency, and errors, per page and overall.
+"""
+
+import argparse
+import csv
+import json
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+sys.path.insert(0, str(BASE_DIR))
+
+from scripts.services import free_port, postgres_server, redis_server, wait_for_port  # noqa: E402
+
+BIN = Path(sys.executable).parent
+
+
+def manage(*args, env):
+    subprocess.run([sys.executable, "manage.py", *args], cwd=BASE_DIR, env=env, check=True)
+
+
+def issue_links(count):
+    """`count` links, spread over the active patients of both clinics: paths only, the host comes from locust."""
+    import django
+
+    django.setup()
+    from followup.models import Patient
+    from followup.symptom_links import issue_link
+
+    patients = list(Patient.objects.filter(status=Patient.Status.ACTIVE).order_by("pk"))
+    links = []
+    for i in range(count):
+        url = issue_link(patients[i % len(patients)])
+        links.append("/" + url.split("://", 1)[1].split("/", 1)[1])
+    return links, len(patients)
+
+
+def warm_up(port, links):
+    """A few requests per worker first, so the figures are not those of workers still loading templates."""
+    import urllib.request
+
+    for path in ["/login/"] * 20 + links:
+        request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", headers={"X-Forwarded-Proto": "https"})
+        with urllib.request.urlopen(request, timeout=60) as response:
+            response.read()
+
+
+def read_stats(prefix):
+    with open(f"{prefix}_stats.csv", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--users", type=int, default=50)
+    parser.add_argument("--spawn-rate", type=float, default=10)
+    parser.add_argument("--run-time", type=int, default=60, help="seconds of load, after which locust stops")
+    parser.add_argument("--patients", type=int, default=1000, help="seed_demo --patients")
+    parser.add_argument("--links", type=int, default=3000, help="symptom-form links issued before the run")
+    parser.add_argument("--wait-min", type=float, default=1.0)
+    parser.add_argument("--wait-max", type=float, default=2.0)
+    parser.add_argument("--workers", type=int, default=None, help="gunicorn workers (default: deploy/gunicorn.conf.py's)")
+    args = parser.parse_args()
+
+    work = Path(tempfile.mkdtemp(prefix="followup-load-"))
+    port = free_port()
+    with postgres_server() as database_url, redis_server() as redis_url:
+        if database_url is None:
+            sys.exit("PostgreSQL binaries not found: the load test runs against PostgreSQL.")
+        env = {
+            **os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", "DATABASE_URL": database_url, "REDIS_URL": redis_url,
+            "DEBUG": "false", "SECRET_KEY": secrets.token_urlsafe(50), "ALLOWED_HOSTS": "127.0.0.1",
+            "SITE_URL": f"https://127.0.0.1:{port}", "LOG_LEVEL": "WARNING", "GUNICORN_BIND": f"127.0.0.1:{port}",
+        }
+        if args.workers:
+            env["WEB_CONCURRENCY"] = str(args.workers)
+        os.environ.update(env)
+
+        started = time.monotonic()
+        manage("migrate", "--verbosity", "0", env=env)
+        manage("collectstatic", "--noinput", "--verbosity", "0", env=env)
+        with open(work / "seed_demo.log", "w") as log:
+            subprocess.run([sys.executable, "manage.py", "seed_demo", "--patients", str(args.patients), "--force"],
+                           cwd=BASE_DIR, env=env, check=True, stdout=log)
+        seeded = time.monotonic()
+        links, patients = issue_links(args.links)
+        links_file = work / "links.json"
+        links_file.write_text(json.dumps(links))
+        print(f"prepared in {time.monotonic() - started:.0f} s (seed_demo {seeded - started:.0f} s): {patients} active "
+              f"patients, {len(links)} symptom-form links", flush=True)
+
+        with open(work / "gunicorn.log", "w") as log:
+            gunicorn = subprocess.Popen([str(BIN / "gunicorn"), "config.wsgi", "--config", "deploy/gunicorn.conf.py"],
+                                        cwd=BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        try:
+            wait_for_port(port, 60)
+            warm_up(port, links[-20:])
+            prefix = str(work / "locust")
+            command = [
+                str(BIN / "locust"), "-f", str(BASE_DIR / "bench" / "load" / "locustfile.py"), "--headless",
+                "--users", str(args.users), "--spawn-rate", str(args.spawn_rate), "--run-time", f"{args.run_time}s",
+                "--stop-timeout", "10", "--host", f"http://127.0.0.1:{port}", "--csv", prefix, "--only-summary",
+                "--loglevel", "WARNING",
+            ]
+            locust_env = {**env, "FOLLOWUP_LINKS_FILE": str(links_file), "FOLLOWUP_WAIT_MIN": str(args.wait_min),
+                          "FOLLOWUP_WAIT_MAX": str(args.wait_max)}
+            with open(work / "locust.log", "w") as log:
+                subprocess.run(command, cwd=BASE_DIR, env=locust_env, stdout=log, stderr=subprocess.STDOUT,
+                               timeout=args.run_time + 120)
+        finally:
+            os.killpg(gunicorn.pid, signal.SIGTERM)
+            gunicorn.wait(30)
+
+    rows = read_stats(prefix)
+    workers = env.get("WEB_CONCURRENCY") or f"{os.cpu_count() * 2 + 1} (2 x cores + 1)"
+    print(f"\n{args.users} users for {args.run_time} s, waiting {args.wait_min:g}-{args.wait_max:g} s between requests; "
+          f"gunicorn {workers} sync workers; PostgreSQL; {os.cpu_count()} cores shared by all")
+    print(f"{'page':<22}{'requests':>10}{'errors':>8}{'req/s':>9}{'median ms':>11}{'p95 ms':>9}{'max ms':>9}")
+    for row in rows:
+        name = "ALL" if row["Name"] == "Aggregated" else row["Name"]
+        print(f"{name:<22}{row['Request Count']:>10}{row['Failure Count']:>8}{float(row['Requests/s']):>9.1f}"
+              f"{row['50%']:>11}{row['95%']:>9}{float(row['Max Response Time']):>9.0f}")
+    failures_file = Path(f"{prefix}_failures.csv")
+    if failures_file.exists():
+        with open(failures_file, newline="") as handle:
+            for failure in csv.DictReader(handle):
+                print(f"  error: {failure['Name']}: {failure['Error']} x{failure['Occurrences']}")
+    total = next(row for row in rows if row["Name"] == "Aggregated")
+    print(f"(logs and CSV in {work})")
+    return 0 if int(total["Failure Count"]) == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
