@@ -29,8 +29,8 @@ from .messaging import planning
 from .models import (
     ESAS_FIELDS,
     Alert,
-    CareSchedule,
     Caregiver,
+    CareSchedule,
     Clinic,
     InboundMessage,
     Kind,
@@ -285,7 +285,7 @@ def _build_story_patient(plan, clinic_index, clinic, nurse, index, story, mrn, z
         _add_caregiver(plan, patient, index, story, consent_at)
 
     first_due = _at(drainage_dates[0] if drainage_dates else today + timedelta(days=story.drainage_due_in), 9, 0, zone)
-    services.enrol(patient, paracentesis_interval=story.schedule or None, first_drainage_due=first_due, now=_at(start, 10, 0, zone))
+    services.enrol(patient, paracentesis_interval=story.schedule, first_drainage_due=first_due, now=_at(start, 10, 0, zone))
 
     for number, day in enumerate(drainage_dates):
         volume = max(1000, min(6000, story.volume_ml + rng.randrange(-400, 401, 50)))
@@ -378,8 +378,8 @@ def _remind_now(patient, send_at, now):
     allowed_until = patient.quiet_hours[1]
     expires_at = min(send_at + timedelta(minutes=patient.clinic.reminder_lateness_minutes),
                      scheduling.quiet_hours_begin(send_at, zone, allowed_until))
-    key = dict(occurrence=occurrence, recipient="patient", channel=channel, purpose=Reminder.Purpose.CHECKIN,
-               due_at=occurrence.due_at)
+    key = {"occurrence": occurrence, "recipient": "patient", "channel": channel, "purpose": Reminder.Purpose.CHECKIN,
+           "due_at": occurrence.due_at}
     reminder = Reminder.objects.filter(**key).first()
     if reminder is not None:
         if reminder.state != Reminder.State.PLANNED:
