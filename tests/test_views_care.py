@@ -247,3 +247,11 @@ def test_nothing_answers_500_on_garbage(nurse_client, overdue_alice):
                 reverse("reschedule_occurrence", args=[occurrence.pk]), reverse("change_interval", args=[overdue_alice.pk])):
         assert nurse_client.post(url, garbage).status_code in (200, 302), url
     assert nurse_client.post(reverse("change_interval", args=[overdue_alice.pk]), {"kind": "nonsense"}).status_code == 404
+
+
+def test_a_time_that_does_not_exist_in_the_patients_zone_is_refused(nurse_client, overdue_alice):
+    # 02:30 on 8 March 2026 is skipped in New York: the clocks go from 02:00 to 03:00.
+    occurrence = open_drainage(overdue_alice)
+    response = nurse_client.post(reverse("reschedule_occurrence", args=[occurrence.pk]), {"due_at": "2026-03-08T02:30"})
+    assert response.status_code == 200
+    assert "couldn’t be interpreted in time zone America/New_York" in response.context["form"].errors["due_at"][0]
