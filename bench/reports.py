@@ -11,6 +11,8 @@ the temporary folder, never the development database). Builds, with bulk_create:
 then prints, through Django's test client signed in as the lead:
   1. each report page: median of 3 requests, for the default range (12 weeks) and for a year;
   2. each CSV export over the year: time to stream it to the end;
+  (both as elapsed time and as CPU time - this process plus the PostgreSQL backend, read from /proc -
+  which is what the request costs whatever else the machine is doing);
   3. peak Python memory (tracemalloc) while streaming the drainage log and the per-patient table
      for North alone and for both clinics: 10,000 and 100,000 drainages, 1,000 and 10,000 patients.
 """
@@ -130,16 +132,35 @@ def build():
                              occurrences=len(occurrences))
 
 
+def database_cpu():
+    """CPU seconds used so far by the PostgreSQL backend serving this connection (0 on SQLite,
+    whose work is in this process). Read from /proc: the machine may be busy with other work, and
+    CPU time, unlike elapsed time, does not grow with the queue for the cores."""
+    if connection.vendor != "postgresql":
+        return 0.0
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def timed(client, url, query):
-    started = time.perf_counter()
+    """(elapsed seconds, CPU seconds of this process and the database backend, CSV rows or None)."""
+    database_before = database_cpu()
+    started, cpu_started = time.perf_counter(), time.process_time()
     response = client.get(url, query)
     if response.streaming:
         rows = sum(chunk.count(b"\n") for chunk in response.streaming_content) - 1
     else:
         rows = None
-    elapsed = time.perf_counter() - started
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
     assert response.status_code == 200, (url, response.status_code)
-    return elapsed, rows
+    return elapsed, cpu + database_cpu() - database_before, rows
 
 
 def peak_memory(client, url, query):
@@ -171,7 +192,8 @@ def main():
     default = {}
     year = {"start": (TODAY - timedelta(days=365)).isoformat(), "end": TODAY.isoformat()}
 
-    print("\npage                         12 weeks   1 year   (median of 3, seconds)")
+    print(f"\nload average before: {' '.join(f'{n:.1f}' for n in os.getloadavg())} on {os.cpu_count()} cores")
+    print("\npage (median of 3, seconds)        12 weeks: elapsed   CPU   1 year: elapsed   CPU")
     for url in ["/reports/", "/reports/frequency/", "/reports/frequency/?period=month", "/reports/patients/",
                 "/reports/patients/?sort=-median", "/reports/drainages/", "/reports/reminders/", "/reports/symptoms/"]:
         path, _, extra = url.partition("?")
@@ -179,20 +201,22 @@ def main():
         figures = []
         for query in (default, year):
             timed(client, path, {**query, **extra})  # warm the cache of the query plan
-            figures.append(statistics.median(timed(client, path, {**query, **extra})[0] for _ in range(3)))
-        print(f"{url:<28} {figures[0]:8.3f} {figures[1]:8.3f}")
+            runs = [timed(client, path, {**query, **extra}) for _ in range(3)]
+            figures += [statistics.median(run[0] for run in runs), statistics.median(run[1] for run in runs)]
+        print(f"{url:<34} {figures[0]:17.3f} {figures[1]:5.2f} {figures[2]:15.3f} {figures[3]:5.2f}")
 
-    print("\nCSV export (1 year, both clinics)     rows   seconds")
+    print("\nCSV export (1 year, both clinics)     rows   elapsed    CPU")
     for key in ["drainages", "checkins", "by-clinic", "patients", "drainage-log", "reminders", "skipped", "opt-outs",
                 "confirmations", "severe", "severe-items", "acknowledgement"]:
-        elapsed, rows = timed(client, f"/reports/export/{key}.csv", year)
-        print(f"{key:<34} {rows:>8} {elapsed:8.3f}")
+        elapsed, cpu, rows = timed(client, f"/reports/export/{key}.csv", year)
+        print(f"{key:<34} {rows:>8} {elapsed:9.3f} {cpu:6.2f}")
 
     print("\npeak memory while streaming an export (tracemalloc)")
     for key in ["drainage-log", "patients"]:
         for label, query in (("North", {**year, "clinic": north.pk}), ("both clinics", year)):
             peak, rows = peak_memory(client, f"/reports/export/{key}.csv", query)
             print(f"{key:<14} {label:<13} {rows:>7} rows   peak {peak / 1024 / 1024:6.2f} MiB")
+    print(f"\nload average after: {' '.join(f'{n:.1f}' for n in os.getloadavg())}")
 
 
 if __name__ == "__main__":
