@@ -64,6 +64,14 @@ def test_session_sign_in_reads_the_api(client, nina, alice):
     assert [row["id"] for row in response.json()["results"]] == [alice.pk]
 
 
+@pytest.mark.parametrize("path", ["patients", "procedures", "symptom-reports", "alerts", "calendar-feeds"])
+def test_browsable_api_pages_render_for_signed_in_staff(client, nina, enrolled_alice, path):
+    client.login(username="nina", password=PASSWORD)
+    response = client.get(f"/api/v1/{path}/", HTTP_ACCEPT="text/html")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/html")
+
+
 def test_session_write_without_csrf_token_is_refused(nina, riverside):
     client = APIClient(enforce_csrf_checks=True)
     client.login(username="nina", password=PASSWORD)

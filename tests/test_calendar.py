@@ -12,7 +12,7 @@ from rest_framework.test import APIClient
 
 from followup import services
 from followup.calendar import feeds
-from followup.models import CalendarFeed, Membership, Occurrence
+from followup.models import AccessLog, CalendarFeed, Membership, Occurrence
 from tests.conftest import PASSWORD, make_patient
 
 ENROLLED = datetime(2026, 3, 2, 14, 0, tzinfo=UTC)
@@ -94,6 +94,15 @@ def test_closed_occurrences_and_discharged_patients_leave_the_feed(client, nina,
     assert not any("RV-1002" in summary for summary in found)
     # The skipped check-in (9 March) is replaced by the next one, a week on.
     assert found["Check-in call — A.A. RV-1001"].decoded("dtstart").date().isoformat() == "2026-03-16"
+
+
+@time_machine.travel(datetime(2026, 3, 5, 12, 0, tzinfo=UTC), tick=False)
+def test_each_read_is_in_the_access_log_as_the_owner_without_the_token(client, nina, patients):
+    feed = feeds.create_feed(nina, patients["alice"].clinic)
+    get_feed(client, feed)
+    entry = AccessLog.objects.get(what="calendar feed")
+    assert (entry.user, entry.clinic_id, entry.path) == (nina, feed.clinic_id, "/calendar/<token>.ics")
+    assert feed.token not in str(list(AccessLog.objects.values()))
 
 
 @time_machine.travel(datetime(2026, 3, 5, 12, 0, tzinfo=UTC), tick=False)

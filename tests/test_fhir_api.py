@@ -10,6 +10,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from followup import services
+from followup.models import AccessLog
 from tests.conftest import PASSWORD, at, make_patient
 
 SITE = "https://followup.example.org"
@@ -92,6 +93,14 @@ def test_every_type_reads_by_id_and_hides_from_another_clinic(as_nina, as_noah, 
     outcome = fhir(as_noah.get(url), status=404)
     assert outcome["resourceType"] == "OperationOutcome"
     assert outcome["issue"][0]["code"] == "not-found"
+
+
+def test_reads_and_searches_are_in_the_access_log(as_nina, nina, alice, history):
+    as_nina.get(f"/fhir/R4/Procedure/{history['procedure'].pk}")
+    as_nina.get("/fhir/R4/Observation", {"patient": alice.pk})
+    entries = AccessLog.objects.filter(what__startswith="FHIR").order_by("pk")
+    assert [(entry.what, entry.patient_id, entry.user_id) for entry in entries] == [
+        ("FHIR read Procedure", alice.pk, nina.pk), ("FHIR search Observation", alice.pk, nina.pk)]
 
 
 def test_a_reminder_not_yet_sent_is_no_communication(as_nina, history, alice):

@@ -1,12 +1,14 @@
 """The feed itself (anyone holding the secret address) and the staff page that creates and revokes feeds."""
 
+from types import SimpleNamespace
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from .. import access
+from .. import access, audit
 from ..models import CalendarFeed
 from . import feeds
 
@@ -16,6 +18,10 @@ def feed(request, token):
     found = feeds.live_feed(token)
     if found is None:
         raise Http404("No such calendar feed.")
+    # Whoever holds the address reads as the feed's owner: the access log names them, and the clinic
+    # of a clinic feed. The path is logged without the token, which is the feed's only credential.
+    logged = SimpleNamespace(method=request.method, path=request.path.replace(token, "<token>"), META=request.META)
+    audit.record(logged, audit.Action.VIEW, "calendar feed", subject=found, user=found.owner)
     response = HttpResponse(feeds.render_feed(found), content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'inline; filename="followup.ics"'
     # The address is the credential: keep the body out of shared caches.

@@ -19,7 +19,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from .. import access
+from .. import access, audit
 from ..api.errors import api_exception_handler, parse_id
 from ..models import Caregiver, CareSchedule, Occurrence, Procedure, Reminder, SymptomReport
 from . import resources
@@ -170,13 +170,14 @@ _ESAS_CODES = {resources.esas_code(item): item for item, _ in resources.ESAS_ITE
 
 
 def read_observation(user, resource_id):
+    """(the procedure or report it comes from, the Observation), or 404."""
     if match := _VOLUME_ID.fullmatch(resource_id):
         procedure = _by_pk(_procedures(user).filter(volume_ml__isnull=False), match[1])
-        return resources.volume_observation(procedure)
+        return procedure, resources.volume_observation(procedure)
     if (match := _ESAS_ID.fullmatch(resource_id)) and match[2] in _ESAS_CODES:
         report = _by_pk(_reports(user), match[1])
         found = [obs for obs in resources.esas_observations(report) if obs["id"] == resource_id]
-        return found[0] if found else _missing()
+        return report, (found[0] if found else _missing())
     return _missing()
 
 
@@ -218,11 +219,15 @@ def _page_param(value):
 class ReadView(FhirView):
     def get(self, request, resource_type, resource_id):
         if resource_type == "Observation":
-            return Response(read_observation(request.user, resource_id))
-        kind = TYPES.get(resource_type)
-        if kind is None:
+            source, resource = read_observation(request.user, resource_id)
+        elif resource_type in TYPES:
+            kind = TYPES[resource_type]
+            source = kind.read(request.user, resource_id)
+            resource = kind.build(source)
+        else:
             raise exceptions.NotFound(f"Resource type {resource_type!r} is not served here.")
-        return Response(kind.build(kind.read(request.user, resource_id)))
+        audit.record(request, audit.Action.VIEW, f"FHIR read {resource_type}", subject=source)
+        return Response(resource)
 
 
 class SearchView(FhirView):
@@ -247,6 +252,8 @@ class SearchView(FhirView):
             rows = self.filtered(kind, kind.rows(request.user), params)
             total = rows.count()
             entries = [kind.build(row) for row in rows[(page - 1) * count: page * count]]
+        searched = access.patients_for(request.user).filter(pk=_patient_param(params["patient"])).first() if "patient" in params else None
+        audit.record(request, audit.Action.VIEW, f"FHIR search {resource_type}", subject=searched)
         return Response(self.bundle(resource_type, params, entries, total, page, count))
 
     def filtered(self, kind, rows, params):
