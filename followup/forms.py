@@ -80,9 +80,9 @@ class NurseForm:
 
     def full_clean(self):
         super().full_clean()
-        for name in self.errors:
-            if name in self.fields:
-                self.fields[name].widget.attrs["autofocus"] = True
+        for name, field in self.fields.items():
+            if name in self.errors and not field.widget.is_hidden:
+                field.widget.attrs["autofocus"] = True
                 break
 
 
@@ -229,7 +229,12 @@ class ConsentFields(NurseForm, forms.ModelForm):
                 self.instance.opt_in(data.get("consent_source", "").strip())
             elif not data["consent"] and self.was_consented:
                 self.instance.opt_out("nurse")
+        # A value its field already refused is reported once, by the field: the model's own rule
+        # ("a mobile number is needed") would only repeat it.
+        refused = {name: len(errors) for name, errors in self._errors.items()}
         super()._post_clean()
+        for name, count in refused.items():
+            del self._errors[name][count:]
 
 
 class PatientContactForm(ConsentFields):

@@ -38,7 +38,7 @@ def test_bad_contact_input_shows_field_errors_and_keeps_what_was_typed(nurse_cli
     data = {**CONTACT, "quiet_hours_end": "09:00", "quiet_hours_start": "19:00", field: value}
     response = nurse_client.post(reverse("edit_contact", args=[enrolled_alice.pk]), data)
     assert response.status_code == 200
-    assert message in response.context["form"].errors[field]
+    assert response.context["form"].errors[field] == [message]
     assert f'value="{value}"' in response.content.decode()
     enrolled_alice.refresh_from_db()
     assert enrolled_alice.time_zone == "America/New_York" and enrolled_alice.quiet_hours_end is None

@@ -79,7 +79,7 @@ def test_first_drainage_date_can_be_given(nurse_client, riverside):
 def test_bad_enrolment_input_shows_field_errors_and_keeps_what_was_typed(nurse_client, riverside, field, value, message):
     response = nurse_client.post(reverse("add_patient"), {**NEW_PATIENT, "clinic": riverside.pk, field: value})
     assert response.status_code == 200
-    assert response.context["form"].errors[field][0] == message
+    assert response.context["form"].errors[field] == [message]
     assert 'value="Evans"' in response.content.decode()
     assert not Patient.objects.filter(family_name="Evans").exists()
 
