@@ -4,6 +4,7 @@ under a property-based run (schemathesis): no server error, no response the sche
 import json
 from datetime import UTC, datetime
 
+import hypothesis
 import pytest
 import schemathesis
 import time_machine
@@ -13,7 +14,6 @@ from django.db import close_old_connections
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.settings import patched_settings
 from drf_spectacular.validation import validate_schema
-import hypothesis
 from rest_framework.authtoken.models import Token
 from rest_framework.renderers import JSONRenderer
 from schemathesis.checks import not_a_server_error

@@ -13,7 +13,19 @@ from rest_framework.response import Response
 
 from .. import access, audit, services
 from ..calendar import feeds
-from ..models import ESAS_FIELDS, Alert, CalendarFeed, Caregiver, CareSchedule, InboundMessage, Occurrence, Patient, Procedure, Reminder, SymptomReport
+from ..models import (
+    ESAS_FIELDS,
+    Alert,
+    CalendarFeed,
+    Caregiver,
+    CareSchedule,
+    InboundMessage,
+    Occurrence,
+    Patient,
+    Procedure,
+    Reminder,
+    SymptomReport,
+)
 from . import filters, serializers
 from .errors import api_exception_handler, parse_id
 from .schema import ErrorSerializer, FollowupAutoSchema

@@ -6,8 +6,8 @@ another clinic's, 400 for a search parameter we do not support or cannot read.
 """
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 from urllib.parse import urlencode
 
 from django.http import Http404
