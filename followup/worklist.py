@@ -74,7 +74,9 @@ def local_todays(zone_names, now):
 
 def _by_local_day(todays, lookup):
     """Q matching open occurrences whose due_date stands in relation `lookup(today)` to the
-    patient's own today."""
+    patient's own today. With one time zone in use (the usual clinic) the zone need not be named."""
+    if len(todays) == 1:
+        return lookup(next(iter(todays.values())))
     condition = Q()
     for index, (zone, today) in enumerate(sorted(todays.items())):
         branch = Q(patient__time_zone=zone) & lookup(today)

@@ -145,6 +145,17 @@ def test_overdue_today_and_next_days_follow_the_patients_local_date(worklist_pag
     assert (work.overdue.count, work.due_today.count, work.next_days.count) == (1, 1, 1)
 
 
+def test_patients_in_different_zones_each_have_their_own_today(worklist_page, alice, riverside, nina):
+    # 05:30 UTC on 10 March: already 10 March in New York (01:30), still 9 March in Los Angeles (22:30).
+    with time_machine.travel(datetime(2026, 3, 10, 5, 30, tzinfo=UTC), tick=False):
+        west = make_patient(riverside, "RV-1005", "Wes", "Walker", nurse=nina, time_zone="America/Los_Angeles")
+        open_drainage(alice, date(2026, 3, 9))
+        open_drainage(west, date(2026, 3, 9))
+        work = worklist_page().context["work"]
+    assert [o.patient for o in work.overdue.rows] == [alice]
+    assert [o.patient for o in work.due_today.rows] == [west]
+
+
 def test_a_paused_or_discharged_patients_occurrence_is_not_on_the_worklist(worklist_page, alice):
     open_drainage(alice, timezone.localdate(timezone=NEW_YORK) - timedelta(days=1))
     alice.status, alice.status_changed_at = Patient.Status.PAUSED, timezone.now()
