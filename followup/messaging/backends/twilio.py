@@ -23,8 +23,9 @@ PERMANENT_CODES = {
 class SmsBackend(BaseSmsBackend):
     """Sends through Twilio's REST API with the official SDK, asking for status callbacks."""
 
-    def __init__(self):
-        self.client = Client(settings.TWILIO_ACCOUNT_SID, settings.TWILIO_AUTH_TOKEN)
+    def __init__(self, http_client=None):
+        # http_client: Twilio's own HTTP layer; tests replace it to stand in for Twilio's API.
+        self.client = Client(settings.TWILIO_ACCOUNT_SID, settings.TWILIO_AUTH_TOKEN, http_client=http_client)
 
     def send(self, message):
         try:
