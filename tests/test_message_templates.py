@@ -13,7 +13,7 @@ from followup.messaging import rendering
 
 TEMPLATES = Path(settings.BASE_DIR) / "templates" / "messages"
 REMINDERS = ["day_before", "morning_of", "checkin"]
-REPLIES = ["help", "confirm", "other"]
+REPLIES = ["help", "confirm", "other", "symptoms"]
 LANGUAGES = ["en", "es"]
 
 FORBIDDEN = [

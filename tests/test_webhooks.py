@@ -171,3 +171,35 @@ class TestStatusCallbacks:
 
     def test_callback_for_an_unknown_message_is_accepted_and_ignored(self, client, db):
         assert self.callback(client, "delivered", sid="SM-nobody").status_code == 204
+
+
+@pytest.mark.django_db
+class TestSymptomReplies:
+    def test_scored_text_becomes_a_symptom_report_with_alerts(self, client, enrolled_alice):
+        response = text_in(client, "Pain 8, nausea 3")
+        report = enrolled_alice.symptom_reports.get()
+        assert (report.pain, report.nausea, report.tiredness) == (8, 3, None)
+        assert report.source == "sms" and report.completed_by == "patient"
+        assert enrolled_alice.alerts.get().kind == "severe"
+        assert InboundMessage.objects.get().kind == InboundMessage.Kind.SYMPTOMS
+        assert "your scores reach your nurse" in response.content.decode()
+
+    def test_spanish_scores_from_a_caregiver_are_recorded_as_the_caregivers(self, client, alice, dora):
+        services.enrol(alice)
+        text_in(client, "dolor 6 náuseas 2", sender="+12025550111")
+        report = alice.symptom_reports.get()
+        assert (report.pain, report.nausea, report.completed_by) == (6, 2, "caregiver")
+
+    @pytest.mark.parametrize("body", ["pain 8 since I fell yesterday", "pain 12", "pain 8 pain 9", "8"])
+    def test_text_that_is_more_than_scores_is_left_for_a_nurse(self, client, enrolled_alice, body):
+        text_in(client, body)
+        assert not enrolled_alice.symptom_reports.exists()
+        assert InboundMessage.objects.get().kind == InboundMessage.Kind.OTHER
+
+    def test_scores_from_a_number_two_patients_share_are_left_for_a_nurse(self, client, alice, riverside):
+        from .conftest import make_patient
+
+        make_patient(riverside, "RV-1003", "Adam", "Archer", mobile="+12025550101")
+        text_in(client, "pain 8")
+        assert not alice.symptom_reports.exists()
+        assert InboundMessage.objects.get().kind == InboundMessage.Kind.OTHER

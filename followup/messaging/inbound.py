@@ -3,12 +3,14 @@ anything else for a nurse to read."""
 
 import logging
 import re
+import unicodedata
 
 import phonenumbers
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from ..models import Caregiver, InboundMessage, Occurrence, Patient, Reminder
+from .. import services
+from ..models import Caregiver, InboundMessage, Occurrence, Patient, Reminder, SymptomReport
 from .planning import cancel_unsent_reminders, plan_reminders
 from .rendering import render_reply
 
@@ -21,7 +23,42 @@ HELP_WORDS = {"HELP", "INFO", "AYUDA"}
 CONFIRM_WORDS = {"C", "CONFIRM", "CONFIRMAR"}
 
 
+# Symptom words a patient may text with a 0-10 score ("pain 8 nausea 5", "dolor 8"), in English and
+# Spanish, accents folded. Each maps to its ESAS-r item.
+SYMPTOM_WORDS = {
+    "pain": "pain", "dolor": "pain",
+    "tired": "tiredness", "tiredness": "tiredness", "cansancio": "tiredness",
+    "drowsy": "drowsiness", "drowsiness": "drowsiness", "sleepy": "drowsiness", "somnolencia": "drowsiness",
+    "nausea": "nausea", "nauseas": "nausea",
+    "appetite": "lack_of_appetite", "apetito": "lack_of_appetite",
+    "breath": "shortness_of_breath", "breathless": "shortness_of_breath", "breathing": "shortness_of_breath",
+    "aire": "shortness_of_breath",
+    "depression": "depression", "sad": "depression", "depresion": "depression", "tristeza": "depression",
+    "anxiety": "anxiety", "anxious": "anxiety", "ansiedad": "anxiety",
+    "wellbeing": "wellbeing", "bienestar": "wellbeing",
+}
+SCORE_PAIR = re.compile(r"([a-z]+)\s*[:=-]?\s*(\d{1,2})(?!\d)")
+
+
+def symptom_scores(body):
+    """{item: score} when the whole text is symptom words with scores 0-10, else None.
+
+    Anything more ("pain 8 since the fall") is left for a nurse to read: a sentence may say more
+    than its numbers."""
+    text = unicodedata.normalize("NFKD", body).encode("ascii", "ignore").decode().lower()
+    scores = {}
+    for word, score in SCORE_PAIR.findall(text):
+        item = SYMPTOM_WORDS.get(word)
+        if item is None or int(score) > 10 or item in scores:
+            return None
+        scores[item] = int(score)
+    leftover = re.sub(r"[\s,.;:=!-]+", "", SCORE_PAIR.sub("", text))
+    return scores if scores and not leftover else None
+
+
 def classify(body):
+    if symptom_scores(body):
+        return InboundMessage.Kind.SYMPTOMS
     words = re.findall(r"[A-Za-z]+", body.upper())
     first = words[0] if words else ""
     if first in STOP_WORDS and len(words) == 1:
@@ -92,6 +129,20 @@ def confirm(contacts, at):
     return False
 
 
+def record_scores(contact, body, at):
+    """A scored text becomes an ESAS-r report (source SMS) and runs the alert rules at once.
+    From a number shared by several patients we cannot tell whose it is: a nurse reads it instead."""
+    if contact is None or len({_patient_of(c).pk for c in _contacts(contact.mobile.as_e164)}) != 1:
+        return False
+    patient = _patient_of(contact)
+    if patient.status in services.CLOSED_STATUSES:
+        return False
+    by = SymptomReport.CompletedBy.CAREGIVER if isinstance(contact, Caregiver) else SymptomReport.CompletedBy.PATIENT
+    services.record_symptom_report(patient, scores=symptom_scores(body), completed_by=by,
+                                   source=SymptomReport.Source.SMS, reported_at=at)
+    return True
+
+
 def receive(*, provider_id, from_number, body):
     """Store and act on one inbound text. Returns the reply text ("" for none).
 
@@ -122,7 +173,10 @@ def receive(*, provider_id, from_number, body):
         elif kind == InboundMessage.Kind.CONFIRM and not confirm(contacts, now):
             message.kind = kind = InboundMessage.Kind.OTHER
             message.save(update_fields=["kind"])
-        if kind in (InboundMessage.Kind.STOP, InboundMessage.Kind.START, InboundMessage.Kind.CONFIRM):
+        elif kind == InboundMessage.Kind.SYMPTOMS and not record_scores(first, body, now):
+            message.kind = kind = InboundMessage.Kind.OTHER
+            message.save(update_fields=["kind"])
+        if kind in (InboundMessage.Kind.STOP, InboundMessage.Kind.START, InboundMessage.Kind.CONFIRM, InboundMessage.Kind.SYMPTOMS):
             message.handled_at = now
             message.save(update_fields=["handled_at"])
     logger.info("inbound message %s: %s from %d known contact(s)", message.pk, kind, len(contacts))

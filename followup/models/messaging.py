@@ -113,6 +113,7 @@ class InboundMessage(models.Model):
         START = "start", "Opt back in"
         HELP = "help", "Help"
         CONFIRM = "confirm", "Confirmation"
+        SYMPTOMS = "symptoms", "Symptom scores"
         OTHER = "other", "Message"
 
     clinic = models.ForeignKey(Clinic, null=True, blank=True, on_delete=models.SET_NULL, related_name="inbound_messages")
@@ -121,7 +122,7 @@ class InboundMessage(models.Model):
     provider_id = models.CharField(max_length=64, unique=True)
     from_number = models.CharField(max_length=20)
     body = models.TextField(blank=True)
-    kind = models.CharField(max_length=8, choices=Kind.choices)
+    kind = models.CharField(max_length=10, choices=Kind.choices)
     received_at = models.DateTimeField(default=timezone.now)
     handled_at = models.DateTimeField(null=True, blank=True)
     handled_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
