@@ -11,7 +11,7 @@ from followup.models import Procedure
 from followup.reports import queries, tables
 from followup.reports.queries import Scope
 
-from .conftest import at, make_patient
+from .conftest import make_patient
 
 NEW_YORK = ZoneInfo("America/New_York")
 FEB_MARCH = {"start": "2026-02-01", "end": "2026-03-20"}
