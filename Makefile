@@ -17,9 +17,14 @@ venv: $(BIN)/.installed
 run: venv
 	$(BIN)/python scripts/run.py
 
-## The whole suite, on throwaway PostgreSQL and Redis servers the run starts and stops.
+# Tests whose figures or rules depend on the database engine run on SQLite too (the default engine).
+SQLITE_TOO := tests/test_reports_*.py tests/test_services.py tests/test_reminder_planning.py tests/test_delivery.py
+
+## The whole suite on throwaway PostgreSQL and Redis servers the run starts and stops, then the
+## engine-dependent files again on SQLite.
 test: venv
 	$(BIN)/python scripts/services.py -- $(BIN)/pytest $(PYTEST_ARGS)
+	FOLLOWUP_TEST_DB=sqlite $(BIN)/python scripts/services.py -- $(BIN)/pytest $(SQLITE_TOO)
 
 migrate: venv
 	$(BIN)/python manage.py migrate

@@ -108,7 +108,8 @@ def running_services(postgres=True):
             os.environ["DATABASE_URL"] = database_url
         else:
             os.environ.pop("DATABASE_URL", None)
-            print("PostgreSQL binaries not found: running on SQLite.", flush=True)
+            reason = "PostgreSQL binaries not found" if postgres else "FOLLOWUP_TEST_DB=sqlite"
+            print(f"{reason}: running on SQLite.", flush=True)
         os.environ["REDIS_URL"] = stack.enter_context(redis_server())
         try:
             yield os.environ["DATABASE_URL"] if database_url else None
