@@ -38,24 +38,28 @@ def severe_report(patient, **scores):
     return report
 
 
-def build_clinic_load(clinic, nurse, count):
+def build_clinic_load(clinic, nurse, count, zones=("America/New_York",)):
     """`count` patients of `clinic` in bulk, each section of the worklist represented:
     by index modulo 4 overdue / due today / due in 3 days / nothing scheduled; every 5th has three
     drainages 7 days apart (catheter advisory), every 7th a severe alert, every 6th a failed
-    reminder, every 8th a message waiting."""
-    today = scheduling.local_date(timezone.now(), NEW_YORK)
+    reminder, every 8th a message waiting. Patients take the `zones` in turn."""
     prefix = clinic.name[:2].upper()
     patients = Patient.objects.bulk_create(
         Patient(clinic=clinic, mrn=f"{prefix}-{index:05d}", given_name="Pat", family_name=f"Load{index:05d}",
-                time_zone="America/New_York", nurse=nurse, mobile="+12025550123", consent_at=timezone.now(),
+                time_zone=zones[index % len(zones)], nurse=nurse, mobile="+12025550123", consent_at=timezone.now(),
                 consent_source="written form")
         for index in range(count)
     )
     schedules = CareSchedule.objects.bulk_create(CareSchedule(patient=patient, kind=Kind.PARACENTESIS) for patient in patients)
     offsets = {0: -2, 1: 0, 2: 3}
+
+    def due(patient, offset):
+        day = scheduling.local_date(timezone.now(), patient.zone) + timedelta(days=offset)
+        return day, scheduling.at_local(day, datetime.min.time().replace(hour=9), patient.zone)
+
     occurrences = Occurrence.objects.bulk_create(
-        Occurrence(schedule=schedule, patient=schedule.patient, kind=Kind.PARACENTESIS, due_date=today + timedelta(days=offsets[i % 4]),
-                   due_at=scheduling.at_local(today + timedelta(days=offsets[i % 4]), datetime.min.time().replace(hour=9), NEW_YORK))
+        Occurrence(schedule=schedule, patient=schedule.patient, kind=Kind.PARACENTESIS,
+                   due_date=due(schedule.patient, offsets[i % 4])[0], due_at=due(schedule.patient, offsets[i % 4])[1])
         for i, schedule in enumerate(schedules) if i % 4 in offsets
     )
     Procedure.objects.bulk_create(
@@ -124,6 +128,21 @@ def test_worklist_costs_the_same_queries_for_10_and_500_patients(client, nina, r
     assert work.no_upcoming_contact.count == len(range(3, patients, 4))
     assert work.catheter_advisories.count == len(range(0, patients, 5))
     assert len(work.overdue.rows) == min(work.overdue.count, worklist.ROWS_PER_SECTION)
+
+
+@pytest.mark.parametrize("patients", [10, 500])
+def test_patients_in_two_zones_cost_one_query_more_however_many(client, nina, riverside, django_assert_num_queries, patients):
+    # 20:00 UTC: 10 March in New York, already 11 March in Tokyo.
+    with time_machine.travel(datetime(2026, 3, 10, 20, 0, tzinfo=UTC), tick=False):
+        build_clinic_load(riverside, nina, patients, zones=("America/New_York", "Asia/Tokyo"))
+        client.force_login(nina)
+        client.get(reverse("worklist"))
+        with django_assert_num_queries(WORKLIST_QUERIES + 1):  # the dates whose section depends on the zone
+            response = client.get(reverse("worklist"))
+    work = response.context["work"]
+    assert work.overdue.count == len(range(0, patients, 4))
+    assert work.due_today.count == len(range(1, patients, 4))
+    assert work.next_days.count == len(range(2, patients, 4))
 
 
 # --- Sections --------------------------------------------------------------------------------------
