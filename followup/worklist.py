@@ -16,7 +16,7 @@ from datetime import time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.core.cache import cache
-from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, Subquery, Value, When
+from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, Subquery, Sum, Value, When
 from django.db.models.expressions import Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
@@ -171,9 +171,9 @@ def build(user, *, clinic=None, nurse=None, now=None):
     listed = open_occurrences.select_related("patient", "patient__nurse").order_by("due_at", "pk")
 
     alerts = Alert.objects.filter(patient_scope, acknowledged_at__isnull=True, patient__status__in=UNDER_CARE)
-    alert_counts = alerts.aggregate(total=Count("pk"), severe=Count("pk", filter=Q(kind=Alert.Kind.SEVERE)))
-    severe_first = Case(When(kind=Alert.Kind.SEVERE, then=Value(0)), default=Value(1), output_field=IntegerField())
-    alert_rows = alerts.select_related("patient", "report").order_by(severe_first, "-created_at", "-pk")
+    is_severe = Case(When(kind=Alert.Kind.SEVERE, then=Value(1)), default=Value(0), output_field=IntegerField())
+    alert_rows = (alerts.select_related("patient", "report").annotate(severe_total=Window(Sum(is_severe)))
+                  .order_by(-is_severe, "-created_at", "-pk"))
 
     # Few reminders have problems, many patients have reminders: find the problems first (the
     # state index) and then keep those of patients in scope.
@@ -186,20 +186,25 @@ def build(user, *, clinic=None, nurse=None, now=None):
     has_open = Occurrence.objects.filter(patient=OuterRef("pk"), state=Occurrence.State.SCHEDULED)
     uncovered = active_patients.exclude(Exists(has_open))
 
+    alerts_section = _counted(alert_rows)
     return Worklist(
         overdue=Section(counts["overdue"], list(listed.filter(overdue_q)[:ROWS_PER_SECTION])),
         due_today=Section(counts["today"], list(listed.filter(today_q)[:ROWS_PER_SECTION])),
         next_days=Section(counts["upcoming"], list(listed.filter(next_q)[:ROWS_PER_SECTION])),
-        alerts=Section(alert_counts["total"], list(alert_rows[:ROWS_PER_SECTION])),
-        severe_alerts=alert_counts["severe"],
-        delivery_problems=Section(problems.count(), list(
-            problems.select_related("patient", "caregiver").order_by("-send_at", "-pk")[:ROWS_PER_SECTION])),
-        messages_waiting=Section(messages.count(), list(
-            messages.select_related("patient", "caregiver").order_by("received_at", "pk")[:ROWS_PER_SECTION])),
-        no_upcoming_contact=Section(uncovered.count(), list(
-            uncovered.select_related("nurse").order_by("family_name", "given_name", "pk")[:ROWS_PER_SECTION])),
+        alerts=alerts_section,
+        severe_alerts=alerts_section.rows[0].severe_total if alerts_section.rows else 0,
+        delivery_problems=_counted(problems.select_related("patient", "caregiver").order_by("-send_at", "-pk")),
+        messages_waiting=_counted(messages.select_related("patient", "caregiver").order_by("received_at", "pk")),
+        no_upcoming_contact=_counted(uncovered.select_related("nurse").order_by("family_name", "given_name", "pk")),
         catheter_advisories=catheter_advisories(clinic_ids, active_patients),
     )
+
+
+def _counted(queryset):
+    """The first rows of a section and its total, in one query: each row carries the total as a
+    window count over the whole (unsliced) result."""
+    rows = list(queryset.annotate(section_total=Window(Count("pk")))[:ROWS_PER_SECTION])
+    return Section(rows[0].section_total if rows else 0, rows)
 
 
 def catheter_advisories(clinic_ids, active_patients):
