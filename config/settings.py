@@ -242,6 +242,7 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "followup.api.errors.api_exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Followup API",
@@ -251,8 +252,21 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    # The schema is built and checked with its own overrides (followup.api.schema.OVERRIDES, and
-    # tests/test_api_schema.py); the deploy check would build it without them and warn about enum names.
+    # Separate request and response components, so read-only fields are not offered as input;
+    # operation ids follow the resource, not the version prefix; enum names say which choice set.
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "ENUM_NAME_OVERRIDES": {
+        "CareKindEnum": "followup.models.care.Kind",
+        "AlertKindEnum": "followup.models.care.Alert.Kind",
+        "InboundMessageKindEnum": "followup.models.messaging.InboundMessage.Kind",
+        "IntervalUnitEnum": "followup.scheduling.Unit",
+        "OccurrenceStateEnum": "followup.models.care.Occurrence.State",
+        "ReminderStateEnum": "followup.models.messaging.Reminder.State",
+        "PatientStatusEnum": "followup.models.patients.Patient.Status",
+        "PcocPhaseEnum": "followup.models.patients.Patient.Phase",
+    },
+    # The schema is validated by tests/test_api_schema.py; building it in every deploy check only slows it.
     "ENABLE_DJANGO_DEPLOY_CHECK": False,
 }
 

@@ -4,25 +4,8 @@ schemathesis run in the tests) knows a 400 or a 404 is part of the contract, not
 from drf_spectacular.openapi import AutoSchema
 from rest_framework import serializers
 
-# Served at /api/schema/ and used by `manage.py spectacular --custom-settings followup.api.schema.OVERRIDES`:
-# separate request and response components, so read-only fields (id, status, recorded_at) are not
-# offered to clients as input.
-# Tags and operation ids follow the resource ("patients_create"), not the version prefix.
-# Enum names say which choice set they are (several models have a "kind" or a "state").
-OVERRIDES = {
-    "COMPONENT_SPLIT_REQUEST": True,
-    "SCHEMA_PATH_PREFIX": r"/api/v1",
-    "ENUM_NAME_OVERRIDES": {
-        "CareKindEnum": "followup.models.care.Kind",
-        "AlertKindEnum": "followup.models.care.Alert.Kind",
-        "InboundMessageKindEnum": "followup.models.messaging.InboundMessage.Kind",
-        "IntervalUnitEnum": "followup.scheduling.Unit",
-        "OccurrenceStateEnum": "followup.models.care.Occurrence.State",
-        "ReminderStateEnum": "followup.models.messaging.Reminder.State",
-        "PatientStatusEnum": "followup.models.patients.Patient.Status",
-        "PcocPhaseEnum": "followup.models.patients.Patient.Phase",
-    },
-}
+# The schema's settings (split request components, path prefix, enum names) are in
+# settings.SPECTACULAR_SETTINGS, so `manage.py spectacular --validate` and /api/schema/ agree.
 
 
 class ErrorSerializer(serializers.Serializer):
