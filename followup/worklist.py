@@ -33,7 +33,9 @@ WAITING_KINDS = (InboundMessage.Kind.OTHER, InboundMessage.Kind.HELP)
 # scheduling.catheter_advisory looks at the last three positive intervals; a few extra drainages
 # cover two recorded on the same local day (an interval of 0, which the rule ignores).
 ADVISORY_DRAINAGES = 6
-ADVISORY_CACHE_SECONDS = 10 * 60
+ADVISORY_CACHE_SECONDS = 60 * 60
+# Up to this many patients with changed drainages are recomputed one by one; more, and all are.
+ADVISORY_INCREMENTAL = 200
 
 
 @dataclass
@@ -221,19 +223,33 @@ def catheter_advisories(clinic_ids, active_patients):
 def advisory_reasons(clinic_ids):
     """{patient id: why a catheter may be worth considering} for the patients of these clinics.
 
-    Computed from one query over procedures (each patient's last few drainages, ordered by patient
-    and time), which reads every drainage of the clinic: at 50,000 drainages that is most of a
-    worklist's time. So the result is cached, keyed by a version of the drainage records (the
-    newest row and the newest history row, which moves on every insert, edit and delete made
-    through the ORM), and for at most ADVISORY_CACHE_SECONDS besides.
+    Computing it reads every drainage of the clinics (one window query keeping each patient's last
+    few): at 50,000 drainages that is half a second. So it is cached with the version of the
+    drainage records it saw: the newest procedure and the newest procedure history row, which
+    moves on every insert, edit and delete made through the ORM. When the version has moved on,
+    only the patients whose drainages changed since are computed again; the whole is recomputed
+    when that is most of them, or after ADVISORY_CACHE_SECONDS.
     """
     newest = Procedure.objects.annotate(changed=Subquery(_last_history_id())).order_by("-pk").values_list("pk", "changed")
-    last, changed = newest.first() or (None, None)
-    key = f"followup:catheter-advisories:{','.join(str(pk) for pk in sorted(clinic_ids))}:{last}:{changed}"
-    reasons = cache.get(key)
-    if reasons is None:
-        reasons = _compute_advisory_reasons(clinic_ids)
-        cache.set(key, reasons, ADVISORY_CACHE_SECONDS)
+    last, changed = newest.first() or (0, 0)
+    last, changed = last or 0, changed or 0
+    key = f"followup:catheter-advisories:{','.join(str(pk) for pk in sorted(clinic_ids))}"
+    cached = cache.get(key)
+    if cached and (cached["last"], cached["changed"]) == (last, changed):
+        return cached["reasons"]
+    if cached and cached["last"] <= last and cached["changed"] <= changed:
+        # Drainages recorded, edited or deleted since (bulk inserts leave no history row: the
+        # newest procedure id catches those).
+        touched = Procedure.history.filter(history_id__gt=cached["changed"]).order_by().values("patient_id").union(
+            Procedure.objects.filter(pk__gt=cached["last"]).order_by().values("patient_id"))
+        patients = {row["patient_id"] for row in touched[:ADVISORY_INCREMENTAL + 1]}
+        if len(patients) <= ADVISORY_INCREMENTAL:
+            reasons = {pk: reason for pk, reason in cached["reasons"].items() if pk not in patients}
+            reasons.update(_compute_advisory_reasons(clinic_ids, only=patients))
+            cache.set(key, {"last": last, "changed": changed, "reasons": reasons}, ADVISORY_CACHE_SECONDS)
+            return reasons
+    reasons = _compute_advisory_reasons(clinic_ids)
+    cache.set(key, {"last": last, "changed": changed, "reasons": reasons}, ADVISORY_CACHE_SECONDS)
     return reasons
 
 
@@ -241,9 +257,13 @@ def _last_history_id():
     return Procedure.history.model.objects.order_by("-history_id").values("history_id")[:1]  # the primary key index
 
 
-def _compute_advisory_reasons(clinic_ids):
+def _compute_advisory_reasons(clinic_ids, only=None):
+    """The advisories of the clinics' patients (or of the patients in `only`)."""
+    drainages = Procedure.objects.filter(kind=Kind.PARACENTESIS, patient__clinic_id__in=clinic_ids)
+    if only is not None:
+        drainages = drainages.filter(patient_id__in=sorted(only) or [0])
     latest = (
-        Procedure.objects.filter(kind=Kind.PARACENTESIS, patient__clinic_id__in=clinic_ids)
+        drainages
         .annotate(newest_first=Window(RowNumber(), partition_by=[F("patient_id")], order_by=F("performed_at").desc()))
         .filter(newest_first__lte=ADVISORY_DRAINAGES)
         .order_by("patient_id", "performed_at")

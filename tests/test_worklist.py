@@ -259,6 +259,17 @@ def test_a_new_drainage_refreshes_the_cached_advisories(worklist_page, enrolled_
     assert worklist_page().context["work"].catheter_advisories.count == 1  # an interval of 10 days
 
 
+def test_a_deleted_drainage_refreshes_the_cached_advisories(worklist_page, alice, bob):
+    now = timezone.now()
+    Procedure.objects.create(patient=alice, performed_at=now - timedelta(days=20), volume_ml=5000)
+    mistaken = Procedure.objects.create(patient=alice, performed_at=now - timedelta(days=10), volume_ml=5000)
+    for days in (0, 8):
+        Procedure.objects.create(patient=bob, performed_at=now - timedelta(days=days), volume_ml=5000)
+    assert {a.patient for a in worklist_page().context["work"].catheter_advisories.rows} == {alice, bob}
+    mistaken.delete()
+    assert {a.patient for a in worklist_page().context["work"].catheter_advisories.rows} == {bob}
+
+
 def test_nurse_sees_only_her_clinics_patients(worklist_page, alice, carmen):
     open_drainage(alice, timezone.localdate(timezone=NEW_YORK) - timedelta(days=1))
     open_drainage(carmen, timezone.localdate(timezone=scheduling.ZoneInfo("America/Los_Angeles")) - timedelta(days=1))
