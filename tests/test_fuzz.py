@@ -326,10 +326,6 @@ WEBHOOK_TEXT = FIELD_TEXT.filter(lambda text: "\x00" not in text)
 WEBHOOK_ID = WEBHOOK_TEXT.filter(lambda text: len(text) <= 20)
 
 
-@pytest.mark.xfail(strict=True, reason="followup/messaging: a validly signed webhook with a NUL character, a From "
-                   "longer than 20 characters or a MessageSid longer than 64 reaches PostgreSQL, which refuses it "
-                   "(DataError, 500), and the provider then retries; refuse such input with a 400 (reported to the "
-                   "messaging engineer)")
 @pytest.mark.parametrize("path, params", [
     ("/webhooks/twilio/sms/", {"MessageSid": "SM-nul", "From": "+12025550101", "Body": "worse\x00today"}),
     ("/webhooks/twilio/status/", {"MessageSid": "SM\x00nul", "MessageStatus": "delivered"}),

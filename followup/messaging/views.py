@@ -1,6 +1,7 @@
 """What comes in over HTTP from the SMS provider, and the health check."""
 
 import logging
+import re
 
 from django.conf import settings
 from django.db import connection
@@ -28,6 +29,16 @@ def _signed_by_twilio(request):
     return RequestValidator(settings.TWILIO_AUTH_TOKEN).validate(url, request.POST.dict(), signature)
 
 
+# Twilio's ids are 34 characters of letters and digits; anything that is not an id is refused.
+PROVIDER_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+PHONE = re.compile(r"\+?[0-9 ()-]{3,20}")
+
+
+def _field(request, name):
+    """A POST field without NUL characters, which no database column can hold."""
+    return request.POST.get(name, "").replace("\x00", "")
+
+
 def _twiml(text=""):
     response = MessagingResponse()
     if text:
@@ -43,9 +54,9 @@ def twilio_inbound_sms(request):
         return HttpResponseForbidden("Bad signature.")
     message_sid = request.POST.get("MessageSid", "")
     sender = request.POST.get("From", "")
-    if not message_sid or not sender:
-        return HttpResponse("MessageSid and From are required.", status=400)
-    reply = inbound.receive(provider_id=message_sid, from_number=sender, body=request.POST.get("Body", ""))
+    if not PROVIDER_ID.fullmatch(message_sid) or not PHONE.fullmatch(sender):
+        return HttpResponse("MessageSid and From are required, as a message id and a phone number.", status=400)
+    reply = inbound.receive(provider_id=message_sid, from_number=sender, body=_field(request, "Body"))
     return _twiml(reply)
 
 
@@ -56,10 +67,10 @@ def twilio_status(request):
         logger.warning("status callback refused: bad signature")
         return HttpResponseForbidden("Bad signature.")
     message_sid = request.POST.get("MessageSid", "")
-    status = request.POST.get("MessageStatus", "")
-    if not message_sid or not status:
+    status = _field(request, "MessageStatus")
+    if not PROVIDER_ID.fullmatch(message_sid) or not status:
         return HttpResponse("MessageSid and MessageStatus are required.", status=400)
-    delivery.apply_status_callback(message_sid, status, request.POST.get("ErrorCode", ""))
+    delivery.apply_status_callback(message_sid, status, _field(request, "ErrorCode")[:20])
     return HttpResponse(status=204)
 
 
