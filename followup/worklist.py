@@ -21,7 +21,7 @@ from django.db.models.expressions import Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 
-from . import scheduling
+from . import access, scheduling
 from .models import Alert, InboundMessage, Kind, Occurrence, Patient, Procedure, Reminder
 
 ROWS_PER_SECTION = 25
@@ -143,17 +143,17 @@ def occurrence_counts(active_patients, todays, now):
 def build(user, *, clinic=None, nurse=None, now=None):
     """The worklist for `user`, optionally narrowed to one of their clinics and one nurse's patients.
 
-    `clinic` and `nurse` must already be checked against the user's clinics by the caller (the
-    view fetches them through the access helpers); the patient scope here is the user's clinics
-    in any case.
+    The view checks `clinic` and `nurse` against the user's clinics (another clinic is a 404); the
+    scope here stays within the user's clinics in any case: a foreign clinic gives an empty list.
     """
     now = now or timezone.now()
-    clinic_ids = [clinic.pk] if clinic else list(user.clinic_ids())
+    # Never wider than the user's clinics, whatever `clinic` the caller passes.
+    clinic_ids = sorted(pk for pk in user.clinic_ids() if clinic is None or pk == clinic.pk)
     patient_scope = Q(patient__clinic_id__in=clinic_ids)
     if nurse is not None:
         patient_scope &= Q(patient__nurse=nurse)
 
-    patients = Patient.objects.filter(clinic_id__in=clinic_ids)
+    patients = access.patients_for(user).filter(clinic_id__in=clinic_ids)
     if nurse is not None:
         patients = patients.filter(nurse=nurse)
     active_patients = patients.filter(status=Patient.Status.ACTIVE)

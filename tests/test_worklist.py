@@ -306,6 +306,12 @@ def test_filtering_by_another_clinic_or_its_nurse_is_404(worklist_page, hillcres
     assert worklist_page(nurse=noah.pk).status_code == 404
 
 
+def test_the_worklist_never_reaches_beyond_the_users_clinics(nina, hillcrest, carmen):
+    open_drainage(carmen, timezone.localdate(timezone=scheduling.ZoneInfo("America/Los_Angeles")) - timedelta(days=1))
+    work = worklist.build(nina, clinic=hillcrest)
+    assert work.overdue.count == 0 and work.overdue.rows == []
+
+
 def test_worklist_needs_sign_in(client):
     response = client.get(reverse("worklist"))
     assert response.status_code == 302
