@@ -132,7 +132,7 @@ def main():
     parser.add_argument("--loops", type=int, default=2, help="dispatch loops (manage.py dispatch_reminders)")
     parser.add_argument("--beats", type=int, default=2, help="real celery beat processes")
     parser.add_argument("--interval", type=float, default=5.0, help="seconds between a loop's ticks")
-    parser.add_argument("--queued-timeout", type=int, default=60, help="FOLLOWUP_QUEUED_TIMEOUT_SECONDS for the run")
+    parser.add_argument("--queued-timeout", type=int, default=120, help="FOLLOWUP_QUEUED_TIMEOUT_SECONDS for the run")
     parser.add_argument("--sending-timeout", type=int, default=30, help="FOLLOWUP_SENDING_TIMEOUT_SECONDS for the run")
     parser.add_argument("--give-up-after", type=int, default=1200, help="seconds")
     parser.add_argument("--dispatch-loop", action="store_true", help=argparse.SUPPRESS)
@@ -166,6 +166,7 @@ def run(args, work, redis_server):
     django.setup()
     import redis
     from django.core.management import call_command
+    from django.db import connection
     from django.db.models import Count
 
     from config.celery import app
@@ -177,6 +178,8 @@ def run(args, work, redis_server):
     started = time.monotonic()
     rows = due_text_reminders(n)
     keys_by_pk = {row.pk: row.key for row in rows}
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")  # planner statistics for the tables just filled, as autovacuum keeps on a live database
     print(f"built {n:,} due reminders in {time.monotonic() - started:.1f} s", flush=True)
 
     def states():
