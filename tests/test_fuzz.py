@@ -228,9 +228,6 @@ def test_no_status_in_the_address_answers_500(errors_as_responses, riverside_cas
     assert response.status_code < 500
 
 
-@pytest.mark.xfail(strict=True, reason="followup/views/common.py safe_next() passes a bare word such as '0' to "
-                   "redirect(), which looks it up as a URL name and raises NoReverseMatch; it should accept only "
-                   "addresses starting with '/' (reported to D1)")
 def test_a_bare_word_as_the_return_address_is_not_a_500(errors_as_responses, riverside_case):
     client = errors_as_responses
     client.force_login(staff("nina"))

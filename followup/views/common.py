@@ -9,7 +9,10 @@ from django_htmx.http import HttpResponseClientRedirect
 def safe_next(request):
     """The `next` address the form came from, if it is one of ours."""
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+    # Only a path on this site: a bare word would be taken by redirect() for a URL name.
+    if target.startswith("/") and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         return target
     return ""
 

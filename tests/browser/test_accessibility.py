@@ -7,9 +7,21 @@ from followup import services
 from followup.models import SymptomReport
 from followup.symptom_links import issue_link
 
-from .conftest import serious_violations, sign_in
+from .conftest import LAPTOP, PHONE, serious_violations, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+# axe-core is injected as a script tag, which the pages' Content Security Policy rightly refuses:
+# these contexts bypass CSP for the audit only. The flow tests keep the policy on.
+@pytest.fixture
+def laptop(new_context):
+    return new_context(**LAPTOP, bypass_csp=True).new_page()
+
+
+@pytest.fixture
+def phone(new_context):
+    return new_context(**PHONE, bypass_csp=True).new_page()
 
 
 @pytest.fixture
