@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test venv migrate demo check clean
+.PHONY: run test venv migrate demo check lint clean
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,9 @@ demo: migrate
 check: venv
 	$(BIN)/python manage.py check
 	$(BIN)/python manage.py makemigrations --check --dry-run
+
+lint: venv
+	$(BIN)/ruff check --select F,E9 followup config tests scripts bench
 
 clean:
 	rm -rf $(VENV) var db.sqlite3 staticfiles test-artifacts

@@ -480,3 +480,14 @@ def acknowledge_alert(alert, *, by, note=""):
         acknowledged_at=timezone.now(), acknowledged_by=by, acknowledgement_note=note)
     alert.refresh_from_db()
     return bool(updated)
+
+
+def replan_reminders(patient, reason="Contact details changed"):
+    """Contact, consent, language or caregivers changed: re-plan the unsent reminders of the open
+    occurrences so they go to the right people, on the right channel, at the right time. Rows already
+    handed to the provider are left alone (they cannot be recalled)."""
+    with transaction.atomic():
+        patient = _lock(patient)
+        for occurrence in patient.occurrences.filter(state=Occurrence.State.SCHEDULED):
+            cancel_unsent_reminders(occurrence.reminders.all(), reason)
+            plan_reminders(occurrence)

@@ -29,7 +29,6 @@ from followup.models import (
     SymptomReport, User,
 )
 
-from .conftest import PASSWORD
 
 FUZZ = hypothesis_settings(
     max_examples=50, deadline=None, derandomize=True, database=None,

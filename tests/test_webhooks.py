@@ -10,7 +10,6 @@ from followup import services
 from followup.messaging import delivery
 from followup.models import InboundMessage, Reminder
 
-from .conftest import at
 
 TOKEN = "test-twilio-auth-token"
 

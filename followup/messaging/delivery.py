@@ -14,7 +14,6 @@ to `sending` calls the provider.
 
 import logging
 import smtplib
-import zoneinfo
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -27,7 +26,7 @@ from django.utils import timezone
 
 from .. import scheduling
 from ..models import Heartbeat, Occurrence, Patient, Reminder, ReminderEvent
-from .backends import PermanentSmsError, SmsError, SmsMessage, TransientSmsError, get_backend
+from .backends import PermanentSmsError, SmsError, SmsMessage, get_backend
 from .rendering import render_reminder
 
 logger = logging.getLogger(__name__)

@@ -24,7 +24,6 @@ from ..forms import (
     PatientSearchForm,
     StatusForm,
 )
-from ..messaging.planning import cancel_unsent_reminders, plan_reminders
 from ..models import Occurrence, Patient, Reminder
 from . import timeline
 from .care import add_service_errors
@@ -92,16 +91,6 @@ def patient_page(request, pk):
         return render(request, "followup/patient/page.html", context)
 
 
-def replan_reminders(patient):
-    """Contact, consent, time zone or caregivers changed: re-plan the unsent reminders of the open
-    occurrences so they go to the right people, on the right channel, at the right local time.
-    Rows already handed to the provider are left alone (they cannot be recalled)."""
-    with transaction.atomic():
-        for occurrence in patient.occurrences.filter(state=Occurrence.State.SCHEDULED).select_related("patient__clinic"):
-            cancel_unsent_reminders(occurrence.reminders.all(), "Contact details changed")
-            plan_reminders(occurrence)
-
-
 @login_required
 def edit_contact(request, pk):
     patient = access.get_patient(request.user, pk)
@@ -110,7 +99,7 @@ def edit_contact(request, pk):
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
             patient = form.save()
-            replan_reminders(patient)
+            services.replan_reminders(patient)
         messages.success(request, "Contact details saved.")
         return done(request, reverse("patient", args=[patient.pk]))
     return show_form(request, "followup/contact/_form.html", {"patient": patient, "form": form})
@@ -125,7 +114,7 @@ def add_caregiver(request, pk):
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
             caregiver = form.save()
-            replan_reminders(patient)
+            services.replan_reminders(patient)
         messages.success(request, f"Caregiver {caregiver.name} added.")
         return done(request, reverse("patient", args=[patient.pk]))
     return show_form(request, "followup/caregiver/_form.html", {"patient": patient, "form": form, "caregiver": None})
@@ -140,7 +129,7 @@ def edit_caregiver(request, pk):
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
             form.save()
-            replan_reminders(patient)
+            services.replan_reminders(patient)
         messages.success(request, f"Caregiver {caregiver.name} saved.")
         return done(request, reverse("patient", args=[patient.pk]))
     return show_form(request, "followup/caregiver/_form.html", {"patient": patient, "form": form, "caregiver": caregiver})

@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 from followup.models import Alert, Occurrence, SymptomReport
 from followup.symptom_links import issue_link
 
-from .conftest import serious_violations, sign_in
+from .conftest import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -1,6 +1,5 @@
 import fcntl
 import json
-import os
 from pathlib import Path
 
 from django.conf import settings
