@@ -283,11 +283,10 @@ def _compute_advisory_reasons(clinic_ids, only=None):
     return reasons
 
 
-def acknowledge_reminder(reminder):
-    """A nurse has seen a failed, unknown or expired reminder. True if this call recorded it.
-
-    (Reminder has no `acknowledged_by`; who did it is in the web server's request log by id.)"""
-    return bool(Reminder.objects.filter(pk=reminder.pk, acknowledged_at__isnull=True).update(acknowledged_at=timezone.now()))
+def acknowledge_reminder(reminder, *, by):
+    """A nurse has seen a failed, unknown or expired reminder. True if this call recorded it."""
+    return bool(Reminder.objects.filter(pk=reminder.pk, acknowledged_at__isnull=True).update(
+        acknowledged_at=timezone.now(), acknowledged_by=by))
 
 
 def mark_message_handled(message, *, by):

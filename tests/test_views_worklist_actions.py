@@ -43,6 +43,7 @@ def test_acknowledging_a_delivery_problem_takes_it_off_the_worklist(nurse_client
     assert response.status_code == 302 and response["Location"] == "/"
     failed_reminder.refresh_from_db()
     assert failed_reminder.acknowledged_at is not None
+    assert failed_reminder.acknowledged_by.username == "nina"
     assert nurse_client.get("/").context["work"].delivery_problems.count == 0
 
 

@@ -54,6 +54,7 @@ class Reminder(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
     provider_id = models.CharField(max_length=64, blank=True)
     acknowledged_at = models.DateTimeField(null=True, blank=True, help_text="A nurse has seen this problem.")
+    acknowledged_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     confirmed_at = models.DateTimeField(null=True, blank=True, help_text="The recipient replied C.")
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -48,7 +48,7 @@ def acknowledge_reminder(request, pk):
     audit.record_access(request, reminder, "delivery problem")
     if reminder.state not in reminder.PROBLEMS:
         raise Http404("This reminder has no delivery problem.")
-    recorded = worklist_queries.acknowledge_reminder(reminder)
+    recorded = worklist_queries.acknowledge_reminder(reminder, by=request.user)
     text = "Delivery problem acknowledged." if recorded else "Someone had already acknowledged this delivery problem."
     if request.htmx:
         return done_row(request, text)
