@@ -111,7 +111,7 @@ def worklist_page(client, nina):
 # alerts, delivery problems, messages and no upcoming contact (one query each, the total riding
 # along as a window count), advisories (version, patients in scope, rows), the lead check in the
 # nav, and the session save (an UPDATE between two savepoints inside a test's transaction).
-WORKLIST_QUERIES = 21
+WORKLIST_QUERIES = 22  # 21 for the sections, 1 for the dispatch tick's heartbeat
 
 
 @pytest.mark.parametrize("patients", [10, 500])
@@ -334,3 +334,16 @@ def test_staff_of_no_clinic_get_an_empty_worklist(client, db):
     response = client.get(reverse("worklist"))
     assert response.status_code == 200
     assert response.context["work"].overdue.count == 0
+
+
+def test_worklist_warns_when_reminders_are_not_going_out(client, nina, riverside):
+    from followup.messaging import delivery
+    from followup.models import Heartbeat
+
+    client.force_login(nina)
+    Heartbeat.beat(delivery.TICK, timezone.now() - timedelta(minutes=12))
+    page = client.get("/").content.decode()
+    assert "Reminders are not going out." in page
+    assert "12\xa0minutes ago" in page
+    Heartbeat.beat(delivery.TICK, timezone.now())
+    assert "Reminders are not going out." not in client.get("/").content.decode()

@@ -355,8 +355,14 @@ def delivery_counts(now=None):
     return totals
 
 
-def tick_is_late(now=None):
-    last = Heartbeat.last(TICK)
+def last_tick():
+    return Heartbeat.last(TICK)
+
+
+def tick_is_late(now=None, **known):
+    """No dispatch tick in the last 5 minutes: reminders are not going out.
+    `last=` passes a heartbeat already read (None: never ran)."""
+    last = known["last"] if "last" in known else Heartbeat.last(TICK)
     return last is None or (now or timezone.now()) - last > settings.FOLLOWUP_TICK_LATE_AFTER
 
 

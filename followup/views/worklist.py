@@ -8,6 +8,7 @@ from django.views.decorators.http import require_POST
 
 from .. import access, audit
 from .. import worklist as worklist_queries
+from ..messaging import delivery
 from ..forms import staff_of
 from .common import done_row, redirect_back
 
@@ -38,6 +39,9 @@ def worklist(request):
     context = {"work": work, "clinics": clinics, "clinic": clinic, "nurses": nurses, "nurse": nurse}
     if request.htmx and request.GET.get("part") == "counts":
         return render(request, "followup/worklist/_counts.html", context)
+    # Reminders go out only while the dispatch tick runs: say so when it has stopped.
+    context["last_tick"] = delivery.last_tick()
+    context["tick_late"] = delivery.tick_is_late(last=context["last_tick"])
     return render(request, "followup/worklist/page.html", context)
 
 
