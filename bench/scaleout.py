@@ -14,8 +14,9 @@ on a fixed port (so it can be stopped and started again on the same address), an
 
 Faults, at fixed points of progress:
   1. when 20 % are sent, worker 1 is killed with SIGKILL (its prefork children too) and started again 3 s
-     later (with --kills N, N kills between 15 % and 45 %, worker 1, 2, 3, 1 ...). What it was sending stays `sending` and becomes `unknown` after FOLLOWUP_SENDING_TIMEOUT; the
-     ids of the tasks it held stay `queued` and are handed out again after FOLLOWUP_QUEUED_TIMEOUT.
+     later (with --kills N, N kills between 15 % and 45 %, worker 1, 2, 3, 1 ...). What it was sending
+     stays `sending` and becomes `unknown` after FOLLOWUP_SENDING_TIMEOUT; the ids of the tasks it held
+     stay `queued` and are handed out again after FOLLOWUP_QUEUED_TIMEOUT.
   2. when 50 % are sent, Redis is stopped (no persistence: every queued task is gone) and started again
      on the same port 3 s later. The rows stay `queued` and are handed out again after the timeout.
 

@@ -96,12 +96,17 @@ def main():
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="followup-load-"))
+    # The production settings, with the collected static files in the run's own folder, not the work tree.
+    (work / "load_settings.py").write_text(
+        f"from config.settings import *  # noqa: F403\n\nSTATIC_ROOT = {str(work / 'static')!r}\n")
+    sys.path.insert(0, str(work))
     port = free_port()
     with postgres_server() as database_url, redis_server() as redis_url:
         if database_url is None:
             sys.exit("PostgreSQL binaries not found: the load test runs against PostgreSQL.")
         env = {
-            **os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", "DATABASE_URL": database_url, "REDIS_URL": redis_url,
+            **os.environ, "DJANGO_SETTINGS_MODULE": "load_settings", "PYTHONPATH": os.pathsep.join([str(work), str(BASE_DIR)]),
+            "DATABASE_URL": database_url, "REDIS_URL": redis_url,
             "DEBUG": "false", "SECRET_KEY": secrets.token_urlsafe(50), "ALLOWED_HOSTS": "127.0.0.1",
             "SITE_URL": f"https://127.0.0.1:{port}", "LOG_LEVEL": "WARNING", "GUNICORN_BIND": f"127.0.0.1:{port}",
         }
