@@ -327,6 +327,9 @@ FOLLOWUP_SENDING_TIMEOUT = timedelta(seconds=env_int("FOLLOWUP_SENDING_TIMEOUT_S
 # How long a claimed reminder may wait for a worker before the tick hands it out again.
 FOLLOWUP_QUEUED_TIMEOUT = timedelta(seconds=env_int("FOLLOWUP_QUEUED_TIMEOUT_SECONDS", 5 * 60))
 FOLLOWUP_DISPATCH_BATCH = env_int("FOLLOWUP_DISPATCH_BATCH", 100)
+# How many rows of a batch a worker takes for sending in one transaction: at most this many per
+# worker process end `unknown` if it is killed mid-send (1 is strictest, 10 is about twice as fast).
+FOLLOWUP_SEND_CHUNK = env_int("FOLLOWUP_SEND_CHUNK", 10)
 FOLLOWUP_TICK_LATE_AFTER = timedelta(minutes=5)
 
 # --- Operations ---------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ two workers or a redelivered task can never both move the same row, and only the
 to `sending` calls the provider.
 """
 
+import functools
 import logging
 import smtplib
 from dataclasses import dataclass, field
@@ -20,7 +21,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -138,18 +139,27 @@ def _contact(reminder):
     return reminder.caregiver or reminder.patient
 
 
-def _texts_already_out(reminder, now):
-    """Local dates of this recipient's texts that went (or may have gone) out in the last 8 days."""
-    zone = reminder.patient.zone
-    moments = Reminder.objects.filter(
-        patient_id=reminder.patient_id, recipient=reminder.recipient, channel="sms", state__in=SENT_LIKE,
+def texts_already_out(reminders, now):
+    """{(patient_id, recipient): [local dates]} of the texts these recipients were sent (or may have
+    been sent) in the last 8 days: one query for a whole chunk."""
+    keys = {(r.patient_id, r.recipient) for r in reminders if r.channel == "sms"}
+    found = {key: [] for key in keys}
+    if not keys:
+        return found
+    zones = {r.patient_id: r.patient.zone for r in reminders}
+    rows = Reminder.objects.filter(
+        patient_id__in={patient_id for patient_id, _ in keys}, channel="sms", state__in=SENT_LIKE,
         sending_at__gte=now - timedelta(days=8),
-    ).values_list("sending_at", flat=True)
-    return [scheduling.local_date(moment, zone) for moment in moments]
+    ).values_list("patient_id", "recipient", "sending_at")
+    for patient_id, recipient, sending_at in rows:
+        if (patient_id, recipient) in found:
+            found[(patient_id, recipient)].append(scheduling.local_date(sending_at, zones[patient_id]))
+    return found
 
 
-def why_not_now(reminder, now):
-    """The last-moment check. Returns (state, reason) when the row must not go out now, else None."""
+def why_not_now(reminder, now, texts_out):
+    """The last-moment check. Returns (state, reason) when the row must not go out now, else None.
+    `texts_out` is `texts_already_out(...)` for the rows checked together."""
     patient = reminder.patient
     contact = _contact(reminder)
     occurrence = reminder.occurrence
@@ -172,7 +182,7 @@ def why_not_now(reminder, now):
         if not contact.mobile:
             return Reminder.State.FAILED, "No mobile number."
         clinic = patient.clinic
-        taken = _texts_already_out(reminder, now)
+        taken = texts_out.get((reminder.patient_id, reminder.recipient), [])
         reason = scheduling.cap_reason(scheduling.local_date(now, patient.zone), taken, clinic.sms_per_day, clinic.sms_per_week)
         if reason:
             return Reminder.State.SKIPPED, reason
@@ -190,46 +200,55 @@ def _next_allowed(reminder, now):
     return later
 
 
-def take_for_sending(reminder_id, now):
-    """Win one row for sending, or settle why it must not go out. Returns the row if we won it.
+def take_for_sending(reminder_ids, now):
+    """Win a few rows for sending, settling why the others must not go out. Returns the rows won.
 
-    One short transaction per reminder, taken just before the provider call, so a worker killed
-    mid-batch leaves only the message it was sending in doubt. The patient row is locked first, as
-    every service does, so a death or a pause recorded at the same moment is either seen here or
-    waits until this message is on its way; the row moves `queued -> sending` conditionally, so a
-    redelivered task or a second worker finds nothing to do.
+    One short transaction per chunk of FOLLOWUP_SEND_CHUNK rows (10), taken just before their
+    provider calls: a worker killed mid-batch leaves at most that chunk in doubt (`unknown`), never
+    the whole batch. The patients are locked first, in id order, as every service locks them, so a
+    death, a pause or an opt-out recorded at the same moment is either seen here or waits until these
+    messages are on their way. Rows move `queued -> sending` only from `queued`, so a redelivered
+    task or a second worker finds nothing left to do.
     """
     with transaction.atomic():
-        locked = (
-            Patient.objects.select_for_update(of=("self",))
-            .filter(reminders__pk=reminder_id, reminders__state=Reminder.State.QUEUED)
-            .values_list("pk", flat=True)
+        queued = Reminder.objects.filter(pk__in=reminder_ids, state=Reminder.State.QUEUED)
+        list(Patient.objects.select_for_update().filter(pk__in=queued.values("patient_id")).order_by("pk").values_list("pk"))
+        reminders = list(queued.select_related("patient__clinic", "caregiver", "occurrence").order_by("pk"))
+        texts_out = texts_already_out(reminders, now)
+        won = []
+        for reminder in reminders:
+            verdict = why_not_now(reminder, now, texts_out)
+            if verdict is None:
+                won.append(reminder)
+                if reminder.channel == "sms":
+                    texts_out[(reminder.patient_id, reminder.recipient)].append(scheduling.local_date(now, reminder.patient.zone))
+                continue
+            state, reason = verdict
+            if state == Reminder.State.PLANNED:
+                later = _next_allowed(reminder, now)
+                if later < reminder.expires_at:
+                    reminder.move(state, reason, send_at=later)
+                    continue
+                state, reason = Reminder.State.EXPIRED, "Quiet hours until after its lateness window."
+            reminder.move(state, reason)
+        # The patients are locked, so nothing else can have moved these queued rows meanwhile.
+        Reminder.objects.filter(pk__in=[r.pk for r in won], state=Reminder.State.QUEUED).update(
+            state=Reminder.State.SENDING, sending_at=now, attempts=F("attempts") + 1, reason="")
+        ReminderEvent.objects.bulk_create(
+            ReminderEvent(reminder_id=r.pk, at=now, from_state=Reminder.State.QUEUED, to_state=Reminder.State.SENDING) for r in won
         )
-        if not list(locked):
-            return None  # already taken, sent or settled by someone else
-        reminder = (
-            Reminder.objects.filter(pk=reminder_id, state=Reminder.State.QUEUED)
-            .select_related("patient__clinic", "caregiver", "occurrence")
-            .first()
-        )
-        if reminder is None:
-            return None
-        verdict = why_not_now(reminder, now)
-        if verdict is None:
-            return reminder if reminder.move(Reminder.State.SENDING, "", sending_at=now, attempts=reminder.attempts + 1) else None
-        state, reason = verdict
-        if state == Reminder.State.PLANNED:
-            later = _next_allowed(reminder, now)
-            if later < reminder.expires_at:
-                reminder.move(state, reason, send_at=later)
-                return None
-            state, reason = Reminder.State.EXPIRED, "Quiet hours until after its lateness window."
-        reminder.move(state, reason)
-        return None
+        for reminder in won:
+            reminder.state, reminder.sending_at, reminder.attempts = Reminder.State.SENDING, now, reminder.attempts + 1
+        return won
+
+
+@functools.cache
+def _status_callback_path():
+    return reverse("twilio-status")
 
 
 def _status_callback_url():
-    return settings.SITE_URL + reverse("twilio-status")
+    return settings.SITE_URL + _status_callback_path()
 
 
 def _compose(reminder):
@@ -281,37 +300,40 @@ def _record_failure(reminder, reason, permanent, now):
 def send_reminders(reminder_ids, now=None):
     """The send task's body: re-check and send each reminder that is still ours to send."""
     sent = 0
-    for reminder_id in reminder_ids:
-        moment = now or timezone.now()
-        reminder = take_for_sending(reminder_id, moment)
-        if reminder is None:
-            continue
-        try:
-            outgoing = _compose(reminder)
-        except Exception as error:  # noqa: BLE001 - nothing was sent: retry later
-            logger.exception("reminder %s could not be composed", reminder.pk)
-            _record_failure(reminder, f"Could not compose the message: {type(error).__name__}", False, moment)
-            continue
-        try:
-            provider_id = _call_provider(outgoing)
-        except SmsError as error:
-            logger.warning("reminder %s not sent: %s", reminder.pk, error.reason)
-            _record_failure(reminder, error.reason, isinstance(error, PermanentSmsError), moment)
-            continue
-        except Exception as error:  # noqa: BLE001
-            if _is_permanent_email_error(error):
-                _record_failure(reminder, f"E-mail refused: {type(error).__name__}", True, moment)
-            elif isinstance(error, (smtplib.SMTPException, ConnectionError, TimeoutError)):
-                _record_failure(reminder, f"E-mail server unavailable: {type(error).__name__}", False, moment)
-            else:
-                # The provider may have accepted it before failing: never risk a second copy.
-                logger.exception("reminder %s: unexpected error from the channel", reminder.pk)
-                reminder.move(Reminder.State.UNKNOWN, f"Unexpected error from the channel ({type(error).__name__}): not re-sent.")
-            continue
-        reminder.move(Reminder.State.SENT, "", sent_at=timezone.now(), provider_id=(provider_id or "")[:64])
-        sent += 1
-        logger.info("reminder %s sent by %s", reminder.pk, reminder.channel)
+    chunk = settings.FOLLOWUP_SEND_CHUNK
+    for start in range(0, len(reminder_ids), chunk):
+        for reminder in take_for_sending(reminder_ids[start:start + chunk], now or timezone.now()):
+            sent += _send(reminder, now or timezone.now())
     return sent
+
+
+def _send(reminder, moment):
+    """Compose and hand over one reminder we hold in `sending`; record the outcome. 1 if sent."""
+    try:
+        outgoing = _compose(reminder)
+    except Exception as error:  # noqa: BLE001 - nothing was sent: retry later
+        logger.exception("reminder %s could not be composed", reminder.pk)
+        _record_failure(reminder, f"Could not compose the message: {type(error).__name__}", False, moment)
+        return 0
+    try:
+        provider_id = _call_provider(outgoing)
+    except SmsError as error:
+        logger.warning("reminder %s not sent: %s", reminder.pk, error.reason)
+        _record_failure(reminder, error.reason, isinstance(error, PermanentSmsError), moment)
+        return 0
+    except Exception as error:  # noqa: BLE001
+        if _is_permanent_email_error(error):
+            _record_failure(reminder, f"E-mail refused: {type(error).__name__}", True, moment)
+        elif isinstance(error, (smtplib.SMTPException, ConnectionError, TimeoutError)):
+            _record_failure(reminder, f"E-mail server unavailable: {type(error).__name__}", False, moment)
+        else:
+            # The provider may have accepted it before failing: never risk a second copy.
+            logger.exception("reminder %s: unexpected error from the channel", reminder.pk)
+            reminder.move(Reminder.State.UNKNOWN, f"Unexpected error from the channel ({type(error).__name__}): not re-sent.")
+        return 0
+    reminder.move(Reminder.State.SENT, "", sent_at=timezone.now(), provider_id=(provider_id or "")[:64])
+    logger.info("reminder %s sent by %s", reminder.pk, reminder.channel)
+    return 1
 
 
 # --- Status callbacks and figures ----------------------------------------------------------------------

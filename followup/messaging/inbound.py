@@ -93,7 +93,15 @@ def _patient_of(contact):
     return contact if isinstance(contact, Patient) else contact.patient
 
 
+def _lock_patients(contacts):
+    """Lock the patients concerned, in id order as every service does: a send in progress for them
+    finishes first, or sees the change."""
+    ids = sorted({_patient_of(contact).pk for contact in contacts})
+    list(Patient.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk"))
+
+
 def opt_out(contacts, source, at):
+    _lock_patients(contacts)
     for contact in contacts:
         contact.opt_out(source, at)
         contact.save(update_fields=["opted_out_at", "opted_out_source"])
@@ -102,6 +110,7 @@ def opt_out(contacts, source, at):
 
 
 def opt_in(contacts, source, at):
+    _lock_patients(contacts)
     for contact in contacts:
         contact.opt_in(source, at)
         contact.save(update_fields=["opted_out_at", "opted_out_source", "consent_at", "consent_source"])
