@@ -197,3 +197,14 @@ def test_worker_killed_mid_batch_leaves_no_duplicate_and_loses_nothing(broker, s
     assert states[Reminder.State.SENT] + states[Reminder.State.UNKNOWN] == 200, states
     # In doubt: only what the killed worker's two processes had taken for sending, a chunk each.
     assert states[Reminder.State.UNKNOWN] == in_flight <= 2 * settings.FOLLOWUP_SEND_CHUNK
+
+
+def test_claimed_rows_still_waiting_in_the_queue_are_not_handed_out_again(broker, settings):
+    """Under a backlog the tasks of old queued rows are still in line: a second copy is only work."""
+    settings.FOLLOWUP_QUEUED_TIMEOUT = timedelta(seconds=0)
+    due_text_reminders(5)
+    first = delivery.dispatch_due_reminders()  # no worker runs: the task waits in Redis
+    assert len(first.claimed) == 5 and broker.llen(delivery.QUEUE) == 1
+    assert delivery.dispatch_due_reminders(now=timezone.now() + timedelta(seconds=1)).claimed == []
+    broker.flushdb()  # the broker restarted and lost the task
+    assert sorted(delivery.dispatch_due_reminders(now=timezone.now() + timedelta(seconds=2)).claimed) == sorted(first.claimed)

@@ -18,6 +18,7 @@ import smtplib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+import redis
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
@@ -33,6 +34,7 @@ from .rendering import render_reminder
 logger = logging.getLogger(__name__)
 
 TICK = "dispatch"
+QUEUE = "celery"  # Celery's default queue: in Redis, a list of that name holds the waiting tasks
 MAX_ATTEMPTS = 5
 CLAIM_CHUNK = 1000
 SENT_LIKE = (Reminder.State.SENDING, Reminder.State.SENT, Reminder.State.DELIVERED, Reminder.State.UNKNOWN)
@@ -91,34 +93,47 @@ def expire_and_resolve(now):
     return len(late), len(stuck)
 
 
-def claim_due(now, limit=CLAIM_CHUNK):
-    """Claim up to `limit` due rows for this tick: planned rows whose time has come, and queued rows
-    whose task was lost (a restarted broker). Rows another tick holds are skipped, not waited for."""
-    stale = now - settings.FOLLOWUP_QUEUED_TIMEOUT
+def claim_due(now, limit=CLAIM_CHUNK, rehand_stale=True):
+    """Claim up to `limit` due rows for this tick: planned rows whose time has come, and (with
+    `rehand_stale`) queued rows whose task was lost with a restarted broker. Rows another tick holds
+    are skipped, not waited for."""
+    due = Q(state=Reminder.State.PLANNED, send_at__lte=now)
+    if rehand_stale:
+        due |= Q(state=Reminder.State.QUEUED, claimed_at__lte=now - settings.FOLLOWUP_QUEUED_TIMEOUT)
     with transaction.atomic():
         rows = list(
-            Reminder.objects.select_for_update(skip_locked=True)
-            .filter(Q(state=Reminder.State.PLANNED, send_at__lte=now) | Q(state=Reminder.State.QUEUED, claimed_at__lte=stale))
-            .order_by("send_at")
-            .values_list("pk", "state")[:limit]
+            Reminder.objects.select_for_update(skip_locked=True).filter(due).order_by("send_at").values_list("pk", "state")[:limit]
         )
         return _bulk_move(rows, Reminder.State.QUEUED, "", now, claimed_at=now)
+
+
+def tasks_waiting():
+    """Tasks waiting in the broker's queue for a worker, or None when the broker does not answer."""
+    try:
+        client = redis.Redis.from_url(settings.CELERY_BROKER_URL, socket_connect_timeout=2, socket_timeout=2)
+        return client.llen(QUEUE)
+    except redis.RedisError:
+        return None
 
 
 def dispatch_due_reminders(now=None, enqueue=None):
     """One dispatch tick: what the beat entry and `manage.py dispatch_reminders` run.
 
-    Ids are handed to send tasks in batches only after the claim has committed.
+    Ids are handed to send tasks in batches only after the claim has committed. Queued rows whose
+    task seems lost are handed out again only when the broker's queue is empty: under a backlog
+    their tasks are still waiting in line, and a second copy would only add work (never a second
+    message: the send is guarded by the row's state).
     """
     from ..tasks import send_reminders
 
     now = now or timezone.now()
+    rehand_stale = enqueue is not None or tasks_waiting() == 0
     enqueue = enqueue or (lambda ids: send_reminders.delay(ids))
     result = TickResult()
     result.expired, result.unknown = expire_and_resolve(now)
     batch = settings.FOLLOWUP_DISPATCH_BATCH
     while True:
-        ids = claim_due(now)
+        ids = claim_due(now, rehand_stale=rehand_stale)
         if not ids:
             break
         result.claimed.extend(ids)
