@@ -128,3 +128,23 @@ def at(text):
 @pytest.fixture
 def now():
     return timezone.now()
+
+
+def api_client_for(user):
+    """A REST client authenticated with a fresh token of `user`, as an integrating system would be."""
+    from rest_framework.authtoken.models import Token
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    return client
+
+
+@pytest.fixture
+def as_nina(nina):
+    return api_client_for(nina)
+
+
+@pytest.fixture
+def as_noah(noah):
+    return api_client_for(noah)

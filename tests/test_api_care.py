@@ -4,8 +4,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
-from rest_framework.authtoken.models import Token
-from rest_framework.test import APIClient
 
 from followup import services
 from followup.models import Occurrence, Procedure, Reminder
@@ -13,28 +11,6 @@ from tests.conftest import at
 
 ENROLLED = datetime(2026, 3, 2, 14, 0, tzinfo=UTC)
 LATER = datetime(2026, 3, 20, 15, 0, tzinfo=UTC)
-
-
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    """The cast's users are created per test; the production hasher would spend a second on them."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-def client_for(user):
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
-    return client
-
-
-@pytest.fixture
-def as_nina(nina):
-    return client_for(nina)
-
-
-@pytest.fixture
-def as_noah(noah):
-    return client_for(noah)
 
 
 @pytest.fixture

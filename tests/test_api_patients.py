@@ -4,33 +4,10 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from followup.models import Occurrence, Patient, Reminder
 from tests.conftest import PASSWORD
-
-
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    """The cast's users are created per test; the production hasher would spend a second on them."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-def client_for(user):
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
-    return client
-
-
-@pytest.fixture
-def as_nina(nina):
-    return client_for(nina)
-
-
-@pytest.fixture
-def as_noah(noah):
-    return client_for(noah)
 
 
 def new_patient(home, **fields):

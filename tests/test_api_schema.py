@@ -52,12 +52,6 @@ def test_docs_page_serves_its_own_assets(client):
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    """The cast's users are created per test; the production hasher would spend a second on them."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def wsgi_app(db, settings):
     """Followup's WSGI app, without closing the database connection after each request (as Django's

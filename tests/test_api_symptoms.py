@@ -4,35 +4,11 @@ from datetime import UTC, datetime
 
 import pytest
 import time_machine
-from rest_framework.authtoken.models import Token
-from rest_framework.test import APIClient
 
 from followup import services
 from followup.models import ESAS_FIELDS, Alert, InboundMessage, Occurrence, Reminder, SymptomReport
 
 NOW = datetime(2026, 3, 4, 15, 0, tzinfo=UTC)  # the first check-in is due on 9 March
-
-
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    """The cast's users are created per test; the production hasher would spend a second on them."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-def client_for(user):
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
-    return client
-
-
-@pytest.fixture
-def as_nina(nina):
-    return client_for(nina)
-
-
-@pytest.fixture
-def as_noah(noah):
-    return client_for(noah)
 
 
 @pytest.fixture

@@ -18,11 +18,6 @@ from tests.conftest import PASSWORD, make_patient
 ENROLLED = datetime(2026, 3, 2, 14, 0, tzinfo=UTC)
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def patients(alice, bob, carmen, leo, riverside):
     """Alice and Bob are Nina's, Dan (Riverside, living in Chicago) is Leo's, Carmen is Hillcrest's."""

@@ -6,7 +6,6 @@ from datetime import UTC, datetime
 import pytest
 import time_machine
 from fhir.resources.R4B import get_fhir_model_class
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from followup import services
@@ -21,12 +20,6 @@ def valid(resource):
     return resource
 
 
-def client_for(user):
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
-    return client
-
-
 def fhir(response, status=200):
     assert response.status_code == status, response.content
     assert response["Content-Type"] == "application/fhir+json"
@@ -37,16 +30,6 @@ def fhir(response, status=200):
 def _settings(settings):
     settings.SITE_URL = SITE
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture
-def as_nina(nina):
-    return client_for(nina)
-
-
-@pytest.fixture
-def as_noah(noah):
-    return client_for(noah)
 
 
 @pytest.fixture
