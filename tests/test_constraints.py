@@ -15,11 +15,6 @@ from tests.conftest import at, make_patient
 T0 = at("2026-03-02 15:00")
 
 
-@pytest.fixture(autouse=True)
-def _quick_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def patient(time_machine, alice):
     time_machine.move_to(T0, tick=False)

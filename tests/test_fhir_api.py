@@ -29,7 +29,6 @@ def fhir(response, status=200):
 @pytest.fixture(autouse=True)
 def _settings(settings):
     settings.SITE_URL = SITE
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture

@@ -24,7 +24,6 @@ def valid(resource):
 @pytest.fixture(autouse=True)
 def _site_url(settings):
     settings.SITE_URL = SITE
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture

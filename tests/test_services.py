@@ -19,12 +19,6 @@ T0 = at("2026-03-02 15:00")
 SCHEDULED, DONE, SKIPPED = Occurrence.State.SCHEDULED, Occurrence.State.DONE, Occurrence.State.SKIPPED
 
 
-@pytest.fixture(autouse=True)
-def _quick_password_hashing(settings):
-    """The cast's staff are made with passwords; the real hasher costs about a second each here."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def clock(time_machine):
     time_machine.move_to(T0, tick=False)

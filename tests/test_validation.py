@@ -11,11 +11,6 @@ T0 = at("2026-03-02 15:00")
 
 
 @pytest.fixture(autouse=True)
-def _quick_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture(autouse=True)
 def clock(time_machine):
     time_machine.move_to(T0, tick=False)
     return time_machine
