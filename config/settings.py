@@ -12,6 +12,8 @@ import dj_database_url
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
+from followup.jsonlog import logging_config
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -342,20 +344,6 @@ if METRICS_TOKEN and len(METRICS_TOKEN) < 16:
 LOG_FORMAT = env_str("LOG_FORMAT", "plain")
 if LOG_FORMAT not in ("plain", "json"):
     raise ImproperlyConfigured(f"LOG_FORMAT must be plain or json, not {LOG_FORMAT!r}")
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    # On the handler, so it also sees records from every library: no phone number or e-mail address is printed.
-    "filters": {"no_contact_details": {"()": "followup.jsonlog.RedactContactDetails"}},
-    "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
-        "json": {"()": "followup.jsonlog.JsonFormatter"},
-    },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["no_contact_details"]}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    # Django's defaults give these loggers console handlers of their own, unfiltered: send them through ours.
-    "loggers": {
-        name: {"handlers": [], "level": env_str("LOG_LEVEL", "INFO"), "propagate": True}
-        for name in ("django", "django.server")
-    },
-}
+# Django's defaults give its own loggers console handlers of their own, unfiltered: send them through ours.
+LOGGING = logging_config(LOG_FORMAT, env_str("LOG_LEVEL", "INFO"),
+                         loggers=dict.fromkeys(("django", "django.server"), env_str("LOG_LEVEL", "INFO")))

@@ -15,6 +15,8 @@ Every value can be changed from the environment, so one file serves a laptop and
 import multiprocessing
 import os
 
+from followup.jsonlog import logging_config
+
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
 threads = int(os.environ.get("GUNICORN_THREADS", "1"))
@@ -33,21 +35,7 @@ if os.path.isdir("/dev/shm"):
 
 _access_log = os.environ.get("ACCESS_LOG", "false").strip().lower() in {"1", "true", "yes", "on"}
 _format = os.environ.get("LOG_FORMAT", "plain")
-logconfig_dict = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "filters": {"no_contact_details": {"()": "followup.jsonlog.RedactContactDetails"}},
-    "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
-        "json": {"()": "followup.jsonlog.JsonFormatter"},
-    },
-    "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": _format, "filters": ["no_contact_details"],
-                    "stream": "ext://sys.stderr"},
-    },
-    "root": {"level": os.environ.get("LOG_LEVEL", "INFO"), "handlers": ["console"]},
-    "loggers": {
-        "gunicorn.error": {"level": "INFO", "handlers": [], "propagate": True},
-        "gunicorn.access": {"level": "INFO" if _access_log else "WARNING", "handlers": [], "propagate": True},
-    },
-}
+logconfig_dict = logging_config(
+    _format, os.environ.get("LOG_LEVEL", "INFO"),
+    loggers={"gunicorn.error": "INFO", "gunicorn.access": "INFO" if _access_log else "WARNING"},
+)

@@ -90,3 +90,26 @@ class JsonFormatter(logging.Formatter):
         if record.stack_info:
             entry["stack"] = self.formatStack(record.stack_info)
         return json.dumps(entry, default=str, ensure_ascii=False)
+
+
+def logging_config(log_format, level, loggers=None):
+    """The one logging set-up of every process (Django's settings, gunicorn's config): a console
+    handler in `log_format` ("plain" or "json") that masks contact details in every record.
+    `loggers` are extra named loggers, sent through this handler rather than their own."""
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        # On the handler, so it also sees records from every library: no phone number or e-mail address is printed.
+        "filters": {"no_contact_details": {"()": "followup.jsonlog.RedactContactDetails"}},
+        "formatters": {
+            "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+            "json": {"()": "followup.jsonlog.JsonFormatter"},
+        },
+        "handlers": {
+            "console": {"class": "logging.StreamHandler", "formatter": log_format, "filters": ["no_contact_details"],
+                        "stream": "ext://sys.stderr"},
+        },
+        "root": {"handlers": ["console"], "level": level},
+        "loggers": {name: {"handlers": [], "level": logger_level, "propagate": True} for name, logger_level in (loggers or {}).items()},
+    }
+

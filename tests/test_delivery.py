@@ -251,3 +251,22 @@ def test_dispatch_command_sends_due_reminders_inline(due_reminder, sms_outbox, d
     due_reminder.refresh_from_db()
     assert due_reminder.state == Reminder.State.SENT
     assert len(sms_outbox) == 1
+
+
+@pytest.mark.django_db
+def test_broker_down_at_the_tick_loses_nothing_and_sends_once_later(due_reminder, sms_outbox, settings, django_capture_on_commit_callbacks):
+    def broker_down(ids):
+        raise ConnectionError("Redis refused the connection")
+
+    now = at(MORNING) + timedelta(minutes=1)
+    with pytest.raises(ConnectionError), django_capture_on_commit_callbacks(execute=True):
+        delivery.dispatch_due_reminders(now=now, enqueue=broker_down)
+    due_reminder.refresh_from_db()
+    assert due_reminder.state == Reminder.State.QUEUED  # claimed, not lost
+    back = now + settings.FOLLOWUP_QUEUED_TIMEOUT + timedelta(seconds=1)
+    with django_capture_on_commit_callbacks(execute=True):
+        claimed = tick(back)  # Redis is back, its queue empty: the row is handed out again
+        assert tick(back + timedelta(seconds=5)) == []
+    send_claimed(claimed, back)
+    assert claimed == [due_reminder.pk]
+    assert len(sms_outbox) == 1

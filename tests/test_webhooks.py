@@ -143,7 +143,7 @@ class TestStatusCallbacks:
         return post_signed(client, "/webhooks/twilio/status/", {"MessageSid": sid, "MessageStatus": status, **extra})
 
     def test_delivered_callback_marks_delivered(self, client, sent):
-        assert self.callback(client, "delivered").status_code == 204
+        assert self.callback(client, "delivered").status_code == 200
         sent.refresh_from_db()
         assert sent.state == Reminder.State.DELIVERED
 
@@ -169,7 +169,7 @@ class TestStatusCallbacks:
         assert sent.state == Reminder.State.DELIVERED
 
     def test_callback_for_an_unknown_message_is_accepted_and_ignored(self, client, db):
-        assert self.callback(client, "delivered", sid="SM-nobody").status_code == 204
+        assert self.callback(client, "delivered", sid="SM-nobody").status_code == 200
 
 
 @pytest.mark.django_db

@@ -71,7 +71,7 @@ def twilio_status(request):
     if not PROVIDER_ID.fullmatch(message_sid) or not status:
         return HttpResponse("MessageSid and MessageStatus are required.", status=400)
     delivery.apply_status_callback(message_sid, status, _field(request, "ErrorCode")[:20])
-    return HttpResponse(status=204)
+    return HttpResponse()  # 200, known message or not: Twilio stops retrying
 
 
 def _database_ok():
