@@ -278,6 +278,11 @@ SMS_FILE_PATH = env_str("SMS_FILE_PATH", str(BASE_DIR / "var" / "sms.jsonl"))
 TWILIO_ACCOUNT_SID = env_str("TWILIO_ACCOUNT_SID", "")
 TWILIO_AUTH_TOKEN = env_str("TWILIO_AUTH_TOKEN", "")
 TWILIO_FROM_NUMBER = env_str("TWILIO_FROM_NUMBER", "")
+# Automated calls: who places them (console prints what a call would say), how long a call rings
+# before it counts as no-answer, and whether Twilio Lookup fills in a new number's line type.
+VOICE_BACKEND = env_str("VOICE_BACKEND", "followup.voice.backends.ConsoleVoiceBackend")
+FOLLOWUP_CALL_RING_SECONDS = env_int("FOLLOWUP_CALL_RING_SECONDS", 30)
+TWILIO_LOOKUP_LINE_TYPE = env_bool("TWILIO_LOOKUP_LINE_TYPE", False)
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")

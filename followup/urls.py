@@ -4,6 +4,7 @@ from django.urls import include, path
 
 urlpatterns = [
     path("", include("followup.messaging.urls")),  # webhooks, /healthz
+    path("", include("followup.voice.urls")),  # voice webhooks (TwiML)
     path("", include("followup.operations.urls")),  # /metrics
     path("", include("followup.views.urls")),  # sign-in, worklist, patient pages, the patient's symptom form
     path("reports/", include("followup.reports.urls")),

@@ -29,6 +29,7 @@ def _fast_password_hashing(settings):
 @pytest.fixture(autouse=True)
 def _test_messaging(settings):
     settings.SMS_BACKEND = "followup.messaging.backends.locmem.SmsBackend"
+    settings.VOICE_BACKEND = "followup.voice.backends.LocmemVoiceBackend"
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.CELERY_TASK_ALWAYS_EAGER = False
 

@@ -28,6 +28,8 @@ from django.utils import timezone
 
 from .. import scheduling
 from ..models import Heartbeat, Occurrence, Patient, Reminder, ReminderEvent
+from ..voice import outbox as voice_outbox
+from ..voice.backends import CallRequest, get_voice_backend
 from .backends import PermanentSmsError, SmsError, SmsMessage, get_backend
 from .rendering import render_reminder
 
@@ -193,6 +195,8 @@ def why_not_now(reminder, now, texts_out):
     allowed_from, allowed_until = patient.quiet_hours
     if scheduling.in_quiet_hours(now, patient.zone, allowed_from, allowed_until):
         return Reminder.State.PLANNED, "Quiet hours: waits for the morning."
+    if reminder.channel == "voice":
+        return voice_outbox.why_not_call(reminder, contact, now, texts_out)
     if reminder.channel == "sms":
         if not contact.mobile:
             return Reminder.State.FAILED, "No mobile number."
@@ -268,6 +272,8 @@ def _status_callback_url():
 
 def _compose(reminder):
     """Everything up to the provider call; any failure here is safe to retry (nothing went out)."""
+    if reminder.channel == "voice":
+        return voice_outbox.compose_call(reminder, _contact(reminder))
     link = ""
     if reminder.purpose == Reminder.Purpose.CHECKIN:
         from ..symptom_links import issue_link
@@ -287,6 +293,8 @@ def _call_provider(outgoing):
     """Hand the message over. Returns the provider's id; raises SmsError or an e-mail error."""
     if isinstance(outgoing, SmsMessage):
         return get_backend().send(outgoing)
+    if isinstance(outgoing, CallRequest):
+        return get_voice_backend().place(outgoing)
     outgoing.send()
     status = getattr(outgoing, "anymail_status", None)  # set by django-anymail's backends
     return (status.message_id if status else "") or ""

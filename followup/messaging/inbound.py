@@ -83,6 +83,11 @@ def _recipient_key(contact):
     return "patient" if isinstance(contact, Patient) else f"caregiver-{contact.pk}"
 
 
+def contacts_for_number(number):
+    """Everyone reminded at this number (E.164): consent and opt-out belong to the number."""
+    return _contacts(number)
+
+
 def _contacts(number):
     patients = list(Patient.objects.filter(mobile=number).select_related("clinic"))
     caregivers = list(Caregiver.objects.filter(mobile=number).select_related("patient__clinic"))

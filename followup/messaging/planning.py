@@ -53,13 +53,13 @@ def send_window(occurrence, wanted: datetime, now: datetime):
     return send_at, expires_at
 
 
-def _texts_taken(patient, recipient, send_at, occurrence, purpose):
-    """Local days on which this recipient already has a text planned or sent, around `send_at`
-    (not counting the very reminder being planned, which may exist from an earlier plan)."""
+def _texts_taken(patient, recipient, send_at, occurrence, purpose, channel="sms"):
+    """Local days on which this recipient already has a text (or a call) planned or sent, around
+    `send_at` (not counting the very reminder being planned, which may exist from an earlier plan)."""
     zone = patient.zone
     moments = (
         Reminder.objects.filter(
-            patient=patient, recipient=recipient, channel="sms", state__in=Reminder.COUNTED,
+            patient=patient, recipient=recipient, channel=channel, state__in=Reminder.COUNTED,
             send_at__range=(send_at - CAP_WINDOW, send_at + CAP_WINDOW),
         )
         .exclude(occurrence=occurrence, purpose=purpose, due_at=occurrence.due_at)
@@ -93,8 +93,15 @@ def plan_reminders(occurrence, now=None):
                 reason = scheduling.cap_reason(scheduling.local_date(send_at, patient.zone), taken, clinic.sms_per_day, clinic.sms_per_week)
                 if reason:
                     state = Reminder.State.SKIPPED
+            elif channel == "voice":
+                from ..voice.outbox import cap_reason as call_cap_reason
+
+                reason = call_cap_reason(patient, send_at, _texts_taken(patient, recipient, send_at, occurrence, purpose, "voice"))
+                if reason:
+                    state = Reminder.State.SKIPPED
             reminder, created = Reminder.objects.get_or_create(
                 occurrence=occurrence, recipient=recipient, channel=channel, purpose=purpose, due_at=occurrence.due_at,
+                retry_of__isnull=True,
                 defaults=dict(patient=patient, caregiver=caregiver, send_at=send_at, expires_at=expires_at, state=state, reason=reason),
             )
             if created:

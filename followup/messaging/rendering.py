@@ -91,11 +91,14 @@ def _fit_sms(template, context):
 
 def render_message(kind, channel, language, context):
     """Render one message. kind: a reminder purpose (day_before, morning_of, checkin) or a reply
-    (help, stop, start, confirm, unknown_number); channel: sms or email."""
+    (help, stop, start, confirm, unknown_number); channel: sms, email or voice (the words a call
+    speaks, followup/voice/script.py)."""
     language = language if language in ("en", "es") else "en"
     base = f"messages/{channel}/{kind}.{language}"
     if channel == "sms":
         return Rendered(text=_fit_sms(f"{base}.txt", context))
+    if channel == "voice":
+        return Rendered(text=_clean_text(render_to_string(f"{base}.txt", context)))
     with translation.override(language):
         subject = _clean_text(render_to_string(f"{base}.subject.txt", context))
         return Rendered(

@@ -171,14 +171,18 @@ class SymptomReport(models.Model):
     """An ESAS-r report: each item its own field, 0 (best) to 10 (worst), blank when not asked."""
 
     class CompletedBy(models.TextChoices):
+        """The four options of the ESAS-r form (revised November 2010), in its words."""
+
         PATIENT = "patient", "Patient"
         CAREGIVER = "caregiver", "Family caregiver"
-        PROFESSIONAL = "professional", "Health professional"
+        PROFESSIONAL = "professional", "Health care professional caregiver"
+        ASSISTED = "caregiver_assisted", "Caregiver-assisted"
 
     class Source(models.TextChoices):
         NURSE_CALL = "nurse_call", "Nurse call"
         WEB = "web", "Patient web form"
         SMS = "sms", "SMS reply"
+        PHONE = "phone", "Automated phone call (keypad)"
 
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="symptom_reports")
     reported_at = models.DateTimeField(default=timezone.now)
@@ -195,10 +199,13 @@ class SymptomReport(models.Model):
     other_problem_name = models.CharField(max_length=120, blank=True)
     pps = models.PositiveSmallIntegerField("PPS (%)", null=True, blank=True, validators=[MaxValueValidator(100)])
     phase = models.CharField("PCOC phase", max_length=14, choices=Patient.Phase.choices, blank=True)
-    completed_by = models.CharField(max_length=12, choices=CompletedBy.choices)
+    completed_by = models.CharField(max_length=18, choices=CompletedBy.choices)
     source = models.CharField(max_length=10, choices=Source.choices)
     recorded_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     note = models.TextField(blank=True)
+    # "Do you need a call from your team today?" ends the web form and the keypad survey (followup/call_today.py).
+    needs_call_today = models.BooleanField(null=True, blank=True, help_text="The patient's answer; blank: not asked or not answered.")
+    partial = models.BooleanField(default=False, help_text="The call dropped part-way: only the items answered before it did.")
 
     history = HistoricalRecords()
 

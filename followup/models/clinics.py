@@ -38,6 +38,16 @@ class Clinic(models.Model):
     )
     sms_per_day = models.PositiveSmallIntegerField(default=1)
     sms_per_week = models.PositiveSmallIntegerField(default=3)
+    # Automated calls (followup/voice/): the same FCC healthcare-exemption limits as texts, counted apart.
+    calls_per_day = models.PositiveSmallIntegerField(default=1, help_text="Automated reminder calls a day per recipient.")
+    calls_per_week = models.PositiveSmallIntegerField(default=3, help_text="Automated reminder calls a week per recipient.")
+    call_retry_minutes = models.PositiveSmallIntegerField(
+        default=120, validators=[MinValueValidator(15), MaxValueValidator(720)],
+        help_text="A reminder call nobody answered is tried once more this long after, inside the allowed hours.")
+    self_report_every_days = models.PositiveSmallIntegerField(
+        default=7, validators=[MinValueValidator(7), MaxValueValidator(31)],
+        help_text="How often each patient is expected to report their symptoms themselves (adherence); never "
+                  "more often than weekly, whatever the nurse-call cadence.")
 
     class Meta:
         ordering = ["name"]

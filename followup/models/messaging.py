@@ -41,7 +41,7 @@ class Reminder(models.Model):
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="reminders")
     caregiver = models.ForeignKey(Caregiver, null=True, blank=True, on_delete=models.CASCADE, related_name="reminders")
     recipient = models.CharField(max_length=24, help_text='"patient" or "caregiver-<id>"')
-    channel = models.CharField(max_length=5, choices=[("sms", "Text message"), ("email", "E-mail")])
+    channel = models.CharField(max_length=5, choices=[("sms", "Text message"), ("email", "E-mail"), ("voice", "Phone call")])
     purpose = models.CharField(max_length=10, choices=Purpose.choices)
     due_at = models.DateTimeField(help_text="The appointment time this reminder is about.")
     send_at = models.DateTimeField()
@@ -57,11 +57,15 @@ class Reminder(models.Model):
     acknowledged_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     confirmed_at = models.DateTimeField(null=True, blank=True, help_text="The recipient replied C.")
     created_at = models.DateTimeField(auto_now_add=True)
+    retry_of = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="retry",
+        help_text="A call nobody answered is tried once more as a row of its own, with its own key.")
 
     class Meta:
         ordering = ["send_at"]
         constraints = [
-            models.UniqueConstraint(fields=["occurrence", "recipient", "channel", "purpose", "due_at"], name="reminder_key"),
+            models.UniqueConstraint(fields=["occurrence", "recipient", "channel", "purpose", "due_at"], name="reminder_key",
+                                    condition=Q(retry_of__isnull=True)),
         ]
         indexes = [
             # The dispatch tick: planned rows due now; queued and sending rows gone stale.
@@ -77,7 +81,8 @@ class Reminder(models.Model):
 
     @property
     def key(self):
-        return f"r{self.occurrence_id}-{self.recipient}-{self.channel}-{self.purpose}-{self.due_at:%Y%m%d%H%M}"
+        key = f"r{self.occurrence_id}-{self.recipient}-{self.channel}-{self.purpose}-{self.due_at:%Y%m%d%H%M}"
+        return key + "-retry" if self.retry_of_id else key
 
     def move(self, to_state, reason="", **fields):
         """Move this row to `to_state` only if it is still in the state we loaded; True if we won.

@@ -36,9 +36,38 @@ def validate_mobile(number):
         raise ValidationError("This is not a mobile number; text messages need a mobile.", code="not_mobile")
 
 
+def validate_phone(number):
+    """A number patients can be reached on: a mobile for texts, or a landline for calls. Which one it
+    is lives in `line_type`; `ContactConsent.clean` refuses a landline for texts."""
+    import phonenumbers
+
+    if number is None or number == "":
+        return
+    parsed = getattr(number, "_phonenumber", None) or number
+    if not phonenumbers.is_valid_number(parsed):
+        raise ValidationError("Enter a valid phone number, for example +1 202 555 0123.", code="invalid_phone")
+
+
+def looks_like_a_landline(number):
+    """phonenumbers' own reading: only a number whose numbering plan says "fixed line" (the UK's 020,
+    say). In the US and Canada mobiles and landlines share area codes, so it answers False there:
+    only the nurse or a carrier lookup can tell."""
+    import phonenumbers
+
+    parsed = getattr(number, "_phonenumber", None) or number
+    return phonenumbers.number_type(parsed) not in (
+        phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE)
+
+
+class LineType(models.TextChoices):
+    MOBILE = "mobile", "Mobile"
+    LANDLINE = "landline", "Landline (calls only)"
+
+
 class Channel(models.TextChoices):
     SMS = "sms", "Text message"
     EMAIL = "email", "E-mail"
+    VOICE = "voice", "Phone call"
     NONE = "none", "No reminders"
 
 
@@ -50,7 +79,11 @@ class Language(models.TextChoices):
 class ContactConsent(models.Model):
     """Contact details and consent, shared by patients and caregivers (both receive reminders)."""
 
-    mobile = PhoneNumberField(blank=True, validators=[validate_mobile])
+    mobile = PhoneNumberField(blank=True, validators=[validate_phone])
+    line_type = models.CharField(
+        max_length=8, choices=LineType.choices, blank=True,
+        help_text="Mobile or landline; blank: not known. A landline can only be called, never texted.")
+    line_type_source = models.CharField(max_length=20, blank=True, help_text="Who said so: nurse, or Twilio Lookup.")
     email = models.EmailField(blank=True)
     preferred_channel = models.CharField(max_length=5, choices=Channel.choices, default=Channel.SMS)
     language = models.CharField(max_length=2, choices=Language.choices, default=Language.ENGLISH)
@@ -67,6 +100,13 @@ class ContactConsent(models.Model):
         super().clean()
         if self.preferred_channel == Channel.SMS and not self.mobile:
             raise ValidationError({"mobile": "A mobile number is needed for text reminders."})
+        if self.preferred_channel == Channel.SMS and self.line_type == LineType.LANDLINE:
+            raise ValidationError({"mobile": "This number is a landline: it can be called but not texted. "
+                                             "Choose phone calls for its reminders."})
+        if self.preferred_channel == Channel.SMS and not self.line_type and looks_like_a_landline(self.mobile):
+            raise ValidationError({"mobile": "This is not a mobile number; text messages need a mobile."})
+        if self.preferred_channel == Channel.VOICE and not self.mobile:
+            raise ValidationError({"mobile": "A phone number is needed for reminders by phone call."})
         if self.preferred_channel == Channel.EMAIL and not self.email:
             raise ValidationError({"email": "An e-mail address is needed for e-mail reminders."})
 

@@ -1,0 +1,58 @@
+"""The voice webhooks: Twilio asks for TwiML when a call is answered and after each keypad answer, and
+reports how the call ended. Verified with X-Twilio-Signature like the SMS webhooks (403 otherwise)."""
+
+import logging
+
+from django.http import HttpResponse, HttpResponseForbidden
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from ..messaging.views import PROVIDER_ID, _field, _signed_by_twilio
+from . import calls, outcomes
+
+logger = logging.getLogger(__name__)
+
+
+def _twiml(text):
+    return HttpResponse(text, content_type="text/xml")
+
+
+def _call_sid(request):
+    sid = request.POST.get("CallSid", "")
+    return sid if PROVIDER_ID.fullmatch(sid) else ""
+
+
+@csrf_exempt
+@require_POST
+def twilio_voice(request):
+    if not _signed_by_twilio(request):
+        logger.warning("voice webhook refused: bad signature")
+        return HttpResponseForbidden("Bad signature.")
+    return _twiml(calls.answer(_call_sid(request), reminder_id=request.GET.get("reminder"),
+                               answered_by=_field(request, "AnsweredBy")))
+
+
+@csrf_exempt
+@require_POST
+def twilio_voice_gather(request, step):
+    if not _signed_by_twilio(request):
+        logger.warning("voice gather webhook refused: bad signature")
+        return HttpResponseForbidden("Bad signature.")
+    digits = _field(request, "Digits")[:20] if "Digits" in request.POST else None
+    return _twiml(calls.gather(_call_sid(request), step, index=request.GET.get("n"), digits=digits))
+
+
+@csrf_exempt
+@require_POST
+def twilio_voice_status(request):
+    if not _signed_by_twilio(request):
+        logger.warning("voice status callback refused: bad signature")
+        return HttpResponseForbidden("Bad signature.")
+    sid, status = _call_sid(request), _field(request, "CallStatus")[:20]
+    if not sid or not status:
+        return HttpResponse("CallSid and CallStatus are required.", status=400)
+    answered_by = _field(request, "AnsweredBy")[:24]
+    call = calls.call_ended(sid, status, answered_by=answered_by)
+    answered_by = call.answered_by if call is not None else answered_by  # AMD told us at the answer
+    outcomes.apply_call_status(sid, status, answered_by=answered_by, error_code=_field(request, "ErrorCode")[:20])
+    return HttpResponse()  # 200, known call or not: Twilio stops retrying
