@@ -281,6 +281,7 @@ TWILIO_FROM_NUMBER = env_str("TWILIO_FROM_NUMBER", "")
 # Automated calls: who places them (console prints what a call would say), how long a call rings
 # before it counts as no-answer, and whether Twilio Lookup fills in a new number's line type.
 VOICE_BACKEND = env_str("VOICE_BACKEND", "followup.voice.backends.ConsoleVoiceBackend")
+VOICE_FILE_PATH = env_str("VOICE_FILE_PATH", str(BASE_DIR / "var" / "calls.jsonl"))
 FOLLOWUP_CALL_RING_SECONDS = env_int("FOLLOWUP_CALL_RING_SECONDS", 30)
 TWILIO_LOOKUP_LINE_TYPE = env_bool("TWILIO_LOOKUP_LINE_TYPE", False)
 

@@ -14,6 +14,7 @@ from django.utils import timezone
 from . import scheduling
 from .access import clinics_for
 from .models import ESAS_ITEMS, Caregiver, Membership, Patient, User
+from .voice.line_types import LOOKUP_SOURCE
 
 FUTURE_GRACE = timedelta(minutes=5)
 
@@ -202,6 +203,12 @@ class StatusForm(NurseForm, forms.Form):
 # --- Patients and caregivers -------------------------------------------------------------------
 
 
+# The contact form says why it asks (issue 15): the number's format cannot answer it in the US.
+LINE_TYPE_HELP = ("A landline can only be called, never texted. The number alone cannot tell which it is: phonenumbers "
+                  "cannot tell a US mobile from a US landline, which share area codes. Blank: not known yet; Twilio "
+                  "Lookup fills it in where it is set up.")
+
+
 class ConsentFields(NurseForm, forms.ModelForm):
     """Consent to automated messages as one checkbox; the model keeps when and how (and an opt-out)."""
 
@@ -229,6 +236,10 @@ class ConsentFields(NurseForm, forms.ModelForm):
                 self.instance.opt_in(data.get("consent_source", "").strip())
             elif not data["consent"] and self.was_consented:
                 self.instance.opt_out("nurse")
+        if "line_type" in self.changed_data:
+            self.instance.line_type_source = "nurse" if data.get("line_type") else ""
+        elif "mobile" in self.changed_data and self.instance.line_type_source == LOOKUP_SOURCE:
+            self.instance.line_type, self.instance.line_type_source = "", ""  # a new number: ask Lookup again
         # A value its field already refused is reported once, by the field: the model's own rule
         # ("a mobile number is needed") would only repeat it.
         refused = {name: len(errors) for name, errors in self._errors.items()}
@@ -244,14 +255,15 @@ class PatientContactForm(ConsentFields):
 
     class Meta:
         model = Patient
-        fields = ["nurse", "mobile", "email", "preferred_channel", "language", "time_zone", "quiet_hours_end",
+        fields = ["nurse", "mobile", "line_type", "email", "preferred_channel", "language", "time_zone", "quiet_hours_end",
                   "quiet_hours_start"]
         labels = {
-            "mobile": "Mobile", "email": "E-mail", "preferred_channel": "Reminders by", "language": "Language",
+            "mobile": "Phone", "line_type": "Line type", "email": "E-mail", "preferred_channel": "Reminders by", "language": "Language",
             "time_zone": "Time zone", "quiet_hours_end": "Messages allowed from", "quiet_hours_start": "Messages allowed until",
         }
         help_texts = {
             "mobile": "For example +1 202 555 0123.",
+            "line_type": LINE_TYPE_HELP,
             "time_zone": "A name like America/New_York.",
             "quiet_hours_end": "Blank for the clinic's hours.",
             "quiet_hours_start": "Blank for the clinic's hours.",
@@ -279,10 +291,12 @@ class PatientCreateForm(ConsentFields):
     class Meta:
         model = Patient
         fields = ["clinic", "mrn", "given_name", "family_name", "date_of_birth", "nurse", "phase", "time_zone",
-                  "mobile", "email", "preferred_channel", "language"]
+                  "mobile", "line_type", "email", "preferred_channel", "language"]
         labels = {"mrn": "MRN", "given_name": "Given name", "family_name": "Family name", "date_of_birth": "Date of birth",
-                  "time_zone": "Time zone", "mobile": "Mobile", "email": "E-mail", "preferred_channel": "Reminders by"}
-        help_texts = {"mobile": "For example +1 202 555 0123.", "time_zone": "A name like America/New_York."}
+                  "time_zone": "Time zone", "mobile": "Phone", "line_type": "Line type", "email": "E-mail",
+                  "preferred_channel": "Reminders by"}
+        help_texts = {"mobile": "For example +1 202 555 0123.", "line_type": LINE_TYPE_HELP,
+                      "time_zone": "A name like America/New_York."}
         widgets = {"date_of_birth": DateInput(), "mobile": PhoneInput()}
 
     def __init__(self, *args, user, **kwargs):
@@ -330,10 +344,11 @@ class CaregiverForm(ConsentFields):
 
     class Meta:
         model = Caregiver
-        fields = ["name", "relationship", "mobile", "email", "preferred_channel", "language", "receives_reminders"]
-        labels = {"mobile": "Mobile", "email": "E-mail", "preferred_channel": "Reminders by",
+        fields = ["name", "relationship", "mobile", "line_type", "email", "preferred_channel", "language", "receives_reminders"]
+        labels = {"mobile": "Phone", "line_type": "Line type", "email": "E-mail", "preferred_channel": "Reminders by",
                   "receives_reminders": "Receives the patient's reminders"}
-        help_texts = {"mobile": "For example +1 202 555 0123.", "relationship": "For example: daughter, husband, friend."}
+        help_texts = {"mobile": "For example +1 202 555 0123.", "line_type": LINE_TYPE_HELP,
+                      "relationship": "For example: daughter, husband, friend."}
         widgets = {"mobile": PhoneInput()}
 
 

@@ -17,3 +17,11 @@ def dispatch_tick():
 def send_reminders(reminder_ids):
     """Idempotent: a redelivered task finds its rows no longer `queued` and sends nothing twice."""
     return delivery.send_reminders(reminder_ids)
+
+
+@shared_task(ignore_result=True)
+def look_up_line_type(kind, contact_id):
+    """Twilio Lookup's line type for a contact's number (ids only; the number is read from the row)."""
+    from .voice.line_types import fill_in_line_type
+
+    return fill_in_line_type(kind, contact_id)

@@ -25,6 +25,7 @@ from ..forms import (
     StatusForm,
 )
 from ..models import Occurrence, Patient, Reminder
+from ..voice import line_types
 from . import timeline
 from .care import add_service_errors
 from .common import done, posted, show_form
@@ -58,6 +59,7 @@ def add_patient(request):
         try:
             with transaction.atomic():
                 patient = form.save()
+                line_types.look_up_after_commit(patient)
                 if data.get("first_drainage_on"):
                     first_due = scheduling.at_local(data["first_drainage_on"], patient.clinic.appointment_time, patient.zone)
                 services.enrol(patient, paracentesis_interval=data.get("interval"), first_drainage_due=first_due)
@@ -100,6 +102,7 @@ def edit_contact(request, pk):
         with transaction.atomic():
             patient = form.save()
             services.replan_reminders(patient)
+            line_types.look_up_after_commit(patient)
         messages.success(request, "Contact details saved.")
         return done(request, reverse("patient", args=[patient.pk]))
     return show_form(request, "followup/contact/_form.html", {"patient": patient, "form": form})
@@ -115,6 +118,7 @@ def add_caregiver(request, pk):
         with transaction.atomic():
             caregiver = form.save()
             services.replan_reminders(patient)
+            line_types.look_up_after_commit(caregiver)
         messages.success(request, f"Caregiver {caregiver.name} added.")
         return done(request, reverse("patient", args=[patient.pk]))
     return show_form(request, "followup/caregiver/_form.html", {"patient": patient, "form": form, "caregiver": None})
@@ -128,8 +132,9 @@ def edit_caregiver(request, pk):
     form = CaregiverForm(posted(request), instance=caregiver)
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
-            form.save()
+            caregiver = form.save()
             services.replan_reminders(patient)
+            line_types.look_up_after_commit(caregiver)
         messages.success(request, f"Caregiver {caregiver.name} saved.")
         return done(request, reverse("patient", args=[patient.pk]))
     return show_form(request, "followup/caregiver/_form.html", {"patient": patient, "form": form, "caregiver": caregiver})

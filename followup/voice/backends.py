@@ -5,11 +5,15 @@ from our voice webhook when it is answered. The errors are the SMS backends' own
 transient and permanent kinds), so the outbox treats a refused call as it treats a refused text.
 """
 
+import fcntl
+import json
 import sys
 from dataclasses import dataclass
+from pathlib import Path
 
 import requests
 from django.conf import settings
+from django.utils import timezone
 from django.utils.module_loading import import_string
 from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.rest import Client
@@ -41,6 +45,22 @@ class ConsoleVoiceBackend(BaseVoiceBackend):
         sys.stdout.write(f"--- Voice call to {masked(call.to)} (key {call.key}) ---\n{call.words}\n---\n")
         sys.stdout.flush()
         return f"CAconsole-{call.key}"[:64]
+
+
+class FileVoiceBackend(BaseVoiceBackend):
+    """Appends one JSON object per call to settings.VOICE_FILE_PATH (keys: to, key, url, placed_at),
+    under an exclusive lock, as the file SMS backend does: several workers can share one file."""
+
+    def place(self, call):
+        path = Path(settings.VOICE_FILE_PATH)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        line = json.dumps({"to": call.to, "key": call.key, "url": call.url, "placed_at": timezone.now().isoformat()}) + "\n"
+        with open(path, "a", encoding="utf-8") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            handle.write(line)
+            handle.flush()
+            fcntl.flock(handle, fcntl.LOCK_UN)
+        return f"CAfile-{call.key}"[:64]
 
 
 class LocmemVoiceBackend(BaseVoiceBackend):

@@ -11,6 +11,7 @@ from datetime import timedelta
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from .. import scheduling
 from ..messaging.planning import send_window
 from ..models import Occurrence, Reminder, ReminderEvent
 from .calls import MACHINE
@@ -55,6 +56,16 @@ def apply_call_status(call_sid, status, *, answered_by="", error_code="", now=No
     return True
 
 
+def _later_in_allowed_hours(patient, now):
+    """`call_retry_minutes` after now; if that falls in the quiet night, the next allowed morning."""
+    wanted = now + timedelta(minutes=patient.clinic.call_retry_minutes)
+    allowed_from, allowed_until = patient.quiet_hours
+    moved = scheduling.move_out_of_quiet_hours(wanted, patient.zone, allowed_from, allowed_until)
+    if moved < wanted:  # past the evening limit: not earlier the same evening, but the next morning
+        moved = scheduling.at_local(scheduling.local_date(wanted, patient.zone) + timedelta(days=1), allowed_from, patient.zone)
+    return moved
+
+
 def plan_retry(reminder, now):
     """One more try of an unanswered call, `call_retry_minutes` later and inside the allowed hours; none
     for a retry, an appointment no longer open, or when no allowed moment is left before it expires."""
@@ -63,7 +74,7 @@ def plan_retry(reminder, now):
     occurrence = reminder.occurrence
     if occurrence.state != Occurrence.State.SCHEDULED or occurrence.due_at != reminder.due_at or not reminder.patient.is_active:
         return None
-    window = send_window(occurrence, now + timedelta(minutes=reminder.patient.clinic.call_retry_minutes), now)
+    window = send_window(occurrence, _later_in_allowed_hours(reminder.patient, now), now)
     if window is None:
         ReminderEvent.objects.create(reminder=reminder, at=now, from_state=reminder.state, to_state=reminder.state,
                                      reason="No retry: no allowed time left before it would be too late.")
