@@ -13,3 +13,26 @@ def record_answer(report, needs_call, *, partial=False, now=None):
     report.partial = partial
     SymptomReport.objects.filter(pk=report.pk).update(needs_call_today=needs_call, partial=partial)
     return report
+
+
+ANSWERS = ((True, "Yes, a call today"), (False, "No, it can wait"), (None, "Not asked or not answered"))
+
+
+def answers_with_severe_scores(reports):
+    """[(answer label, reports, with a severe item, %)] for a queryset of reports: how often each
+    answer to "do you need a call today?" came with severe scores (the lead's view of the triage)."""
+    from django.db.models import Count, Q
+
+    from . import scheduling
+    from .models import ESAS_FIELDS
+
+    any_severe = Q()
+    for item in ESAS_FIELDS:
+        any_severe |= Q(**{f"{item}__gte": scheduling.SEVERE_SCORE})
+    counts = {row["needs_call_today"]: row for row in
+              reports.values("needs_call_today").annotate(reports=Count("id"), severe=Count("id", filter=any_severe)).order_by()}
+    rows = []
+    for answer, label in ANSWERS:
+        row = counts.get(answer, {"reports": 0, "severe": 0})
+        rows.append((label, row["reports"], row["severe"], None if not row["reports"] else 100.0 * row["severe"] / row["reports"]))
+    return rows

@@ -18,7 +18,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from . import services
+from . import call_today, services
 from .models import Patient, SymptomFormLink, SymptomReport
 
 logger = logging.getLogger(__name__)
@@ -119,7 +119,7 @@ def resolve(signed, now=None) -> SymptomFormLink:
     return link
 
 
-def submit_report(link, *, scores, completed_by, other_problem_name="", now=None) -> SymptomReport:
+def submit_report(link, *, scores, completed_by, other_problem_name="", needs_call_today=None, now=None) -> SymptomReport:
     """Record the report sent with `link` and mark the link used, in one transaction.
 
     The link is claimed with a conditional UPDATE first, so of two submissions racing (a double
@@ -138,6 +138,7 @@ def submit_report(link, *, scores, completed_by, other_problem_name="", now=None
             link.patient, scores=scores, completed_by=completed_by, source=SymptomReport.Source.WEB,
             other_problem_name=other_problem_name,
         )
+        call_today.record_answer(report, needs_call_today, now=now)
         SymptomFormLink.objects.filter(pk=link.pk).update(report=report)
     link.used_at, link.report = now, report
     logger.info("symptom form submitted link=%s report=%s", link.pk, report.pk)

@@ -67,6 +67,7 @@ class Worklist:
     messages_waiting: Section
     no_upcoming_contact: Section
     catheter_advisories: Section
+    self_reports_missed: Section = field(default_factory=lambda: Section(0))
 
 
 def local_todays(zone_names, now):
@@ -199,6 +200,9 @@ def build(user, *, clinic=None, nurse=None, now=None):
         messages_waiting=_counted(messages.select_related("patient", "caregiver").order_by("received_at", "pk")),
         no_upcoming_contact=_counted(uncovered.select_related("nurse").order_by("family_name", "given_name", "pk")),
         catheter_advisories=catheter_advisories(clinic_ids, active_patients),
+        # Two expected self-reports missed in a row (followup/adherence.py): a nurse call is planned.
+        self_reports_missed=_counted(active_patients.filter(self_reports_missed_at__isnull=False).select_related("nurse")
+                                     .order_by("self_reports_missed_at", "pk")),
     )
 
 

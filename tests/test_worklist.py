@@ -108,10 +108,10 @@ def worklist_page(client, nina):
 # --- Query count ---------------------------------------------------------------------------------
 
 # Session, user, clinics, memberships, nurses, zones, occurrences per due date and three lists,
-# alerts, delivery problems, messages and no upcoming contact (one query each, the total riding
+# alerts, delivery problems, messages, self-reports missed and no upcoming contact (one query each, the total riding
 # along as a window count), advisories (version, patients in scope, rows), the lead check in the
 # nav, and the session save (an UPDATE between two savepoints inside a test's transaction).
-WORKLIST_QUERIES = 22  # 21 for the sections, 1 for the dispatch tick's heartbeat
+WORKLIST_QUERIES = 23  # 22 for the sections, 1 for the dispatch tick's heartbeat
 
 
 @pytest.mark.parametrize("patients", [10, 500])

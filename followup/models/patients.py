@@ -159,6 +159,9 @@ class Patient(ContactConsent):
     quiet_hours_end = models.TimeField(null=True, blank=True, help_text="Override of the clinic's; blank: clinic's.")
     quiet_hours_start = models.TimeField(null=True, blank=True, help_text="Override of the clinic's; blank: clinic's.")
     created_at = models.DateTimeField(auto_now_add=True)
+    self_reports_missed_at = models.DateTimeField(
+        null=True, blank=True, help_text="Two expected self-reports missed in a row (followup/adherence.py); "
+                                         "cleared by the next self-report.")
 
     history = HistoricalRecords()
 

@@ -126,5 +126,7 @@ def symptoms(scope):
         "severe_items": tables.severe_share_per_item(scope),
         "acknowledgement": acknowledgement,
         "acknowledgement_any": bool(acknowledgement.rows[-1][1]),
+        "call_today": tables.call_today_answers(scope),
+        "adherence": tables.self_report_adherence(scope),
         "any_report": any(row[1] for row in monthly),
     }

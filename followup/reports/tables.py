@@ -259,6 +259,31 @@ def acknowledgement_times(scope):
                  caption="From the alert to a nurse's acknowledgement, for alerts raised in the range.")
 
 
+def call_today_answers(scope):
+    from ..call_today import answers_with_severe_scores
+
+    columns = [Column("Do you need a call today?"), Column("Reports", "count"), Column("With a severe item", "count"),
+               Column("Severe (%)", "percent")]
+    return Table("call-today", "\"Do you need a call from your team today?\": answers and severe scores", columns,
+                 answers_with_severe_scores(queries.symptom_reports(scope)), empty="No symptom reports in this range.",
+                 caption="The question ends the web form and the keypad survey; reports from nurses and texts are "
+                         "not asked it. A severe item scores 7 to 10.")
+
+
+def self_report_adherence(scope):
+    from ..adherence import PRO_TECT_SHARE, per_clinic_month
+
+    columns = [Column("Clinic"), Column("Month", "month"), Column("Expected self-reports", "count"),
+               Column("Completed", "count"), Column("Adherence (%)", "percent")]
+    rows = [(clinic.name, month, expected, completed, percent)
+            for clinic, month, expected, completed, percent in per_clinic_month(scope.clinics, scope.start, scope.end)]
+    return Table("adherence", "Self-reports completed against expected, per clinic and month", columns, rows,
+                 empty="No self-report was expected in this range.",
+                 caption=f"One expected per patient per window of the clinic's self-report cadence (weekly by default), "
+                         f"counted in the month the window ends. PRO-TECT completed {PRO_TECT_SHARE:.0f}% of expected "
+                         "weekly surveys.")
+
+
 SMALL_TABLES = {
     "drainages": drainages_per_period,
     "checkins": checkins_per_period,
@@ -270,6 +295,8 @@ SMALL_TABLES = {
     "severe": severe_share_per_month,
     "severe-items": severe_share_per_item,
     "acknowledgement": acknowledgement_times,
+    "call-today": call_today_answers,
+    "adherence": self_report_adherence,
 }
 EXPORTS = {*SMALL_TABLES, "patients", "drainage-log"}
 

@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
-from .. import access, audit, scheduling, services
+from .. import access, adherence, audit, scheduling, services
 from ..forms import (
     AcknowledgeAlertForm,
     CaregiverForm,
@@ -87,6 +87,7 @@ def patient_page(request, pk):
             interval_form=IntervalForm(initial={"count": drainages.interval.count, "unit": drainages.interval.unit})
             if drainages else None,
             status_actions=status_actions(patient),
+            adherence=adherence.for_patient(patient),
         )
         for alert in context["open_alerts"]:
             alert.acknowledge_form = AcknowledgeAlertForm(auto_id=f"ack{alert.pk}_%s")

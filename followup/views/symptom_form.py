@@ -70,6 +70,9 @@ TEXT = {
         "score_invalid": "Please choose a number from 0 to 10, or leave it blank.",
         "errors_title": "Some answers need another look",
         "errors_intro": "Please check the questions marked below. Your other answers are kept.",
+        "call_today_legend": "Do you need a call from your team today?",
+        "call_today_yes": "Yes",
+        "call_today_no": "No",
         "submit": "Send to my care team",
         "not_saved": "Your answers could not be saved. Please check them and send again.",
         "thanks_title": "Thank you",
@@ -107,6 +110,9 @@ TEXT = {
         "score_invalid": "Por favor, elija un número del 0 al 10, o déjelo en blanco.",
         "errors_title": "Algunas respuestas necesitan revisión",
         "errors_intro": "Por favor, revise las preguntas marcadas abajo. Sus otras respuestas se han guardado en la página.",
+        "call_today_legend": "¿Necesita que su equipo le llame hoy?",
+        "call_today_yes": "Sí",
+        "call_today_no": "No",
         "submit": "Enviar a mi equipo de cuidados",
         "not_saved": "No se pudieron guardar sus respuestas. Por favor, revíselas y envíelas de nuevo.",
         "thanks_title": "Gracias",
@@ -149,6 +155,9 @@ class SymptomForm(forms.Form):
     completed_by = forms.ChoiceField(choices=[(SymptomReport.CompletedBy.PATIENT, "patient"),
                                               (SymptomReport.CompletedBy.CAREGIVER, "caregiver")])
     other_problem_name = forms.CharField(max_length=120, required=False)
+    # The question that ends the form (followup/call_today.py); unanswered is kept as not answered.
+    needs_call_today = forms.TypedChoiceField(choices=[("", ""), ("yes", "yes"), ("no", "no")], required=False,
+                                              coerce=lambda value: value == "yes", empty_value=None)
 
     def __init__(self, language, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -185,6 +194,10 @@ class SymptomForm(forms.Form):
                 "errors": self.errors.get(name, []),
             })
         return rows
+
+    def call_today_choices(self):
+        picked = self["needs_call_today"].value() or ""
+        return [("yes", self.text["call_today_yes"], picked == "yes"), ("no", self.text["call_today_no"], picked == "no")]
 
     def who_choices(self):
         picked = self["completed_by"].value() or ""
@@ -244,6 +257,7 @@ def symptom_form(request, signed):
             symptom_links.submit_report(
                 link, scores=form.scores(), completed_by=form.cleaned_data["completed_by"],
                 other_problem_name=form.cleaned_data["other_problem_name"],
+                needs_call_today=form.cleaned_data["needs_call_today"],
             )
         except symptom_links.LinkError as error:
             return _refused(request, error)
