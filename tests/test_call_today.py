@@ -59,4 +59,4 @@ def test_leads_see_how_often_each_answer_came_with_severe_scores(client, enrolle
     page = client.get("/reports/symptoms/?start=2026-03-01&end=2026-03-31").content.decode()
     assert "answers and severe scores" in page and "Yes, a call today" in page
     export = client.get("/reports/export/call-today.csv?start=2026-03-01&end=2026-03-31")
-    assert export.status_code == 200 and b"No, it can wait,3,1,33.3" in b"".join(export.streaming_content)
+    assert export.status_code == 200 and b"\"No, it can wait\",3,1,33.3" in b"".join(export.streaming_content)
