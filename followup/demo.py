@@ -120,7 +120,8 @@ STORIES = [
     # Three successively shorter intervals: advisory; the drainage is two days overdue.
     Story((35, 30, 24, 19, 15, 13), None, -2, 0, volume_ml=2500, caregiver=("husband", "email")),
     Story((28, 28, 27, 29), Interval(4, W), 10, 3, channel="email", volume_ml=5200, language="es"),
-    Story((14,), Interval(14, D), 3, 1, volume_ml=3000, reports=3),
+    # No smartphone: reminders and the keypad survey by automated call to a landline.
+    Story((14,), Interval(14, D), 3, 1, channel="voice", volume_ml=3000, reports=3),
     Story((21, 16, 12, 9, 7), Interval(7, D), 0, 0, phase="terminal", volume_ml=1500,
           status=("deceased", 3, "Died at home with family present."), caregiver=("wife", "sms")),
     Story((21, 21, 21, 19), Interval(3, W), 4, 2, status=("paused", 2, "Admitted to hospital for a few days.")),
@@ -130,7 +131,7 @@ STORIES = [
     Story((20, 18, 17, 18), Interval(18, D), 6, 2, phase="deteriorating", volume_ml=4000, latest="severe_breath"),
     Story((30, 31, 30), Interval(1, M), 20, 5, channel="email", volume_ml=5500),
     Story((42, 35, 28, 21), None, 2, 6, volume_ml=5000, language="es", complications=True),
-    Story(None, Interval(3, W), 7, 0, reports=2),
+    Story(None, Interval(3, W), 7, 0, channel="voice", language="es", reports=2),
     Story((21, 22, 21), Interval(3, W), 1, 5, channel="none", caregiver=("partner", "sms")),
     Story((28, 26, 25), Interval(4, W), 0, 0, status=("discharged", 10, "Moved to the care of another team.")),
     Story((21, 21, 21), Interval(3, W), -5, -1, volume_ml=4200),
@@ -270,8 +271,10 @@ def _build_story_patient(plan, clinic_index, clinic, nurse, index, story, mrn, z
 
     consent_at = _at(start, 11, 0, zone) if story.consented else None
     contact = {"preferred_channel": story.channel}
-    if story.channel in ("sms", "none"):
+    if story.channel in ("sms", "none", "voice"):
         contact["mobile"] = _phone(plan.first_phone + index)
+    if story.channel == "voice":
+        contact.update(line_type="landline", line_type_source="nurse")
     if story.channel == "email" or index % 3 == 0:
         contact["email"] = _email(given, family, mrn)
     patient = Patient.objects.create(

@@ -361,3 +361,21 @@ class TestSignature:
 def test_the_keypad_reads_the_nine_symptom_items_of_the_form_table():
     assert [row[0] for row in script.KEYPAD_ITEMS] == [row[0] for row in NINE_ITEMS]
     assert script.KEYPAD_ITEMS[0] is ESAS_WORDING["en"][0]  # the form's own table, not a copy
+
+
+@pytest.mark.django_db
+def test_a_call_we_cannot_place_is_told_so_in_english_and_spanish(client):
+    phone = Phone(client, "CA" + "1" * 32, f"{SITE}/webhooks/twilio/voice/")
+    twiml = phone.answer()
+    assert twiml.languages == {"en-US", "es-US"} and twiml.hangs_up
+
+
+@pytest.mark.django_db
+def test_an_unexpected_failure_in_a_call_still_answers_kind_twiml(ring_phone, walter, monkeypatch):
+    from followup.voice import calls
+
+    phone = ring_phone(walter, Reminder.Purpose.DAY_BEFORE)
+    phone.answer()
+    monkeypatch.setattr(calls, "_confirm", lambda call, now: 1 / 0)
+    twiml = phone.key("1")
+    assert twiml.hangs_up and "something went wrong on our side" in twiml.words

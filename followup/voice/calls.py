@@ -18,7 +18,7 @@ from django.utils import timezone
 from .. import call_today, services
 from ..messaging import inbound
 from ..models import Reminder, SymptomReport, VoiceCall
-from .script import KEYPAD_ITEMS, MAX_TRIES, WHO_KEYS, Script, item_words, language_for, reminder_words, spoken_number, voicemail_words
+from .script import KEYPAD_ITEMS, MAX_TRIES, TEXT, VOICES, WHO_KEYS, Script, item_words, language_for, reminder_words, spoken_number, voicemail_words
 
 logger = logging.getLogger(__name__)
 
@@ -69,7 +69,7 @@ def answer(call_sid, *, reminder_id=None, answered_by="", now=None):
         call = _session(call_sid, reminder_id, now)
         if call is None:
             logger.info("voice call answered for an unknown call")
-            return str(Script("en").end(Script("en").words("unknown_call")))
+            return _in_every_language("unknown_call")
         if call.is_over:
             return str(_call_over(call))
         if answered_by:
@@ -93,6 +93,18 @@ def _menu(call, *before):
     return script.ask(VoiceCall.Step.MENU, *before, reminder_words(call, clinic, due_at, call.patient.zone), script.words(menu))
 
 
+def _in_every_language(key):
+    """For a call we cannot place (unknown, or something failed): we do not know its language, so each says it."""
+    script = Script("en")
+    for language in TEXT:
+        script.response.say(TEXT[language][key], **VOICES[language])
+    return str(script.end())
+
+
+def sorry():
+    return _in_every_language("sorry")
+
+
 def _call_over(call):
     script = Script(call.language)
     return script.end(script.words("call_over"))
@@ -107,8 +119,7 @@ def gather(call_sid, step, *, index=None, digits=None, now=None):
     with transaction.atomic():
         call = VoiceCall.objects.select_for_update().select_related("patient__clinic", "reminder").filter(call_sid=call_sid).first()
         if call is None:
-            script = Script("en")
-            return str(script.end(script.words("unknown_call")))
+            return _in_every_language("unknown_call")
         if call.is_over:
             return str(_call_over(call))
         if step != call.step or (call.step in (VoiceCall.Step.ITEM, VoiceCall.Step.READ_BACK) and index != str(call.item_index)):

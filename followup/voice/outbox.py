@@ -11,7 +11,7 @@ from .. import scheduling
 from ..models import Reminder
 from ..models.voice import VoiceCall
 from .backends import CallRequest
-from .script import language_for, reminder_words
+from .script import TEXT, language_for, reminder_words
 
 # States of a call that count against the call caps: it rang, or may have. A call that ended
 # no-answer, busy or failed reached nobody (`failed`) and does not count, so its one retry can go.
@@ -22,7 +22,8 @@ def compose_call(reminder, contact):
     """The CallRequest for a reminder row we hold in `sending`. Ids only in the URLs."""
     preview = VoiceCall(patient=reminder.patient, caregiver=reminder.caregiver, purpose=reminder.purpose,
                         language=language_for(contact))
-    words = reminder_words(preview, reminder.patient.clinic, reminder.due_at, reminder.patient.zone)
+    menu = TEXT[preview.language]["menu_checkin" if reminder.purpose == Reminder.Purpose.CHECKIN else "menu_reminder"]
+    words = f"{reminder_words(preview, reminder.patient.clinic, reminder.due_at, reminder.patient.zone)} {menu}"
     return CallRequest(
         to=contact.mobile.as_e164, key=reminder.key,
         url=f"{settings.SITE_URL}{reverse('twilio-voice')}?reminder={reminder.pk}",

@@ -68,6 +68,8 @@ TEXT = {
         "unknown_call": "Sorry, we cannot find this call. If you need your care team, please call them on the number "
                         "they gave you. Goodbye.",
         "call_over": "This call has already ended. If you need your care team, please call them. Goodbye.",
+        "sorry": "Sorry, something went wrong on our side. If you need your care team, please call them on the "
+                 "number they gave you. Goodbye.",
     },
     "es": {
         "menu_reminder": "Para confirmar, pulse 1. Para escuchar esto otra vez, pulse 2. Para hablar con su equipo de "
@@ -107,6 +109,8 @@ TEXT = {
         "unknown_call": "Lo sentimos, no encontramos esta llamada. Si necesita a su equipo de cuidados, llámelo al "
                         "número que le dieron. Adiós.",
         "call_over": "Esta llamada ya terminó. Si necesita a su equipo de cuidados, llámelo. Adiós.",
+        "sorry": "Lo sentimos, algo falló de nuestro lado. Si necesita a su equipo de cuidados, llámelo al número "
+                 "que le dieron. Adiós.",
     },
 }
 LANGUAGES = tuple(TEXT)

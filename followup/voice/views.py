@@ -17,6 +17,15 @@ def _twiml(text):
     return HttpResponse(text, content_type="text/xml")
 
 
+def _kindly(answer):
+    """Run `answer()`; whatever goes wrong, the caller hears a kind goodbye rather than Twilio's error tone."""
+    try:
+        return _twiml(answer())
+    except Exception:  # noqa: BLE001 - a call must never get a 500
+        logger.exception("voice webhook failed")
+        return _twiml(calls.sorry())
+
+
 def _call_sid(request):
     sid = request.POST.get("CallSid", "")
     return sid if PROVIDER_ID.fullmatch(sid) else ""
@@ -28,8 +37,8 @@ def twilio_voice(request):
     if not _signed_by_twilio(request):
         logger.warning("voice webhook refused: bad signature")
         return HttpResponseForbidden("Bad signature.")
-    return _twiml(calls.answer(_call_sid(request), reminder_id=request.GET.get("reminder"),
-                               answered_by=_field(request, "AnsweredBy")))
+    return _kindly(lambda: calls.answer(_call_sid(request), reminder_id=request.GET.get("reminder"),
+                                        answered_by=_field(request, "AnsweredBy")))
 
 
 @csrf_exempt
@@ -39,7 +48,7 @@ def twilio_voice_gather(request, step):
         logger.warning("voice gather webhook refused: bad signature")
         return HttpResponseForbidden("Bad signature.")
     digits = _field(request, "Digits")[:20] if "Digits" in request.POST else None
-    return _twiml(calls.gather(_call_sid(request), step, index=request.GET.get("n"), digits=digits))
+    return _kindly(lambda: calls.gather(_call_sid(request), step, index=request.GET.get("n"), digits=digits))
 
 
 @csrf_exempt
