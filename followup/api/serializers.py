@@ -27,7 +27,7 @@ from ..models import (
     SymptomReport,
     User,
 )
-from ..models.patients import validate_mobile
+from ..models.patients import validate_phone
 from .errors import NotInYourClinics
 
 # A write may be a few minutes ahead of the server clock (a tablet's clock); more is a mistake.
@@ -118,8 +118,9 @@ class PatientSerializer(serializers.ModelSerializer):
         queryset=User.objects.none(), required=False, allow_null=True,
         help_text="The assigned nurse: a member of the patient's clinic.",
     )
-    mobile = PhoneNumberField(required=False, allow_blank=True, validators=[validate_mobile],
-                              help_text="E.164, for example +12025550123. Needed for text reminders.")
+    mobile = PhoneNumberField(required=False, allow_blank=True, validators=[validate_phone],
+                              help_text="E.164, for example +12025550123. Needed for text and call reminders; "
+                                        "a landline (line_type) can only be called.")
     email = OptionalEmailField(help_text="Needed for e-mail reminders.")
     time_zone = serializers.CharField(required=False, help_text="IANA name; the clinic's zone when left out.")
     paracentesis_interval_count = serializers.IntegerField(
@@ -137,7 +138,7 @@ class PatientSerializer(serializers.ModelSerializer):
         model = Patient
         fields = [
             "id", "clinic", "mrn", "given_name", "family_name", "date_of_birth", "time_zone", "nurse", "status",
-            "status_changed_at", "phase", "mobile", "email", "preferred_channel", "language", "receives_reminders",
+            "status_changed_at", "phase", "mobile", "line_type", "email", "preferred_channel", "language", "receives_reminders",
             "consent_at", "consent_source", "opted_out_at", "opted_out_source", "quiet_hours_end", "quiet_hours_start",
             "created_at", "paracentesis_interval_count", "paracentesis_interval_unit", "first_drainage_due",
         ]
