@@ -15,9 +15,9 @@ from django.utils import timezone
 
 from followup.calendar import feeds
 from followup.messaging import delivery, inbound
-from followup.models import AccessLog, CalendarFeed, Clinic, Heartbeat, InboundMessage, Membership, Patient, Procedure, User
+from followup.models import AccessLog, Clinic, Heartbeat, InboundMessage, Membership, Patient, Procedure, User
 
-from .conftest import PASSWORD, api_client_for, at, make_patient, make_staff
+from .conftest import PASSWORD, api_client_for, at, make_patient
 
 RANGE = {"start": "2026-02-01", "end": "2026-03-31"}
 

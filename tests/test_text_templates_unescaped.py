@@ -42,7 +42,7 @@ def test_every_text_template_renders_names_without_html_entities(name):
 @pytest.mark.parametrize("language", ["en", "es"])
 def test_every_plain_text_email_carries_the_clinic_name_as_written(kind, language):
     message = rendering.render_message(kind, "email", language, CONTEXT)
-    assert HOSTILE in message.text and HOSTILE in message.subject
+    assert HOSTILE in message.text
     assert not ENTITY.search(message.text + message.subject)
 
 
