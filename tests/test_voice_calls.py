@@ -379,3 +379,57 @@ def test_an_unexpected_failure_in_a_call_still_answers_kind_twiml(ring_phone, wa
     monkeypatch.setattr(calls, "_confirm", lambda call, now: 1 / 0)
     twiml = phone.key("1")
     assert twiml.hangs_up and "something went wrong on our side" in twiml.words
+
+
+@pytest.mark.django_db
+class TestKey3:
+    def ring_at(self, ring_phone, walter, moment):
+        phone = ring_phone(walter, Reminder.Purpose.DAY_BEFORE)
+        phone.answer()
+        phone.stop_clock()
+        traveller = time_machine.travel(moment, tick=False)
+        traveller.start()
+        phone.stop_clock = traveller.stop
+        return phone
+
+    def test_key_3_in_working_hours_connects_to_the_clinic(self, ring_phone, walter):
+        from .conftest import at
+
+        phone = self.ring_at(ring_phone, walter, at("2026-12-01 15:00"))  # a Tuesday, 10:00 in New York
+        twiml = phone.key("3")
+        assert "Connecting you to your care team now." in twiml.words
+        assert twiml.dials == "+12025550100"
+
+    def test_key_3_out_of_hours_gives_the_out_of_hours_number_and_the_menu_again(self, ring_phone, walter):
+        from .conftest import at
+
+        phone = self.ring_at(ring_phone, walter, at("2026-12-01 23:30"))  # 18:30 in New York
+        twiml = phone.key("3")
+        assert twiml.dials is None
+        assert "Your care team's office is closed now. If you need help now, call 2 0 2, 5 5 5, 0 1 0 0." in twiml.words
+        assert twiml.gather is not None and "To confirm, press 1." in twiml.words
+
+
+@pytest.mark.django_db
+def test_yes_to_a_call_today_is_recorded_and_out_of_hours_names_the_out_of_hours_number(ring_phone, walter):
+    phone = ring_phone(walter, Reminder.Purpose.CHECKIN)  # 09:01 on a weekday in New York: the team is working
+    phone.answer()
+    answer_survey(phone, {"pain": 3})
+    twiml = phone.key("1")
+    assert "Your team will call you today." in twiml.words and twiml.hangs_up
+    assert SymptomReport.objects.get(patient=walter).needs_call_today is True
+
+
+@pytest.mark.django_db
+def test_yes_to_a_call_today_when_the_team_is_closed(ring_phone, walter):
+    from .conftest import at
+
+    phone = ring_phone(walter, Reminder.Purpose.CHECKIN)
+    phone.answer()
+    answer_survey(phone, {"pain": 3})
+    phone.stop_clock()
+    traveller = time_machine.travel(at("2026-12-05 16:00"), tick=False)  # a Saturday
+    traveller.start()
+    phone.stop_clock = traveller.stop
+    twiml = phone.key("1")
+    assert "The office is closed now, so your answer goes to the team on call." in twiml.words
