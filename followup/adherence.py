@@ -165,6 +165,23 @@ def follow_up_missed_reports(now=None):
     return flagged
 
 
+FOLLOW_UP_EVERY = timedelta(hours=1)
+HEARTBEAT = "adherence"
+
+
+def follow_up_when_due(now=None):
+    """From the dispatch tick: `follow_up_missed_reports` at most once an hour (two ticks running it at
+    once flag nobody twice: the flag is set by a conditional UPDATE)."""
+    from .models import Heartbeat
+
+    now = now or timezone.now()
+    last = Heartbeat.last(HEARTBEAT)
+    if last is not None and now - last < FOLLOW_UP_EVERY:
+        return None
+    Heartbeat.beat(HEARTBEAT, now)
+    return follow_up_missed_reports(now)
+
+
 def _flag_and_plan_call(patient, adherence, now):
     from . import services
 

@@ -10,6 +10,9 @@ from .messaging import delivery
 def dispatch_tick():
     """The beat entry, every minute. Safe to run twice at once (a second beat)."""
     result = delivery.dispatch_due_reminders()
+    from .adherence import follow_up_when_due
+
+    follow_up_when_due()
     return len(result.claimed)
 
 

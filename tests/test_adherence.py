@@ -130,3 +130,12 @@ def test_reports_show_adherence_per_clinic_and_month(client, enrolled, leo, rive
         page = client.get("/reports/symptoms/?start=2026-03-01&end=2026-04-30").content.decode()
     assert "Self-reports completed against expected, per clinic and month" in page
     assert "PRO-TECT completed 91%" in page
+
+
+@pytest.mark.django_db
+def test_the_tick_follows_up_missed_reports_at_most_once_an_hour(enrolled):
+    now = at("2026-03-17 15:00")
+    assert [p.pk for p in adherence.follow_up_when_due(now)] == [enrolled.pk]
+    Patient.objects.filter(pk=enrolled.pk).update(self_reports_missed_at=None)
+    assert adherence.follow_up_when_due(now + timedelta(minutes=30)) is None
+    assert [p.pk for p in adherence.follow_up_when_due(now + timedelta(hours=1))] == [enrolled.pk]

@@ -211,7 +211,7 @@ class TestKeypadSurvey:
         phone = ring_phone(walter, Reminder.Purpose.CHECKIN)
         menu = phone.answer()
         assert "press 1" in menu.words
-        twiml = answer_survey(phone, {"pain": 2}, who="4")
+        answer_survey(phone, {"pain": 2}, who="4")
         phone.key("2")
         assert SymptomReport.objects.get(patient=walter).completed_by == SymptomReport.CompletedBy.ASSISTED
 
