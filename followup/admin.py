@@ -36,6 +36,7 @@ from .models import (
     SymptomFormLink,
     SymptomReport,
     User,
+    VoiceCall,
 )
 
 admin.site.site_header = "Followup administration"
@@ -168,6 +169,9 @@ class ClinicAdmin(ClinicScoped, admin.ModelAdmin):
         ("Reminders", {"fields": [
             "quiet_hours_end", "quiet_hours_start", "drainage_reminder_day_before_at", "drainage_reminder_morning_at",
             "checkin_reminder_at", "reminder_lateness_minutes", "sms_per_day", "sms_per_week",
+        ]}),
+        ("Automated calls and self-reports", {"fields": [
+            "calls_per_day", "calls_per_week", "call_retry_minutes", "self_report_every_days",
         ]}),
     ]
 
@@ -304,7 +308,7 @@ class PatientAdmin(ScopedHistoryAdmin):
                            "that cancels their occurrences and reminders in the same step.",
         }),
         ("Contact and consent", {"fields": [
-            ("mobile", "email"), ("preferred_channel", "language", "receives_reminders"),
+            ("mobile", "line_type", "line_type_source", "email"), ("preferred_channel", "language", "receives_reminders"),
             ("consent_at", "consent_source", "consent_given_by"), ("opted_out_at", "opted_out_source"),
             ("quiet_hours_end", "quiet_hours_start"),
         ], "description": "Clearing an opt-out needs new consent: when (after the opt-out), how, and who agreed."}),
@@ -473,6 +477,18 @@ class InboundMessageAdmin(ClinicScoped, ReadOnly, admin.ModelAdmin):
     list_filter = [_related_only("clinic"), "kind", ("handled_at", admin.EmptyFieldListFilter)]
     search_fields = [*PATIENT_SEARCH, "=provider_id"]
     list_select_related = ["clinic", "patient", "caregiver", "handled_by"]
+
+
+@admin.register(VoiceCall)
+class VoiceCallAdmin(ClinicScoped, ReadOnly, admin.ModelAdmin):
+    """An automated call and where its script stood; the keyed scores are on its report."""
+
+    clinic_path = "patient__clinic"
+    list_display = ["started_at", "patient", "caregiver", "purpose", "step", "status", "answered_by", "report", "ended_at"]
+    list_filter = ["purpose", "step", "status"]
+    search_fields = [*PATIENT_SEARCH, "=call_sid"]
+    list_select_related = ["patient", "caregiver", "report"]
+    exclude = ["scores"]
 
 
 @admin.register(Heartbeat)
