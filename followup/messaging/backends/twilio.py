@@ -1,9 +1,20 @@
+import hashlib
+import logging
+from datetime import timedelta
+
 import requests
 from django.conf import settings
 from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.rest import Client
 
-from . import BaseSmsBackend, PermanentSmsError, TransientSmsError
+from . import BaseSmsBackend, PermanentSmsError, Sighting, TransientSmsError
+
+logger = logging.getLogger(__name__)
+
+# Our clock and Twilio's may differ a little: a message created up to this long before our record of
+# the handover is still the one we handed over.
+CLOCK_SLACK = timedelta(minutes=5)
+LIST_LIMIT = 100  # messages to one number from ours in the window: far more than a day's reminders
 
 # Twilio error codes that will never succeed on a retry (https://www.twilio.com/docs/api/errors).
 PERMANENT_CODES = {
@@ -21,11 +32,36 @@ PERMANENT_CODES = {
 
 
 class SmsBackend(BaseSmsBackend):
-    """Sends through Twilio's REST API with the official SDK, asking for status callbacks."""
+    """Sends through Twilio's REST API with the official SDK, asking for status callbacks.
+
+    Reconciliation lists the messages to that number from ours since the handover (Twilio filters by
+    send date, a day at a time; the exact time is checked here) and matches the hash of the body."""
+
+    can_tell_what_went_out = True
 
     def __init__(self, http_client=None):
         # http_client: Twilio's own HTTP layer; tests replace it to stand in for Twilio's API.
         self.client = Client(settings.TWILIO_ACCOUNT_SID, settings.TWILIO_AUTH_TOKEN, http_client=http_client)
+        self.sender = settings.TWILIO_FROM_NUMBER
+
+    def went_out(self, handovers):
+        answers = {}
+        for handover in handovers:
+            since = handover.at - CLOCK_SLACK
+            try:
+                listed = self.client.messages.list(to=handover.to, from_=handover.sender or self.sender,
+                                                   date_sent_after=since, limit=LIST_LIMIT)
+            except (TwilioException, requests.exceptions.RequestException) as error:
+                logger.warning("reconciliation: Twilio did not answer for reminder %s (%s)", handover.key, type(error).__name__)
+                continue  # no answer this time: the row stays in doubt and is asked about again
+            answers[handover.key] = [
+                Sighting(provider_id=message.sid, status=str(message.status or ""), at=message.date_sent or message.date_created)
+                for message in listed
+                if hashlib.sha256((message.body or "").encode("utf-8")).hexdigest() == handover.body_sha256
+                and (message.date_created or message.date_sent) is not None
+                and (message.date_created or message.date_sent) >= since
+            ]
+        return answers
 
     def send(self, message):
         try:
