@@ -43,11 +43,11 @@ def worker_database_url():
 class Worker:
     """A `celery worker` process on the test database, writing texts to its own JSONL file."""
 
-    def __init__(self, sms_file, backend="followup.messaging.backends.file.SmsBackend", concurrency=2):
+    def __init__(self, sms_file, backend="followup.messaging.backends.file.SmsBackend", concurrency=2, broker_url=None):
         self.sms_file = sms_file
         env = {
             **os.environ, "DATABASE_URL": worker_database_url(), "SMS_BACKEND": backend, "SMS_FILE_PATH": str(sms_file),
-            "REDIS_URL": settings.CELERY_BROKER_URL, "LOG_LEVEL": "WARNING",
+            "REDIS_URL": broker_url or settings.CELERY_BROKER_URL, "LOG_LEVEL": "WARNING",
         }
         self.process = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "config", "worker", "-l", "warning", "-c", str(concurrency),
@@ -213,3 +213,77 @@ def test_claimed_rows_still_waiting_in_the_queue_are_not_handed_out_again(broker
     assert delivery.dispatch_due_reminders(now=timezone.now() + timedelta(seconds=1)).claimed == []
     broker.flushdb()  # the broker restarted and lost the task
     assert sorted(delivery.dispatch_due_reminders(now=timezone.now() + timedelta(seconds=2)).claimed) == sorted(first.claimed)
+
+
+class RestartableRedis:
+    """A redis-server of this test's own on a fixed port, without persistence, so it can be stopped and
+    started again on the same address and come back empty, as a restarted broker does."""
+
+    def __init__(self):
+        from scripts.services import find_binary, free_port
+
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.command = [find_binary("redis-server"), "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+                        "--appendonly", "no", "--loglevel", "warning"]
+        self.process = None
+
+    def start(self):
+        from scripts.services import wait_for_port
+
+        self.process = subprocess.Popen(self.command, stdout=subprocess.DEVNULL)
+        wait_for_port(self.port)
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait(10)
+
+    def client(self):
+        return redis.Redis.from_url(self.url)
+
+
+@pytest.fixture
+def restartable_broker():
+    server = RestartableRedis()
+    server.start()
+    yield server
+    server.stop()
+
+
+def tick_in_its_own_process(broker_url, sms_file):
+    """`manage.py dispatch_reminders`, as beat's tick runs: its own process, the deployment's settings."""
+    env = {**os.environ, "DATABASE_URL": worker_database_url(), "REDIS_URL": broker_url, "LOG_LEVEL": "WARNING",
+           "SMS_BACKEND": "followup.messaging.backends.file.SmsBackend", "SMS_FILE_PATH": str(sms_file)}
+    done = subprocess.run([sys.executable, "manage.py", "dispatch_reminders"], cwd=BASE_DIR, env=env, capture_output=True,
+                          text=True, timeout=120, check=True)
+    return int(done.stdout.split()[1])  # "Claimed N due reminder(s); ..."
+
+
+def test_reminders_claimed_before_a_broker_restart_reach_patients_at_the_next_tick_exactly_once(restartable_broker, sms_file):
+    """The queued timeout is left at its production value (5 minutes): only noticing the lost queue
+    hands the rows out at once."""
+    due_text_reminders(30)
+    assert tick_in_its_own_process(restartable_broker.url, sms_file) == 30
+    assert restartable_broker.client().llen(delivery.QUEUE) == 1  # no worker yet: the task waits in Redis
+    restartable_broker.stop()
+    restartable_broker.start()  # back, empty: the task and the marker are gone
+    worker = Worker(sms_file, broker_url=restartable_broker.url)
+    try:
+        assert tick_in_its_own_process(restartable_broker.url, sms_file) == 30  # the first tick after the restart
+        assert wait_until(lambda: Reminder.objects.filter(state=Reminder.State.SENT).count() == 30, 60)
+        assert tick_in_its_own_process(restartable_broker.url, sms_file) == 0  # the marker is back: nothing twice
+    finally:
+        worker.stop()
+    keys = sent_keys(sms_file)
+    assert sorted(keys) == sorted(r.key for r in Reminder.objects.all()) and len(set(keys)) == 30
+
+
+def test_only_one_of_two_ticks_after_a_broker_restart_hands_the_rows_out_again(broker, settings):
+    settings.FOLLOWUP_QUEUED_TIMEOUT = timedelta(hours=1)
+    due_text_reminders(5)
+    first = delivery.dispatch_due_reminders()
+    broker.flushdb()  # lost, marker and all
+    after = [delivery.dispatch_due_reminders(now=timezone.now() + timedelta(seconds=s)) for s in (1, 2)]
+    assert [len(tick.claimed) for tick in after] == [5, 0]
+    assert [tick.broker_lost for tick in after] == [True, False]
+    assert sorted(after[0].claimed) == sorted(first.claimed)
