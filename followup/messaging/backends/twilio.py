@@ -45,24 +45,27 @@ class SmsBackend(BaseSmsBackend):
         self.sender = settings.TWILIO_FROM_NUMBER
 
     def went_out(self, handovers):
-        answers = {}
+        # One listing per number (two reminders to one phone share it), from the earliest handover.
+        by_number = {}
         for handover in handovers:
-            since = handover.at - CLOCK_SLACK
+            by_number.setdefault((handover.to, handover.sender or self.sender), []).append(handover)
+        answers = {}
+        for (to, sender), group in by_number.items():
+            since = min(handover.at for handover in group) - CLOCK_SLACK
             try:
-                listed = self.client.messages.list(to=handover.to, from_=handover.sender or self.sender,
-                                                   date_sent_after=since, limit=LIST_LIMIT)
+                listed = list(self.client.messages.list(to=to, from_=sender, date_sent_after=since, limit=LIST_LIMIT))
             except (TwilioException, requests.exceptions.RequestException) as error:
-                logger.warning("reconciliation: Twilio did not answer for reminder %s (%s)", handover.key, type(error).__name__)
-                continue  # no answer this time: the row stays in doubt and is asked about again
-            answers[handover.key] = [
-                Sighting(provider_id=message.sid, status=str(message.status or ""), at=message.date_sent or message.date_created)
-                for message in listed
-                if hashlib.sha256((message.body or "").encode("utf-8")).hexdigest() == handover.body_sha256
-                and (message.date_created or message.date_sent) is not None
-                and (message.date_created or message.date_sent) >= since
-            ]
+                logger.warning("reconciliation: Twilio did not answer for reminder %s (%s)", group[0].key, type(error).__name__)
+                continue  # no answer this time: the rows stay in doubt and are asked about again
+            for handover in group:
+                answers[handover.key] = [
+                    Sighting(provider_id=message.sid, status=str(message.status or ""), at=message.date_sent or message.date_created)
+                    for message in listed
+                    if hashlib.sha256((message.body or "").encode("utf-8")).hexdigest() == handover.body_sha256
+                    and (message.date_created or message.date_sent) is not None
+                    and (message.date_created or message.date_sent) >= handover.at - CLOCK_SLACK
+                ]
         return answers
-
     def send(self, message):
         try:
             created = self.client.messages.create(
