@@ -292,6 +292,12 @@ def run(args, work, redis_server):
     sent_at_by_key = {line["key"]: datetime.fromisoformat(line["sent_at"]) for line in lines}
     waits = [(sent_at_by_key[keys_by_pk[pk]] - redis_back_at).total_seconds() for pk in queued_at_restart
              if redis_back_at and keys_by_pk[pk] in sent_at_by_key]
+    handed_again = {}
+    if redis_back_at:
+        for pk, claimed_at in ReminderEvent.objects.filter(reminder_id__in=queued_at_restart, to_state="queued",
+                                                           at__gte=redis_back_at).values_list("reminder_id", "at"):
+            handed_again[pk] = min(claimed_at, handed_again.get(pk, claimed_at))
+    handed_waits = [(at - redis_back_at).total_seconds() for at in handed_again.values()]
     handed_out_again = sum(1 for count in claims.values() if count > 1)
 
     sent_times = sorted(line["sent_at"] for line in lines)
@@ -317,9 +323,10 @@ def run(args, work, redis_server):
     print(f"unknown before reconciling: {len(ever_unknown)} (rows that went `unknown`); after: {len(unknown)}; "
           f"settled from the provider's records: {dict(settled_from_doubt)}")
     if redis_back_at:
-        print(f"after the Redis restart:    {len(queued_at_restart):,} rows were queued; {len(waits):,} reached the SMS file, "
-              f"the last {max(waits, default=0):.1f} s after Redis came back (ticks every {args.interval:g} s; "
-              f"queued timeout {args.queued_timeout} s)")
+        print(f"after the Redis restart:    {len(queued_at_restart):,} rows were queued; {len(handed_again):,} handed out again, "
+              f"the last {max(handed_waits, default=0):.1f} s after Redis came back (ticks every {args.interval:g} s; queued "
+              f"timeout {args.queued_timeout} s); the last of them reached the SMS file {max(waits, default=0):.1f} s after "
+              "(the backlog draining)")
     print(f"lost:                       {lost} ({len(lost_unsettled)} never settled, {len(lost_recorded_sent)} recorded sent "
           "but not in any SMS file)")
     print(f"other anomalies:            {len(sent_but_recorded_otherwise)} sent but recorded failed/expired/skipped/cancelled; "
