@@ -102,7 +102,6 @@ def put_back(due_ids, broker):
 
 def planned_bench(sizes):
     from django.db import transaction
-    from django.utils import timezone
 
     if connection.vendor != "postgresql":
         sys.exit("--planned measures PostgreSQL: run it under scripts/services.py")
@@ -125,7 +124,7 @@ def planned_bench(sizes):
             ticks.append(time.perf_counter() - started)
             assert sorted(result.claimed) == sorted(due_ids), "the tick did not claim exactly the due rows"
         put_back(due_ids, broker)
-        timings = []
+        timings, claim = [], []
 
         def timed(execute, sql, params, many, context):
             began = time.perf_counter()
@@ -133,14 +132,17 @@ def planned_bench(sizes):
                 return execute(sql, params, many, context)
             finally:
                 timings.append((time.perf_counter() - began, " ".join(sql.split())[:110]))
+                if "WITH claimed AS" in sql or ("FOR UPDATE SKIP LOCKED" in sql and "planned" in str(params) and not claim):
+                    claim[:] = [sql, params]
 
         with connection.execute_wrapper(timed):
             started = time.perf_counter()
             delivery.dispatch_due_reminders()
             traced = time.perf_counter() - started
         put_back(due_ids, broker)
-        with transaction.atomic():
-            plan = delivery.due_rows(timezone.now()).explain(analyze=True, buffers=True)
+        with transaction.atomic(), connection.cursor() as cursor:  # the claim statement of the traced tick, rolled back
+            cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + claim[0], claim[1])
+            plan = "\n".join(line for (line,) in cursor.fetchall())
             transaction.set_rollback(True)
         ticks.sort()
         print(f"\n{planned:>9,} planned ({planned - DUE:,} for later, added in {seeded:.1f} s): one tick claims {DUE:,} due rows "
@@ -149,7 +151,7 @@ def planned_bench(sizes):
         print(f"  one more tick, traced: {traced * 1000:.0f} ms, of which {len(timings)} SQL statements {in_sql * 1000:.0f} ms; the slowest:")
         for seconds, sql in sorted(timings, reverse=True)[:4]:
             print(f"    {seconds * 1000:6.1f} ms  {sql}")
-        print("  claim query plan, EXPLAIN (ANALYZE, BUFFERS):")
+        print("  the claim statement's plan, EXPLAIN (ANALYZE, BUFFERS):")
         print("    " + plan.replace("\n", "\n    "))
     put_back(due_ids, broker)
 

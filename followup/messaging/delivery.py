@@ -26,7 +26,7 @@ from datetime import datetime, timedelta
 import redis
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, F, Q
 from django.urls import reverse
 from django.utils import timezone
@@ -118,14 +118,36 @@ def claim_due(now, limit=CLAIM_CHUNK, queued_before=None):
     was lost: a broker that lost its data, or one that timed out), then planned rows whose time has
     come. Rows another tick holds are skipped, not waited for."""
     with transaction.atomic():
-        rows = []
+        claimed = []
         if queued_before is not None:
-            rows = list(Reminder.objects.select_for_update(skip_locked=True)
-                        .filter(state=Reminder.State.QUEUED, claimed_at__lt=queued_before)
-                        .order_by("claimed_at").values_list("pk", "state")[:limit])
-        if len(rows) < limit:
-            rows += list(due_rows(now)[:limit - len(rows)])
-        return _bulk_move(rows, Reminder.State.QUEUED, "", now, claimed_at=now)
+            stale = list(Reminder.objects.select_for_update(skip_locked=True)
+                         .filter(state=Reminder.State.QUEUED, claimed_at__lt=queued_before)
+                         .order_by("claimed_at").values_list("pk", "state")[:limit])
+            claimed = _bulk_move(stale, Reminder.State.QUEUED, "", now, claimed_at=now)
+        if len(claimed) < limit:
+            claimed += _claim_planned(now, limit - len(claimed))
+        return claimed
+
+
+def _claim_planned(now, limit):
+    """planned -> queued for up to `limit` due rows, with their events. On PostgreSQL one statement:
+    the rows never travel to Python and back, so a tick's cost stays that of the rows it claims."""
+    if connection.vendor != "postgresql":
+        return _bulk_move(list(due_rows(now)[:limit]), Reminder.State.QUEUED, "", now, claimed_at=now)
+    due_sql, due_params = due_rows(now).values("pk")[:limit].query.sql_with_params()
+    reminders, events = Reminder._meta.db_table, ReminderEvent._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""WITH claimed AS (
+                    UPDATE {reminders} SET state = %s, reason = '', claimed_at = %s
+                    WHERE id = ANY(ARRAY({due_sql})) AND state = %s RETURNING id, send_at),
+                logged AS (
+                    INSERT INTO {events} (reminder_id, at, from_state, to_state, reason)
+                    SELECT id, %s, %s, %s, '' FROM claimed)
+                SELECT id FROM claimed ORDER BY send_at, id""",
+            [Reminder.State.QUEUED, now, *due_params, Reminder.State.PLANNED, now, Reminder.State.PLANNED, Reminder.State.QUEUED],
+        )
+        return [pk for (pk,) in cursor.fetchall()]
 
 
 def tasks_waiting():
