@@ -390,3 +390,26 @@ def test_two_ticks_reconciling_at_once_settle_each_row_once_and_resend_only_what
     keys = [m.key for m in locmem.outbox]
     assert sorted(keys) == sorted(r.key for r in Reminder.objects.filter(pk__in=ids)) and len(set(keys)) == 40
     time.sleep(0)
+
+
+@pytest.mark.django_db
+def test_text_that_failed_oddly_a_moment_ago_is_not_asked_about_before_the_sending_timeout(
+        due_reminder, settings, twilio_api, django_capture_on_commit_callbacks):
+    """Twilio accepted it, then the answer was lost: it may sit in Twilio's queue, not yet listed."""
+    settings.SMS_BACKEND = "tests.test_reconciliation.TwilioAnswerLost"
+    now = at(MORNING) + timedelta(minutes=1)
+    with django_capture_on_commit_callbacks(execute=True):
+        claimed = tick(now)
+    send_claimed(claimed, now)
+    due_reminder.refresh_from_db()
+    assert due_reminder.state == Reminder.State.UNKNOWN
+    twilio_api.messages.clear()  # not listed yet
+    settings.SMS_BACKEND = "tests.fake_twilio.SmsBackend"
+    assert reconcile.settle_rows_in_doubt(now + timedelta(minutes=1)) == {}
+    assert not [r for r in twilio_api.requests if r["method"] == "GET"]
+
+
+class TwilioAnswerLost(fake_twilio.SmsBackend):
+    def send(self, message):
+        super().send(message)
+        raise RuntimeError("the connection dropped after Twilio accepted the message")

@@ -44,9 +44,12 @@ BACKEND_CANNOT_TELL = "The text provider cannot say whether it went out: a nurse
 NO_RECORD = "No record of what was handed to the provider: a nurse should check."
 
 
-def rows_in_doubt(limit):
-    """Unknown rows not yet given up on, oldest first (reminder_in_doubt_idx)."""
-    return list(Reminder.objects.filter(state=Reminder.State.UNKNOWN, left_for_nurse_at=None).order_by("sending_at")[:limit])
+def rows_in_doubt(now, limit):
+    """Unknown rows not yet given up on, oldest first (reminder_in_doubt_idx). Only once the sending
+    timeout has passed since the handover: a text the provider accepted a moment ago may still wait in
+    its own queue, unlisted, and must not be taken for one that never went out."""
+    return list(Reminder.objects.filter(state=Reminder.State.UNKNOWN, left_for_nurse_at=None,
+                                        sending_at__lte=now - settings.FOLLOWUP_SENDING_TIMEOUT).order_by("sending_at")[:limit])
 
 
 def _settle(reminder, to_state, reason, now, **fields):
@@ -77,7 +80,7 @@ def settle_rows_in_doubt(now=None, limit=None):
     """One round of reconciliation, run by the tick. Returns counts by outcome (sent, planned, expired,
     left for nurse ...). Idempotent: a second round finds nothing left to do for what the first settled."""
     now = now or timezone.now()
-    rows = rows_in_doubt(limit or settings.FOLLOWUP_RECONCILE_BATCH)
+    rows = rows_in_doubt(now, limit or settings.FOLLOWUP_RECONCILE_BATCH)
     if not rows:
         return {}
     outcomes = Counter()
