@@ -83,14 +83,20 @@ class TestExactlyOnce:
         assert delivery.claim_due(now) == [due_call.pk]
         assert delivery.claim_due(now) == []
 
-    def test_a_worker_that_died_mid_call_leaves_it_unknown_and_never_calls_again(self, due_call, settings):
+    def test_a_worker_that_died_mid_call_leaves_it_unknown_for_a_nurse_and_never_calls_again(self, due_call, settings):
         now = at(MORNING) + timedelta(minutes=1)
-        Reminder.objects.filter(pk=due_call.pk).update(state=Reminder.State.SENDING, sending_at=now)
+        # Handed over to the provider, then the worker died before recording its answer.
+        Reminder.objects.filter(pk=due_call.pk).update(state=Reminder.State.SENDING, sending_at=now, handed_over_at=now,
+                                                       handed_to="+12025550104", body_sha256="0" * 64)
         later = now + settings.FOLLOWUP_SENDING_TIMEOUT + timedelta(seconds=1)
-        delivery.expire_and_resolve(later)
-        assert tick_and_send(later) == (0, [])
+        for moment in (later, later + timedelta(minutes=1)):
+            with time_machine.travel(moment, tick=False):
+                claimed = delivery.dispatch_due_reminders(now=moment, enqueue=lambda ids: None).claimed
+            assert due_call.pk not in claimed
         due_call.refresh_from_db()
-        assert due_call.state == Reminder.State.UNKNOWN and backends.calls == []
+        assert due_call.state == Reminder.State.UNKNOWN and due_call.left_for_nurse_at is not None
+        assert "nurse should check whether it rang" in due_call.reason
+        assert backends.calls == []
 
 
 @pytest.mark.django_db
