@@ -321,6 +321,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(),  # every minute; the tick is safe to run twice
         "options": {"expires": 55},
     },
+    "care-tick": {
+        "task": "followup.tasks.care_tick",
+        "schedule": crontab(),  # every minute: past-day check-ins become missed, overdue alerts escalate
+        "options": {"expires": 55},
+    },
 }
 CELERY_BEAT_SCHEDULE_FILENAME = env_str("CELERY_BEAT_SCHEDULE_FILENAME", str(BASE_DIR / "var" / "celerybeat-schedule"))
 

@@ -29,6 +29,7 @@ from .messaging import planning
 from .models import (
     ESAS_FIELDS,
     Alert,
+    AlertItem,
     Caregiver,
     CareSchedule,
     Clinic,
@@ -36,6 +37,7 @@ from .models import (
     Kind,
     Membership,
     Occurrence,
+    OnCallContact,
     Patient,
     Procedure,
     Reminder,
@@ -175,6 +177,10 @@ def ensure_clinics_and_staff():
                 if role == Membership.Role.LEAD:
                     user.groups.add(group)
             Membership.objects.get_or_create(user=user, clinic=clinic, defaults={"role": role})
+        # Paged for a severe report out of hours (the nurse's e-mail and a number of the fictional range).
+        nurse = User.objects.get(username=plan.nurse[0])
+        OnCallContact.objects.get_or_create(clinic=clinic, name=f"On-call nurse ({plan.nurse[1]})", defaults={
+            "user": nurse, "mobile": f"+1202555{plan.first_phone + 40:04d}", "email": nurse.email})
         clinics.append(clinic)
     return clinics
 
@@ -356,10 +362,11 @@ def _record_reports(patient, story, report_dates, rng, nurse, now, zone):
         report = services.record_symptom_report(
             patient, scores=latest, pps=pps, phase=story.phase, completed_by="patient", source="web",
             other_problem_name="Itchy skin", reported_at=now - timedelta(days=1))
-        for alert in report.alerts.all():
-            services.acknowledge_alert(alert, by=nurse, note="Called back: mild rash, emollient advised.")
+        if hasattr(report, "alert"):
+            services.acknowledge_alert(report.alert, by=nurse, action=Alert.Action.ADVICE,
+                                       note="Called back: mild rash, emollient advised.")
     elif story.latest == "call":
-        services.record_symptom_report(patient, scores=latest, pps=pps, phase=story.phase, completed_by="professional",
+        services.record_symptom_report(patient, scores=latest, pps=pps, phase=story.phase, completed_by="patient",
                                        source="nurse_call", recorded_by=nurse, reported_at=now - timedelta(minutes=30),
                                        closes_checkin=True)
 
@@ -444,7 +451,7 @@ class _ScaleBatch:
         self.now = now
         self.rng = random.Random(batch[0][0])
         self.rows = {model: [] for model in (Patient, Caregiver, StatusChange, CareSchedule, Procedure, Occurrence,
-                                            SymptomReport, Alert, Reminder, ReminderEvent)}
+                                            SymptomReport, Alert, AlertItem, Reminder, ReminderEvent)}
 
     def write(self):
         courses = [self._patient(number, plan, clinic) for number, plan, clinic in self.batch]
@@ -468,6 +475,7 @@ class _ScaleBatch:
         for course in courses:
             self._alerts(course)
         self._create(Alert, history=False)
+        self._create(AlertItem, history=False)
         for course in courses:
             self._reminders(course)
         self._create(Reminder, history=False)
@@ -601,7 +609,7 @@ class _ScaleBatch:
                       for name, score in levels.items()}
             report = SymptomReport(
                 patient=patient, reported_at=self.now - last_ago - timedelta(days=7 * k), pps=rng.choice((40, 50, 60)),
-                phase=patient.phase, completed_by="professional" if k % 2 == 0 else "patient",
+                phase=patient.phase, completed_by="patient",
                 source="nurse_call" if k % 2 == 0 else "web", recorded_by=course["nurse"] if k % 2 == 0 else None, **levels,
             )
             course["reports"].append(report)
@@ -611,15 +619,28 @@ class _ScaleBatch:
         previous = None
         reports = course["reports"]
         for report in reports:
+            # Every report here scores every item, so the last report that scored an item is the previous one.
             findings = scheduling.symptom_findings(report.scores(), previous.scores() if previous else None)
             latest = report is reports[-1]
-            for finding in findings:
-                alert = Alert(patient=course["patient"], report=report, kind=finding.kind, item=finding.item,
-                              score=finding.score, previous_score=finding.previous_score, created_at=report.reported_at)
-                if not latest:  # older alerts were dealt with by the nurse the same day
+            if findings:
+                alert = Alert(patient=course["patient"], report=report, created_at=report.reported_at,
+                              severe=any(finding.kind == "severe" for finding in findings))
+                if report.source == "nurse_call":  # acknowledged by the nurse's own call
+                    alert.acknowledged_at, alert.acknowledged_by = report.reported_at, course["nurse"]
+                    alert.acknowledgement_action = Alert.Action.CALLED
+                elif not latest:  # older alerts were dealt with by the nurse the same day
                     alert.acknowledged_at = report.reported_at + timedelta(hours=3)
                     alert.acknowledged_by = course["nurse"]
+                    alert.acknowledgement_action = Alert.Action.CALLED
                 self.rows[Alert].append(alert)
+                items = {}
+                for finding in findings:
+                    item = items.setdefault(finding.item, AlertItem(alert=alert, item=finding.item, score=finding.score,
+                                                                    previous_score=previous.scores().get(finding.item) if previous else None))
+                    item.severe |= finding.kind == "severe"
+                    item.worsening |= finding.kind == "worsening"
+                    item.new_problem |= finding.kind == "new_problem"
+                self.rows[AlertItem].extend(items.values())
             previous = report
 
     def _reminders(self, course):
