@@ -395,6 +395,9 @@ class AlertItemSerializer(serializers.ModelSerializer):
 
 class AlertSerializer(serializers.ModelSerializer):
     items = AlertItemSerializer(many=True, read_only=True)
+    acknowledgement_action = serializers.ChoiceField(
+        choices=Alert.Action.choices, allow_blank=True, read_only=True,
+        help_text="What was done. Blank while open, and for alerts acknowledged before actions were recorded.")
 
     class Meta:
         model = Alert

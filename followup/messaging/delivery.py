@@ -161,7 +161,7 @@ def texts_already_out(reminders, now):
     found = {key: [] for key in keys}
     if not keys:
         return found
-    zones = {r.patient_id: r.patient.zone for r in reminders}
+    zones = {r.patient_id: r.patient.zone for r in reminders if not r.is_staff_page}
     rows = Reminder.objects.filter(
         patient_id__in={patient_id for patient_id, _ in keys}, channel="sms", state__in=SENT_LIKE,
         sending_at__gte=now - timedelta(days=8),
