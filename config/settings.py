@@ -260,7 +260,7 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "ENUM_NAME_OVERRIDES": {
         "CareKindEnum": "followup.models.care.Kind",
-        "AlertKindEnum": "followup.models.care.Alert.Kind",
+        "AlertActionEnum": "followup.models.care.Alert.Action",
         "InboundMessageKindEnum": "followup.models.messaging.InboundMessage.Kind",
         "IntervalUnitEnum": "followup.scheduling.Unit",
         "OccurrenceStateEnum": "followup.models.care.Occurrence.State",

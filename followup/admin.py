@@ -20,6 +20,7 @@ from .models import (
     AccessLog,
     Alert,
     AlertItem,
+    CallAttempt,
     CalendarFeed,
     Caregiver,
     CareSchedule,
@@ -410,6 +411,41 @@ class AlertAdmin(ReadOnly, ScopedHistoryAdmin):
     @admin.display(boolean=True, description="acknowledged", ordering="acknowledged_at")
     def acknowledged(self, alert):
         return alert.acknowledged_at is not None
+
+
+@admin.register(AlertItem)
+class AlertItemAdmin(ClinicScoped, ReadOnly, admin.ModelAdmin):
+    clinic_path = "alert__patient__clinic"
+    list_display = ["alert", "summary", "severe", "worsening", "new_problem"]
+    list_filter = [_related_only("alert__patient__clinic"), "severe", "worsening", "new_problem"]
+    list_select_related = ["alert__report"]
+
+
+@admin.register(CallAttempt)
+class CallAttemptAdmin(ReadOnly, ScopedHistoryAdmin):
+    """Calls are logged on the patient page, which applies their rules (retries, not reached)."""
+
+    list_display = ["patient", "at", "outcome", "by", "retry_at"]
+    list_filter = [_related_only("patient__clinic"), "outcome"]
+    search_fields = PATIENT_SEARCH
+    list_select_related = ["patient", "by"]
+
+
+@admin.register(OnCallContact)
+class OnCallContactAdmin(ClinicScoped, admin.ModelAdmin):
+    clinic_path = "clinic"
+    list_display = ["name", "clinic", "mobile", "email", "active"]
+    list_filter = [_related_only("clinic"), "active"]
+    search_fields = ["name", "email"]
+    list_select_related = ["clinic"]
+
+
+@admin.register(WorkingHours)
+class WorkingHoursAdmin(ClinicScoped, admin.ModelAdmin):
+    clinic_path = "clinic"
+    list_display = ["clinic", "weekday", "opens_at", "closes_at"]
+    list_filter = [_related_only("clinic")]
+    list_select_related = ["clinic"]
 
 
 @admin.register(SymptomFormLink)

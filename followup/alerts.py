@@ -32,6 +32,8 @@ COMPARE_DAYS = 30
 UNDER_CARE = (Patient.Status.ACTIVE, Patient.Status.PAUSED)
 # A page still matters for this long at least; an on-call page until the team opens again.
 PAGE_USEFUL_FOR = timedelta(hours=12)
+# Only a report that has just come in pages anyone: one entered later as history does not.
+PAGE_RECENT = timedelta(hours=1)
 
 
 # --- The rules -----------------------------------------------------------------------------------
@@ -58,9 +60,11 @@ def last_other_problem_name(patient, before, exclude=None):
     return reports.order_by("-reported_at", "-pk").values_list("other_problem_name", flat=True).first() or ""
 
 
-def findings_for(report):
-    """The alert rules applied to a stored report: [SymptomFinding]."""
-    earlier = earlier_scores(report.patient, report.reported_at, exclude=report)
+def findings_for(report, earlier=None):
+    """The alert rules applied to a stored report: [SymptomFinding]. `earlier` is
+    `earlier_scores(...)` for the report when the caller already has it."""
+    if earlier is None:
+        earlier = earlier_scores(report.patient, report.reported_at, exclude=report)
     previous = {item: score for item, (score, _) in earlier.items()}
     named = last_other_problem_name(report.patient, report.reported_at, exclude=report)
     if "other_problem" in earlier and earlier["other_problem"][1].other_problem_name.strip().lower() != named.strip().lower():
@@ -70,7 +74,8 @@ def findings_for(report):
 
 def raise_alert(report, now=None):
     """Run the rules on a stored report: one Alert with its items, or None when nothing is flagged."""
-    findings = findings_for(report)
+    earlier = earlier_scores(report.patient, report.reported_at, exclude=report)
+    findings = findings_for(report, earlier)
     if not findings:
         return None
     items = {}
@@ -84,7 +89,6 @@ def raise_alert(report, now=None):
         else:
             item.new_problem = True
     # Every line shows the last score of its item, whether or not it rose.
-    earlier = earlier_scores(report.patient, report.reported_at, exclude=report)
     for item in items.values():
         if item.previous_score is None and item.item in earlier and not item.new_problem:
             item.previous_score = earlier[item.item][0]
@@ -161,8 +165,8 @@ def page_on_call(alert, now=None):
 
 
 def after_report(report, alert, *, acknowledged_by=None, now=None):
-    """What a new alert sets off: the nurse's own call acknowledges it; a severe one while the team
-    is closed pages the on-call contacts."""
+    """What a new alert sets off: the nurse's own call acknowledges it; a severe one that has just
+    come in (within PAGE_RECENT) while the team is closed pages the on-call contacts."""
     now = now or timezone.now()
     if alert is None:
         return
@@ -170,7 +174,8 @@ def after_report(report, alert, *, acknowledged_by=None, now=None):
         acknowledge(alert, by=acknowledged_by, action=Alert.Action.CALLED,
                     note="Raised by the scores recorded during this check-in call.", at=now)
         return
-    if alert.severe and report.source != SymptomReport.Source.NURSE_CALL and not alert.patient.clinic.is_open(now):
+    if (alert.severe and report.source != SymptomReport.Source.NURSE_CALL and report.reported_at >= now - PAGE_RECENT
+            and not alert.patient.clinic.is_open(now)):
         page_on_call(alert, now)
 
 

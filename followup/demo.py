@@ -24,7 +24,7 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from . import scheduling, services
+from . import calls, scheduling, services
 from .messaging import planning
 from .models import (
     ESAS_FIELDS,
@@ -102,7 +102,7 @@ class Story:
     channel: str = "sms"
     volume_ml: int = 4000
     caregiver: tuple | None = None  # (relationship, channel)
-    latest: str = ""  # "severe_pain", "severe_breath", "new_problem" or "call": a report in the last day
+    latest: str = ""  # "severe_pain", "severe_breath", "new_problem", "call" or "not_reached" (two calls unanswered)
     reports: int = 4
     status: tuple | None = None  # (status, days ago, note)
     opted_out_days_ago: int | None = None
@@ -122,7 +122,8 @@ STORIES = [
     # Three successively shorter intervals: advisory; the drainage is two days overdue.
     Story((35, 30, 24, 19, 15, 13), None, -2, 0, volume_ml=2500, caregiver=("husband", "email")),
     Story((28, 28, 27, 29), Interval(4, W), 10, 3, channel="email", volume_ml=5200, language="es"),
-    Story((14,), Interval(14, D), 3, 1, volume_ml=3000, reports=3),
+    # Two check-in calls in a row reached nobody: "not reached" on the worklist.
+    Story((14,), Interval(14, D), 3, 1, volume_ml=3000, reports=3, latest="not_reached"),
     Story((21, 16, 12, 9, 7), Interval(7, D), 0, 0, phase="terminal", volume_ml=1500,
           status=("deceased", 3, "Died at home with family present."), caregiver=("wife", "sms")),
     Story((21, 21, 21, 19), Interval(3, W), 4, 2, status=("paused", 2, "Admitted to hospital for a few days.")),
@@ -345,7 +346,7 @@ def _record_reports(patient, story, report_dates, rng, nurse, now, zone):
         call = number == len(report_dates) - 1 or number % 2 == 0
         services.record_symptom_report(
             patient, scores=dict(levels), pps=pps, phase=story.phase, reported_at=_at(day, 11, 30, zone),
-            completed_by="professional" if call else "patient", source="nurse_call" if call else "web",
+            completed_by="patient", source="nurse_call" if call else "web",
             recorded_by=nurse if call else None, closes_checkin=call,
         )
     latest = dict(levels)
@@ -365,6 +366,10 @@ def _record_reports(patient, story, report_dates, rng, nurse, now, zone):
         if hasattr(report, "alert"):
             services.acknowledge_alert(report.alert, by=nurse, action=Alert.Action.ADVICE,
                                        note="Called back: mild rash, emollient advised.")
+    elif story.latest == "not_reached":
+        calls.record_call(patient, outcome="no_answer", by=nurse, at=now - timedelta(hours=26))
+        calls.record_call(patient, outcome="voicemail", by=nurse, at=now - timedelta(hours=2),
+                          note="Left a message asking her to call the team back.")
     elif story.latest == "call":
         services.record_symptom_report(patient, scores=latest, pps=pps, phase=story.phase, completed_by="patient",
                                        source="nurse_call", recorded_by=nurse, reported_at=now - timedelta(minutes=30),

@@ -197,3 +197,14 @@ class TestMissed:
     def test_a_paused_patients_checkin_is_not_marked_missed(self, patient):
         services.change_status(patient, "paused")
         assert calls.mark_missed(at("2026-02-10 05:05")) == []
+
+
+def test_the_care_tick_marks_missed_checkins_and_escalates_alerts(patient, leo, time_machine):
+    from followup import tasks
+    from followup.models import Alert, Heartbeat
+
+    services.record_symptom_report(patient, scores={"pain": 9}, completed_by="patient", source="web")
+    time_machine.move_to(at("2026-02-10 21:00"), tick=False)  # Tuesday 16:00
+    assert tasks.care_tick() == 2  # Monday's check-in missed, the alert escalated
+    assert Alert.objects.get().escalated_at == at("2026-02-10 21:00")
+    assert Heartbeat.last("care") == at("2026-02-10 21:00")

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django_filters.fields import IsoDateTimeField
 
 from .. import access
-from ..models import Alert, Clinic, InboundMessage, Kind, Occurrence, Patient, Reminder, SymptomReport, User
+from ..models import Clinic, InboundMessage, Kind, Occurrence, Patient, Reminder, SymptomReport, User
 
 
 class UtcDateTimeField(IsoDateTimeField):

@@ -3,9 +3,6 @@
 import django.core.validators
 import django.db.models.deletion
 import django.utils.timezone
-import phonenumber_field.modelfields
-import simple_history.models
-from django.conf import settings
 from django.db import migrations, models
 
 
