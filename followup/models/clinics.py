@@ -8,6 +8,7 @@ from django.db import models
 from phonenumber_field.modelfields import PhoneNumberField
 
 from .. import working_hours
+from .validators import on_one_line
 
 
 class Clinic(models.Model):
@@ -17,7 +18,7 @@ class Clinic(models.Model):
     shared/domain.md (each with its source there).
     """
 
-    name = models.CharField(max_length=120, unique=True)
+    name = models.CharField(max_length=120, unique=True, validators=[on_one_line])
     phone = PhoneNumberField(help_text="The number patients call to reach the team.")
     time_zone = models.CharField(max_length=64, default="America/New_York")
 
