@@ -87,7 +87,7 @@ def test_percentiles_equal_postgresqls_percentile_cont(riverside, alerts):
     with connection.cursor() as cursor:
         cursor.execute("""SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM acknowledged_at - created_at) / 3600),
                                  percentile_cont(0.9) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM acknowledged_at - created_at) / 3600)
-                          FROM followup_alert WHERE kind = 'severe' AND acknowledged_at IS NOT NULL""")
+                          FROM followup_alert WHERE severe AND acknowledged_at IS NOT NULL""")
         median, p90 = cursor.fetchone()
     whole = queries.acknowledgement_times(feb_march(riverside))[-1]
     assert (whole[4], whole[5]) == (pytest.approx(float(median)), pytest.approx(float(p90)))
