@@ -310,10 +310,10 @@ def esas_observation_id(report_pk, item):
     return f"symptom-report-{report_pk}-{esas_code(item)}"
 
 
-def esas_observations(report):
-    """One Observation per scored ESAS-r item, derived from the report's QuestionnaireResponse."""
+def esas_observations_by_item(report):
+    """(item, Observation) for each scored ESAS-r item, derived from the report's QuestionnaireResponse."""
     return [
-        {
+        (item, {
             "resourceType": "Observation",
             "id": esas_observation_id(report.pk, item),
             "status": "final",
@@ -326,9 +326,21 @@ def esas_observations(report):
             "interpretation": [{"coding": [{"system": code_system("esas-r-severity"), "code": severity_band(score)}],
                                 "text": severity_band(score)}],
             "derivedFrom": [reference("QuestionnaireResponse", report.pk)],
-        }
+        })
         for item, score in report.scores().items() if score is not None
     ]
+
+
+def esas_observations(report):
+    """One Observation per scored ESAS-r item."""
+    return [observation for _, observation in esas_observations_by_item(report)]
+
+
+def observation_codes():
+    """{(system, code): what it names}: "volume" or an ESAS-r item, for every coding an Observation carries."""
+    codes = {(code_system("observation"), "drained-volume"): "volume"}
+    codes.update({(code_system("esas-r"), esas_code(item)): item for item in ESAS_LABELS})
+    return codes
 
 
 # --- Reminders sent -----------------------------------------------------------------------------
