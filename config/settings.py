@@ -53,6 +53,18 @@ def env_list(name, default):
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
+def env_id_map(name):
+    """`1=urn:oid:2.16.840.1.113883.19.5,2=https://mrn.example.org` to {1: "urn:oid:...", 2: "https://..."}:
+    a value per database id (e.g. per clinic)."""
+    found = {}
+    for item in env_list(name, []):
+        key, equals, value = item.partition("=")
+        if not equals or not key.strip().isdigit() or not value.strip():
+            raise ImproperlyConfigured(f"{name} must be <id>=<value> pairs separated by commas, not {item!r}")
+        found[int(key.strip())] = value.strip()
+    return found
+
+
 DEBUG = env_bool("DEBUG", True)
 
 _DEV_SECRET_KEY = "django-insecure-followup-development-key-never-use-in-production"
@@ -63,6 +75,11 @@ if not DEBUG and (SECRET_KEY == _DEV_SECRET_KEY or len(SECRET_KEY) < 32):
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"] if DEBUG else [])
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [SITE_URL])
+# FHIR: where Followup's own code systems live (blank: this server's FHIR base, where each is served) and
+# each clinic's MRN identifier system (blank for a clinic: one under SITE_URL). Set both before another
+# system stores these URIs; they then stay put when SITE_URL changes.
+FHIR_TERMINOLOGY_BASE = env_str("FHIR_TERMINOLOGY_BASE", "").rstrip("/")
+FHIR_MRN_SYSTEMS = env_id_map("FHIR_MRN_SYSTEMS")
 
 INSTALLED_APPS = [
     "django.contrib.admin",

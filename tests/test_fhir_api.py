@@ -211,7 +211,7 @@ def test_capability_statement_is_public_and_valid(client):
     statement = fhir(client.get("/fhir/R4/metadata"))
     served = {resource["type"] for resource in statement["rest"][0]["resource"]}
     assert served == {"Patient", "RelatedPerson", "CarePlan", "Appointment", "Procedure", "Observation",
-                      "QuestionnaireResponse", "Communication"}
+                      "QuestionnaireResponse", "Communication", "Organization", "Practitioner", "CodeSystem", "Questionnaire"}
 
 
 def test_search_does_not_query_per_row(as_nina, riverside, history, django_assert_max_num_queries):

@@ -13,7 +13,7 @@ import time_machine
 from fhir.resources.R4B import get_fhir_model_class
 
 from followup import services
-from followup.fhir import catalogue, resources
+from followup.fhir import catalogue, resources, terminology
 from tests.conftest import at, make_patient
 
 SITE = "https://followup.example.org"
@@ -184,7 +184,7 @@ def test_next_links_keep_repeated_parameters(as_nina, cast):
 
 # --- The CapabilityStatement says exactly what is accepted -------------------------------------
 
-SAMPLES = {"reference": "1", "token": "x", "date": "ge2026-01-01"}
+SAMPLES = {"reference": "1", "token": "x", "date": "ge2026-01-01", "string": "a", "uri": "http://example.org/x"}
 SAMPLE_VALUES = {("Appointment", "status"): "booked", ("Observation", "code"): "pain"}
 
 
@@ -193,6 +193,11 @@ def test_every_parameter_the_capability_statement_lists_is_accepted_and_no_other
     for resource in statement["rest"][0]["resource"]:
         name = resource["type"]
         listed = {param["name"]: param["type"] for param in resource["searchParam"]}
+        if name in terminology.CONFORMANCE:
+            assert set(listed) == {"url"}
+            fhir(client.get(f"/fhir/R4/{name}", {"url": "http://example.org/x"}))
+            fhir(client.get(f"/fhir/R4/{name}", {"notlisted": "1"}), status=400)
+            continue
         assert set(listed) == set(catalogue.params_of(name))
         for param, kind in listed.items():
             query = {param: SAMPLE_VALUES.get((name, param), SAMPLES[kind])}

@@ -9,17 +9,19 @@ counts those, and only the current version is kept.
 The search parameters listed here are exactly those accepted; the CapabilityStatement is built from them.
 """
 
+import hashlib
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from django.db.models import Count, F, IntegerField, Max, OuterRef, Subquery, Value
+from django.db.models import Count, F, IntegerField, Max, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce, Greatest
 from django.http import Http404
 
 from .. import access, revisions
 from ..api.errors import parse_id
-from ..models import Caregiver, CareSchedule, Occurrence, Patient, Procedure, Reminder, ReminderEvent, SymptomReport
+from ..models import Caregiver, CareSchedule, Occurrence, Patient, Procedure, Reminder, ReminderEvent, SymptomReport, User
 from . import resources
 from .search import SearchError, coded, parse_date, tokens
 
@@ -66,6 +68,7 @@ class ResourceType:
     sorts: dict = field(default_factory=dict)
     patient_field: str | None = "patient"
     keeps_history: bool = True
+    timestamps: bool = True  # False: no lastUpdated is known (and no _lastUpdated search)
 
     def read(self, user, resource_id):
         return by_pk(self.rows(user), resource_id)
@@ -215,7 +218,55 @@ def _current_only(row, version_id):
     return (row, updated) if version_id == current else None
 
 
+# --- The clinic and its staff: no history of their own; the version is a digest of the content --------
+
+
+def _digest_version(build):
+    def version(row):
+        content = json.dumps(build(row), sort_keys=True, ensure_ascii=False).encode()
+        return hashlib.sha256(content).hexdigest()[:16], None
+    return version
+
+
+def _current_digest(build):
+    def at_version(row, version_id):
+        return (row, None) if version_id == _digest_version(build)(row)[0] else None
+    return at_version
+
+
+def _organizations(user):
+    return access.clinics_for(user).order_by("pk")
+
+
+def _practitioners(user):
+    """Staff of the caller's clinics."""
+    return User.objects.filter(memberships__clinic__in=access.clinics_for(user)).distinct().order_by("pk")
+
+
+def _name_filter(*fields):
+    def apply(rows, text):
+        words = tokens("name", text)
+        matching = Q()
+        for word in words:
+            for field_name in fields:
+                matching |= Q(**{f"{field_name}__icontains": word})
+        return rows.filter(matching)
+    return apply
+
+
 TYPES = {
+    "Organization": ResourceType(
+        rows=_organizations, build=resources.organization_resource,
+        version=_digest_version(resources.organization_resource), at_version=_current_digest(resources.organization_resource),
+        params={"name": Param("string", "Part of the clinic's name.", _name_filter("name"))},
+        sorts={"name": "name"}, patient_field=None, keeps_history=False, timestamps=False,
+    ),
+    "Practitioner": ResourceType(
+        rows=_practitioners, build=resources.practitioner_resource,
+        version=_digest_version(resources.practitioner_resource), at_version=_current_digest(resources.practitioner_resource),
+        params={"name": Param("string", "Part of the given or family name.", _name_filter("first_name", "last_name", "username"))},
+        sorts={"family": "last_name", "given": "first_name"}, patient_field=None, keeps_history=False, timestamps=False,
+    ),
     "Patient": ResourceType(
         rows=_patients, build=resources.patient_resource, version=_simple_version, at_version=_simple_at_version(Patient),
         params={"identifier": Param("token", "MRN, as <system>|<value> or the value alone.", _identifier_filter)},
@@ -254,8 +305,11 @@ TYPES = {
 for _kind in TYPES.values():
     if _kind.patient_field:
         _kind.params["patient"] = PATIENT_PARAM
-    _kind.params.update(COMMON_PARAMS)
-    _kind.sorts.update(COMMON_SORTS)
+    _kind.params["_id"] = COMMON_PARAMS["_id"]
+    _kind.sorts["_id"] = COMMON_SORTS["_id"]
+    if _kind.timestamps:
+        _kind.params["_lastUpdated"] = COMMON_PARAMS["_lastUpdated"]
+        _kind.sorts["_lastUpdated"] = COMMON_SORTS["_lastUpdated"]
 
 
 # --- Observation: two sources, no table of its own -------------------------------------------------

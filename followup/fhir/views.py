@@ -21,7 +21,7 @@ from rest_framework.views import APIView
 
 from .. import access, audit
 from ..api.errors import api_exception_handler, parse_id
-from . import catalogue, resources
+from . import catalogue, resources, terminology
 from .search import SearchError, sort_keys, tokens
 
 DEFAULT_COUNT = 50
@@ -360,6 +360,42 @@ class SearchView(FhirView):
         return bundle
 
 
+def _digest(resource):
+    return catalogue.hashlib.sha256(catalogue.json.dumps(resource, sort_keys=True).encode()).hexdigest()[:16]
+
+
+class ConformanceReadView(FhirView):
+    """Followup's own CodeSystems and the ESAS-r Questionnaire, at the URLs their codings name. They hold
+    no patient data, so, like the CapabilityStatement, they are open to anyone."""
+
+    permission_classes = [AllowAny]
+
+    def get(self, request, resource_type, resource_id):
+        resource = terminology.conformance_resource(resource_type, resource_id)
+        if resource is None:
+            raise exceptions.NotFound(f"No {resource_type} {resource_id!r} here.")
+        return versioned_response(request, resource, _digest(resource), None)
+
+
+class ConformanceSearchView(FhirView):
+    permission_classes = [AllowAny]
+
+    def get(self, request, resource_type):
+        unknown = sorted(set(request.query_params) - {"url", "_format"})
+        if unknown:
+            raise SearchError(f"Unsupported search parameter(s): {', '.join(unknown)}. Supported: url.")
+        found = [terminology.conformance_resource(resource_type, name) for name in terminology.CONFORMANCE[resource_type]]
+        if "url" in request.query_params:
+            found = [resource for resource in found if resource["url"] == request.query_params["url"]]
+        base = resources.base_url()
+        return Response({
+            "resourceType": "Bundle", "type": "searchset", "timestamp": resources.instant(timezone.now()), "total": len(found),
+            "link": [{"relation": "self", "url": f"{base}/{resource_type}?{urlencode(request.query_params)}"}],
+            "entry": [{"fullUrl": f"{base}/{resource_type}/{resource['id']}", "search": {"mode": "match"},
+                       "resource": with_meta(resource, _digest(resource), None)} for resource in found],
+        })
+
+
 class MetadataView(FhirView):
     """The CapabilityStatement: exactly what this server reads and searches. Open to anyone, as FHIR expects."""
 
@@ -385,7 +421,10 @@ class MetadataView(FhirView):
                     "and Last-Modified; If-None-Match with the current ETag answers 304."),
                 "security": {"description": "Send `Authorization: Token <key>` (manage.py drf_create_token <username>) "
                                             "or a signed-in session. Only your clinics' patients are visible."},
-                "resource": [self.resource(name) for name in served],
+                "resource": [self.resource(name) for name in served] + [
+                    {"type": name, "interaction": [{"code": "read"}, {"code": "search-type"}],
+                     "searchParam": [{"name": "url", "type": "uri", "documentation": "The canonical URL."}]}
+                    for name in sorted(terminology.CONFORMANCE)],
             }],
         }, status=status.HTTP_200_OK)
 
