@@ -101,6 +101,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "followup",
+    "followup.subscriptions",
 ]
 
 MIDDLEWARE = [
@@ -338,7 +339,15 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(),  # every minute; the tick is safe to run twice
         "options": {"expires": 55},
     },
+    "deliver-webhooks": {
+        "task": "followup.subscriptions.tasks.webhook_tick",
+        "schedule": crontab(),
+        "options": {"expires": 55},
+    },
 }
+# Change notifications have their own queue (and worker: Procfile `webhooks`), so a subscriber that is
+# slow or down never keeps a reminder waiting for a worker.
+CELERY_TASK_ROUTES = {"followup.subscriptions.tasks.*": {"queue": "webhooks"}}
 CELERY_BEAT_SCHEDULE_FILENAME = env_str("CELERY_BEAT_SCHEDULE_FILENAME", str(BASE_DIR / "var" / "celerybeat-schedule"))
 
 # How long a reminder may sit in `sending` before we call its outcome unknown.
@@ -350,6 +359,15 @@ FOLLOWUP_DISPATCH_BATCH = env_int("FOLLOWUP_DISPATCH_BATCH", 100)
 # worker process end `unknown` if it is killed mid-send (1 is strictest, 10 is about twice as fast).
 FOLLOWUP_SEND_CHUNK = env_int("FOLLOWUP_SEND_CHUNK", 10)
 FOLLOWUP_TICK_LATE_AFTER = timedelta(minutes=5)
+
+# Change notifications (outbound webhooks, docs/api.md): per POST, seconds to connect and to wait for an
+# answer; attempts before giving up (1, 2, 4 ... minutes apart, at most 4 hours: 10 attempts span ~8.5 hours).
+WEBHOOK_CONNECT_TIMEOUT = env_int("WEBHOOK_CONNECT_TIMEOUT", 5)
+WEBHOOK_READ_TIMEOUT = env_int("WEBHOOK_READ_TIMEOUT", 10)
+WEBHOOK_MAX_ATTEMPTS = env_int("WEBHOOK_MAX_ATTEMPTS", 10)
+WEBHOOK_SEND_BATCH = env_int("WEBHOOK_SEND_BATCH", 20)
+WEBHOOK_QUEUED_TIMEOUT = timedelta(minutes=5)
+WEBHOOK_SENDING_TIMEOUT = timedelta(minutes=5)
 
 # --- Operations ---------------------------------------------------------------------------------
 # GET /metrics answers only a request carrying `Authorization: Bearer <METRICS_TOKEN>`; unset, it is a 404.
