@@ -80,6 +80,12 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [SITE_URL])
 # system stores these URIs; they then stay put when SITE_URL changes.
 FHIR_TERMINOLOGY_BASE = env_str("FHIR_TERMINOLOGY_BASE", "").rstrip("/")
 FHIR_MRN_SYSTEMS = env_id_map("FHIR_MRN_SYSTEMS")
+# Browser apps on these origins (https://app.example.org) may call the API, FHIR and the token endpoint;
+# no other origin gets CORS headers. Credentials (cookies) are never allowed cross-origin.
+CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS", [])
+CORS_URLS_REGEX = r"^/(api|fhir|oauth|\.well-known)/.*$"
+CORS_ALLOW_CREDENTIALS = False
+CORS_EXPOSE_HEADERS = ["ETag", "Last-Modified", "Location", "Content-Location"]
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -102,10 +108,14 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "followup",
     "followup.subscriptions",
+    "followup.oauth",
+    "corsheaders",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before anything that answers (CommonMiddleware): a preflight needs its CORS headers too.
+    "corsheaders.middleware.CorsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -255,9 +265,11 @@ PHONENUMBER_DB_FORMAT = "E164"
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.TokenAuthentication",
+        # Systems: OAuth 2.0 client credentials (SMART Backend Services), docs/api.md.
+        "followup.oauth.authentication.BearerTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated", "followup.oauth.authentication.TokenScopes"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],

@@ -21,6 +21,7 @@ from rest_framework.views import APIView
 
 from .. import access, audit
 from ..api.errors import api_exception_handler, parse_id
+from ..oauth import tokens as oauth_tokens
 from . import catalogue, resources, terminology
 from .search import SearchError, sort_keys, tokens
 
@@ -75,6 +76,10 @@ class FhirView(APIView):
 
     def get_exception_handler(self):
         return fhir_exception_handler
+
+    def scoped_resource_type(self):
+        """The FHIR type this request reads or writes, for the OAuth scope check (followup.oauth)."""
+        return self.kwargs.get("resource_type")
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
@@ -419,8 +424,15 @@ class MetadataView(FhirView):
                     "Searches also take _count (1-200), _page, _sort (the keys listed per type, - for descending), "
                     "_summary=count, _total=none|estimate|accurate and _elements. Reads answer an ETag (W/\"<versionId>\") "
                     "and Last-Modified; If-None-Match with the current ETag answers 304."),
-                "security": {"description": "Send `Authorization: Token <key>` (manage.py drf_create_token <username>) "
-                                            "or a signed-in session. Only your clinics' patients are visible."},
+                "security": {
+                    "service": [{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/restful-security-service",
+                                             "code": "SMART-on-FHIR"}]}],
+                    "extension": [{"url": "http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris",
+                                   "extension": [{"url": "token", "valueUri": oauth_tokens.token_url()}]}],
+                    "description": "Systems: OAuth 2.0 client credentials with a signed JWT (SMART Backend Services; "
+                                   "/.well-known/smart-configuration), then `Authorization: Bearer <token>`, within its "
+                                   "scopes. People: `Authorization: Token <key>` or a signed-in session. Only your "
+                                   "clinics' patients are visible."},
                 "resource": [self.resource(name) for name in served] + [
                     {"type": name, "interaction": [{"code": "read"}, {"code": "search-type"}],
                      "searchParam": [{"name": "url", "type": "uri", "documentation": "The canonical URL."}]}
