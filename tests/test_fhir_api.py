@@ -114,8 +114,8 @@ def test_session_sign_in_reads_fhir(client, nina, alice):
     fhir(client.get(f"/fhir/R4/Patient/{alice.pk}"))
 
 
-def test_writes_are_not_supported(as_nina, alice):
-    outcome = fhir(as_nina.post("/fhir/R4/Patient", {"resourceType": "Patient"}, format="json"), status=405)
+def test_writes_other_than_those_listed_are_not_supported(as_nina, alice):
+    outcome = fhir(as_nina.post("/fhir/R4/Procedure", {"resourceType": "Procedure"}, format="json"), status=405)
     assert outcome["issue"][0]["code"] == "not-supported"
     fhir(as_nina.delete(f"/fhir/R4/Patient/{alice.pk}"), status=405)
 

@@ -5,6 +5,7 @@ from . import views
 CONFORMANCE = r"(?P<resource_type>CodeSystem|Questionnaire)"
 
 urlpatterns = [
+    path("", views.TransactionView.as_view(), name="fhir-transaction"),
     path("metadata", views.MetadataView.as_view(), name="fhir-metadata"),
     re_path(rf"^{CONFORMANCE}/(?P<resource_id>[^/]+)$", views.ConformanceReadView.as_view(), name="fhir-conformance-read"),
     re_path(rf"^{CONFORMANCE}$", views.ConformanceSearchView.as_view(), name="fhir-conformance-search"),

@@ -9,11 +9,13 @@ or another clinic's, 400 for a search parameter we do not support or cannot read
 import re
 from urllib.parse import urlencode
 
+from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
 from django.utils.http import http_date
 from rest_framework import exceptions, status
 from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
@@ -22,7 +24,7 @@ from rest_framework.views import APIView
 from .. import access, audit
 from ..api.errors import api_exception_handler, parse_id
 from ..oauth import tokens as oauth_tokens
-from . import catalogue, resources, terminology
+from . import catalogue, resources, terminology, writes
 from .search import SearchError, sort_keys, tokens
 
 DEFAULT_COUNT = 50
@@ -33,6 +35,10 @@ ACCEPTED_FORMATS = {"json", "application/json", "application/fhir+json"}
 class FhirJsonRenderer(JSONRenderer):
     media_type = "application/fhir+json"
     format = "fhir+json"
+
+
+class FhirJsonParser(JSONParser):
+    media_type = "application/fhir+json"
 
 
 class FhirJsonOnly(BaseContentNegotiation):
@@ -49,7 +55,8 @@ class FormatNotSupported(exceptions.NotAcceptable):
     pass
 
 
-ISSUE_CODES = {400: "invalid", 401: "login", 403: "forbidden", 404: "not-found", 405: "not-supported", 406: "not-supported"}
+ISSUE_CODES = {400: "invalid", 401: "login", 403: "forbidden", 404: "not-found", 405: "not-supported", 406: "not-supported",
+               412: "conflict", 415: "not-supported"}
 
 
 def operation_outcome(code, diagnostics, severity="error"):
@@ -63,6 +70,11 @@ def fhir_exception_handler(exc, context):
     response = api_exception_handler(exc, context)
     if response is None:
         return None
+    if isinstance(exc, writes.Invalid):
+        response.data = {"resourceType": "OperationOutcome", "issue": [
+            {"severity": "error", "code": "invalid", "diagnostics": " ".join(messages), "expression": [path]}
+            for path, messages in exc.issues.items()]}
+        return response
     detail = response.data.get("detail") if isinstance(response.data, dict) else None
     diagnostics = str(detail) if detail else "; ".join(f"{key}: {value}" for key, value in response.data.items())
     response.data = operation_outcome(ISSUE_CODES.get(response.status_code, "processing"), diagnostics)
@@ -72,6 +84,7 @@ def fhir_exception_handler(exc, context):
 class FhirView(APIView):
     schema = None  # FHIR describes itself (GET /fhir/R4/metadata); not part of the OpenAPI document
     renderer_classes = [FhirJsonRenderer]
+    parser_classes = [FhirJsonParser]
     content_negotiation_class = FhirJsonOnly
 
     def get_exception_handler(self):
@@ -128,7 +141,86 @@ def _served(resource_type):
 # --- Views --------------------------------------------------------------------------------------
 
 
+# --- Writes ---------------------------------------------------------------------------------------
+
+WRITABLE = {"create": {"Patient", "QuestionnaireResponse"}, "update": {"Patient", "Appointment"}}
+
+
+def _written(request, resource_type, pk, created):
+    """The resource just written, read back with its new version: 201 + Location, or 200."""
+    kind = catalogue.TYPES[resource_type]
+    row = kind.read(request.user, str(pk))
+    version_id, last_updated = kind.version(row)
+    resource = with_meta(kind.build(row), version_id, last_updated)
+    location = f"{resources.base_url()}/{resource_type}/{pk}/_history/{version_id}"
+    audit.record(request, audit.Action.CHANGE, f"FHIR {'create' if created else 'update'} {resource_type}", subject=row)
+    headers = {"ETag": etag(version_id), "Location": location, "Content-Location": location}
+    if last_updated is not None:
+        headers["Last-Modified"] = http_date(last_updated.timestamp())
+    return resource, headers, status.HTTP_201_CREATED if created else status.HTTP_200_OK
+
+
+def _not_writable(resource_type, what):
+    raise exceptions.MethodNotAllowed("POST" if what == "create" else "PUT",
+                                      detail=f"{resource_type} cannot be {'created' if what == 'create' else 'updated'} here; "
+                                             f"{what} is supported for {', '.join(sorted(WRITABLE[what]))}.")
+
+
+def _check_if_match(request, kind, row):
+    wanted = request.headers.get("If-Match")
+    if wanted and not _matches_etag(wanted, kind.version(row)[0]):
+        raise writes.PreconditionFailed(f"{wanted} is not the current version ({etag(kind.version(row)[0])}): read it again.")
+
+
+def create(request, resource_type, body):
+    """(resource, headers, status) of a create; a conditional create (If-None-Exist) finds first."""
+    if resource_type not in WRITABLE["create"]:
+        _not_writable(resource_type, "create")
+    if resource_type == "Patient":
+        condition = request.headers.get("If-None-Exist")
+        if condition:
+            found = _conditional_matches(request, condition)
+            if len(found) > 1:
+                raise writes.PreconditionFailed(f"{len(found)} patients match {condition!r}: make the condition narrower.")
+            if found:
+                return _written(request, "Patient", found[0].pk, created=False)
+        patient = writes.create_patient(request, body)
+        return _written(request, "Patient", patient.pk, created=True)
+    report = writes.create_symptom_report(request, body)
+    return _written(request, "QuestionnaireResponse", report.pk, created=True)
+
+
+def update(request, resource_type, resource_id, body):
+    if resource_type not in WRITABLE["update"]:
+        _not_writable(resource_type, "update")
+    kind = catalogue.TYPES[resource_type]
+    row = kind.read(request.user, resource_id)
+    _check_if_match(request, kind, row)
+    if resource_type == "Patient":
+        writes.update_patient(request, row, body)
+    else:
+        writes.update_appointment(request, row, body)
+    return _written(request, resource_type, row.pk, created=False)
+
+
+def _conditional_matches(request, condition):
+    """Patients in the caller's clinics matching `identifier=<system>|<MRN>` (the only condition taken)."""
+    from urllib.parse import parse_qs
+
+    params = parse_qs(condition.removeprefix("?"), keep_blank_values=True)
+    if set(params) != {"identifier"} or len(params["identifier"]) != 1 or not params["identifier"][0]:
+        raise SearchError("A condition on Patient is identifier=<system>|<MRN> (If-None-Exist, or the URL of a conditional update).")
+    rows = catalogue.TYPES["Patient"].params["identifier"].apply(catalogue.TYPES["Patient"].rows(request.user), params["identifier"][0])
+    return list(rows[:2])
+
+
 class ReadView(FhirView):
+    def put(self, request, resource_type, resource_id):
+        _served(resource_type)
+        with transaction.atomic():
+            resource, headers, code = update(request, resource_type, resource_id, request.data)
+        return Response(resource, status=code, headers=headers)
+
     def get(self, request, resource_type, resource_id):
         _served(resource_type)
         if resource_type == "Observation":
@@ -249,6 +341,29 @@ class Search:
 
 
 class SearchView(FhirView):
+    def post(self, request, resource_type):
+        _served(resource_type)
+        with transaction.atomic():
+            resource, headers, code = create(request, resource_type, request.data)
+        return Response(resource, status=code, headers=headers)
+
+    def put(self, request, resource_type):
+        """Conditional update: PUT /Patient?identifier=<system>|<MRN> updates the one patient it names,
+        or creates them when none does; two or more is 412."""
+        _served(resource_type)
+        if resource_type != "Patient":
+            _not_writable(resource_type, "update")
+        found = _conditional_matches(request, request.META.get("QUERY_STRING", ""))
+        if len(found) > 1:
+            raise writes.PreconditionFailed("More than one patient matches: make the condition narrower.")
+        with transaction.atomic():
+            if found:
+                resource, headers, code = update(request, "Patient", str(found[0].pk), request.data)
+            else:
+                patient = writes.create_patient(request, request.data)
+                resource, headers, code = _written(request, "Patient", patient.pk, created=True)
+        return Response(resource, status=code, headers=headers)
+
     def get(self, request, resource_type):
         _served(resource_type)
         search = Search(resource_type, request.query_params)
@@ -365,6 +480,74 @@ class SearchView(FhirView):
         return bundle
 
 
+class TransactionView(FhirView):
+    """POST a Bundle of type `transaction` to the base: every entry is applied, in order, or none is.
+    An entry may refer to a resource created earlier in the Bundle by its `fullUrl` (urn:uuid:...)."""
+
+    def post(self, request):
+        bundle = request.data
+        if not isinstance(bundle, dict) or bundle.get("resourceType") != "Bundle" or bundle.get("type") != "transaction":
+            raise writes.Invalid({"Bundle.type": ["POST a Bundle of type transaction to the base URL."]})
+        entries = bundle.get("entry") or []
+        replies, created = [], {}
+        with transaction.atomic():
+            for index, entry in enumerate(entries):
+                try:
+                    replies.append(self.apply(request, entry, created))
+                except writes.Invalid as error:
+                    raise writes.Invalid({f"Bundle.entry[{index}].{path}": messages for path, messages in error.issues.items()}) from None
+                except exceptions.APIException as error:
+                    error.detail = f"Bundle.entry[{index}]: {error.detail}"
+                    raise
+        return Response({"resourceType": "Bundle", "type": "transaction-response", "entry": replies})
+
+    def apply(self, request, entry, created):
+        call = entry.get("request") or {}
+        method, url = call.get("method"), (call.get("url") or "").strip("/")
+        body = _resolve(entry.get("resource"), created)
+        if method == "POST" and url in WRITABLE["create"]:
+            fake = _with_headers(request, {"If-None-Exist": call.get("ifNoneExist")})
+            resource, headers, code = create(fake, url, body)
+        elif method == "PUT" and "/" in url:
+            resource_type, resource_id = url.split("/", 1)
+            _served(resource_type)
+            fake = _with_headers(request, {"If-Match": call.get("ifMatch")})
+            resource, headers, code = update(fake, resource_type, resource_id, body)
+        else:
+            raise writes.Invalid({"request": [f"{method} {url!r} is not supported in a transaction: POST Patient or "
+                                              "QuestionnaireResponse, PUT Patient/<id> or Appointment/<id>."]})
+        if entry.get("fullUrl"):
+            created[entry["fullUrl"]] = f"{resource['resourceType']}/{resource['id']}"
+        return {"fullUrl": f"{resources.base_url()}/{resource['resourceType']}/{resource['id']}", "resource": resource,
+                "response": {"status": f"{code} {'Created' if code == 201 else 'OK'}", "location": headers["Location"],
+                             "etag": headers["ETag"]}}
+
+
+def _resolve(value, created):
+    """Replace references to resources created earlier in the Bundle (their urn:uuid fullUrl)."""
+    if isinstance(value, dict):
+        return {key: (created.get(item, item) if key == "reference" and isinstance(item, str) else _resolve(item, created))
+                for key, item in value.items()}
+    if isinstance(value, list):
+        return [_resolve(item, created) for item in value]
+    return value
+
+
+class _HeaderView:
+    def __init__(self, request, extra):
+        self._request, self.headers = request, {**request.headers, **{k: v for k, v in extra.items() if v}}
+        for name in ("If-None-Exist", "If-Match"):
+            if not extra.get(name):
+                self.headers.pop(name, None)
+
+    def __getattr__(self, name):
+        return getattr(self._request, name)
+
+
+def _with_headers(request, extra):
+    return _HeaderView(request, extra)
+
+
 def _digest(resource):
     return catalogue.hashlib.sha256(catalogue.json.dumps(resource, sort_keys=True).encode()).hexdigest()[:16]
 
@@ -420,6 +603,8 @@ class MetadataView(FhirView):
             "format": ["json"],
             "rest": [{
                 "mode": "server",
+                "interaction": [{"code": "transaction", "documentation": "POST Patient and QuestionnaireResponse, PUT Patient "
+                                                                      "and Appointment, all or none."}],
                 "documentation": (
                     "Searches also take _count (1-200), _page, _sort (the keys listed per type, - for descending), "
                     "_summary=count, _total=none|estimate|accurate and _elements. Reads answer an ETag (W/\"<versionId>\") "
@@ -442,7 +627,8 @@ class MetadataView(FhirView):
 
     def resource(self, name):
         keeps_history = name == "Observation" or catalogue.TYPES[name].keeps_history
-        interactions = ["read", *(["vread"] if keeps_history else []), "search-type"]
+        interactions = ["read", *(["vread"] if keeps_history else []), "search-type",
+                        *(["create"] if name in WRITABLE["create"] else []), *(["update"] if name in WRITABLE["update"] else [])]
         params = catalogue.params_of(name)
         entry = {
             "type": name,
@@ -450,6 +636,9 @@ class MetadataView(FhirView):
             "versioning": "versioned",
             "readHistory": keeps_history,
             "conditionalRead": "not-match",
+            "conditionalCreate": name == "Patient",
+            "conditionalUpdate": name == "Patient",
+            "updateCreate": False,
             "searchInclude": include_targets(name),
             "searchRevInclude": revinclude_sources(name),
             "searchParam": [{"name": param, "type": params[param].type, "documentation": params[param].documentation}
