@@ -7,8 +7,8 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-BEFORE = [("followup", "0007_calls_and_alerts")]
-AFTER = [("followup", "0009_alert_items_only")]
+BEFORE = [("followup", "0008_calls_and_alerts")]
+AFTER = [("followup", "0010_alert_items_only")]
 T = datetime(2026, 1, 12, 15, 0, tzinfo=UTC)
 
 

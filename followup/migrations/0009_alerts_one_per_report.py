@@ -79,7 +79,7 @@ def split_alerts(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("followup", "0007_calls_and_alerts"),
+        ("followup", "0008_calls_and_alerts"),
     ]
 
     operations = [

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('followup', '0008_alerts_one_per_report'),
+        ('followup', '0009_alerts_one_per_report'),
     ]
 
     operations = [
