@@ -23,6 +23,20 @@ def send_reminders(reminder_ids):
 
 
 @shared_task(ignore_result=True)
+def care_tick():
+    """The beat entry, every minute: past-day check-ins become missed; alerts nobody acknowledged in
+    time are escalated (their pages go out with the next dispatch tick). Safe to run twice at once:
+    each change is made under the patient's or the alert's row lock."""
+    from . import alerts, calls
+    from .models import Heartbeat
+
+    missed = calls.mark_missed()
+    escalated = alerts.escalate_due()
+    Heartbeat.beat("care")
+    return len(missed) + len(escalated)
+
+
+@shared_task(ignore_result=True)
 def look_up_line_type(kind, contact_id):
     """Twilio Lookup's line type for a contact's number (ids only; the number is read from the row)."""
     from .voice.line_types import fill_in_line_type

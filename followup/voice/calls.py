@@ -11,8 +11,6 @@ working hours (else gives the out-of-hours number), 9 opts the number out of aut
 """
 
 import logging
-from datetime import time
-from zoneinfo import ZoneInfo
 
 from django.db import transaction
 from django.utils import timezone
@@ -29,20 +27,13 @@ MACHINE = ("machine_start", "machine_end_beep", "machine_end_silence", "machine_
 ENDED = ("completed", "busy", "failed", "no-answer", "canceled")
 
 
-# Until a clinic keeps its own working hours (issue 10's `Clinic.is_open`), the team works Monday to
-# Friday, 09:00-17:00 in the clinic's zone, and its out-of-hours number is its own.
-DEFAULT_WORKING_DAYS, DEFAULT_OPENS, DEFAULT_CLOSES = range(5), time(9, 0), time(17, 0)
-
-
 def team_is_open(clinic, moment):
-    if hasattr(clinic, "is_open"):
-        return clinic.is_open(moment)
-    local = moment.astimezone(ZoneInfo(clinic.time_zone))
-    return local.weekday() in DEFAULT_WORKING_DAYS and DEFAULT_OPENS <= local.time() < DEFAULT_CLOSES
+    """The clinic's working hours (Monday to Friday, 09:00-17:00 in its zone when it has set none)."""
+    return clinic.is_open(moment)
 
 
 def out_of_hours_number(clinic):
-    return getattr(clinic, "out_of_hours_number", None) or clinic.phone
+    return clinic.out_of_hours_number
 
 
 # --- Answer ---------------------------------------------------------------------------------------------
