@@ -118,7 +118,9 @@ def gather(call_sid, step, *, index=None, digits=None, now=None):
     """TwiML for the answer keyed at `step` (item `index`). `digits` None or "": nothing keyed."""
     now = now or timezone.now()
     with transaction.atomic():
-        call = VoiceCall.objects.select_for_update().select_related("patient__clinic", "reminder").filter(call_sid=call_sid).first()
+        # of=self: PostgreSQL refuses FOR UPDATE on the nullable side of the join to the reminder.
+        call = (VoiceCall.objects.select_for_update(of=("self",)).select_related("patient__clinic", "reminder")
+                .filter(call_sid=call_sid).first())
         if call is None:
             return _in_every_language("unknown_call")
         if call.is_over:
@@ -300,7 +302,7 @@ def call_ended(call_sid, status, *, answered_by="", now=None):
     """A status callback for the session: a call that dropped part-way keeps what was answered."""
     now = now or timezone.now()
     with transaction.atomic():
-        call = VoiceCall.objects.select_for_update().select_related("patient__clinic").filter(call_sid=call_sid).first()
+        call = VoiceCall.objects.select_for_update(of=("self",)).select_related("patient__clinic").filter(call_sid=call_sid).first()
         if call is None:
             return None
         call.status = status[:12]
