@@ -8,7 +8,7 @@ Staff who are not superusers see only their own clinics' rows, in lists, forms a
 """
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -160,7 +160,7 @@ class ClinicAdmin(ClinicScoped, admin.ModelAdmin):
     list_display = ["name", "time_zone", "phone", "paracentesis_interval_days", "patient_count"]
     search_fields = ["name"]
     fieldsets = [
-        (None, {"fields": ["name", "phone", "time_zone"]}),
+        (None, {"fields": ["name", "name_in_messages", "phone", "time_zone"]}),
         ("Care defaults", {"fields": [
             "paracentesis_interval_days", "appointment_time", "checkin_days_stable", "checkin_days_unstable",
             "checkin_days_deteriorating", "checkin_days_terminal",
@@ -177,6 +177,17 @@ class ClinicAdmin(ClinicScoped, admin.ModelAdmin):
     @admin.display(description="patients", ordering="patient_total")
     def patient_count(self, clinic):
         return clinic.patient_total
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        from .messaging.names import care_words_in
+
+        words = care_words_in(obj.messages_name)
+        if words:
+            messages.warning(request, (
+                f"\"{obj.messages_name}\" names a kind of care ({', '.join(words)}). Whoever holds a patient's phone "
+                "reads it: consider a neutral name in messages, such as \"{0} Care Team\".".format(obj.name.split()[0])
+            ))
 
 
 @admin.register(User)
