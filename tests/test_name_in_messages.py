@@ -130,3 +130,13 @@ def test_an_unchecked_long_name_is_shortened_by_whole_words():
     name = text.split(":")[0]
     assert "Riverside Community Specialist Care Team and Friends of the Valley".startswith(name + " ")
     assert not name.endswith((" and", " of", " the"))
+
+
+def test_a_checkin_text_says_the_clinics_calling_window_that_day(riverside, alice):
+    with time_machine.travel(MONDAY_MORNING, tick=False):
+        from followup import services
+
+        services.enrol(alice)
+    reminder = Reminder.objects.filter(patient=alice, channel="sms", purpose=Reminder.Purpose.CHECKIN).first()
+    text = rendering.render_reminder(reminder, link="https://followup.example.org/s/AbCdEfGhIjKl.AbCdEfGhIjKlMnOpQrStUv/").text
+    assert "your nurse calls today 9am-5pm. Before the call, tell us how you are: followup.example.org/s/" in text
