@@ -21,6 +21,7 @@ from .models import (
     AccessLog,
     Alert,
     CalendarFeed,
+    EmailAddress,
     Caregiver,
     CareSchedule,
     Clinic,
@@ -160,7 +161,7 @@ class ClinicAdmin(ClinicScoped, admin.ModelAdmin):
     list_display = ["name", "time_zone", "phone", "paracentesis_interval_days", "patient_count"]
     search_fields = ["name"]
     fieldsets = [
-        (None, {"fields": ["name", "name_in_messages", "phone", "time_zone"]}),
+        (None, {"fields": ["name", "name_in_messages", "phone", "reply_to_email", "time_zone"]}),
         ("Care defaults", {"fields": [
             "paracentesis_interval_days", "appointment_time", "checkin_days_stable", "checkin_days_unstable",
             "checkin_days_deteriorating", "checkin_days_terminal",
@@ -484,6 +485,23 @@ class InboundMessageAdmin(ClinicScoped, ReadOnly, admin.ModelAdmin):
     list_filter = [_related_only("clinic"), "kind", ("handled_at", admin.EmptyFieldListFilter)]
     search_fields = [*PATIENT_SEARCH, "=provider_id"]
     list_select_related = ["clinic", "patient", "caregiver", "handled_by"]
+
+
+@admin.register(EmailAddress)
+class EmailAddressAdmin(ReadOnly, admin.ModelAdmin):
+    """Addresses e-mailed and their unsubscribes (one-click or the link). Not scoped to a clinic, so
+    superusers only; the link's token is a secret and never shown."""
+
+    list_display = ["address", "unsubscribed_at", "unsubscribed_source"]
+    list_filter = ["unsubscribed_source"]
+    search_fields = ["address"]
+    exclude = ["token"]
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_module_permission(self, request):
+        return request.user.is_superuser
 
 
 @admin.register(Heartbeat)

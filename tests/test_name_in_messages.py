@@ -14,7 +14,6 @@ from followup import demo
 from followup.messaging import names, rendering
 from followup.models import Clinic, Reminder
 
-from .conftest import make_patient
 
 MONDAY_MORNING = datetime(2026, 3, 2, 14, 0, tzinfo=UTC)
 

@@ -187,7 +187,7 @@ def render_message(kind, channel, language, context):
         )
 
 
-def render_reminder(reminder, link=""):
+def render_reminder(reminder, link="", unsubscribe_url=""):
     patient = reminder.patient
     clinic = patient.clinic
     contact = reminder.caregiver or patient
@@ -196,6 +196,7 @@ def render_reminder(reminder, link=""):
         "clinic_phone": clinic_phone(clinic),
         "link": link,
         "for_caregiver": reminder.caregiver_id is not None,
+        "unsubscribe_url": unsubscribe_url,
         "window": calling_window(clinic, reminder.occurrence.due_at, contact.language),
         **appointment_context(clinic, reminder.due_at, patient.zone, contact.language),
     }

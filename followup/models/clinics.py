@@ -23,6 +23,8 @@ class Clinic(models.Model):
                   "It must fit one text with every message, and should not name a kind of care: whoever holds "
                   "the phone reads it. Blank: the clinic's name.")
     phone = PhoneNumberField(help_text="The number patients call to reach the team.")
+    reply_to_email = models.EmailField(
+        blank=True, help_text="Where a patient's reply to an e-mail goes (the team's shared mailbox). Blank: no reply-to.")
     time_zone = models.CharField(max_length=64, default="America/New_York")
 
     paracentesis_interval_days = models.PositiveSmallIntegerField(

@@ -155,3 +155,27 @@ class Heartbeat(models.Model):
     @classmethod
     def last(cls, name):
         return cls.objects.filter(name=name).values_list("last_at", flat=True).first()
+
+
+class EmailAddress(models.Model):
+    """An e-mail address we write to, with the secret of its unsubscribe link and its opt-out.
+
+    An e-mail unsubscribe belongs to the address: it stops e-mail to that address only, for every
+    patient and caregiver who gives it, and not texts or calls to anyone's phone."""
+
+    address = models.EmailField(unique=True)  # lower-cased
+    token = models.CharField(max_length=43, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    unsubscribed_at = models.DateTimeField(null=True, blank=True)
+    unsubscribed_source = models.CharField(max_length=40, blank=True,
+                                           help_text="How: one-click (mailbox button), link in the e-mail.")
+
+    class Meta:
+        verbose_name_plural = "e-mail addresses"
+
+    def __str__(self):
+        return f"E-mail address {self.pk}"
+
+    @classmethod
+    def is_unsubscribed(cls, address):
+        return cls.objects.filter(address=address.strip().lower(), unsubscribed_at__isnull=False).exists()
