@@ -4,6 +4,7 @@ anything else for a nurse to read."""
 import logging
 import re
 import unicodedata
+from dataclasses import dataclass
 
 import phonenumbers
 from django.db import IntegrityError, transaction
@@ -23,20 +24,49 @@ HELP_WORDS = {"HELP", "INFO", "AYUDA"}
 CONFIRM_WORDS = {"C", "CONFIRM", "CONFIRMAR"}
 
 
-# Symptom words a patient may text with a 0-10 score ("pain 8 nausea 5", "dolor 8"), in English and
-# Spanish, accents folded. Each maps to its ESAS-r item.
-SYMPTOM_WORDS = {
-    "pain": "pain", "dolor": "pain",
-    "tired": "tiredness", "tiredness": "tiredness", "cansancio": "tiredness",
-    "drowsy": "drowsiness", "drowsiness": "drowsiness", "sleepy": "drowsiness", "somnolencia": "drowsiness",
-    "nausea": "nausea", "nauseas": "nausea",
-    "appetite": "lack_of_appetite", "apetito": "lack_of_appetite",
-    "breath": "shortness_of_breath", "breathless": "shortness_of_breath", "breathing": "shortness_of_breath",
-    "aire": "shortness_of_breath",
-    "depression": "depression", "sad": "depression", "depresion": "depression", "tristeza": "depression",
-    "anxiety": "anxiety", "anxious": "anxiety", "ansiedad": "anxiety",
-    "wellbeing": "wellbeing", "bienestar": "wellbeing",
+# Symptom words a patient may text with a 0-10 score ("pain 8 nausea 5", "falta de apetito 7"), in
+# English and Spanish, accents folded: the item names printed on the form in both languages (the
+# reviewed ESAS-r wording table, followup/views/symptom_form.py) and a few everyday words.
+EVERYDAY_WORDS = {
+    "tired": "tiredness", "sleepy": "drowsiness", "drowsy": "drowsiness", "breath": "shortness_of_breath",
+    "breathless": "shortness_of_breath", "breathing": "shortness_of_breath", "aire": "shortness_of_breath",
+    "sad": "depression", "depression": "depression", "depresion": "depression", "tristeza": "depression",
+    "anxious": "anxiety", "ansiedad": "anxiety", "nausea": "nausea", "nauseas": "nausea",
 }
+# Words whose reading is a guess: "appetite 9" may be a good appetite or a severe lack of it. Never
+# stored as a report; the nurse sees the suggested reading and confirms or corrects it.
+AMBIGUOUS_WORDS = {"appetite": "lack_of_appetite", "apetito": "lack_of_appetite"}
+# ESAS-r scores wellbeing 0 = best; a text "wellbeing 10" alone may mean "I feel great".
+AMBIGUOUS_ALONE = {"wellbeing"}
+MAX_PHRASE_WORDS = 4  # "dificultad para respirar", "shortness of breath": a longer run is not an item
+
+
+def _fold(text):
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+
+
+def _printed_item_names():
+    from ..views.symptom_form import ESAS_WORDING
+
+    names = {}
+    for rows in ESAS_WORDING.values():
+        for field, item_name, *_ in rows:
+            if field != "other_problem":
+                names[" ".join(re.findall(r"[a-z]+", _fold(item_name)))] = field
+    return names
+
+
+_PHRASES = None
+
+
+def symptom_phrases():
+    """{folded phrase: item}: the printed item names and everyday words (built once)."""
+    global _PHRASES
+    if _PHRASES is None:
+        _PHRASES = {**_printed_item_names(), **EVERYDAY_WORDS, "well being": "wellbeing"}
+    return _PHRASES
+
+
 # A text read as words, scores and the gaps between them. Each alternative is a run of one kind of
 # character, so one pass reads the whole text: no pattern is retried from every position.
 TOKEN = re.compile(r"(?P<word>[a-z]+)|(?P<score>\d+)|(?P<gap>[\s,.;:=!-]+)|(?P<other>.)", re.DOTALL)
@@ -46,29 +76,50 @@ SCORE_JOINERS = {"", ":", "=", "-"}
 MAX_BODY = 1600
 
 
-def symptom_scores(body):
-    """{item: score} when the whole text is symptom words with scores 0-10, else None.
+@dataclass(frozen=True)
+class ScoreReading:
+    scores: dict
+    ambiguous: bool  # True: a suggestion for the nurse, never a report on its own
+
+
+def read_scores(body):
+    """A ScoreReading when the whole text is symptom names with scores 0-10, else None.
 
     Anything more ("pain 8 since the fall") is left for a nurse to read: a sentence may say more
-    than its numbers. Linear in the length of the text."""
-    text = unicodedata.normalize("NFKD", body).encode("ascii", "ignore").decode().lower()
-    scores, word = {}, None  # `word`: a symptom word still waiting for its score
-    for token in TOKEN.finditer(text):
+    than its numbers. Linear in the length of the text: each token is read once, and a name is at
+    most MAX_PHRASE_WORDS words."""
+    phrases = symptom_phrases()
+    scores, words, ambiguous = {}, [], False  # `words`: a symptom name still waiting for its score
+    for token in TOKEN.finditer(_fold(body)):
         kind, value = token.lastgroup, token.group()
         if kind == "gap":
-            if word is not None and value.strip() not in SCORE_JOINERS:
+            if words and value.strip() not in SCORE_JOINERS and value.strip():
                 return None  # "pain, 8": not a score
-        elif kind == "word" and word is None:
-            word = value
-        elif kind == "score" and word is not None and len(value) <= 2:
-            item = SYMPTOM_WORDS.get(word)
+        elif kind == "word":
+            words.append(value)
+            if len(words) > MAX_PHRASE_WORDS:
+                return None
+        elif kind == "score" and words and len(value) <= 2:
+            phrase = " ".join(words)
+            item = phrases.get(phrase) or AMBIGUOUS_WORDS.get(phrase)
             if item is None or int(value) > 10 or item in scores:
                 return None
+            ambiguous = ambiguous or phrase in AMBIGUOUS_WORDS
             scores[item] = int(value)
-            word = None
+            words = []
         else:
-            return None  # a word without a score, a score without a word, anything else
-    return scores if scores and word is None else None
+            return None  # a score without a name, anything else
+    if not scores or words:
+        return None
+    if set(scores) <= {"wellbeing"} and AMBIGUOUS_ALONE:
+        ambiguous = True
+    return ScoreReading(scores, ambiguous)
+
+
+def symptom_scores(body):
+    """{item: score} when the text reads unambiguously as scores, else None."""
+    reading = read_scores(body)
+    return reading.scores if reading and not reading.ambiguous else None
 
 
 def classify(body):
@@ -201,6 +252,11 @@ def receive(*, provider_id, from_number, body):
         elif kind == InboundMessage.Kind.SYMPTOMS and not record_scores(first, body, now):
             message.kind = kind = InboundMessage.Kind.OTHER
             message.save(update_fields=["kind"])
+        if kind == InboundMessage.Kind.OTHER and patient is not None:
+            reading = read_scores(body)
+            if reading is not None:  # ambiguous, or from a shared number: a suggestion for the nurse
+                message.suggested_scores = reading.scores
+                message.save(update_fields=["suggested_scores"])
         if kind in (InboundMessage.Kind.STOP, InboundMessage.Kind.START, InboundMessage.Kind.CONFIRM, InboundMessage.Kind.SYMPTOMS):
             message.handled_at = now
             message.save(update_fields=["handled_at"])

@@ -141,6 +141,10 @@ class InboundMessage(models.Model):
     received_at = models.DateTimeField(default=timezone.now)
     handled_at = models.DateTimeField(null=True, blank=True)
     handled_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    suggested_scores = models.JSONField(
+        null=True, blank=True,
+        help_text="Scores read from a text whose words or direction are ambiguous ('appetite 9'): never a report "
+                  "until a nurse confirms or corrects them.")
 
     class Meta:
         ordering = ["-received_at"]
