@@ -17,8 +17,21 @@ from .rendering import render_reply
 
 logger = logging.getLogger(__name__)
 
-# The carrier keywords (CTIA; domain.md): each stops every automated message at once.
-STOP_WORDS = {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT"}
+# Opt-outs as the law reads them (FCC 24-24; domain.md "Consent to texts, in law"): each stops texts
+# and automated calls to that number at once. The standard English keywords Twilio answers itself.
+TWILIO_CONFIRMS = {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT"}
+STOP_PHRASES = TWILIO_CONFIRMS | {"OPT OUT", "PARAR", "ALTO", "BAJA", "CANCELAR", "NO MAS"}
+# Natural replies that say it as plainly (accents folded, case ignored, punctuation and "please" aside).
+NATURAL_STOPS = {
+    "STOP TEXTING ME", "STOP TEXTING", "STOP MESSAGING ME", "STOP SENDING ME MESSAGES", "STOP SENDING MESSAGES",
+    "STOP SENDING TEXTS", "NO MORE MESSAGES", "NO MORE TEXTS", "DONT TEXT ME", "DO NOT TEXT ME", "DONT TEXT ME ANYMORE",
+    "DO NOT TEXT ME ANYMORE", "UNSUBSCRIBE ME", "REMOVE ME", "TAKE ME OFF YOUR LIST", "STOP IT",
+    "YA NO ME MANDEN MENSAJES", "YA NO ME MANDEN MAS MENSAJES", "NO ME MANDEN MAS MENSAJES", "NO ME MANDEN MENSAJES",
+    "NO ME ENVIEN MAS MENSAJES", "NO ME ENVIEN MENSAJES", "DEJEN DE ENVIARME MENSAJES", "NO MAS MENSAJES",
+    "YA NO QUIERO MENSAJES", "NO QUIERO MAS MENSAJES", "DENME DE BAJA",
+}
+POLITE = {"PLEASE", "POR", "FAVOR", "THANKS", "THANK", "YOU", "GRACIAS"}
+STOP_WORDS = {phrase for phrase in STOP_PHRASES if " " not in phrase}
 START_WORDS = {"START", "UNSTOP"}
 HELP_WORDS = {"HELP", "INFO", "AYUDA"}
 CONFIRM_WORDS = {"C", "CONFIRM", "CONFIRMAR"}
@@ -122,13 +135,30 @@ def symptom_scores(body):
     return reading.scores if reading and not reading.ambiguous else None
 
 
+def is_opt_out(body):
+    """A keyword alone ("STOP", "Opt out", "No más") or a plain natural reply ("please stop texting
+    me", "ya no me manden mensajes"). Case, accents, punctuation and politeness do not matter."""
+    words = re.findall(r"[A-Z]+", _fold(body[:200]).upper().replace("'", ""))
+    while words and words[0] in POLITE:
+        words.pop(0)
+    while words and words[-1] in POLITE:
+        words.pop()
+    said = " ".join(words)
+    return said in STOP_PHRASES or said in NATURAL_STOPS
+
+
+def confirmed_by_twilio(body):
+    words = re.findall(r"[A-Z]+", _fold(body[:200]).upper())
+    return " ".join(words) in TWILIO_CONFIRMS
+
+
 def classify(body):
     if symptom_scores(body):
         return InboundMessage.Kind.SYMPTOMS
+    if is_opt_out(body):
+        return InboundMessage.Kind.STOP
     words = re.findall(r"[A-Za-z]+", body.upper())
     first = words[0] if words else ""
-    if first in STOP_WORDS and len(words) == 1:
-        return InboundMessage.Kind.STOP
     if first in START_WORDS and len(words) == 1:
         return InboundMessage.Kind.START
     if first in HELP_WORDS and len(words) == 1:
@@ -261,6 +291,9 @@ def receive(*, provider_id, from_number, body):
             message.handled_at = now
             message.save(update_fields=["handled_at"])
     logger.info("inbound message %s: %s from %d known contact(s)", message.pk, kind, len(contacts))
+    if kind == InboundMessage.Kind.STOP and not confirmed_by_twilio(body) and patient is not None:
+        # One confirmation, in the sender's language, where Twilio's own opt-out handling is silent.
+        return render_reply("opted_out", patient.clinic, first.language).text
     if kind in (InboundMessage.Kind.STOP, InboundMessage.Kind.START):
         return ""
     language = first.language if first else "en"
