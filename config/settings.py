@@ -270,7 +270,7 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "ENUM_NAME_OVERRIDES": {
         "CareKindEnum": "followup.models.care.Kind",
-        "AlertKindEnum": "followup.models.care.Alert.Kind",
+        "AlertActionEnum": "followup.models.care.Alert.Action",
         "InboundMessageKindEnum": "followup.models.messaging.InboundMessage.Kind",
         "IntervalUnitEnum": "followup.scheduling.Unit",
         "OccurrenceStateEnum": "followup.models.care.Occurrence.State",
@@ -352,6 +352,11 @@ CELERY_BEAT_SCHEDULE = {
     "dispatch-reminders": {
         "task": "followup.tasks.dispatch_tick",
         "schedule": crontab(),  # every minute; the tick is safe to run twice
+        "options": {"expires": 55},
+    },
+    "care-tick": {
+        "task": "followup.tasks.care_tick",
+        "schedule": crontab(),  # every minute: past-day check-ins become missed, overdue alerts escalate
         "options": {"expires": 55},
     },
 }

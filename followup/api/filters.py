@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django_filters.fields import IsoDateTimeField
 
 from .. import access
-from ..models import Alert, Clinic, InboundMessage, Kind, Occurrence, Patient, Reminder, SymptomReport, User
+from ..models import Clinic, InboundMessage, Kind, Occurrence, Patient, Reminder, SymptomReport, User
 
 
 class UtcDateTimeField(IsoDateTimeField):
@@ -94,7 +94,7 @@ class SymptomReportFilter(PatientScopedFilter):
 
 
 class AlertFilter(PatientScopedFilter):
-    kind = filters.ChoiceFilter(choices=Alert.Kind.choices)
+    severe = filters.BooleanFilter(help_text="true: at least one item scored 7 or more.")
     open = filters.BooleanFilter(field_name="acknowledged_at", lookup_expr="isnull", help_text="true: not yet acknowledged.")
     created_after = MomentFilter(field_name="created_at", lookup_expr="gte")
     created_before = MomentFilter(field_name="created_at", lookup_expr="lt")
@@ -103,7 +103,8 @@ class AlertFilter(PatientScopedFilter):
 class ReminderFilter(PatientScopedFilter):
     state = filters.ChoiceFilter(choices=Reminder.State.choices)
     channel = filters.ChoiceFilter(choices=[("sms", "Text message"), ("email", "E-mail")])
-    purpose = filters.ChoiceFilter(choices=Reminder.Purpose.choices)
+    purpose = filters.ChoiceFilter(choices=[(value, label) for value, label in Reminder.Purpose.choices
+                                            if value not in Reminder.STAFF_PURPOSES])
     occurrence = filters.ModelChoiceFilter(queryset=_occurrences, help_text="Reminders of this occurrence (id).")
     send_after = MomentFilter(field_name="send_at", lookup_expr="gte")
     send_before = MomentFilter(field_name="send_at", lookup_expr="lt")

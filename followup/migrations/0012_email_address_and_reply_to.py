@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('followup', '0008_clinic_name_in_messages'),
+        ('followup', '0011_clinic_name_in_messages'),
     ]
 
     operations = [

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('followup', '0009_email_address_and_reply_to'),
+        ('followup', '0012_email_address_and_reply_to'),
     ]
 
     operations = [
