@@ -139,3 +139,9 @@ def test_a_checkin_text_says_the_clinics_calling_window_that_day(riverside, alic
     reminder = Reminder.objects.filter(patient=alice, channel="sms", purpose=Reminder.Purpose.CHECKIN).first()
     text = rendering.render_reminder(reminder, link="https://followup.example.org/s/AbCdEfGhIjKl.AbCdEfGhIjKlMnOpQrStUv/").text
     assert "your nurse calls today 9am-5pm. Before the call, tell us how you are: followup.example.org/s/" in text
+
+
+@pytest.mark.django_db
+def test_a_new_clinic_is_checked_against_the_default_working_week():
+    Clinic(name="Hillcrest Hospice", name_in_messages="Hillcrest Care Team", phone="+12025550150",
+           time_zone="America/Los_Angeles").full_clean()

@@ -57,6 +57,12 @@ def _longest_window(clinic, language):
     """The longest calling window the clinic's week gives (any window when no clinic is known)."""
     if clinic is None or not clinic.time_zone:
         return rendering.longest_window(language)
+    if clinic.pk is None:  # a clinic being added has the default week until its hours are set
+        from .. import working_hours
+
+        day = datetime(2026, 1, 5)
+        return max((rendering.window_words(datetime.combine(day, opens), datetime.combine(day, closes), language)
+                    for opens, closes in dict(working_hours.DEFAULT_WEEK).values()), key=len, default="")
     monday = datetime(2026, 1, 5, 12, tzinfo=ZoneInfo(clinic.time_zone))
     windows = [rendering.calling_window(clinic, monday + timedelta(days=n), language) for n in range(7)]
     return max(windows, key=len)

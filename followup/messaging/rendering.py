@@ -115,12 +115,7 @@ def calling_window(clinic, moment, language):
     in words; "" when the team does not work that day."""
     zone = ZoneInfo(clinic.time_zone)
     local = moment.astimezone(zone)
-    if hasattr(clinic, "calling_window"):
-        window = clinic.calling_window(local.date())
-    elif local.weekday() < 5:  # until working hours are kept per clinic: Monday to Friday, 9 to 5
-        window = (local.replace(hour=9, minute=0), local.replace(hour=17, minute=0))
-    else:
-        window = None
+    window = clinic.calling_window(local.date())
     if window is None:
         return ""
     opens, closes = (edge.astimezone(zone) for edge in window)
