@@ -331,7 +331,18 @@ EMAIL_PORT = env_int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_SSL_CERTFILE = env_str("EMAIL_SSL_CERTFILE", "") or None
+EMAIL_SSL_KEYFILE = env_str("EMAIL_SSL_KEYFILE", "") or None
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)
+# The filebased backend writes each e-mail to a file in this directory (it cannot compose without one).
+EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH", str(BASE_DIR / "var" / "email"))
+EMAIL_SUBJECT_PREFIX = env_str("EMAIL_SUBJECT_PREFIX", "[Followup] ")
+EMAIL_USE_LOCALTIME = env_bool("EMAIL_USE_LOCALTIME", False)
+# Patients' e-mails come from the clinic's name in messages at this address, replying to the
+# clinic's reply-to address (followup.messaging.email).
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Followup <no-reply@example.org>")
+SERVER_EMAIL = env_str("SERVER_EMAIL", "root@localhost")
 ANYMAIL = {key[len("ANYMAIL_"):]: value for key, value in os.environ.items() if key.startswith("ANYMAIL_")}
 
 # The console backends print every text and e-mail, live symptom-form links and addresses included,

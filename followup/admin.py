@@ -8,7 +8,7 @@ Staff who are not superusers see only their own clinics' rows, in lists, forms a
 """
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -23,6 +23,7 @@ from .models import (
     AlertItem,
     CallAttempt,
     CalendarFeed,
+    EmailAddress,
     Caregiver,
     CareSchedule,
     Clinic,
@@ -183,7 +184,7 @@ class ClinicAdmin(ClinicScoped, admin.ModelAdmin):
     list_display = ["name", "time_zone", "phone", "paracentesis_interval_days", "patient_count"]
     search_fields = ["name"]
     fieldsets = [
-        (None, {"fields": ["name", "phone", "time_zone"]}),
+        (None, {"fields": ["name", "name_in_messages", "phone", "reply_to_email", "time_zone"]}),
         ("Care defaults", {"fields": [
             "paracentesis_interval_days", "appointment_time", "checkin_days_stable", "checkin_days_unstable",
             "checkin_days_deteriorating", "checkin_days_terminal",
@@ -206,6 +207,17 @@ class ClinicAdmin(ClinicScoped, admin.ModelAdmin):
     @admin.display(description="patients", ordering="patient_total")
     def patient_count(self, clinic):
         return clinic.patient_total
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        from .messaging.names import care_words_in
+
+        words = care_words_in(obj.messages_name)
+        if words:
+            messages.warning(request, (
+                f"\"{obj.messages_name}\" names a kind of care ({', '.join(words)}). Whoever holds a patient's phone "
+                "reads it: consider a neutral name in messages, such as \"{0} Care Team\".".format(obj.name.split()[0])
+            ))
 
 
 @admin.register(User)
@@ -566,6 +578,23 @@ class VoiceCallAdmin(ClinicScoped, ReadOnly, admin.ModelAdmin):
     search_fields = [*PATIENT_SEARCH, "=call_sid"]
     list_select_related = ["patient", "caregiver", "report"]
     exclude = ["scores"]
+
+
+@admin.register(EmailAddress)
+class EmailAddressAdmin(ReadOnly, admin.ModelAdmin):
+    """Addresses e-mailed and their unsubscribes (one-click or the link). Not scoped to a clinic, so
+    superusers only; the link's token is a secret and never shown."""
+
+    list_display = ["address", "unsubscribed_at", "unsubscribed_source"]
+    list_filter = ["unsubscribed_source"]
+    search_fields = ["address"]
+    exclude = ["token"]
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_module_permission(self, request):
+        return request.user.is_superuser
 
 
 @admin.register(Heartbeat)

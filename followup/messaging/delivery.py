@@ -32,7 +32,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from .. import alerts, scheduling
-from ..models import Alert, Heartbeat, Occurrence, Patient, Reminder, ReminderEvent
+from ..models import Alert, EmailAddress, Heartbeat, Occurrence, Patient, Reminder, ReminderEvent
 from ..voice import outbox as voice_outbox
 from ..voice.backends import CallRequest, get_voice_backend
 from .backends import PermanentSmsError, SmsError, SmsMessage, get_backend
@@ -280,6 +280,8 @@ def why_not_now(reminder, now, texts_out):
             return Reminder.State.SKIPPED, reason
     elif not contact.email:
         return Reminder.State.FAILED, "No e-mail address."
+    elif EmailAddress.is_unsubscribed(contact.email):
+        return Reminder.State.CANCELLED, "Address unsubscribed from e-mail."
     return None
 
 
@@ -358,14 +360,14 @@ def _compose(reminder):
         from ..symptom_links import issue_link
 
         link = issue_link(reminder.patient)
-    message = render_reminder(reminder, link=link)
     contact = _contact(reminder)
     if reminder.channel == "sms":
+        message = render_reminder(reminder, link=link)
         return SmsMessage(to=contact.mobile.as_e164, body=message.text, key=reminder.key, status_callback=_status_callback_url())
-    email = EmailMultiAlternatives(subject=message.subject, body=message.text, to=[contact.email],
-                                   headers={"X-Followup-Key": reminder.key}, connection=get_connection())
-    email.attach_alternative(message.html, "text/html")
-    return email
+    from . import email
+
+    message = render_reminder(reminder, link=link, unsubscribe_url=email.unsubscribe_url(email.address_row(contact.email)))
+    return email.compose(reminder, message, contact.email)
 
 
 def body_sha256(text):

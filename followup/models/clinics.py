@@ -19,7 +19,14 @@ class Clinic(models.Model):
     """
 
     name = models.CharField(max_length=120, unique=True, validators=[on_one_line])
+    name_in_messages = models.CharField(
+        max_length=60, blank=True, validators=[on_one_line],
+        help_text="The name texts and e-mails carry, as a family would recognise it (\"Hillcrest Care Team\"). "
+                  "It must fit one text with every message, and should not name a kind of care: whoever holds "
+                  "the phone reads it. Blank: the clinic's name.")
     phone = PhoneNumberField(help_text="The number patients call to reach the team.")
+    reply_to_email = models.EmailField(
+        blank=True, help_text="Where a patient's reply to an e-mail goes (the team's shared mailbox). Blank: no reply-to.")
     time_zone = models.CharField(max_length=64, default="America/New_York")
 
     paracentesis_interval_days = models.PositiveSmallIntegerField(
@@ -69,6 +76,25 @@ class Clinic(models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def messages_name(self):
+        return self.name_in_messages.strip() or self.name
+
+    def clean(self):
+        """The name in messages (or the clinic's name when blank) fits one segment with every text."""
+        super().clean()
+        from ..messaging.names import templates_too_long
+
+        if not self.name:
+            return
+        too_long = templates_too_long(self.messages_name, self.phone.as_national if self.phone else "", self)
+        if too_long:
+            which = "the name in messages" if self.name_in_messages.strip() else "the clinic's name (no name in messages is set)"
+            raise ValidationError({"name_in_messages": (
+                f"\"{self.messages_name}\" is too long for one text with the {too_long[0]} message"
+                f"{' (and ' + ', '.join(too_long[1:]) + ')' if len(too_long) > 1 else ''}: shorten {which}."
+            )})
 
     # --- Working hours (see followup/working_hours.py; Mon-Fri 09:00-17:00 when none are set) ---
 
