@@ -76,9 +76,9 @@ def test_the_same_drainage_twice_is_refused(alice):
 
 def test_the_same_drainage_twice_through_the_service_names_the_field(alice, nina):
     services.enrol(alice)
-    services.record_procedure(alice, performed_at=at("2026-03-01 15:00"), performed_by=nina)
+    services.record_procedure(alice, performed_at=at("2026-03-01 15:00"), performed_by=nina, volume_ml=4000)
     with pytest.raises(ValidationError) as refused:
-        services.record_procedure(alice, performed_at=at("2026-03-01 15:00"), performed_by=nina)
+        services.record_procedure(alice, performed_at=at("2026-03-01 15:00"), performed_by=nina, volume_ml=4000)
     assert refused.value.message_dict == {"performed_at": ["This drainage is already recorded for that moment."]}
     assert alice.procedures.count() == 1
 

@@ -276,7 +276,10 @@ def _compose(reminder):
     message = render_reminder(reminder, link=link)
     contact = _contact(reminder)
     if reminder.channel == "sms":
-        return SmsMessage(to=contact.mobile.as_e164, body=message.text, key=reminder.key, status_callback=_status_callback_url())
+        from .routing import sending_number
+
+        return SmsMessage(to=contact.mobile.as_e164, body=message.text, key=reminder.key, status_callback=_status_callback_url(),
+                          from_number=sending_number(reminder.patient.clinic))
     email = EmailMultiAlternatives(subject=message.subject, body=message.text, to=[contact.email],
                                    headers={"X-Followup-Key": reminder.key}, connection=get_connection())
     email.attach_alternative(message.html, "text/html")

@@ -173,6 +173,7 @@ class Caregiver(ContactConsent):
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="caregivers")
     name = models.CharField(max_length=120)
     relationship = models.CharField(max_length=60, blank=True)
+    next_of_kin = models.BooleanField(default=False, help_text="The team calls them after the patient's death.")
 
     history = HistoricalRecords()
 
