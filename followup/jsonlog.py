@@ -20,7 +20,7 @@ PHONE = re.compile(
     r"|(?<![\w+])\(?\b\d{3}\)?[\s.-]\d{3}[\s.-]\d{4}\b"  # North American forms: (202) 555-0123, 202.555.0123
 )
 EMAIL = re.compile(r"[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
-SYMPTOM_LINK = re.compile(r"/s/[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/?")
+SYMPTOM_LINK = re.compile(r"/([sd])/[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/?")  # symptom form, home drainage log
 
 # Attributes every LogRecord has; anything else on a record came from `extra=` and is printed as a field.
 _RECORD_FIELDS = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "taskName"}
@@ -30,7 +30,7 @@ def redact(text):
     """`text` with phone numbers, e-mail addresses and symptom-link tokens masked."""
     text = EMAIL.sub("[email]", text)
     text = PHONE.sub("[phone]", text)
-    return SYMPTOM_LINK.sub("/s/[link]/", text)
+    return SYMPTOM_LINK.sub(r"/\1/[link]/", text)
 
 
 def _redact_value(value):

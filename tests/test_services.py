@@ -427,15 +427,15 @@ def test_a_nurse_acknowledges_an_alert_once(patient, nina, leo):
 # --- Skip and move --------------------------------------------------------------------------------
 
 
-def test_skipping_a_drainage_plans_the_next_one_interval_after_the_skipped_date(patient, nina):
+def test_skipping_a_drainage_looks_again_in_seven_days_not_a_full_interval_later(patient, nina):
     skipped = open_drainage(patient)
-    following = services.skip(skipped, by=nina, note="In hospital")
+    following = services.skip(skipped, by=nina, note="In hospital", reason="in_hospital")
     skipped.refresh_from_db()
-    assert (skipped.state, skipped.closed_by, skipped.note) == (SKIPPED, nina, "In hospital")
+    assert (skipped.state, skipped.closed_by, skipped.note, skipped.skip_reason) == (SKIPPED, nina, "In hospital", "in_hospital")
     assert following == open_drainage(patient)
-    assert following.due_at == at("2026-04-13 13:00")
+    assert following.due_at == at("2026-03-09 13:00")  # a week from today (2 March), not 3 weeks after the skipped date
     assert {state for _, _, state in reminders(skipped)} == {"cancelled"}
-    assert len(reminders(following, "planned")) == 2
+    assert reminders(following, "planned")
 
 
 def test_skipping_twice_is_refused(patient, nina):

@@ -55,7 +55,7 @@ def test_pps_goes_in_tens(alice):
 
 def test_a_volume_of_minus_one_ml_is_refused(alice):
     drainage = Procedure(patient=alice, performed_at=at("2026-03-01 15:00"), volume_ml=-1)
-    assert errors(drainage) == {"volume_ml": ["Ensure this value is greater than or equal to 1."]}
+    assert errors(drainage) == {"volume_ml": ["Ensure this value is greater than or equal to 0."]}
 
 
 def test_a_volume_over_twenty_litres_is_refused(alice):
