@@ -168,6 +168,10 @@ class ClinicAdmin(ClinicScoped, admin.ModelAdmin):
             "quiet_hours_end", "quiet_hours_start", "drainage_reminder_day_before_at", "drainage_reminder_morning_at",
             "checkin_reminder_at", "reminder_lateness_minutes", "sms_per_day", "sms_per_week",
         ]}),
+        ("Life events", {"fields": [
+            "sending_number", "admission_review_days", "bereavement_plan", "advisory_silence_months",
+            "home_drainage_interval_days", "home_drainage_reminders",
+        ]}),
     ]
 
     def get_queryset(self, request):
@@ -231,7 +235,7 @@ class CalendarFeedAdmin(ClinicScoped, NoAddNoDelete, admin.ModelAdmin):
 class CaregiverInline(ClinicScoped, admin.StackedInline):
     model = Caregiver
     extra = 0
-    fields = [("name", "relationship"), ("mobile", "email"), ("preferred_channel", "language", "receives_reminders"),
+    fields = [("name", "relationship", "next_of_kin"), ("mobile", "email"), ("preferred_channel", "language", "receives_reminders"),
               ("consent_at", "consent_source"), ("opted_out_at", "opted_out_source")]
 
 

@@ -111,7 +111,8 @@ def build(patient, now=None):
     death = getattr(patient, "death", None) if hasattr(patient, "death") else None
     if death is not None:
         for event in events:
-            if event.at > death.died_at and event.kind not in ("death", "status", "bereavement", "phase"):
+            # What people recorded or sent as happening after it: a hospital record arrives late.
+            if event.at > death.died_at and event.kind in ("drainage", "symptoms", "message-in"):
                 event.after_death = True
     events.sort(key=lambda event: event.at, reverse=True)
 
