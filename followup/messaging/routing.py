@@ -96,7 +96,8 @@ def route(contacts, to_number, now=None):
     if clinic_ids is not None:
         narrowed = [c for c in contacts if patient_of(c).clinic_id in clinic_ids]
         if narrowed:
-            by_to = len(narrowed) < len(contacts) or len({patient_of(c).clinic_id for c in contacts}) == 1
+            # The number decided something: it left contacts out, or only one clinic sends from it.
+            by_to = len(narrowed) < len(contacts) or len(clinic_ids) == 1
             candidates = narrowed
     patients = {patient_of(c).pk for c in candidates}
     if len(patients) == 1:
