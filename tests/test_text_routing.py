@@ -136,7 +136,7 @@ def test_stop_from_a_shared_number_still_applies_to_every_contact_with_it(client
     assert not Reminder.objects.filter(recipient__startswith="caregiver-", state__in=Reminder.UNSENT).exists()
 
 
-def test_a_number_of_one_clinics_contacts_goes_to_that_clinic_by_the_sender(client, alice, riverside):
+def test_a_number_of_one_clinics_contacts_goes_to_that_clinic_by_the_sender(client, alice, riverside, hillcrest):
     Caregiver.objects.create(patient=alice, name="Zoë Archer", relationship="granddaughter", mobile="+12025550178",
                              preferred_channel="sms", consent_at=CONSENTED, consent_source="verbal")
     post_signed(client, "/webhooks/twilio/sms/", {"MessageSid": "SM-z", "From": "+12025550178", "Body": "Is the nurse coming?",
