@@ -23,7 +23,6 @@ from followup.models import (
 )
 from followup.views import timeline
 
-from .conftest import at
 
 NOW = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
 
