@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from . import scheduling
+from .messaging.planning import cancel_unsent_reminders
 from .models import AdvisoryAnswer, CareSchedule, Catheter, HomeDrainageLink, Kind, Occurrence, Patient, Procedure
 from .services import _as_actor, _lock, _open_occurrence, _today_at, record_procedure
 from .symptom_links import SEPARATOR, TOKEN_BYTES, LinkClosed, LinkExpired, LinkTampered, LinkUnknown, LinkUsed, _ShortSigner
@@ -119,8 +120,6 @@ def place_catheter(patient, *, placed_on, type, by=None, interval_days=None):  #
                 occurrence.state, occurrence.closed_at, occurrence.closed_by = Occurrence.State.CANCELLED, now, by
                 occurrence.note = "Catheter placed: drainage moves home."
                 _as_actor(occurrence, by).save(update_fields=["state", "closed_at", "closed_by", "note"])
-                from .messaging.planning import cancel_unsent_reminders
-
                 cancel_unsent_reminders(occurrence.reminders.all(), "Catheter placed")
             schedule.active = False
             _as_actor(schedule, by).save(update_fields=["active"])

@@ -59,10 +59,6 @@ def resolve_phase(patient, *, phase, by=None):
     return patient
 
 
-def phase_to_resolve(patient):
-    return patient.phase == BEREAVED and patient.status != Patient.Status.DECEASED
-
-
 # --- Death -----------------------------------------------------------------------------------------
 
 
