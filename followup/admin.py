@@ -441,3 +441,5 @@ class AccessLogAdmin(ClinicScoped, ReadOnly, admin.ModelAdmin):
     search_fields = ["username", "what", *PATIENT_SEARCH]
     list_select_related = ["patient", "clinic"]
     date_hierarchy = "at"
+
+from . import life_admin  # noqa: E402, F401 - registers the life-event records

@@ -277,6 +277,8 @@ def record_procedure(patient, *, performed_at, volume_ml=None, duration_minutes=
     if setting is None:
         setting = Procedure.Setting.HOME if kind == Kind.HOME_DRAINAGE else Procedure.Setting.CLINIC
     recorded_by = recorded_by or performed_by
+    if (complications or "").strip() and not complication_codes:
+        complication_codes = [Procedure.Complication.OTHER]  # free text from an older caller: an "other" complication
     _not_in_future(performed_at, "performed_at", "A procedure cannot be recorded in the future.")
     codes = _check_procedure(kind, volume_ml, complication_codes, complications, performed_by, performer_name or "",
                              performer_role or "", setting)
