@@ -5,6 +5,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from phonenumber_field.modelfields import PhoneNumberField
 
+from .validators import on_one_line
+
 
 def parse_bereavement_plan(text):
     """[(label, relativedelta)] from "2 weeks, 3 months"; ValueError when a step does not read."""
@@ -39,7 +41,7 @@ class Clinic(models.Model):
     shared/domain.md (each with its source there).
     """
 
-    name = models.CharField(max_length=120, unique=True)
+    name = models.CharField(max_length=120, unique=True, validators=[on_one_line])
     phone = PhoneNumberField(help_text="The number patients call to reach the team.")
     time_zone = models.CharField(max_length=64, default="America/New_York")
 
