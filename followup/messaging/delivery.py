@@ -367,7 +367,8 @@ def record_handover(ready, backend, moment):
     provider about exactly this message if the outcome is never recorded."""
     for reminder, outgoing in ready:
         if isinstance(outgoing, SmsMessage):
-            reminder.handed_to, reminder.handed_from, text = outgoing.to, backend.sender, outgoing.body
+            # The clinic's own sending number when it has one (routing.sending_number), else the backend's.
+            reminder.handed_to, reminder.handed_from, text = outgoing.to, outgoing.from_number or backend.sender, outgoing.body
         else:
             reminder.handed_to, reminder.handed_from, text = ", ".join(outgoing.to), outgoing.from_email, outgoing.body
         reminder.handed_over_at, reminder.body_sha256 = moment, body_sha256(text)
