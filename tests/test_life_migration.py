@@ -9,7 +9,7 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
 BEFORE = [("followup", "0005_reminder_acknowledged_by")]
-AFTER = [("followup", "0009_life_events_existing_data")]
+AFTER = [("followup", "0015_life_events_existing_data")]
 T = datetime(2026, 1, 10, 15, 0, tzinfo=UTC)
 
 

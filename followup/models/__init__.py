@@ -1,10 +1,12 @@
 from .audit import AccessLog, AppendOnlyError
+from .calls import CallAttempt
 from .care import (
     DRAINAGE_KINDS,
     ESAS_FIELDS,
     ESAS_ITEMS,
     HOME_DRAINAGE_MAX_ML,
     Alert,
+    AlertItem,
     CareSchedule,
     Kind,
     Occurrence,
@@ -12,15 +14,15 @@ from .care import (
     SymptomFormLink,
     SymptomReport,
 )
-from .clinics import CalendarFeed, Clinic, Membership, User
+from .clinics import CalendarFeed, Clinic, Membership, OnCallContact, User, WorkingHours
 from .life import AdvisoryAnswer, BereavementCall, Catheter, Death, HomeDrainageLink, Pause, PhaseEpisode
-from .messaging import Heartbeat, InboundMessage, Reminder, ReminderEvent
+from .messaging import EmailAddress, Heartbeat, InboundMessage, Reminder, ReminderEvent
 from .patients import Caregiver, Channel, Language, Patient, StatusChange
 
 __all__ = [
     "DRAINAGE_KINDS", "HOME_DRAINAGE_MAX_ML", "AdvisoryAnswer", "BereavementCall", "Catheter", "Death", "HomeDrainageLink",
     "Pause", "PhaseEpisode",
-    "AccessLog", "AppendOnlyError", "ESAS_FIELDS", "ESAS_ITEMS", "Alert", "CalendarFeed", "CareSchedule", "Caregiver", "Channel", "Clinic", "Heartbeat",
-    "InboundMessage", "Kind", "Language", "Membership", "Occurrence", "Patient", "Procedure", "Reminder",
-    "ReminderEvent", "StatusChange", "SymptomFormLink", "SymptomReport", "User",
+    "AccessLog", "EmailAddress", "AppendOnlyError", "ESAS_FIELDS", "ESAS_ITEMS", "Alert", "AlertItem", "CalendarFeed", "CallAttempt", "CareSchedule", "Caregiver", "Channel", "Clinic", "Heartbeat",
+    "InboundMessage", "Kind", "Language", "Membership", "OnCallContact", "Occurrence", "Patient", "Procedure", "Reminder",
+    "ReminderEvent", "StatusChange", "SymptomFormLink", "SymptomReport", "User", "WorkingHours",
 ]

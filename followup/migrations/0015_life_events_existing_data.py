@@ -43,6 +43,6 @@ def forwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("followup", "0008_life_events")]
+    dependencies = [("followup", "0014_life_events")]
 
     operations = [migrations.RunPython(forwards, migrations.RunPython.noop)]
