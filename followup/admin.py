@@ -192,6 +192,10 @@ class ClinicAdmin(ClinicScoped, admin.ModelAdmin):
             "quiet_hours_end", "quiet_hours_start", "drainage_reminder_day_before_at", "drainage_reminder_morning_at",
             "checkin_reminder_at", "reminder_lateness_minutes", "sms_per_day", "sms_per_week",
         ]}),
+        ("Life events", {"fields": [
+            "sending_number", "admission_review_days", "bereavement_plan", "advisory_silence_months",
+            "home_drainage_interval_days", "home_drainage_reminders",
+        ]}),
         ("Calls, alerts and on call", {"fields": [
             "out_of_hours_phone", "checkin_retry_hours", "escalate_after_working_hours",
         ]}),
@@ -311,7 +315,7 @@ class CaregiverInline(ClinicScoped, admin.StackedInline):
     model = Caregiver
     form = ConsentAdminForm
     extra = 0
-    fields = [("name", "relationship"), ("mobile", "email"), ("preferred_channel", "language", "receives_reminders"),
+    fields = [("name", "relationship", "next_of_kin"), ("mobile", "email"), ("preferred_channel", "language", "receives_reminders"),
               ("consent_at", "consent_source", "consent_given_by"), ("opted_out_at", "opted_out_source")]
 
 
@@ -596,3 +600,5 @@ class AccessLogAdmin(ClinicScoped, ReadOnly, admin.ModelAdmin):
     search_fields = ["username", "what", *PATIENT_SEARCH]
     list_select_related = ["patient", "clinic"]
     date_hierarchy = "at"
+
+from . import life_admin  # noqa: E402, F401 - registers the life-event records
