@@ -20,10 +20,11 @@ import asyncio
 import contextlib
 import logging
 import signal
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 from django.conf import settings
-from django.db import close_old_connections
+from django.db import close_old_connections, connections
 from hl7.mllp import start_hl7_server
 from hl7.mllp.streams import CARRIAGE_RETURN, END_BLOCK, START_BLOCK
 
@@ -64,6 +65,10 @@ class Listener:
             _, pending = await asyncio.wait(self.connections, timeout=SHUTDOWN_GRACE_SECONDS)
             for task in pending:
                 task.cancel()
+        # Each database thread closes its own connection (a barrier puts one job on every thread).
+        barrier = threading.Barrier(DATABASE_THREADS)
+        closing = [self.executor.submit(_close_connections, barrier) for _ in range(DATABASE_THREADS)]
+        await asyncio.wait([asyncio.wrap_future(job) for job in closing], timeout=SHUTDOWN_GRACE_SECONDS)
         self.executor.shutdown(wait=True, cancel_futures=True)
 
     async def serve_until_signalled(self):
@@ -140,6 +145,12 @@ class Listener:
             return None
         finally:
             close_old_connections()
+
+
+def _close_connections(barrier):
+    connections.close_all()
+    with contextlib.suppress(threading.BrokenBarrierError):
+        barrier.wait(SHUTDOWN_GRACE_SECONDS)
 
 
 def _peer(writer):
