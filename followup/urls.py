@@ -10,4 +10,5 @@ urlpatterns = [
     path("api/", include("followup.api.urls")),  # REST v1, OpenAPI schema and docs
     path("fhir/R4/", include("followup.fhir.urls")),
     path("calendar/", include("followup.calendar.urls")),
+    path("hospital/", include("followup.hospital.urls")),  # the leads' page of HL7 messages, nurses' answers
 ]
