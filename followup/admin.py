@@ -24,6 +24,8 @@ from .models import (
     CareSchedule,
     Clinic,
     Heartbeat,
+    HospitalMessage,
+    HospitalNotice,
     InboundMessage,
     Membership,
     Occurrence,
@@ -168,6 +170,7 @@ class ClinicAdmin(ClinicScoped, admin.ModelAdmin):
             "quiet_hours_end", "quiet_hours_start", "drainage_reminder_day_before_at", "drainage_reminder_morning_at",
             "checkin_reminder_at", "reminder_lateness_minutes", "sms_per_day", "sms_per_week",
         ]}),
+        ("Hospital interface (HL7)", {"fields": ["hl7_assigning_authority"]}),
     ]
 
     def get_queryset(self, request):
@@ -437,3 +440,25 @@ class AccessLogAdmin(ClinicScoped, ReadOnly, admin.ModelAdmin):
     search_fields = ["username", "what", *PATIENT_SEARCH]
     list_select_related = ["patient", "clinic"]
     date_hierarchy = "at"
+
+
+@admin.register(HospitalMessage)
+class HospitalMessageAdmin(ClinicScoped, ReadOnly, admin.ModelAdmin):
+    """Every HL7 message the listener received, as received, with the ACK it got (for the integration team)."""
+
+    clinic_path = "clinics"
+    list_display = ["received_at", "message_type", "control_id", "sending_facility", "outcome", "ack_code", "patient", "repeats"]
+    list_filter = ["outcome", "ack_code", "event", _related_only("clinics")]
+    search_fields = ["=control_id", "sending_facility", *PATIENT_SEARCH]
+    list_select_related = ["patient"]
+    date_hierarchy = "received_at"
+
+
+@admin.register(HospitalNotice)
+class HospitalNoticeAdmin(ClinicScoped, ReadOnly, admin.ModelAdmin):
+    """What the hospital left for a nurse; answered on the worklist."""
+
+    list_display = ["created_at", "kind", "patient", "closed_at", "outcome", "closed_by"]
+    list_filter = ["kind", "outcome", ("closed_at", admin.EmptyFieldListFilter)]
+    search_fields = PATIENT_SEARCH
+    list_select_related = ["patient", "closed_by"]
