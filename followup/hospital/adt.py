@@ -257,6 +257,12 @@ def _read_parsed(message, msh, now):
 
 # --- Acknowledgements -----------------------------------------------------------------------------
 
+def _shortened(text, limit):
+    if len(text) <= limit:
+        return text
+    return text[:limit - 3].rsplit(" ", 1)[0] + "..."
+
+
 _BLANK_SOURCE = "MSH|^~\\&|||||||^|||2.5"
 
 
@@ -273,7 +279,7 @@ def acknowledgement(code, *, message=None, text="", error=None):
             pass  # no MSH-10 to answer to: MSA-2 stays empty
     msa = ack.segment("MSA")
     if text:
-        msa.assign_field(ack.escape(text[:80]), 3)
+        msa.assign_field(ack.escape(_shortened(text, 80)), 3)  # MSA-3 is 80 characters; ERR-8 has it all
     if error:
         err = ack.create_segment([ack.create_field(["ERR"])])
         err.assign_field(error, 3, 1, 1)
@@ -281,6 +287,6 @@ def acknowledgement(code, *, message=None, text="", error=None):
         err.assign_field("HL70357", 3, 1, 3)
         err.assign_field("E", 4)
         if text:
-            err.assign_field(ack.escape(text[:250]), 8)
+            err.assign_field(ack.escape(_shortened(text, 250)), 8)
         ack.append(err)
     return str(ack)

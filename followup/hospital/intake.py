@@ -226,7 +226,7 @@ def _death(patient, message, row, now):
     record_death(patient, died_at=died_at, note=_note(row))
     HospitalNotice.objects.filter(patient=patient, closed_at__isnull=True).update(
         closed_at=now, outcome=HospitalNotice.Outcome.CLOSED)
-    return [f"Death recorded (hospital record), at {died_at.isoformat(timespec='minutes')}: every message stopped."]
+    return [f"Death recorded (hospital record) at {died_at.isoformat(timespec='minutes')}: all messages stopped."]
 
 
 def _admission(patient, row, now):
