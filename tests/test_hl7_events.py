@@ -97,6 +97,15 @@ def test_a_second_discharge_adds_no_second_back_home_notice(patient):
     assert HospitalNotice.objects.filter(patient=patient, kind=HospitalNotice.Kind.BACK_HOME).count() == 1
 
 
+def test_a_new_admission_withdraws_an_unanswered_back_home(patient):
+    send(adt("A01", "MSG-0001"))
+    send(adt("A03", "MSG-0002"))
+    send(adt("A01", "MSG-0003"))
+    notice = HospitalNotice.objects.get(patient=patient)
+    assert not notice.is_open and notice.outcome == HospitalNotice.Outcome.SUPERSEDED
+    assert reload(patient).status == Patient.Status.PAUSED
+
+
 def test_discharge_of_a_patient_who_was_never_paused_asks_nothing(patient):
     ack = send(adt("A03", "MSG-0002"))
     assert ack["MSA-1"] == "AA"

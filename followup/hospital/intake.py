@@ -230,6 +230,9 @@ def _death(patient, message, row, now):
 
 
 def _admission(patient, row, now):
+    # Back in hospital before a nurse answered "back home?": that question no longer stands.
+    HospitalNotice.objects.filter(patient=patient, kind=Kind.BACK_HOME, closed_at__isnull=True).update(
+        closed_at=now, outcome=HospitalNotice.Outcome.SUPERSEDED)
     if patient.status != Patient.Status.ACTIVE:
         return [f"Admitted while {patient.get_status_display().lower()}: status unchanged."]
     review_on = scheduling.local_date(now, patient.zone) + timedelta(days=ADMISSION_REVIEW_DAYS)
