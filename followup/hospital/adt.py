@@ -255,6 +255,20 @@ def _read_parsed(message, msh, now):
     return adt
 
 
+def sender_of(message):
+    """The sender, message id and type of a parsed message (one `read` refused, too), for the log."""
+    values = {"sending_application": "", "sending_facility": "", "control_id": "", "message_type": ""}
+    if message is None:
+        return values
+    msh = message.segment("MSH")
+    values.update(
+        sending_application=_value(message, msh, 3)[:180], sending_facility=_value(message, msh, 4)[:180],
+        control_id=_value(message, msh, 10)[:199],
+        message_type="^".join(filter(None, (_value(message, msh, 9, 1, 1), _value(message, msh, 9, 1, 2))))[:20],
+    )
+    return values
+
+
 # --- Acknowledgements -----------------------------------------------------------------------------
 
 def _shortened(text, limit):

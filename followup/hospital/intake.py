@@ -97,7 +97,7 @@ def _repeat(application, facility, control_id):
 
 def _refuse_unread(refused, text, peer, now):
     """A message `adt.read` refused: kept with its reason (once per message id when it has one)."""
-    header = _header(refused.message)
+    header = adt.sender_of(refused.message)
     ack = adt.acknowledgement("AR", message=refused.message, text=refused.reason, error=refused.code)
     try:
         with transaction.atomic():
@@ -109,20 +109,6 @@ def _refuse_unread(refused, text, peer, now):
         return _repeat(header["sending_application"], header["sending_facility"], header["control_id"])
     logger.info("hl7 message %s refused", row.pk)
     return ack
-
-
-def _header(message):
-    """The sender and message id of a refused message, when its MSH could be read."""
-    values = {"sending_application": "", "sending_facility": "", "control_id": "", "message_type": ""}
-    if message is None:
-        return values
-    msh = message.segment("MSH")
-    values.update(
-        sending_application=adt._value(message, msh, 3)[:180], sending_facility=adt._value(message, msh, 4)[:180],
-        control_id=adt._value(message, msh, 10)[:199],
-        message_type="^".join(filter(None, (adt._value(message, msh, 9, 1, 1), adt._value(message, msh, 9, 1, 2))))[:20],
-    )
-    return values
 
 
 def _settle(row, message, now):
