@@ -32,12 +32,17 @@ FRAME_TIMEOUT = 1
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
+IDLE_TIMEOUT = 3
+MAX_CONNECTIONS = 30
+
+
 @pytest.fixture
 def listener(riverside):
     riverside.hl7_assigning_authority = "STMARYS"
     riverside.save(update_fields=["hl7_assigning_authority"])
     loop = asyncio.new_event_loop()
-    server = Listener("127.0.0.1", 0, frame_timeout=FRAME_TIMEOUT, idle_timeout=5, max_bytes=1024 * 1024)
+    server = Listener("127.0.0.1", 0, frame_timeout=FRAME_TIMEOUT, idle_timeout=IDLE_TIMEOUT, max_bytes=1024 * 1024,
+                      max_connections=MAX_CONNECTIONS)
     thread = threading.Thread(target=loop.run_forever, daemon=True)
     thread.start()
     asyncio.run_coroutine_threadsafe(server.start(), loop).result(5)
@@ -177,6 +182,26 @@ def test_a_bad_client_gets_an_ar_or_a_closed_connection_and_others_are_served_me
     alice.refresh_from_db()
     assert alice.status == Patient.Status.ACTIVE
     assert exchange(listener.port, adt("A08", "MSG-1498"))["MSA-1"] == "AA"  # and it goes on serving
+
+
+def test_a_silent_connection_is_closed_after_the_idle_timeout(listener):
+    with connect(listener.port) as client:
+        started = time.monotonic()
+        assert read_frame(client) is None
+        assert IDLE_TIMEOUT - 0.5 < time.monotonic() - started < IDLE_TIMEOUT + 5
+
+
+def test_connections_past_the_limit_are_closed_on_arrival_and_the_others_still_served(listener, alice):
+    held = [connect(listener.port) for _ in range(MAX_CONNECTIONS)]
+    try:
+        time.sleep(0.5)  # all accepted
+        with connect(listener.port) as extra:
+            assert read_frame(extra) is None
+        held[0].sendall(frame(adt("A08", "MSG-1701")))
+        assert ack_fields(read_frame(held[0]))["MSA-1"] == "AA"
+    finally:
+        for client in held:
+            client.close()
 
 
 def test_a_frame_begun_again_drops_the_unfinished_one(listener, alice):
