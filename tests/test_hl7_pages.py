@@ -95,15 +95,26 @@ def test_using_the_new_number_without_consent_holds_texts_until_consent_is_recor
 
 def test_using_the_new_number_with_consent_records_how_it_was_given(client, nina, new_phone):
     client.force_login(nina)
-    answer(client, new_phone, "number_used", consent="on", consent_source="verbal, on the phone")
+    answer(client, new_phone, "number_used", consent="on", consent_source="verbal, on the phone",
+           consent_given_by="the patient")
     alice = Patient.objects.get(pk=new_phone.patient_id)
     assert str(alice.mobile) == "+12025550177" and alice.may_be_messaged
     assert alice.consent_source == "verbal, on the phone" and alice.consent_at == T0
+    assert alice.consent_given_by == "the patient"
+
+
+def test_a_new_number_never_lifts_an_opt_out(client, nina, new_phone):
+    Patient.objects.filter(pk=new_phone.patient_id).update(opted_out_at=T0, opted_out_source="SMS STOP")
+    client.force_login(nina)
+    answer(client, new_phone, "number_used", consent="on", consent_source="verbal", consent_given_by="the patient")
+    alice = Patient.objects.get(pk=new_phone.patient_id)
+    assert str(alice.mobile) == "+12025550177"
+    assert alice.opted_out_at == T0 and not alice.may_be_messaged
 
 
 def test_consent_without_saying_how_is_refused_and_keeps_the_old_number(client, nina, new_phone):
     client.force_login(nina)
-    response = answer(client, new_phone, "number_used", consent="on", consent_source=" ")
+    response = answer(client, new_phone, "number_used", consent="on", consent_source=" ", consent_given_by="the patient")
     assert response.status_code == 302
     assert str(Patient.objects.get(pk=new_phone.patient_id).mobile) == "+12025550101"
     new_phone.refresh_from_db()

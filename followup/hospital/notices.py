@@ -44,14 +44,21 @@ def _close(notice, outcome, by):
     return bool(closed)
 
 
-def answer(notice, outcome, *, by, consent=False, consent_source=""):
+def answer(notice, outcome, *, by, consent=False, consent_source="", consent_given_by=""):
     """Settle a notice. Resuming needs the patient still paused; using a new number records consent
-    to texts at it only when the nurse says the patient gave it (consent belongs to a number).
+    to texts at it only when the nurse says how it was given and who agreed (consent belongs to a
+    number). An opt-out (STOP) stays: it is lifted only where opt-outs are cleared, on the patient page.
     Returns False when someone had already answered it."""
     if outcome not in ANSWERS.get(notice.kind, ()):
         raise ValidationError({"outcome": "That is not an answer to this notice."})
-    if outcome == Outcome.NUMBER_USED and consent and not consent_source.strip():
-        raise ValidationError({"consent_source": "Say how consent was given (verbal, written form...)."})
+    if outcome == Outcome.NUMBER_USED and consent:
+        errors = {}
+        if not consent_source.strip():
+            errors["consent_source"] = "Say how consent was given (verbal, written form...)."
+        if not consent_given_by.strip():
+            errors["consent_given_by"] = "Say who agreed: the patient, or who for them."
+        if errors:
+            raise ValidationError(errors)
     with transaction.atomic():
         if not _close(notice, outcome, by):
             return False
@@ -62,19 +69,19 @@ def answer(notice, outcome, *, by, consent=False, consent_source=""):
             services.change_status(patient, Patient.Status.ACTIVE, by=by,
                                    note="Back home after a hospital stay, confirmed by the nurse.")
         elif outcome == Outcome.NUMBER_USED:
-            _use_number(patient, notice.new_mobile, by, consent, consent_source.strip())
+            _use_number(patient, notice.new_mobile, by, consent, consent_source.strip(), consent_given_by.strip())
     return True
 
 
-def _use_number(patient, number, by, consent, consent_source):
+def _use_number(patient, number, by, consent, consent_source, consent_given_by):
     patient = Patient.objects.select_for_update().get(pk=patient.pk)
     patient.mobile = number
-    if consent:
-        patient.opt_in(consent_source)
-    else:
+    if consent and patient.opted_out_at is None:
+        patient.opt_in(consent_source[:40], given_by=consent_given_by[:80])
+    elif patient.opted_out_at is None:
         # Consent was given for the old number: texts wait until it is given for this one.
-        patient.consent_at, patient.consent_source = None, ""
+        patient.consent_at, patient.consent_source, patient.consent_given_by = None, "", ""
     patient._history_user = by
     patient._change_reason = "New number from the hospital, confirmed by the nurse"
-    patient.save(update_fields=["mobile", "consent_at", "consent_source", "opted_out_at", "opted_out_source"])
+    patient.save(update_fields=["mobile", "consent_at", "consent_source", "consent_given_by"])
     services.replan_reminders(patient, reason="Mobile number changed")

@@ -79,7 +79,8 @@ def answer_notice(request, pk, outcome):
         raise Http404("That is not an answer to this notice.")
     try:
         answered = notices.answer(notice, outcome, by=request.user, consent=request.POST.get("consent") == "on",
-                                  consent_source=request.POST.get("consent_source", ""))
+                                  consent_source=request.POST.get("consent_source", ""),
+                                  consent_given_by=request.POST.get("consent_given_by", ""))
     except ValidationError as error:
         text = " ".join(error.messages)
         if request.htmx:
