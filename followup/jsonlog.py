@@ -31,6 +31,7 @@ EMAIL = re.compile(r"[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
 SECRET_URL_PREFIXES = [
     "/s/",  # the patient's symptom form: /s/<token>.<signature>/ (followup.symptom_links)
     "/calendar/",  # a calendar feed: /calendar/<token>.ics (followup.calendar.feeds)
+    "/u/",  # an e-mail's unsubscribe link: /u/<token>/ (followup.messaging.email)
 ]
 # A token: URL-safe base64 runs, joined by "." or ":" (a signed value), 16 characters or more; the
 # ".ics" of a feed is kept. One pass, no backtracking beyond the 16-character look-ahead.

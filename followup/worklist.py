@@ -16,7 +16,7 @@ from datetime import time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.core.cache import cache
-from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, Subquery, Sum, Value, When
+from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, prefetch_related_objects, Subquery, Sum, Value, When
 from django.db.models.expressions import Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
@@ -26,6 +26,7 @@ from .models import Alert, InboundMessage, Kind, Occurrence, Patient, Procedure,
 
 ROWS_PER_SECTION = 25
 UPCOMING_DAYS = 7
+MISSED_DAYS = 7  # missed check-ins are listed for a week
 # Open work is shown for patients still under care; a discharged or deceased patient's leftovers
 # would only crowd the list (their reminders are already cancelled).
 UNDER_CARE = (Patient.Status.ACTIVE, Patient.Status.PAUSED)
@@ -67,6 +68,8 @@ class Worklist:
     messages_waiting: Section
     no_upcoming_contact: Section
     catheter_advisories: Section
+    not_reached: Section = field(default_factory=lambda: Section(0))
+    missed: Section = field(default_factory=lambda: Section(0))
 
 
 def local_todays(zone_names, now):
@@ -173,7 +176,7 @@ def build(user, *, clinic=None, nurse=None, now=None):
     listed = open_occurrences.select_related("patient", "patient__nurse").order_by("due_at", "pk")
 
     alerts = Alert.objects.filter(patient_scope, acknowledged_at__isnull=True, patient__status__in=UNDER_CARE)
-    is_severe = Case(When(kind=Alert.Kind.SEVERE, then=Value(1)), default=Value(0), output_field=IntegerField())
+    is_severe = Case(When(severe=True, then=Value(1)), default=Value(0), output_field=IntegerField())
     alert_rows = (alerts.select_related("patient", "report").annotate(severe_total=Window(Sum(is_severe)))
                   .order_by(-is_severe, "-created_at", "-pk"))
 
@@ -189,6 +192,11 @@ def build(user, *, clinic=None, nurse=None, now=None):
     uncovered = active_patients.exclude(Exists(has_open))
 
     alerts_section = _counted(alert_rows)
+    prefetch_related_objects(alerts_section.rows, "items")  # one query for the items of the rows shown
+
+    not_reached = patients.filter(status__in=UNDER_CARE, not_reached_since__isnull=False)
+    missed = Occurrence.objects.filter(patient_scope, kind=Kind.CHECKIN, state=Occurrence.State.MISSED,
+                                       closed_at__gte=now - timedelta(days=MISSED_DAYS), patient__status__in=UNDER_CARE)
     return Worklist(
         overdue=Section(counts["overdue"], list(listed.filter(overdue_q)[:ROWS_PER_SECTION])),
         due_today=Section(counts["today"], list(listed.filter(today_q)[:ROWS_PER_SECTION])),
@@ -199,6 +207,8 @@ def build(user, *, clinic=None, nurse=None, now=None):
         messages_waiting=_counted(messages.select_related("patient", "caregiver").order_by("received_at", "pk")),
         no_upcoming_contact=_counted(uncovered.select_related("nurse").order_by("family_name", "given_name", "pk")),
         catheter_advisories=catheter_advisories(clinic_ids, active_patients),
+        not_reached=_counted(not_reached.select_related("nurse").order_by("not_reached_since", "pk")),
+        missed=_counted(missed.select_related("patient", "patient__nurse").order_by("-due_at", "-pk")),
     )
 
 

@@ -3,7 +3,7 @@
     migrate -> seed_demo -> Redis (unless REDIS_URL already answers) -> Celery worker, Celery beat,
     the HL7 listener (MLLP, HL7_MLLP_PORT, default 2575), web
 
-Each child's output comes through prefixed with its name (web | worker | beat | hl7 | redis). If one child
+Each child's output comes through prefixed with its name (web | worker | webhooks | beat | hl7 | redis). If one child
 dies, the others are stopped and this exits non-zero. Settings come from the environment as usual;
 PORT (default 8000) moves the web server.
 """
@@ -216,6 +216,8 @@ def main():
         schedule = env.get("CELERY_BEAT_SCHEDULE_FILENAME", str(var / "celerybeat-schedule"))
         supervisor.children += [
             Child("worker", [PYTHON, "-m", "celery", "-A", "config", "worker", "-l", "info", "--concurrency", "2"], env),
+            Child("webhooks", [PYTHON, "-m", "celery", "-A", "config", "worker", "-Q", "webhooks", "-n", "webhooks@%h",
+                               "-l", "info", "--concurrency", "1"], env),
             Child("beat", [PYTHON, "-m", "celery", "-A", "config", "beat", "-l", "info", "--schedule", schedule], env),
             Child("hl7", [PYTHON, "manage.py", "hl7_listener"], env),
             Child("web", [PYTHON, "manage.py", "runserver", f"127.0.0.1:{port}"], env),

@@ -11,7 +11,7 @@ from datetime import datetime
 from django.utils import timezone
 
 from .. import charts, scheduling
-from ..models import ESAS_ITEMS, Alert, Kind, Occurrence, Reminder
+from ..models import ESAS_ITEMS, Kind, Occurrence, Reminder
 
 # The timeline shows the most recent events of each kind; charts use the last reports.
 TIMELINE_LIMIT = 200
@@ -56,7 +56,9 @@ def build(patient, now=None):
     zone = patient.zone
     procedures = list(patient.procedures.select_related("performed_by").order_by("-performed_at")[:TIMELINE_LIMIT])
     reports = list(patient.symptom_reports.select_related("recorded_by").order_by("-reported_at")[:TIMELINE_LIMIT])
-    alerts = list(patient.alerts.select_related("acknowledged_by", "report").order_by("-created_at")[:TIMELINE_LIMIT])
+    alerts = list(patient.alerts.select_related("acknowledged_by", "report").prefetch_related("items")
+                  .order_by("-created_at")[:TIMELINE_LIMIT])
+    calls = list(patient.call_attempts.select_related("by").order_by("-at")[:TIMELINE_LIMIT])
     closed = list(patient.occurrences.exclude(state__in=[Occurrence.State.SCHEDULED, Occurrence.State.DONE]).select_related("closed_by")
                   .order_by("-due_at")[:TIMELINE_LIMIT])
     open_occurrences = list(patient.occurrences.filter(state=Occurrence.State.SCHEDULED).order_by("due_at"))
@@ -81,8 +83,15 @@ def build(patient, now=None):
                             procedure.performed_by))
     for report in reports:
         title = "Check-in call" if report.source == "nurse_call" else f"Symptom report ({report.get_source_display().lower()})"
-        events.append(Event(report.reported_at, "symptoms", title, f"Completed by {report.get_completed_by_display().lower()}",
+        events.append(Event(report.reported_at, "symptoms", title, f"Completed by: {report.get_completed_by_display()}",
                             report.recorded_by, alerts_by_report.get(report.pk, []), _scores(report)))
+    for call in calls:
+        if call.report_id:
+            continue  # shown as its report, "Check-in call"
+        detail = call.note
+        if call.retry_at:
+            detail = f"Try again {timezone.localtime(call.retry_at, zone):%a %-d %b, %H:%M}" + (f". {detail}" if detail else "")
+        events.append(Event(call.at, "call", f"Check-in call: {call.get_outcome_display().lower()}", detail, call.by))
     for occurrence in closed:
         title = f"{occurrence.get_kind_display()} {occurrence.get_state_display().lower()}"
         detail = f"Was due {occurrence.due_date:%-d %b %Y}" + (f": {occurrence.note}" if occurrence.note else "")
@@ -137,5 +146,5 @@ def build(patient, now=None):
         "esas_charts": charts.esas_charts(chart_reports, zone),
         "chart_reports": chart_reports,
         "interval_chart": charts.interval_chart(drainage_times, zone, current_days),
-        "severe_alerts": sum(1 for alert in alerts if alert.is_open and alert.kind == Alert.Kind.SEVERE),
+        "severe_alerts": sum(1 for alert in alerts if alert.is_open and alert.severe),
     }

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from . import accounts, care, patients, worklist
+from . import accounts, care, patients, suggested_scores, worklist
 
 urlpatterns = [
     # Sign-in, sign-out (POST only, Django's LogoutView) and password reset by e-mail.
@@ -23,6 +23,8 @@ urlpatterns = [
     path("", worklist.worklist, name="worklist"),
     path("reminders/<int:pk>/acknowledge/", worklist.acknowledge_reminder, name="acknowledge_reminder"),
     path("messages/<int:pk>/handled/", worklist.mark_message_handled, name="mark_message_handled"),
+    path("messages/<int:pk>/scores/", suggested_scores.confirm_suggested_scores, name="confirm_suggested_scores"),
+    path("alerts/<int:pk>/", care.acknowledge_alert, name="alert"),  # the link in on-call and escalation pages
     path("alerts/<int:pk>/acknowledge/", care.acknowledge_alert, name="acknowledge_alert"),
     # Patients.
     path("patients/", patients.patient_list, name="patients"),

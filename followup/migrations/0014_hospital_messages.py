@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('followup', '0007_reminder_handover'),
+        ('followup', '0013_inbound_suggested_scores'),
     ]
 
     operations = [
