@@ -76,6 +76,11 @@ class Clinic(models.Model):
     )
     sms_per_day = models.PositiveSmallIntegerField(default=1)
     sms_per_week = models.PositiveSmallIntegerField(default=3)
+    hl7_assigning_authority = models.CharField(
+        "HL7 assigning authority", max_length=60, blank=True,
+        help_text="The hospital's assigning authority for this clinic's MRNs (PID-3.4). Blank: the clinic's "
+                  "patients are matched only by an MRN sent without an authority, and only when no other clinic has it.",
+    )
 
     out_of_hours_phone = PhoneNumberField(
         blank=True, help_text="The number patients call when the team is closed (on call). Blank: the team's number.")
