@@ -117,7 +117,7 @@ def test_scores_from_an_unrouted_text_are_held_until_a_lead_assigns_it(client, m
     assert (message.patient, message.routed_by, message.assigned_by) == (carmen, "assigned", hana)
     report = carmen.symptom_reports.get()
     assert (report.pain, report.source, report.completed_by, report.reported_at) == (8, "sms", "caregiver", NOW)
-    assert carmen.alerts.filter(kind="severe").exists()
+    assert carmen.alerts.filter(severe=True).exists()
     client.force_login(leo)
     assert client.get(reverse("assign_message", args=[message.pk])).status_code == 404  # already assigned
 

@@ -32,7 +32,7 @@ def alice_enrolled(alice, dora):
 
 
 def test_bereaved_is_refused_on_the_checkin_form_with_a_pointer_to_record_death(nurse_client, alice_enrolled):
-    response = nurse_client.post(reverse("log_checkin", args=[alice_enrolled.pk]), {"pain": "4", "phase": "bereaved",
+    response = nurse_client.post(reverse("log_checkin", args=[alice_enrolled.pk]), {"outcome": "reached", "pain": "4", "phase": "bereaved",
                                                                                    "note": "Spoke with Dora"})
     assert response.status_code == 200
     assert "record death" in response.context["form"].errors["phase"][0].lower()
