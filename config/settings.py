@@ -301,6 +301,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "CareKindEnum": "followup.models.care.Kind",
         "AlertActionEnum": "followup.models.care.Alert.Action",
+        "CallOutcomeEnum": "followup.models.calls.CallAttempt.Outcome",
+        "BereavementCallOutcomeEnum": "followup.models.life.BereavementCall.Outcome",
         "InboundMessageKindEnum": "followup.models.messaging.InboundMessage.Kind",
         "IntervalUnitEnum": "followup.scheduling.Unit",
         "OccurrenceStateEnum": "followup.models.care.Occurrence.State",
