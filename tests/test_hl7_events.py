@@ -12,7 +12,9 @@ import pytest
 
 from followup import services
 from followup.hospital import intake
-from followup.models import AccessLog, HospitalMessage, HospitalNotice, Occurrence, Patient, Reminder, StatusChange
+from followup.models import (
+    AccessLog, Clinic, Death, HospitalMessage, HospitalNotice, Occurrence, Patient, Pause, Reminder, StatusChange,
+)
 from tests.conftest import at, make_patient
 from tests.hl7_messages import ack_fields, adt, merge
 
@@ -62,10 +64,25 @@ def test_admission_pauses_the_patient_for_a_hospital_admission_with_a_review_dat
     assert alice.status == Patient.Status.PAUSED
     change = StatusChange.objects.get(patient=alice)
     assert change.by is None
-    assert "Hospital admission; review on 2026-12-08" in change.note
     assert "ADT^A01 from STMARYS" in change.note
+    pause = Pause.objects.get(patient=alice, ended_at__isnull=True)
+    assert (pause.reason, pause.review_on) == (Pause.Reason.HOSPITAL_ADMISSION, date(2026, 12, 8))
     assert unsent(alice) == 0
     assert Occurrence.objects.filter(patient=alice, state=Occurrence.State.SCHEDULED).count() == 2  # kept for the return
+
+
+def test_an_admission_is_reviewed_after_the_clinics_admission_setting(patient):
+    Clinic.objects.filter(pk=patient.clinic_id).update(admission_review_days=3)
+    assert send(adt("A01", "MSG-0001"))["MSA-1"] == "AA"
+    assert Pause.objects.get(patient=patient).review_on == date(2026, 12, 4)
+
+
+def test_a_hospital_death_is_a_death_record_from_the_hospital_with_its_bereavement_plan(patient):
+    ack = send(adt("A03", "MSG-0002", pid={29: "20261201061500-0500", 30: "Y"}))
+    assert ack["MSA-1"] == "AA"
+    death = Death.objects.get(patient=patient)
+    assert (death.source, death.place, death.recorded_by) == (Death.Source.HOSPITAL_RECORD, Death.Place.HOSPITAL, None)
+    assert reload(patient).phase == Patient.Phase.BEREAVED
 
 
 def test_admission_of_a_patient_already_paused_changes_nothing(patient):

@@ -24,8 +24,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from .. import scheduling, services
-from ..models import AccessLog, Clinic, HospitalMessage, HospitalNotice, Patient
+from .. import services
+from ..models import AccessLog, Clinic, Death, HospitalMessage, HospitalNotice, Patient, Pause
 from . import adt
 
 logger = logging.getLogger(__name__)
@@ -33,7 +33,6 @@ logger = logging.getLogger(__name__)
 Outcome = HospitalMessage.Outcome
 Kind = HospitalNotice.Kind
 # Until the clinic has its own admission setting (issue 11), a hospital admission is reviewed after this.
-ADMISSION_REVIEW_DAYS = 7
 CLOCK_TOLERANCE = timedelta(minutes=5)
 
 
@@ -209,7 +208,9 @@ def _death(patient, message, row, now):
         raise adt.Refused("PID-29 (date/time of death) is in the future.", adt.DATA_TYPE_ERROR)
     if patient.status == Patient.Status.DECEASED:
         return ["Already recorded as deceased."]
-    record_death(patient, died_at=died_at, note=_note(row))
+    # A01 and A03 come from the ward the patient died on; an A08 does not say where.
+    place = Death.Place.OTHER if message.event == "A08" else Death.Place.HOSPITAL
+    record_death(patient, died_at=died_at, place=place, note=_note(row))
     HospitalNotice.objects.filter(patient=patient, closed_at__isnull=True).update(
         closed_at=now, outcome=HospitalNotice.Outcome.CLOSED)
     return [f"Death recorded (hospital record) at {died_at.isoformat(timespec='minutes')}: all messages stopped."]
@@ -221,8 +222,7 @@ def _admission(patient, row, now):
         closed_at=now, outcome=HospitalNotice.Outcome.SUPERSEDED)
     if patient.status != Patient.Status.ACTIVE:
         return [f"Admitted while {patient.get_status_display().lower()}: status unchanged."]
-    review_on = scheduling.local_date(now, patient.zone) + timedelta(days=ADMISSION_REVIEW_DAYS)
-    pause_for_admission(patient, review_on=review_on, note=_note(row))
+    review_on = pause_for_admission(patient, note=_note(row))
     return [f"Paused: hospital admission, review on {review_on.isoformat()}."]
 
 
@@ -324,20 +324,18 @@ def _address(peer):
 # --- The care-plan changes (the one place that calls the services) -------------------------------
 
 
-def pause_for_admission(patient, *, review_on, note):
-    """Pause for a hospital admission. Issue 11 adds `services.pause(reason=...)` with a review date;
-    until it lands the review date goes in the status note."""
+def pause_for_admission(patient, *, note):
+    """Pause for a hospital admission, reviewed after the clinic's `admission_review_days`."""
     try:
-        services.change_status(patient, Patient.Status.PAUSED, note=f"{note} Hospital admission; review on {review_on}.")
+        return services.pause(patient, reason=Pause.Reason.HOSPITAL_ADMISSION, note=note).review_on
     except ValidationError as error:
         raise adt.Refused(_first_message(error)) from None
 
 
-def record_death(patient, *, died_at, note):
-    """The hospital's record of a death: everything stops at once. Issue 11 adds
-    `services.record_death(source="hospital_record")`; until then a status change at that time."""
+def record_death(patient, *, died_at, place, note):
+    """The hospital's record of a death: everything stops at once, and the bereavement plan starts."""
     try:
-        services.change_status(patient, Patient.Status.DECEASED, note=note, at=died_at)
+        services.record_death(patient, died_at=died_at, place=place, source=Death.Source.HOSPITAL_RECORD, note=note)
     except ValidationError as error:
         raise adt.Refused(_first_message(error)) from None
 

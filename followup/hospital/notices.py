@@ -66,8 +66,7 @@ def answer(notice, outcome, *, by, consent=False, consent_source="", consent_giv
         if outcome == Outcome.RESUMED:
             if Patient.objects.get(pk=patient.pk).status != Patient.Status.PAUSED:
                 raise ValidationError("This patient is no longer paused: nothing to resume.")
-            services.change_status(patient, Patient.Status.ACTIVE, by=by,
-                                   note="Back home after a hospital stay, confirmed by the nurse.")
+            services.resume(patient, by=by)
         elif outcome == Outcome.NUMBER_USED:
             _use_number(patient, notice.new_mobile, by, consent, consent_source.strip(), consent_given_by.strip())
     return True
