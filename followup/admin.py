@@ -30,6 +30,8 @@ from .models import (
     OnCallContact,
     WorkingHours,
     Heartbeat,
+    HospitalMessage,
+    HospitalNotice,
     InboundMessage,
     Membership,
     Occurrence,
@@ -196,9 +198,14 @@ class ClinicAdmin(ClinicScoped, admin.ModelAdmin):
         ("Automated calls and self-reports", {"fields": [
             "calls_per_day", "calls_per_week", "call_retry_minutes", "self_report_every_days",
         ]}),
+        ("Life events", {"fields": [
+            "sending_number", "admission_review_days", "bereavement_plan", "advisory_silence_months",
+            "home_drainage_interval_days", "home_drainage_reminders",
+        ]}),
         ("Calls, alerts and on call", {"fields": [
             "out_of_hours_phone", "checkin_retry_hours", "escalate_after_working_hours",
         ]}),
+        ("Hospital interface (HL7)", {"fields": ["hl7_assigning_authority"]}),
     ]
 
     def get_queryset(self, request):
@@ -315,7 +322,7 @@ class CaregiverInline(ClinicScoped, admin.StackedInline):
     model = Caregiver
     form = ConsentAdminForm
     extra = 0
-    fields = [("name", "relationship"), ("mobile", "email"), ("preferred_channel", "language", "receives_reminders"),
+    fields = [("name", "relationship", "next_of_kin"), ("mobile", "email"), ("preferred_channel", "language", "receives_reminders"),
               ("consent_at", "consent_source", "consent_given_by"), ("opted_out_at", "opted_out_source")]
 
 
@@ -612,3 +619,28 @@ class AccessLogAdmin(ClinicScoped, ReadOnly, admin.ModelAdmin):
     search_fields = ["username", "what", *PATIENT_SEARCH]
     list_select_related = ["patient", "clinic"]
     date_hierarchy = "at"
+
+
+@admin.register(HospitalMessage)
+class HospitalMessageAdmin(ClinicScoped, ReadOnly, admin.ModelAdmin):
+    """Every HL7 message the listener received, as received, with the ACK it got (for the integration team)."""
+
+    clinic_path = "clinics"
+    list_display = ["received_at", "message_type", "control_id", "sending_facility", "outcome", "ack_code", "patient", "repeats"]
+    list_filter = ["outcome", "ack_code", "event", _related_only("clinics")]
+    search_fields = ["=control_id", "sending_facility", *PATIENT_SEARCH]
+    list_select_related = ["patient"]
+    date_hierarchy = "received_at"
+
+
+@admin.register(HospitalNotice)
+class HospitalNoticeAdmin(ClinicScoped, ReadOnly, admin.ModelAdmin):
+    """What the hospital left for a nurse; answered on the worklist."""
+
+    list_display = ["created_at", "kind", "patient", "closed_at", "outcome", "closed_by"]
+    list_filter = ["kind", "outcome", ("closed_at", admin.EmptyFieldListFilter)]
+    search_fields = PATIENT_SEARCH
+    list_select_related = ["patient", "closed_by"]
+
+
+from . import life_admin  # noqa: E402, F401 - registers the life-event records

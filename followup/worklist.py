@@ -21,7 +21,8 @@ from django.db.models.expressions import Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 
-from . import access, scheduling
+from . import access, catheter, scheduling
+from .life_worklist import life_sections
 from .models import Alert, InboundMessage, Kind, Occurrence, Patient, Procedure, Reminder
 
 ROWS_PER_SECTION = 25
@@ -71,6 +72,12 @@ class Worklist:
     not_reached: Section = field(default_factory=lambda: Section(0))
     missed: Section = field(default_factory=lambda: Section(0))
     self_reports_missed: Section = field(default_factory=lambda: Section(0))
+    # Life events (followup/life_worklist.py).
+    bereavement_calls: Section = None
+    paused: Section = None
+    paused_review_due: int = 0
+    unrouted_messages: Section = None
+    phase_to_resolve: Section = None
 
 
 def local_todays(zone_names, now):
@@ -207,12 +214,13 @@ def build(user, *, clinic=None, nurse=None, now=None):
         delivery_problems=_counted(problems.select_related("patient", "caregiver").order_by("-send_at", "-pk")),
         messages_waiting=_counted(messages.select_related("patient", "caregiver").order_by("received_at", "pk")),
         no_upcoming_contact=_counted(uncovered.select_related("nurse").order_by("family_name", "given_name", "pk")),
-        catheter_advisories=catheter_advisories(clinic_ids, active_patients),
+        catheter_advisories=catheter_advisories(clinic_ids, active_patients, now),
         not_reached=_counted(not_reached.select_related("nurse").order_by("not_reached_since", "pk")),
         missed=_counted(missed.select_related("patient", "patient__nurse").order_by("-due_at", "-pk")),
         # Two expected self-reports missed in a row (followup/adherence.py): a nurse call is planned.
         self_reports_missed=_counted(active_patients.filter(self_reports_missed_at__isnull=False).select_related("nurse")
                                      .order_by("self_reports_missed_at", "pk")),
+        **life_sections(user, patients, todays, now),
     )
 
 
@@ -223,13 +231,15 @@ def _counted(queryset):
     return Section(rows[0].section_total if rows else 0, rows)
 
 
-def catheter_advisories(clinic_ids, active_patients):
+def catheter_advisories(clinic_ids, active_patients, now=None):
     """Active patients in scope flagged by `scheduling.catheter_advisory`: how many, and the first
     rows (longest enrolled first). The flags come from `advisory_reasons` (cached); the scope is
     applied here, by id, so a status or nurse change shows at once."""
     reasons = advisory_reasons(clinic_ids)
     in_scope = set(active_patients.values_list("pk", flat=True))
-    flagged = sorted(in_scope.intersection(reasons))
+    flagged = set(in_scope.intersection(reasons))
+    # None for a patient with a catheter, or while an answer silences it.
+    flagged = sorted(flagged - catheter.quiet_patient_ids(flagged, scheduling.local_date(now or timezone.now(), ZoneInfo("UTC"))))
     rows = Patient.objects.filter(pk__in=flagged[:ROWS_PER_SECTION] or [0]).select_related("nurse").order_by("pk")
     return Section(len(flagged), [CatheterAdvisory(patient, reasons[patient.pk]) for patient in rows])
 

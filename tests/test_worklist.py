@@ -111,7 +111,7 @@ def worklist_page(client, nina):
 # alerts, delivery problems, messages, self-reports missed and no upcoming contact (one query each, the total riding
 # along as a window count), advisories (version, patients in scope, rows), the lead check in the
 # nav, and the session save (an UPDATE between two savepoints inside a test's transaction).
-WORKLIST_QUERIES = 26  # 25 for the sections (the alerts' items, not reached, missed and self-reports missed among them), 1 for the tick's heartbeat
+WORKLIST_QUERIES = 33  # 31 for the sections (the alerts' items, not reached, missed and self-reports missed; 6 for paused, bereavement, unrouted, phase and advisory silences), 1 for "From the hospital", 1 for the heartbeat
 
 
 @pytest.mark.parametrize("patients", [10, 500])

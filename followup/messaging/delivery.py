@@ -363,7 +363,10 @@ def _compose(reminder):
     contact = _contact(reminder)
     if reminder.channel == "sms":
         message = render_reminder(reminder, link=link)
-        return SmsMessage(to=contact.mobile.as_e164, body=message.text, key=reminder.key, status_callback=_status_callback_url())
+        from .routing import sending_number
+
+        return SmsMessage(to=contact.mobile.as_e164, body=message.text, key=reminder.key, status_callback=_status_callback_url(),
+                          from_number=sending_number(reminder.patient.clinic))
     from . import email
 
     message = render_reminder(reminder, link=link, unsubscribe_url=email.unsubscribe_url(email.address_row(contact.email)))
@@ -380,9 +383,10 @@ def record_handover(ready, backend, moment):
     provider about exactly this message if the outcome is never recorded."""
     for reminder, outgoing in ready:
         if isinstance(outgoing, SmsMessage):
-            reminder.handed_to, reminder.handed_from, text = outgoing.to, backend.sender, outgoing.body
-        elif isinstance(outgoing, CallRequest):  # a call: its number, our number, the words a person hears first
-            reminder.handed_to, reminder.handed_from, text = outgoing.to, settings.TWILIO_FROM_NUMBER, outgoing.words
+            # The clinic's own sending number when it has one (routing.sending_number), else the backend's.
+            reminder.handed_to, reminder.handed_from, text = outgoing.to, outgoing.from_number or backend.sender, outgoing.body
+        elif isinstance(outgoing, CallRequest):  # a call: its number, the clinic's number, the words a person hears first
+            reminder.handed_to, reminder.handed_from, text = outgoing.to, outgoing.from_number, outgoing.words
         else:
             reminder.handed_to, reminder.handed_from, text = ", ".join(outgoing.to), outgoing.from_email, outgoing.body
         reminder.handed_over_at, reminder.body_sha256 = moment, body_sha256(text)

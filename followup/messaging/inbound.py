@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from .. import services
 from ..models import Caregiver, InboundMessage, Occurrence, Patient, Reminder, SymptomReport
+from . import routing
 from .planning import cancel_unsent_reminders, plan_reminders
 from .rendering import render_reply
 
@@ -241,8 +242,9 @@ def confirm(contacts, at):
 
 def record_scores(contact, body, at):
     """A scored text becomes an ESAS-r report (source SMS) and runs the alert rules at once.
-    From a number shared by several patients we cannot tell whose it is: a nurse reads it instead."""
-    if contact is None or len({_patient_of(c).pk for c in _contacts(contact.mobile.as_e164)}) != 1:
+    `contact` is whom routing attached it to; None when it could not tell whose it is (a nurse
+    reads it instead, or a lead assigns it first)."""
+    if contact is None:
         return False
     patient = _patient_of(contact)
     if patient.status in services.CLOSED_STATUSES:
@@ -253,30 +255,39 @@ def record_scores(contact, body, at):
     return True
 
 
-def receive(*, provider_id, from_number, body):
+def receive(*, provider_id, from_number, body, to_number=""):
     """Store and act on one inbound text. Returns the reply text ("" for none).
 
     Idempotent by the provider's message id: a retried webhook changes nothing and replies nothing.
     STOP and START are confirmed by the carrier/provider itself (Twilio's opt-out handling), so we
     do not add a second confirmation text.
+
+    Which clinic and patient it belongs to is `routing.route`'s answer (the number it was sent to,
+    then the conversation, then the sender); STOP and START still apply to every contact with the
+    number. An unrouted message holds its scores until a lead assigns it.
     """
     now = timezone.now()
     body = body[:MAX_BODY]  # before anything reads it
     number = normalise(from_number)
+    to = normalise(to_number) if to_number else ""
     kind = classify(body)
     with transaction.atomic():
         contacts = _contacts(number)
-        first = contacts[0] if contacts else None
-        patient = _patient_of(first) if first else None
+        found = routing.route(contacts, to, now)
+        first = found.contact
+        patient = found.patient
         try:
             with transaction.atomic():
                 message = InboundMessage.objects.create(
-                    provider_id=provider_id, from_number=number, body=body, kind=kind, received_at=now,
+                    provider_id=provider_id, from_number=number, to_number=to, body=body, kind=kind, received_at=now,
                     patient=patient, caregiver=first if isinstance(first, Caregiver) else None,
-                    clinic=patient.clinic if patient else None,
+                    clinic=found.clinic, routed_by=found.routed_by,
                 )
+                if found.involved:
+                    message.involved_clinics.set(found.involved)
         except IntegrityError:
             return ""  # already received: the provider retried
+        unrouted = found.routed_by == InboundMessage.RoutedBy.UNROUTED
         if kind == InboundMessage.Kind.STOP:
             opt_out(contacts, "SMS STOP", now)
         elif kind == InboundMessage.Kind.START:
@@ -284,6 +295,8 @@ def receive(*, provider_id, from_number, body):
         elif kind == InboundMessage.Kind.CONFIRM and not confirm(contacts, now):
             message.kind = kind = InboundMessage.Kind.OTHER
             message.save(update_fields=["kind"])
+        elif kind == InboundMessage.Kind.SYMPTOMS and unrouted:
+            pass  # held until a lead assigns it
         elif kind == InboundMessage.Kind.SYMPTOMS and not record_scores(first, body, now):
             message.kind = kind = InboundMessage.Kind.OTHER
             message.save(update_fields=["kind"])
@@ -292,17 +305,20 @@ def receive(*, provider_id, from_number, body):
             if reading is not None:  # ambiguous, or from a shared number: a suggestion for the nurse
                 message.suggested_scores = reading.scores
                 message.save(update_fields=["suggested_scores"])
-        if kind in (InboundMessage.Kind.STOP, InboundMessage.Kind.START, InboundMessage.Kind.CONFIRM, InboundMessage.Kind.SYMPTOMS):
+        if kind in (InboundMessage.Kind.STOP, InboundMessage.Kind.START, InboundMessage.Kind.CONFIRM) or (
+                kind == InboundMessage.Kind.SYMPTOMS and not unrouted):
             message.handled_at = now
             message.save(update_fields=["handled_at"])
-    logger.info("inbound message %s: %s from %d known contact(s)", message.pk, kind, len(contacts))
+    logger.info("inbound message %s: %s from %d known contact(s), routed by %s", message.pk, kind, len(contacts),
+                found.routed_by)
     if kind == InboundMessage.Kind.STOP and not confirmed_by_twilio(body) and patient is not None:
         # One confirmation, in the sender's language, where Twilio's own opt-out handling is silent.
         return render_reply("opted_out", patient.clinic, first.language).text
     if kind in (InboundMessage.Kind.STOP, InboundMessage.Kind.START):
         return ""
-    language = first.language if first else "en"
-    clinic = patient.clinic if patient else None
-    if kind == InboundMessage.Kind.OTHER and clinic is None:
-        return ""  # a number we do not know: nothing to say that would not leak who we are for
+    speaker = first or (contacts[0] if contacts else None)
+    language = speaker.language if speaker else "en"
+    clinic = found.clinic
+    if kind != InboundMessage.Kind.HELP and clinic is None:
+        return ""  # unknown or unrouted: nothing to say that would not leak who we are for
     return render_reply(kind, clinic, language).text

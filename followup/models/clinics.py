@@ -11,6 +11,32 @@ from .. import working_hours
 from .validators import on_one_line
 
 
+def parse_bereavement_plan(text):
+    """[(label, relativedelta)] from "2 weeks, 3 months"; ValueError when a step does not read."""
+    import re
+
+    from dateutil.relativedelta import relativedelta
+
+    steps = []
+    for part in [part.strip() for part in (text or "").split(",") if part.strip()]:
+        match = re.fullmatch(r"(\d{1,3})\s*(day|week|month)s?", part.lower())
+        if not match or int(match[1]) < 1:
+            raise ValueError(f"{part!r} is not a step like \"2 weeks\" or \"3 months\".")
+        count, unit = int(match[1]), match[2]
+        label = f"{count} {unit}{'' if count == 1 else 's'}"
+        steps.append((label, relativedelta(**{f"{unit}s": count})))
+    return steps
+
+
+def validate_bereavement_plan(text):
+    from django.core.exceptions import ValidationError
+
+    try:
+        parse_bereavement_plan(text)
+    except ValueError as error:
+        raise ValidationError(str(error)) from None
+
+
 class Clinic(models.Model):
     """A palliative care team. Every patient belongs to one; staff see only their clinics.
 
@@ -60,6 +86,11 @@ class Clinic(models.Model):
         default=7, validators=[MinValueValidator(7), MaxValueValidator(31)],
         help_text="How often each patient is expected to report their symptoms themselves (adherence); never "
                   "more often than weekly, whatever the nurse-call cadence.")
+    hl7_assigning_authority = models.CharField(
+        "HL7 assigning authority", max_length=60, blank=True,
+        help_text="The hospital's assigning authority for this clinic's MRNs (PID-3.4). Blank: the clinic's "
+                  "patients are matched only by an MRN sent without an authority, and only when no other clinic has it.",
+    )
 
     out_of_hours_phone = PhoneNumberField(
         blank=True, help_text="The number patients call when the team is closed (on call). Blank: the team's number.")
@@ -70,6 +101,24 @@ class Clinic(models.Model):
     escalate_after_working_hours = models.PositiveSmallIntegerField(
         default=4, validators=[MinValueValidator(1), MaxValueValidator(80)],
         help_text="An alert nobody acknowledged within this many working hours is escalated to the clinical leads.")
+    # Life events (issue 11; docs/scheduling.md "Life events").
+    sending_number = PhoneNumberField(
+        blank=True, help_text="The number this clinic's texts come from; blank: the installation's TWILIO_FROM_NUMBER.")
+    admission_review_days = models.PositiveSmallIntegerField(
+        default=7, validators=[MinValueValidator(1), MaxValueValidator(60)],
+        help_text="A pause for a hospital admission is reviewed this many days later unless a date is given.")
+    bereavement_plan = models.CharField(
+        max_length=200, default="2 weeks, 3 months, 6 months, 13 months", validators=[validate_bereavement_plan],
+        help_text="When the team calls the family after a death, e.g. \"2 weeks, 3 months, 6 months, 13 months\".")
+    advisory_silence_months = models.PositiveSmallIntegerField(
+        default=3, validators=[MinValueValidator(1), MaxValueValidator(24)],
+        help_text="An answer to the catheter advisory silences it for this many months.")
+    home_drainage_interval_days = models.PositiveSmallIntegerField(
+        default=2, validators=[MinValueValidator(1), MaxValueValidator(14)],
+        help_text="Home drainage through a catheter: every this many days by default.")
+    home_drainage_reminders = models.BooleanField(
+        default=False, help_text="Send automated reminders for home drainages (off: daily texts would crowd out "
+                                 "the check-in links under the caps).")
 
     class Meta:
         ordering = ["name"]

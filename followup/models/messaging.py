@@ -165,8 +165,23 @@ class InboundMessage(models.Model):
     clinic = models.ForeignKey(Clinic, null=True, blank=True, on_delete=models.SET_NULL, related_name="inbound_messages")
     patient = models.ForeignKey(Patient, null=True, blank=True, on_delete=models.SET_NULL, related_name="inbound_messages")
     caregiver = models.ForeignKey(Caregiver, null=True, blank=True, on_delete=models.SET_NULL, related_name="inbound_messages")
+    class RoutedBy(models.TextChoices):
+        TO_NUMBER = "to_number", "The number it was sent to"
+        CONVERSATION = "conversation", "The latest conversation"
+        SENDER = "sender", "The sender's number"
+        ASSIGNED = "assigned", "Assigned by a clinical lead"
+        UNROUTED = "unrouted", "Waiting to be assigned"
+        UNKNOWN = "unknown", "Unknown sender"
+
     provider_id = models.CharField(max_length=64, unique=True)
     from_number = models.CharField(max_length=20)
+    to_number = models.CharField(max_length=20, blank=True)
+    routed_by = models.CharField(max_length=12, choices=RoutedBy.choices, blank=True)
+    involved_clinics = models.ManyToManyField(
+        Clinic, blank=True, related_name="unrouted_messages",
+        help_text="A shared number's clinics, whose leads may assign the message while it is unrouted.")
+    assigned_at = models.DateTimeField(null=True, blank=True)
+    assigned_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     body = models.TextField(blank=True)
     kind = models.CharField(max_length=10, choices=Kind.choices)
     received_at = models.DateTimeField(default=timezone.now)

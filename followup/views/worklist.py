@@ -8,6 +8,7 @@ from django.views.decorators.http import require_POST
 
 from .. import access, audit
 from .. import worklist as worklist_queries
+from ..hospital import notices as hospital_notices
 from ..messaging import delivery
 from ..forms import staff_of
 from .common import done_row, redirect_back
@@ -42,6 +43,7 @@ def worklist(request):
     # Reminders go out only while the dispatch tick runs: say so when it has stopped.
     context["last_tick"] = delivery.last_tick()
     context["tick_late"] = delivery.tick_is_late(last=context["last_tick"])
+    context["hospital_notices"] = hospital_notices.open_notices(request.user, clinic=clinic, nurse=nurse)
     return render(request, "followup/worklist/page.html", context)
 
 

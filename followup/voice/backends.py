@@ -31,6 +31,7 @@ class CallRequest:
     url: str  # our voice webhook: TwiML when the call is answered
     status_callback: str
     words: str = ""  # what a person answering hears first (the console backend prints it)
+    from_number: str = ""  # the clinic's own number (messaging.routing.sending_number); "" for TWILIO_FROM_NUMBER
 
 
 class BaseVoiceBackend:
@@ -80,7 +81,7 @@ class TwilioVoiceBackend(BaseVoiceBackend):
     def place(self, call):
         try:
             created = self.client.calls.create(
-                to=call.to, from_=settings.TWILIO_FROM_NUMBER, url=call.url, method="POST",
+                to=call.to, from_=call.from_number or settings.TWILIO_FROM_NUMBER, url=call.url, method="POST",
                 status_callback=call.status_callback, status_callback_method="POST",
                 status_callback_event=["initiated", "ringing", "answered", "completed"],
                 machine_detection="DetectMessageEnd", timeout=settings.FOLLOWUP_CALL_RING_SECONDS,

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.urls import reverse
 
 from .. import scheduling
+from ..messaging.routing import sending_number
 from ..models import Reminder
 from ..models.voice import VoiceCall
 from .backends import CallRequest
@@ -28,6 +29,7 @@ def compose_call(reminder, contact):
         to=contact.mobile.as_e164, key=reminder.key,
         url=f"{settings.SITE_URL}{reverse('twilio-voice')}?reminder={reminder.pk}",
         status_callback=settings.SITE_URL + reverse("twilio-voice-status"), words=words,
+        from_number=sending_number(reminder.patient.clinic),
     )
 
 
