@@ -105,13 +105,13 @@ class TestReminderCall:
         twiml = phone.answer()
         assert twiml.languages == {"es-US"}
         assert {voice for _, _, voice in twiml.says} == {"Polly.Lupe-Neural"}
-        assert "cita hoy" in twiml.words and "Para confirmar, pulse 1" in twiml.words
+        assert "su cita: hoy" in twiml.words and "Para confirmar, pulse 1" in twiml.words
 
     def test_key_1_confirms_the_appointment(self, ring_phone, walter):
         phone = ring_phone(walter, Reminder.Purpose.DAY_BEFORE)
         phone.answer()
         twiml = phone.key("1")
-        assert "Your appointment is confirmed" in twiml.words and twiml.hangs_up
+        assert "The appointment is confirmed" in twiml.words and twiml.hangs_up
         phone.reminder.refresh_from_db()
         assert phone.reminder.confirmed_at is not None
 
@@ -168,16 +168,16 @@ class TestKeypadSurvey:
     def test_a_whole_keypad_survey_in_spanish_is_recorded_as_a_phone_report(self, ring_phone, esperanza):
         phone = ring_phone(esperanza, Reminder.Purpose.CHECKIN)
         menu = phone.answer()
-        assert "cómo se siente ahora" in menu.words
+        assert "qué tal se encuentra ahora" in menu.words
         who = phone.key("1")
         assert who.languages == {"es-US"}
-        assert "Si usted es el paciente, pulse 1" in who.words and who.gather.get("numDigits") == "1"
+        assert "Si usted recibe los cuidados, pulse 1" in who.words and who.gather.get("numDigits") == "1"
         first = phone.key("2")  # a family caregiver answers
         assert "0 es lo mejor y 10 lo peor" in first.words
         assert "Dolor. 0 significa: Sin dolor. 10 significa: Máximo dolor imaginable." in first.words
         assert first.gather.get("numDigits") == "2" and first.gather.get("finishOnKey") == "#"
         read_back = phone.key("8")
-        assert read_back.words == "Marcó 8 en Dolor. Si es correcto, pulse 1. Para marcarlo otra vez, pulse 2."
+        assert read_back.words == "Ha marcado 8 en Dolor. Si es correcto, pulse 1. Para marcarlo otra vez, pulse 2."
         second = phone.key("1")
         assert "Cansancio. 0 significa: Sin cansancio (cansancio = falta de energía)." in second.words
         skipped = phone.key("*")
@@ -185,7 +185,7 @@ class TestKeypadSurvey:
         for _ in NINE_ITEMS[2:]:
             phone.key("3")
             last = phone.key("1")
-        assert last.words == "¿Necesita que su equipo le llame hoy? Pulse 1 para sí, 2 para no."
+        assert last.words == "¿Necesita que su equipo le llame hoy? Pulse 1 si necesita la llamada, o 2 si no la necesita."
         done = phone.key("2")
         assert done.hangs_up and done.languages == {"es-US"}
         report = SymptomReport.objects.get(patient=esperanza)
@@ -397,7 +397,7 @@ class TestKey3:
 
         phone = self.ring_at(ring_phone, walter, at("2026-12-01 15:00"))  # a Tuesday, 10:00 in New York
         twiml = phone.key("3")
-        assert "Connecting you to your care team now." in twiml.words
+        assert "Connecting you to the care team now." in twiml.words
         assert twiml.dials == "+12025550100"
 
     def test_key_3_out_of_hours_gives_the_out_of_hours_number_and_the_menu_again(self, ring_phone, walter):
@@ -406,7 +406,7 @@ class TestKey3:
         phone = self.ring_at(ring_phone, walter, at("2026-12-01 23:30"))  # 18:30 in New York
         twiml = phone.key("3")
         assert twiml.dials is None
-        assert "Your care team's office is closed now. If you need help now, call 2 0 2, 5 5 5, 0 1 0 0." in twiml.words
+        assert "The care team's office is closed now. If you need help now, call 2 0 2, 5 5 5, 0 1 0 0." in twiml.words
         assert twiml.gather is not None and "To confirm, press 1." in twiml.words
 
 
@@ -416,7 +416,7 @@ def test_yes_to_a_call_today_is_recorded_and_out_of_hours_names_the_out_of_hours
     phone.answer()
     answer_survey(phone, {"pain": 3})
     twiml = phone.key("1")
-    assert "Your team will call you today." in twiml.words and twiml.hangs_up
+    assert "The team will call you today." in twiml.words and twiml.hangs_up
     assert SymptomReport.objects.get(patient=walter).needs_call_today is True
 
 

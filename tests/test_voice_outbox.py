@@ -340,4 +340,4 @@ def test_a_caregiver_reminded_by_call_hears_about_the_person_they_care_for(walte
     reminder = Reminder.objects.get(recipient__startswith="caregiver", purpose=Reminder.Purpose.DAY_BEFORE)
     tick_and_send(reminder.send_at + timedelta(minutes=1))
     [placed] = [call for call in backends.calls if call.key == reminder.key]
-    assert "for the person you care for" in placed.words and "Walter" not in placed.words
+    assert "the person you care for has an appointment" in placed.words and "Walter" not in placed.words

@@ -18,7 +18,10 @@ from django.utils import timezone
 from .. import call_today, services
 from ..messaging import inbound
 from ..models import Reminder, SymptomReport, VoiceCall
-from .script import KEYPAD_ITEMS, MAX_TRIES, TEXT, VOICES, WHO_KEYS, Script, item_words, language_for, reminder_words, spoken_number, voicemail_words
+from .script import (
+    KEYPAD_ITEMS, MAX_TRIES, TEXT, VOICES, WHO_KEYS, Script, item_words, language_for, menu_key, reminder_words, spoken_number,
+    voicemail_words,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -90,8 +93,8 @@ def _menu(call, *before):
     script = Script(call.language)
     clinic = call.patient.clinic
     due_at = call.reminder.due_at if call.reminder else timezone.now()
-    menu = "menu_checkin" if call.purpose == Reminder.Purpose.CHECKIN else "menu_reminder"
-    return script.ask(VoiceCall.Step.MENU, *before, reminder_words(call, clinic, due_at, call.patient.zone), script.words(menu))
+    return script.ask(VoiceCall.Step.MENU, *before, reminder_words(call, clinic, due_at, call.patient.zone),
+                      script.words(menu_key(call.purpose, for_caregiver=call.caregiver_id is not None)))
 
 
 def _in_every_language(key):
@@ -166,7 +169,8 @@ def _ask_current(call, *before):
         return script.ask(step, *before, script.words("who"))
     if step == VoiceCall.Step.ITEM:
         _, item, best, worst = item_words(call.item_index, call.language)
-        intro = [script.words("how_to_answer")] if call.item_index == 0 and call.tries == 0 else []
+        how = "how_to_answer_for" if _for_someone_else(call) else "how_to_answer"
+        intro = [script.words(how)] if call.item_index == 0 and call.tries == 0 else []
         return script.ask(step, *before, *intro, script.words("item", item=item, best=best, worst=worst),
                           index=call.item_index, digits=2)
     if step == VoiceCall.Step.READ_BACK:
@@ -200,6 +204,12 @@ def _on_menu(call, digits, now):
         _opt_out(call, now)
         return script.end(script.words("opted_out", phone=phone), script.words("goodbye"))
     return _retry(call, now, ("menu_retry", {}))
+
+
+def _for_someone_else(call):
+    """The one answering is a caregiver (family or professional) speaking for the patient: the survey asks
+    how the person they care for feels. The patient, alone or with help, is asked how they feel."""
+    return call.completed_by in (SymptomReport.CompletedBy.CAREGIVER, SymptomReport.CompletedBy.PROFESSIONAL)
 
 
 def _on_who(call, digits, now):
@@ -253,7 +263,7 @@ def _on_call_today(call, digits, now):
         said.append(script.words("call_in_hours"))
     elif call.needs_call_today:
         said.append(script.words("call_out_of_hours", phone=spoken_number(out_of_hours_number(clinic))))
-    said.append(script.words("if_worse", phone=spoken_number(clinic.phone)))
+    said.append(script.words("if_worse_for" if _for_someone_else(call) else "if_worse", phone=spoken_number(clinic.phone)))
     return script.end(*said, script.words("goodbye"))
 
 

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import formats, translation
 from twilio.twiml.voice_response import VoiceResponse
 
+from .. import scheduling
 from ..messaging.rendering import render_message
 from ..views.symptom_form import ESAS_WORDING
 
@@ -37,19 +38,25 @@ TEXT = {
         "menu_checkin": "To tell your team how you are feeling now, by answering a few questions on your keypad, "
                         "press 1. To hear this again, press 2. To speak to your care team, press 3. "
                         "To stop automated calls and texts to this number, press 9.",
+        "menu_checkin_caregiver": "To tell the team how the person you care for is feeling now, by answering a few "
+                                  "questions on your keypad, press 1. To hear this again, press 2. To speak to the "
+                                  "care team, press 3. To stop automated calls and texts to this number, press 9.",
         "menu_retry": "Please press 1, 2, 3 or 9.",
-        "confirmed": "Thank you. Your appointment is confirmed.",
-        "connecting": "Connecting you to your care team now.",
-        "not_connected": "We could not connect you. Please call your care team on {phone}.",
-        "closed": "Your care team's office is closed now. If you need help now, call {phone}. Again, that number is {phone}.",
+        "confirmed": "Thank you. The appointment is confirmed.",
+        "connecting": "Connecting you to the care team now.",
+        "not_connected": "We could not connect you. Please call the care team on {phone}.",
+        "closed": "The care team's office is closed now. If you need help now, call {phone}. Again, that number is {phone}.",
         "opted_out": "You will get no more automated calls or texts at this number. To start them again, "
-                     "call your care team on {phone}.",
+                     "call the care team on {phone}.",
         "who": "First, who is answering? If you are the patient, press 1. If you are a family caregiver, press 2. "
                "If you are a health care professional caregiver, press 3. If the patient is answering with a "
                "caregiver's help, press 4.",
         "who_retry": "Please press 1, 2, 3 or 4.",
         "how_to_answer": "For each question, key a number from 0 to 10 for how you feel now, then press the pound key. "
                          "0 is the best and 10 the worst. To skip a question, press the star key.",
+        "how_to_answer_for": "For each question, key a number from 0 to 10 for how the person you care for feels now, "
+                             "then press the pound key. 0 is the best and 10 the worst. To skip a question, press the "
+                             "star key.",
         "item": "{item}. 0 means: {best}. 10 means: {worst}. Key your number, then press pound.",
         "read_back": "You keyed {score} for {item}. If that is right, press 1. To key it again, press 2.",
         "skipped": "Skipped.",
@@ -57,12 +64,13 @@ TEXT = {
         "nothing_keyed": "We did not get a number.",
         "call_today": "Do you need a call from your team today? Press 1 for yes, 2 for no.",
         "yes_no_retry": "Please press 1 for yes, or 2 for no.",
-        "thanks": "Thank you. Your answers have reached your care team.",
-        "call_in_hours": "Your team will call you today.",
+        "thanks": "Thank you. Your answers have reached the care team.",
+        "call_in_hours": "The team will call you today.",
         "call_out_of_hours": "The office is closed now, so your answer goes to the team on call. "
                              "If you need help now, call {phone}.",
         "if_worse": "If you feel much worse, do not wait: call your care team on {phone}.",
-        "gave_up": "We could not hear an answer, so we will end this call. Anything you answered has reached your "
+        "if_worse_for": "If the person you care for feels much worse, do not wait: call the care team on {phone}.",
+        "gave_up": "We could not hear an answer, so we will end this call. Anything you answered has reached the "
                    "care team. If you need help, call {phone}.",
         "goodbye": "Goodbye.",
         "unknown_call": "Sorry, we cannot find this call. If you need your care team, please call them on the number "
@@ -71,45 +79,59 @@ TEXT = {
         "sorry": "Sorry, something went wrong on our side. If you need your care team, please call them on the "
                  "number they gave you. Goodbye.",
     },
+    # Spanish as main's texts write it (tests/test_voice_words.py): gender-neutral ("su equipo de enfermería",
+    # "la persona que usted cuida"), and no word whose meaning changes when its accent drops (está, más, sí,
+    # cómo, número, llamará...), so a sentence reads the same if it is ever shown or texted without accents.
+    # The accents stay in what is spoken: the voice needs them to say each word right.
     "es": {
         "menu_reminder": "Para confirmar, pulse 1. Para escuchar esto otra vez, pulse 2. Para hablar con su equipo de "
-                         "cuidados, pulse 3. Para no recibir más llamadas ni mensajes automáticos en este número, pulse 9.",
-        "menu_checkin": "Para decirle a su equipo cómo se siente ahora, respondiendo unas preguntas con el teclado, "
-                        "pulse 1. Para escuchar esto otra vez, pulse 2. Para hablar con su equipo de cuidados, pulse 3. "
-                        "Para no recibir más llamadas ni mensajes automáticos en este número, pulse 9.",
+                         "cuidados, pulse 3. Para dejar de recibir llamadas y mensajes automáticos en este teléfono, "
+                         "pulse 9.",
+        "menu_checkin": "Para contarle a su equipo qué tal se encuentra ahora, respondiendo unas preguntas con el "
+                        "teclado, pulse 1. Para escuchar esto otra vez, pulse 2. Para hablar con su equipo de cuidados, "
+                        "pulse 3. Para dejar de recibir llamadas y mensajes automáticos en este teléfono, pulse 9.",
+        "menu_checkin_caregiver": "Para contarle al equipo qué tal se encuentra la persona que usted cuida, "
+                                  "respondiendo unas preguntas con el teclado, pulse 1. Para escuchar esto otra vez, "
+                                  "pulse 2. Para hablar con el equipo de cuidados, pulse 3. Para dejar de recibir "
+                                  "llamadas y mensajes automáticos en este teléfono, pulse 9.",
         "menu_retry": "Por favor, pulse 1, 2, 3 o 9.",
-        "confirmed": "Gracias. Su cita está confirmada.",
-        "connecting": "Le comunicamos ahora con su equipo de cuidados.",
-        "not_connected": "No pudimos comunicarle. Por favor, llame a su equipo de cuidados al {phone}.",
-        "closed": "La oficina de su equipo de cuidados está cerrada ahora. Si necesita ayuda ahora, llame al {phone}. "
-                  "Le repito el número: {phone}.",
-        "opted_out": "No recibirá más llamadas ni mensajes automáticos en este número. Para volver a recibirlos, "
-                     "llame a su equipo de cuidados al {phone}.",
-        "who": "Primero, ¿quién responde? Si usted es el paciente, pulse 1. Si es un familiar que lo cuida, pulse 2. "
-               "Si es un profesional de la salud que lo cuida, pulse 3. Si el paciente responde con la ayuda de "
-               "quien lo cuida, pulse 4.",
+        "confirmed": "Gracias. La cita queda confirmada.",
+        "connecting": "Le comunicamos ahora con el equipo de cuidados.",
+        "not_connected": "No pudimos comunicarle. Por favor, llame al equipo de cuidados al {phone}.",
+        "closed": "Ahora la oficina del equipo de cuidados se encuentra cerrada. Si necesita ayuda ahora, llame al "
+                  "{phone}. Se lo repito: {phone}.",
+        "opted_out": "Ya no haremos llamadas ni enviaremos mensajes automáticos a este teléfono. Para volver a recibirlos, "
+                     "llame al equipo de cuidados al {phone}.",
+        "who": "Primero, ¿quién responde? Si usted recibe los cuidados, pulse 1. Si es de la familia y cuida de esta "
+               "persona, pulse 2. Si es profesional de la salud y cuida de esta persona, pulse 3. Si responde la "
+               "persona que recibe los cuidados, con ayuda de quien la cuida, pulse 4.",
         "who_retry": "Por favor, pulse 1, 2, 3 o 4.",
-        "how_to_answer": "En cada pregunta, marque un número del 0 al 10 según cómo se siente ahora, y luego pulse la "
-                         "tecla numeral. 0 es lo mejor y 10 lo peor. Para saltar una pregunta, pulse la tecla asterisco.",
-        "item": "{item}. 0 significa: {best}. 10 significa: {worst}. Marque su número y luego pulse numeral.",
-        "read_back": "Marcó {score} en {item}. Si es correcto, pulse 1. Para marcarlo otra vez, pulse 2.",
+        "how_to_answer": "En cada pregunta, marque del 0 al 10 lo que siente ahora, y luego pulse la tecla numeral. "
+                         "0 es lo mejor y 10 lo peor. Para saltar una pregunta, pulse la tecla asterisco.",
+        "how_to_answer_for": "En cada pregunta, marque del 0 al 10 lo que siente ahora la persona que usted cuida, y "
+                             "luego pulse la tecla numeral. 0 es lo mejor y 10 lo peor. Para saltar una pregunta, "
+                             "pulse la tecla asterisco.",
+        "item": "{item}. 0 significa: {best}. 10 significa: {worst}. Marque su respuesta y luego pulse numeral.",
+        "read_back": "Ha marcado {score} en {item}. Si es correcto, pulse 1. Para marcarlo otra vez, pulse 2.",
         "skipped": "Pregunta saltada.",
-        "out_of_range": "{digits} no es un número del 0 al 10.",
-        "nothing_keyed": "No recibimos ningún número.",
-        "call_today": "¿Necesita que su equipo le llame hoy? Pulse 1 para sí, 2 para no.",
-        "yes_no_retry": "Por favor, pulse 1 para sí, o 2 para no.",
-        "thanks": "Gracias. Sus respuestas han llegado a su equipo de cuidados.",
-        "call_in_hours": "Su equipo le llamará hoy.",
-        "call_out_of_hours": "La oficina está cerrada ahora, así que su respuesta va al equipo de guardia. "
+        "out_of_range": "{digits} no es un valor del 0 al 10.",
+        "nothing_keyed": "No hemos recibido ninguna respuesta.",
+        "call_today": "¿Necesita que su equipo le llame hoy? Pulse 1 si necesita la llamada, o 2 si no la necesita.",
+        "yes_no_retry": "Por favor, pulse 1 o 2.",
+        "thanks": "Gracias. Sus respuestas han llegado al equipo de cuidados.",
+        "call_in_hours": "El equipo va a llamarle hoy.",
+        "call_out_of_hours": "La oficina se encuentra cerrada ahora, por eso su respuesta va al equipo de guardia. "
                              "Si necesita ayuda ahora, llame al {phone}.",
         "if_worse": "Si se siente mucho peor, no espere: llame a su equipo de cuidados al {phone}.",
-        "gave_up": "No escuchamos ninguna respuesta, así que terminaremos esta llamada. Lo que respondió ha llegado a "
-                   "su equipo de cuidados. Si necesita ayuda, llame al {phone}.",
+        "if_worse_for": "Si la persona que usted cuida se siente mucho peor, no espere: llame al equipo de cuidados "
+                        "al {phone}.",
+        "gave_up": "No escuchamos ninguna respuesta, así que vamos a terminar esta llamada. Lo que respondió ya lo "
+                   "tiene el equipo de cuidados. Si necesita ayuda, llame al {phone}.",
         "goodbye": "Adiós.",
-        "unknown_call": "Lo sentimos, no encontramos esta llamada. Si necesita a su equipo de cuidados, llámelo al "
-                        "número que le dieron. Adiós.",
-        "call_over": "Esta llamada ya terminó. Si necesita a su equipo de cuidados, llámelo. Adiós.",
-        "sorry": "Lo sentimos, algo falló de nuestro lado. Si necesita a su equipo de cuidados, llámelo al número "
+        "unknown_call": "Lo sentimos, no encontramos esta llamada. Si necesita a su equipo de cuidados, llame al "
+                        "teléfono que le dieron. Adiós.",
+        "call_over": "Esta llamada ya ha terminado. Si necesita a su equipo de cuidados, llámelo. Adiós.",
+        "sorry": "Lo sentimos, algo ha fallado de nuestro lado. Si necesita a su equipo de cuidados, llame al teléfono "
                  "que le dieron. Adiós.",
     },
 }
@@ -118,6 +140,13 @@ LANGUAGES = tuple(TEXT)
 
 def language_for(contact):
     return contact.language if contact.language in TEXT else "en"
+
+
+def menu_key(purpose, *, for_caregiver):
+    """The menu after the reminder: a check-in offers the survey, to a caregiver about the person they care for."""
+    if purpose != "checkin":
+        return "menu_reminder"
+    return "menu_checkin_caregiver" if for_caregiver else "menu_checkin"
 
 
 def spoken_number(number):
@@ -135,20 +164,41 @@ def item_words(index, language):
     return next(row for row in ESAS_WORDING[language] if row[0] == field)
 
 
+def _spoken_time(moment, language):
+    """A time as the voice should say it: "9 AM", "9:30 AM" / "las 9", "las 17:30", "la 1"."""
+    if language == "en":
+        return moment.strftime("%I").lstrip("0") + ("" if moment.minute == 0 else f":{moment.minute:02d}") + (
+            " AM" if moment.hour < 12 else " PM")
+    hour = f"{moment.hour}" if moment.minute == 0 else f"{moment.hour}:{moment.minute:02d}"
+    return f"{'la' if moment.hour == 1 else 'las'} {hour}"
+
+
+def spoken_window(clinic, moment, language):
+    """When the nurse calls, as a call says it: the clinic's calling window that day (its working hours),
+    "between 9 AM and 5 PM" / "entre las 9 y las 17 horas"; "" when the team does not work that day."""
+    window = clinic.calling_window(scheduling.local_date(moment, clinic.zone))
+    if window is None:
+        return ""
+    opens, closes = (_spoken_time(edge.astimezone(clinic.zone), language) for edge in window)
+    return f"between {opens} and {closes}" if language == "en" else f"entre {opens} y {closes} horas"
+
+
 def reminder_words(call, clinic, due_at, zone):
-    """The reminder part of a call (or the voicemail): the template of its purpose and language."""
+    """The reminder part of a call: the template of its purpose and language, with the clinic's name in
+    messages (never its full name, which may name the kind of care) and nothing about the patient."""
     language = call.language
     local = due_at.astimezone(zone)
     with translation.override(language):
         day = formats.date_format(local, "l, F j" if language == "en" else r"l j \d\e F")
         time = formats.time_format(local, "g:i A" if language == "en" else "H:i")
-    context = {"clinic_name": clinic.name, "clinic_phone": spoken_number(clinic.phone), "day": day, "time": time,
-               "for_caregiver": call.caregiver_id is not None}
+    context = {"clinic_name": clinic.messages_name, "clinic_phone": spoken_number(clinic.phone), "day": day,
+               "time": time, "for_caregiver": call.caregiver_id is not None,
+               "window": spoken_window(clinic, due_at, language) if call.purpose == "checkin" else ""}
     return render_message(call.purpose, "voice", language, context).text
 
 
 def voicemail_words(call, clinic):
-    context = {"clinic_name": clinic.name, "clinic_phone": spoken_number(clinic.phone)}
+    context = {"clinic_name": clinic.messages_name, "clinic_phone": spoken_number(clinic.phone)}
     return render_message("voicemail", "voice", call.language, context).text
 
 
