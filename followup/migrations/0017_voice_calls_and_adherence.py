@@ -11,7 +11,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('followup', '0013_inbound_suggested_scores'),
+        ('followup', '0016_hospital_messages'),
     ]
 
     operations = [
