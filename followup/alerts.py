@@ -7,7 +7,10 @@
   with the last report that named one.
 - One acknowledgement per alert records the action taken and an optional note. A report a nurse
   records from her own call is acknowledged by that call, in her name.
-- A severe report while the team is closed pages the clinic's on-call contacts at once; an alert
+- "Do you need a call from your team today?" (the web form and the keypad survey): yes raises an alert
+  on the report whatever its scores, first on the worklist; no with nothing severe marks the alert
+  "patient says it can wait", sorted after the others (`triage_rank`).
+- A severe report, or a request for a call, while the team is closed pages the clinic's on-call contacts at once; an alert
   nobody acknowledged within the clinic's `escalate_after_working_hours` (4 by default) is escalated
   to its clinical leads. Both go through the reminders' outbox (followup.messaging.delivery): one row
   per person and channel, keyed by the alert, so nobody is paged twice about one alert.
@@ -19,6 +22,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Case, IntegerField, Value, When
 from django.urls import reverse
 from django.utils import timezone
 
@@ -73,10 +77,15 @@ def findings_for(report, earlier=None):
 
 
 def raise_alert(report, now=None):
-    """Run the rules on a stored report: one Alert with its items, or None when nothing is flagged."""
+    """Run the rules on a stored report: one Alert with its items, or None when nothing is flagged.
+
+    The patient's answer to "Do you need a call from your team today?" (followup/call_today.py) goes
+    on the alert: yes raises one whatever the scores (`call_requested`); no, with nothing severe,
+    marks it `can_wait`, and triage sorts it lower."""
     earlier = earlier_scores(report.patient, report.reported_at, exclude=report)
     findings = findings_for(report, earlier)
-    if not findings:
+    call_requested = report.needs_call_today is True
+    if not findings and not call_requested:
         return None
     items = {}
     for finding in findings:
@@ -92,12 +101,20 @@ def raise_alert(report, now=None):
     for item in items.values():
         if item.previous_score is None and item.item in earlier and not item.new_problem:
             item.previous_score = earlier[item.item][0]
-    alert = Alert.objects.create(patient=report.patient, report=report, created_at=now or timezone.now(),
-                                 severe=any(item.severe for item in items.values()))
+    severe = any(item.severe for item in items.values())
+    alert = Alert.objects.create(patient=report.patient, report=report, created_at=now or timezone.now(), severe=severe,
+                                 call_requested=call_requested, can_wait=report.needs_call_today is False and not severe)
     for item in items.values():
         item.alert = alert
     AlertItem.objects.bulk_create(items.values())
     return alert
+
+
+def triage_rank():
+    """How open alerts are sorted for a nurse, as a query expression (lower first): a patient who asked
+    for a call today, then severe, then the rest, and last what the patient says can wait."""
+    return Case(When(call_requested=True, then=Value(0)), When(severe=True, then=Value(1)),
+                When(can_wait=True, then=Value(3)), default=Value(2), output_field=IntegerField())
 
 
 # --- Acknowledgement -----------------------------------------------------------------------------
@@ -165,8 +182,9 @@ def page_on_call(alert, now=None):
 
 
 def after_report(report, alert, *, acknowledged_by=None, now=None):
-    """What a new alert sets off: the nurse's own call acknowledges it; a severe one that has just
-    come in (within PAGE_RECENT) while the team is closed pages the on-call contacts."""
+    """What a new alert sets off: the nurse's own call acknowledges it; a severe one, or a patient's
+    request for a call today, that has just come in (within PAGE_RECENT) while the team is closed pages
+    the on-call contacts."""
     now = now or timezone.now()
     if alert is None:
         return
@@ -174,7 +192,7 @@ def after_report(report, alert, *, acknowledged_by=None, now=None):
         acknowledge(alert, by=acknowledged_by, action=Alert.Action.CALLED,
                     note="Raised by the scores recorded during this check-in call.", at=now)
         return
-    if (alert.severe and report.source != SymptomReport.Source.NURSE_CALL and report.reported_at >= now - PAGE_RECENT
+    if ((alert.severe or alert.call_requested) and report.source != SymptomReport.Source.NURSE_CALL and report.reported_at >= now - PAGE_RECENT
             and not alert.patient.clinic.is_open(now)):
         page_on_call(alert, now)
 

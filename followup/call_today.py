@@ -1,19 +1,11 @@
 """"Do you need a call from your team today?": the question that ends the web form and the keypad survey.
 
-The answer is kept on the report. Yes asks the team for a call whatever the scores; no, with nothing
-severe, tells the nurse the patient says it can wait.
+The answer is kept on the report (`SymptomReport.needs_call_today`, given to
+`services.record_symptom_report`) and the alert rules read it (followup/alerts.py): yes raises a
+call-request alert whatever the scores, first on the worklist and paged to the on-call contacts out
+of hours; no, with nothing severe, marks the alert "patient says it can wait" and triage sorts it
+lower. Leads see how often each answer came with severe scores.
 """
-
-from .models import SymptomReport
-
-
-def record_answer(report, needs_call, *, partial=False, now=None):
-    """Store the patient's answer (None: not asked or not answered) and whether the report is partial."""
-    report.needs_call_today = needs_call
-    report.partial = partial
-    SymptomReport.objects.filter(pk=report.pk).update(needs_call_today=needs_call, partial=partial)
-    return report
-
 
 ANSWERS = ((True, "Yes, a call today"), (False, "No, it can wait"), (None, "Not asked or not answered"))
 

@@ -335,8 +335,13 @@ def _reschedule_for_phase(checkins, current, by=None, now=None):
 
 
 def record_symptom_report(patient, *, scores: dict, completed_by, source, recorded_by=None, other_problem_name="",
-                          pps=None, phase="", note="", reported_at=None, closes_checkin=False):
+                          pps=None, phase="", note="", reported_at=None, closes_checkin=False, needs_call_today=None,
+                          partial=False):
     """Store an ESAS-r report and run the alert rules at once (followup.alerts).
+
+    `needs_call_today` is the patient's answer to "Do you need a call from your team today?" (None: not
+    asked or not answered): yes raises a call-request alert whatever the scores (followup/call_today.py).
+    `partial`: a keypad survey that stopped before its last question.
 
     A severe item brings the next check-in forward: to the same day when the report arrives before
     the clinic's working day starts, else to the next calendar day; out of hours it also pages the
@@ -357,7 +362,7 @@ def record_symptom_report(patient, *, scores: dict, completed_by, source, record
         report = SymptomReport(
             patient=patient, reported_at=reported_at or now, completed_by=completed_by, source=source,
             recorded_by=recorded_by, other_problem_name=other_problem_name.strip(), pps=pps, phase=phase, note=note,
-            **scores,
+            needs_call_today=needs_call_today, partial=partial, **scores,
         )
         report.full_clean()
         _as_actor(report, recorded_by).save()

@@ -18,7 +18,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from . import call_today, services
+from . import services
 from .models import Patient, SymptomFormLink, SymptomReport
 
 logger = logging.getLogger(__name__)
@@ -136,9 +136,8 @@ def submit_report(link, *, scores, completed_by, other_problem_name="", needs_ca
             raise LinkExpired("This link has expired.", link)
         report = services.record_symptom_report(
             link.patient, scores=scores, completed_by=completed_by, source=SymptomReport.Source.WEB,
-            other_problem_name=other_problem_name,
+            other_problem_name=other_problem_name, needs_call_today=needs_call_today,
         )
-        call_today.record_answer(report, needs_call_today, now=now)
         SymptomFormLink.objects.filter(pk=link.pk).update(report=report)
     link.used_at, link.report = now, report
     logger.info("symptom form submitted link=%s report=%s", link.pk, report.pk)

@@ -22,6 +22,7 @@ from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from . import access, catheter, scheduling
+from .alerts import triage_rank
 from .life_worklist import life_sections
 from .models import Alert, InboundMessage, Kind, Occurrence, Patient, Procedure, Reminder
 
@@ -72,6 +73,7 @@ class Worklist:
     not_reached: Section = field(default_factory=lambda: Section(0))
     missed: Section = field(default_factory=lambda: Section(0))
     self_reports_missed: Section = field(default_factory=lambda: Section(0))
+    calls_requested: int = 0  # open alerts whose patient asked for a call today
     # Life events (followup/life_worklist.py).
     bereavement_calls: Section = None
     paused: Section = None
@@ -185,8 +187,11 @@ def build(user, *, clinic=None, nurse=None, now=None):
 
     alerts = Alert.objects.filter(patient_scope, acknowledged_at__isnull=True, patient__status__in=UNDER_CARE)
     is_severe = Case(When(severe=True, then=Value(1)), default=Value(0), output_field=IntegerField())
-    alert_rows = (alerts.select_related("patient", "report").annotate(severe_total=Window(Sum(is_severe)))
-                  .order_by(-is_severe, "-created_at", "-pk"))
+    asked_for_call = Case(When(call_requested=True, then=Value(1)), default=Value(0), output_field=IntegerField())
+    # Triage (alerts.triage_rank): a call requested today first, then severe, then the rest, then "can wait".
+    alert_rows = (alerts.select_related("patient", "report")
+                  .annotate(severe_total=Window(Sum(is_severe)), calls_requested_total=Window(Sum(asked_for_call)))
+                  .order_by(triage_rank(), "-created_at", "-pk"))
 
     # Few reminders have problems, many patients have reminders: find the problems first (the
     # state index) and then keep those of patients in scope.
@@ -211,6 +216,7 @@ def build(user, *, clinic=None, nurse=None, now=None):
         next_days=Section(counts["upcoming"], list(listed.filter(next_q)[:ROWS_PER_SECTION])),
         alerts=alerts_section,
         severe_alerts=alerts_section.rows[0].severe_total if alerts_section.rows else 0,
+        calls_requested=alerts_section.rows[0].calls_requested_total if alerts_section.rows else 0,
         delivery_problems=_counted(problems.select_related("patient", "caregiver").order_by("-send_at", "-pk")),
         messages_waiting=_counted(messages.select_related("patient", "caregiver").order_by("received_at", "pk")),
         no_upcoming_contact=_counted(uncovered.select_related("nurse").order_by("family_name", "given_name", "pk")),

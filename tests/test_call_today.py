@@ -51,8 +51,8 @@ class TestWebForm:
 @pytest.mark.django_db
 def test_leads_see_how_often_each_answer_came_with_severe_scores(client, enrolled_alice, leo):
     for needs_call, pain in [(True, 8), (True, 2), (False, 9), (False, 3), (False, 1), (None, 7)]:
-        report = services.record_symptom_report(enrolled_alice, scores={"pain": pain}, completed_by="patient", source="web")
-        call_today.record_answer(report, needs_call)
+        services.record_symptom_report(enrolled_alice, scores={"pain": pain}, completed_by="patient", source="web",
+                                       needs_call_today=needs_call)
     rows = call_today.answers_with_severe_scores(SymptomReport.objects.all())
     assert rows == [("Yes, a call today", 2, 1, 50.0), ("No, it can wait", 3, 1, 100 / 3), ("Not asked or not answered", 1, 1, 100.0)]
     client.login(username="leo", password=PASSWORD)

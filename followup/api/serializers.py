@@ -384,8 +384,8 @@ class SymptomReportSerializer(serializers.ModelSerializer):
     class Meta:
         model = SymptomReport
         fields = ["id", "patient", "reported_at", *ESAS_FIELDS, "other_problem_name", "pps", "phase", "completed_by",
-                  "source", "recorded_by", "note", "alert", "closes_checkin"]
-        read_only_fields = ["recorded_by"]
+                  "source", "recorded_by", "note", "needs_call_today", "partial", "alert", "closes_checkin"]
+        read_only_fields = ["recorded_by", "partial"]
         extra_kwargs = {name: {"min_value": 0, "max_value": 10} for name in ESAS_FIELDS}
 
     def validate_pps(self, value):
@@ -394,8 +394,9 @@ class SymptomReportSerializer(serializers.ModelSerializer):
         return value
 
     def validate(self, attrs):
-        if all(attrs.get(name) is None for name in ESAS_FIELDS):
-            raise serializers.ValidationError({"non_field_errors": ["Score at least one ESAS-r item (0-10)."]})
+        if all(attrs.get(name) is None for name in ESAS_FIELDS) and attrs.get("needs_call_today") is not True:
+            raise serializers.ValidationError({"non_field_errors": [
+                "Score at least one ESAS-r item (0-10), or record that the patient asked for a call today."]})
         if attrs.get("other_problem") is not None and not attrs.get("other_problem_name", "").strip():
             raise serializers.ValidationError({"other_problem_name": ["Name the other problem that was scored."]})
         if attrs.get("other_problem_name", "").strip() and attrs.get("other_problem") is None:
@@ -421,8 +422,8 @@ class AlertSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Alert
-        fields = ["id", "patient", "report", "severe", "items", "created_at", "acknowledged_at", "acknowledged_by",
-                  "acknowledgement_action", "acknowledgement_note", "escalated_at"]
+        fields = ["id", "patient", "report", "severe", "call_requested", "can_wait", "items", "created_at", "acknowledged_at",
+                  "acknowledged_by", "acknowledgement_action", "acknowledgement_note", "escalated_at"]
         read_only_fields = fields
 
 

@@ -371,7 +371,9 @@ class SymptomReportViewSet(ReadOnlyScopedViewSet):
                    description="Runs the alert rules at once: one alert per report, each item compared with the last "
                                "report that scored it within 30 days. A severe item (7 or more) brings the next check-in "
                                "forward (the same day before the clinic opens, else the next day) and, out of hours, "
-                               "pages the on-call contacts.")
+                               "pages the on-call contacts. `needs_call_today` true (the patient asked for a call today) "
+                               "raises a call-request alert whatever the scores, paged out of hours like a severe one; "
+                               "false with nothing severe marks the alert `can_wait`.")
     def create(self, request):
         data = self.validated(serializers.SymptomReportSerializer)
         report = services.record_symptom_report(
@@ -380,6 +382,7 @@ class SymptomReportViewSet(ReadOnlyScopedViewSet):
             other_problem_name=data.get("other_problem_name", ""), pps=data.get("pps"), phase=data.get("phase", ""),
             note=data.get("note", ""), reported_at=data.get("reported_at"),
             closes_checkin=data.get("closes_checkin", data["source"] == SymptomReport.Source.NURSE_CALL),
+            needs_call_today=data.get("needs_call_today"),
         )
         return self.respond(serializers.SymptomReportSerializer, access.get_symptom_report(request.user, report.pk),
                             status.HTTP_201_CREATED)

@@ -217,7 +217,8 @@ def render_staff_page(page, link):
     """A page to the on-call contacts or the clinical leads about an alert: the clinic's name, the
     link and nothing about the patient. In English, the team's working language."""
     clinic = page.alert.patient.clinic
-    context = {"clinic_name": clinic.name, "link": link, "hours": clinic.escalate_after_working_hours}
+    context = {"clinic_name": clinic.name, "link": link, "hours": clinic.escalate_after_working_hours,
+               "severe": page.alert.severe, "call_requested": page.alert.call_requested}
     base = f"messages/staff/{page.purpose}"
     if page.channel == "sms":
         return Rendered(text=_fit_sms(f"{base}.sms.txt", context))

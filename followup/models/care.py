@@ -301,7 +301,8 @@ class SymptomReport(models.Model):
 
 
 class Alert(models.Model):
-    """One alert per symptom report that flagged anything: its items, and one acknowledgement."""
+    """One alert per symptom report that flagged anything, or whose patient asked for a call today: its
+    items, and one acknowledgement."""
 
     class Action(models.TextChoices):
         CALLED = "called_patient", "Called the patient"
@@ -314,6 +315,11 @@ class Alert(models.Model):
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="alerts")
     report = models.OneToOneField(SymptomReport, on_delete=models.CASCADE, related_name="alert")
     severe = models.BooleanField(default=False, help_text="At least one item scored 7 or more.")
+    # The patient's answer to "Do you need a call from your team today?" (followup/call_today.py).
+    call_requested = models.BooleanField(
+        default=False, help_text="The patient asked for a call today: an alert whatever the scores, first on the worklist.")
+    can_wait = models.BooleanField(
+        default=False, help_text="The patient said no call is needed today and nothing is severe: triage sorts it lower.")
     created_at = models.DateTimeField(default=timezone.now)
     acknowledged_at = models.DateTimeField(null=True, blank=True)
     acknowledged_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
@@ -333,11 +339,26 @@ class Alert(models.Model):
         ]
 
     def __str__(self):
-        return f"Alert {self.created_at:%Y-%m-%d}: " + "; ".join(str(item) for item in self.items.all())
+        what = [str(item) for item in self.items.all()]
+        if self.call_requested:
+            what.insert(0, "call requested today")
+        return f"Alert {self.created_at:%Y-%m-%d}: " + "; ".join(what)
 
     @property
     def is_open(self):
         return self.acknowledged_at is None
+
+    @property
+    def label(self):
+        """What the alert is, as the worklist tags it."""
+        if self.call_requested:
+            return "Call requested today"
+        return "Severe symptom" if self.severe else "Symptom alert"
+
+    @property
+    def tag(self):
+        """The tag's style: a call request and a severe item stand out alike."""
+        return "severe" if self.call_requested or self.severe else "worsening"
 
     @property
     def action_label(self):

@@ -15,7 +15,7 @@ import logging
 from django.db import transaction
 from django.utils import timezone
 
-from .. import call_today, services
+from .. import services
 from ..messaging import inbound
 from ..models import Reminder, SymptomReport, VoiceCall
 from .script import (
@@ -300,8 +300,7 @@ def _finish(call, now):
         return call.report
     report = services.record_symptom_report(
         call.patient, scores=dict(call.scores), completed_by=call.completed_by or SymptomReport.CompletedBy.PATIENT,
-        source=SymptomReport.Source.PHONE, reported_at=now)
-    call_today.record_answer(report, call.needs_call_today, partial=partial, now=now)
+        source=SymptomReport.Source.PHONE, reported_at=now, needs_call_today=call.needs_call_today, partial=partial)
     call.report = report
     call.save(update_fields=["report"])
     logger.info("voice call %s: report %s recorded%s", call.pk, report.pk, " (partial)" if partial else "")
