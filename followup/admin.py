@@ -12,8 +12,9 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count
+from django.db.models import Count, Exists, OuterRef
 from django.http import Http404
+from django.utils import timezone
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import access, audit, services
@@ -36,6 +37,7 @@ from .models import (
     Membership,
     Occurrence,
     Patient,
+    PhoneNumber,
     Procedure,
     Reminder,
     ReminderEvent,
@@ -286,44 +288,26 @@ class CalendarFeedAdmin(ClinicScoped, NoAddNoDelete, admin.ModelAdmin):
 # --- Patients -----------------------------------------------------------------------------------
 
 
-class ConsentAdminForm(forms.ModelForm):
-    """A patient or caregiver in the admin. An opt-out (a STOP) is lifted only on new consent: when
-    (after the opt-out), how, and who agreed; `clears_opt_out` tells the admin to audit it."""
-
-    clears_opt_out = False
-
-    def clean(self):
-        data = super().clean()
-        opted_out = self.instance.pk is not None and self.instance.opted_out_at is not None  # as saved
-        if opted_out and "opted_out_at" in data and data["opted_out_at"] is None:
-            try:
-                self.instance.clear_opt_out(consent_at=data.get("consent_at"), source=data.get("consent_source"),
-                                            given_by=data.get("consent_given_by"))
-            except ValidationError as error:
-                for name, problems in error.message_dict.items():
-                    self.add_error(name if name in self.fields else None, problems)
-            else:
-                self.clears_opt_out = True
-                data["opted_out_source"] = ""
-        return data
-
-
-def record_cleared_opt_outs(request, forms_saved):
-    """One audit entry per contact whose opt-out the admin just lifted."""
-    for form in forms_saved:
-        if getattr(form, "clears_opt_out", False):
-            contact = form.instance
-            who = "patient" if isinstance(contact, Patient) else f"caregiver {contact.pk}"
-            audit.record(request, audit.Action.CHANGE, f"opt-out cleared: {who} (admin)", subject=contact)
-            yield contact
+def opt_out_of_address(contact):
+    """The opt-out of the address a contact's reminders go to, in words (it belongs to the number or the
+    e-mail address, and is changed on the phone number's own admin page or the contact form)."""
+    found = contact.address_opt_out() if contact.pk else None
+    if not found:
+        return "None"
+    what = "E-mail address" if contact.preferred_channel == "email" else "Number (texts and automated calls)"
+    return f"{what} opted out {timezone.localtime(found[0]):%Y-%m-%d %H:%M} ({found[1] or 'no source recorded'})"
 
 
 class CaregiverInline(ClinicScoped, admin.StackedInline):
     model = Caregiver
-    form = ConsentAdminForm
     extra = 0
     fields = [("name", "relationship", "next_of_kin"), ("mobile", "email"), ("preferred_channel", "language", "receives_reminders"),
-              ("consent_at", "consent_source", "consent_given_by"), ("opted_out_at", "opted_out_source")]
+              ("consent_at", "consent_source", "consent_given_by"), "opt_out"]
+    readonly_fields = ["opt_out"]
+
+    @admin.display(description="Opt-out")
+    def opt_out(self, caregiver):
+        return opt_out_of_address(caregiver)
 
 
 class StatusChangeInline(ClinicScoped, ReadOnly, admin.TabularInline):
@@ -335,7 +319,6 @@ class StatusChangeInline(ClinicScoped, ReadOnly, admin.TabularInline):
 
 @admin.register(Patient)
 class PatientAdmin(ScopedHistoryAdmin):
-    form = ConsentAdminForm
     clinic_path = "clinic"
     list_display = ["family_name", "given_name", "mrn", "clinic", "status", "phase", "nurse", "preferred_channel",
                     "opted_out"]
@@ -353,15 +336,24 @@ class PatientAdmin(ScopedHistoryAdmin):
         }),
         ("Contact and consent", {"fields": [
             ("mobile", "line_type", "line_type_source", "email"), ("preferred_channel", "language", "receives_reminders"),
-            ("consent_at", "consent_source", "consent_given_by"), ("opted_out_at", "opted_out_source"),
+            ("consent_at", "consent_source", "consent_given_by"), "opt_out",
             ("quiet_hours_end", "quiet_hours_start"),
-        ], "description": "Clearing an opt-out needs new consent: when (after the opt-out), how, and who agreed."}),
+        ], "description": "Consent and opt-out belong to an address: a phone number's opt-out (texts and automated "
+                          "calls, for everyone who gives it) is recorded and lifted on the phone number's page, and "
+                          "lifting it needs new consent: when (after the opt-out), how, and who agreed."}),
     ]
-    readonly_fields = ["status", "status_changed_at", "status_changed_by"]
+    readonly_fields = ["status", "status_changed_at", "status_changed_by", "opt_out"]
 
-    @admin.display(boolean=True, description="opted out", ordering="opted_out_at")
+    @admin.display(description="Opt-out")
+    def opt_out(self, patient):
+        return opt_out_of_address(patient)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(number_opted_out=_number_opted_out())
+
+    @admin.display(boolean=True, description="number opted out", ordering="number_opted_out")
     def opted_out(self, patient):
-        return patient.opted_out_at is not None
+        return patient.number_opted_out
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
@@ -369,27 +361,28 @@ class PatientAdmin(ScopedHistoryAdmin):
             # A patient without series would never appear on the worklist: open them as the app
             # does, after the caregivers are saved so that their reminders are planned too.
             services.enrol(form.instance)
-        elif list(record_cleared_opt_outs(request, [form, *(f for formset in formsets for f in formset.forms)])):
-            services.replan_reminders(form.instance, "Opt-out cleared on new consent")
 
 
 @admin.register(Caregiver)
 class CaregiverAdmin(ScopedHistoryAdmin):
-    form = ConsentAdminForm
     list_display = ["name", "relationship", "patient", "preferred_channel", "receives_reminders", "opted_out"]
     list_filter = [_related_only("patient__clinic"), "preferred_channel", "receives_reminders"]
     search_fields = ["name", *PATIENT_SEARCH]
     list_select_related = ["patient"]
     autocomplete_fields = ["patient"]
 
-    @admin.display(boolean=True, description="opted out", ordering="opted_out_at")
-    def opted_out(self, caregiver):
-        return caregiver.opted_out_at is not None
+    readonly_fields = ["opt_out"]
 
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        if list(record_cleared_opt_outs(request, [form])):
-            services.replan_reminders(obj.patient, "Opt-out cleared on new consent")
+    @admin.display(description="Opt-out")
+    def opt_out(self, caregiver):
+        return opt_out_of_address(caregiver)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(number_opted_out=_number_opted_out())
+
+    @admin.display(boolean=True, description="number opted out", ordering="number_opted_out")
+    def opted_out(self, caregiver):
+        return caregiver.number_opted_out
 
 
 @admin.register(StatusChange)
@@ -602,6 +595,109 @@ class EmailAddressAdmin(ReadOnly, admin.ModelAdmin):
 
     def has_module_permission(self, request):
         return request.user.is_superuser
+
+
+def _number_opted_out():
+    return Exists(PhoneNumber.objects.filter(number=OuterRef("mobile"), opted_out_at__isnull=False))
+
+
+class PhoneNumberForm(forms.ModelForm):
+    """A number's opt-out: recorded at once (for everyone who gives it), lifted only on new consent in
+    full (when, after the opt-out; how; who agreed). The change is applied through
+    messaging/opt_outs.py, so unsent texts and calls are cancelled or planned again."""
+
+    class Meta:
+        model = PhoneNumber
+        fields = ["number", "opted_out_at", "opted_out_source", "consent_at", "consent_source", "consent_given_by"]
+
+    def clean_number(self):
+        import phonenumbers
+        from django.conf import settings
+
+        try:
+            parsed = phonenumbers.parse(self.cleaned_data["number"], getattr(settings, "PHONENUMBER_DEFAULT_REGION", "US"))
+        except phonenumbers.NumberParseException:
+            raise ValidationError("Enter a phone number, for example +1 202 555 0123.") from None
+        if not phonenumbers.is_valid_number(parsed):
+            raise ValidationError("Enter a phone number, for example +1 202 555 0123.")
+        number = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+        if PhoneNumber.objects.filter(number=number).exists():
+            raise ValidationError("This number has a record already: change it there.")
+        return number
+
+    def clean(self):
+        data = super().clean()
+        saved = PhoneNumber.objects.get(pk=self.instance.pk) if self.instance.pk else None
+        self.lifts = bool(saved and saved.opted_out_at and data.get("opted_out_at") is None)
+        self.stops = bool(data.get("opted_out_at") and not (saved and saved.opted_out_at))
+        if self.lifts:
+            try:
+                saved.check_new_consent(consent_at=data.get("consent_at"), source=data.get("consent_source"),
+                                        given_by=data.get("consent_given_by"))
+            except ValidationError as error:
+                for name, problems in error.message_dict.items():
+                    self.add_error(name if name in self.fields else None, problems)
+        if self.stops and not (data.get("opted_out_source") or "").strip():
+            self.add_error("opted_out_source", "Say how the opt-out was given (phone call, letter...).")
+        if not saved and not self.stops:
+            self.add_error("opted_out_at", "Say when the number was opted out: a record is made for an opt-out.")
+        return data
+
+
+@admin.register(PhoneNumber)
+class PhoneNumberAdmin(SimpleHistoryAdmin):
+    """Numbers texted or called and their opt-outs. A number is not one clinic's (two families in two
+    clinics may share it), so superusers only, as for e-mail addresses; nurses record and lift opt-outs
+    on the contact form."""
+
+    form = PhoneNumberForm
+    list_display = ["number", "opted_out_at", "opted_out_source", "consent_at", "consent_source"]
+    list_filter = ["opted_out_source"]
+    search_fields = ["=number"]
+    fields = ["number", "given_by_contacts", ("opted_out_at", "opted_out_source"),
+              ("consent_at", "consent_source", "consent_given_by")]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["number", "given_by_contacts"] if obj is not None else ["given_by_contacts"]
+
+    @admin.display(description="Given by")
+    def given_by_contacts(self, row):
+        from .messaging.opt_outs import contacts_at
+
+        return ", ".join(str(contact) for contact in contacts_at(row.number)) if row.pk else "-"
+
+    def has_add_permission(self, request):
+        return request.user.is_superuser  # an opt-out given by letter or phone, for a number
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # the opt-out is a record
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_module_permission(self, request):
+        return request.user.is_superuser
+
+    def save_model(self, request, obj, form, change):
+        from .messaging import opt_outs
+
+        if form.lifts:
+            data = form.cleaned_data
+            contacts = opt_outs.lift(obj.number, consent_at=data["consent_at"], source=data["consent_source"],
+                                     given_by=data["consent_given_by"])
+            for patient in {opt_outs._patient_of(c).pk: opt_outs._patient_of(c) for c in contacts}.values():
+                audit.record(request, audit.Action.CHANGE, f"opt-out cleared: phone number {obj.pk} (admin)", subject=patient)
+        elif form.stops:
+            data = form.cleaned_data
+            contacts = opt_outs.stop_number(data.get("number") or obj.number, data["opted_out_source"].strip(), data["opted_out_at"])
+            obj.pk = PhoneNumber.objects.get(number=data.get("number") or obj.number).pk
+            for patient in {opt_outs._patient_of(c).pk: opt_outs._patient_of(c) for c in contacts}.values():
+                audit.record(request, audit.Action.CHANGE, f"number opted out: phone number {obj.pk} (admin)", subject=patient)
+        else:
+            super().save_model(request, obj, form, change)
 
 
 @admin.register(Heartbeat)

@@ -14,6 +14,7 @@ bulk_create in batches, row for row what the services would have left behind.
 import dataclasses
 import random
 import re
+import secrets
 import statistics
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
@@ -25,7 +26,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from . import calls, scheduling, services
-from .messaging import planning
+from .messaging import opt_outs, planning
 from .models import (
     ESAS_FIELDS,
     Alert,
@@ -33,6 +34,7 @@ from .models import (
     Caregiver,
     CareSchedule,
     Clinic,
+    EmailAddress,
     InboundMessage,
     Kind,
     Membership,
@@ -322,8 +324,7 @@ def _suggested_days(intervals, tz):
 
 
 def _record_stop(patient, at):
-    patient.opt_out("SMS STOP", at=at)
-    patient.save(update_fields=["opted_out_at", "opted_out_source"])
+    opt_outs.stop_number(patient.mobile.as_e164, "SMS STOP", at)  # the number, for everyone who gives it
     InboundMessage.objects.create(
         clinic=patient.clinic, patient=patient, provider_id=f"demo-stop-{patient.clinic_id}-{patient.mrn}",
         from_number=str(patient.mobile), body="STOP", kind=InboundMessage.Kind.STOP, received_at=at, handled_at=at,
@@ -459,12 +460,14 @@ class _ScaleBatch:
         self.staff = staff
         self.now = now
         self.rng = random.Random(batch[0][0])
+        self.unsubscribed = []
         self.rows = {model: [] for model in (Patient, Caregiver, StatusChange, CareSchedule, Procedure, Occurrence,
                                             SymptomReport, Alert, AlertItem, Reminder, ReminderEvent)}
 
     def write(self):
         courses = [self._patient(number, plan, clinic) for number, plan, clinic in self.batch]
         self._create(Patient)
+        EmailAddress.objects.bulk_create(self.unsubscribed, batch_size=1000, ignore_conflicts=True)
         for course in courses:
             self._caregivers_and_status(course)
         self._create(Caregiver)
@@ -546,8 +549,10 @@ class _ScaleBatch:
             email=_email(given, family, mrn), preferred_channel="email", consent_at=consent_at, consent_source="written form",
             status=status, status_changed_at=status_at, status_changed_by=nurse if status_at else None,
         )
-        if number % 50 == 11:
-            patient.opt_out("e-mail link", at=consent_at + timedelta(days=30))
+        if number % 50 == 11:  # unsubscribed by the link in an e-mail: the address, not the patient
+            self.unsubscribed.append(EmailAddress(address=patient.email.lower(), token=secrets.token_urlsafe(24),
+                                                  unsubscribed_at=consent_at + timedelta(days=30),
+                                                  unsubscribed_source="link in the e-mail"))
         patient._history_date = consent_at
         self.rows[Patient].append(patient)
         return {"number": number, "patient": patient, "clinic": clinic, "nurse": nurse, "tz": tz, "zone": zone,

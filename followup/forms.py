@@ -14,6 +14,7 @@ from django.utils import timezone
 from . import scheduling
 from .access import clinics_for
 from .models import ESAS_ITEMS, Alert, CallAttempt, Caregiver, Membership, Occurrence, Patient, Procedure, SymptomReport, User
+from .messaging import opt_outs
 from .models.validators import on_one_line
 from .voice.line_types import LOOKUP_SOURCE
 
@@ -278,7 +279,11 @@ LINE_TYPE_HELP = ("A landline can only be called, never texted. The number alone
 
 
 class ConsentFields(NurseForm, forms.ModelForm):
-    """Consent to automated messages as one checkbox; the model keeps when and how (and an opt-out)."""
+    """Consent to automated messages as one checkbox. The person's consent (when, how, who agreed) is
+    theirs; the opt-out belongs to the address their reminders go to (messaging/opt_outs.py): the phone
+    number, for everyone who gives it, or the e-mail address. Unticking records a revocation: this
+    person's consent ends and that address is opted out. Ticking again after an opt-out takes new
+    consent in full (how, and who agreed; when: now) and lifts it."""
 
     consent = forms.BooleanField(label="Agrees to automated reminders", required=False)
     consent_source = forms.CharField(label="How consent was given", required=False, max_length=40,
@@ -286,22 +291,36 @@ class ConsentFields(NurseForm, forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.was_consented = bool(self.instance.consent_at and not self.instance.opted_out_at)
+        saved = self.instance.pk is not None
+        # (when, how) the saved address was opted out, and who else gives the number (the contact page says so).
+        self.address_opt_out = self.instance.address_opt_out() if saved else None
+        self.sharing = opt_outs.sharing(self.instance) if saved else []
+        self._saved_address = _reminder_address(self.instance) if saved else None
+        self._address_action = None
+        self.was_consented = bool(self.instance.consent_at and not self.address_opt_out)
         self.fields["consent"].initial = self.was_consented
         self.fields["consent_source"].initial = self.instance.consent_source if self.was_consented else ""
         # True once the form lifted an opt-out (the view records it in the audit log).
         self.clears_opt_out = False
-        if self.instance.opted_out_at:
+        if self.address_opt_out:
             # Clearing an opt-out takes new consent in full: how, and who agreed (when: now).
             self.fields["consent_given_by"] = forms.CharField(
                 label="Who agreed", required=False, max_length=80, validators=[on_one_line],
                 help_text="The patient, or who for them (e.g. daughter, health care proxy).")
 
+    def sharing_here(self):
+        """Who else gives this number, in this patient's clinic (by name); the others are only counted."""
+        if not self.sharing:
+            return [], 0
+        clinic_id = self.instance.clinic_id if isinstance(self.instance, Patient) else self.instance.patient.clinic_id
+        here = [c for c in self.sharing if (c.clinic_id if isinstance(c, Patient) else c.patient.clinic_id) == clinic_id]
+        return [c.full_name if isinstance(c, Patient) else c.name for c in here], len(self.sharing) - len(here)
+
     def clean(self):
         data = super().clean()
         if data.get("consent") and not self.was_consented and not (data.get("consent_source") or "").strip():
             self.add_error("consent_source", "Say how consent was given (verbal, written form...).")
-        if data.get("consent") and self.instance.opted_out_at and not (data.get("consent_given_by") or "").strip():
+        if data.get("consent") and self.address_opt_out and not (data.get("consent_given_by") or "").strip():
             self.add_error("consent_given_by", "Say who agreed: the patient, or who for them.")
         return data
 
@@ -309,11 +328,14 @@ class ConsentFields(NurseForm, forms.ModelForm):
         # Apply consent before the model's own validation, so it judges the result.
         data = self.cleaned_data
         if "consent" in data:
-            if data["consent"] and self.instance.opted_out_at:
+            if data["consent"] and self.address_opt_out:
                 if not {"consent_source", "consent_given_by"} & set(self._errors):
+                    now, source, given_by = timezone.now(), data.get("consent_source", "").strip(), data.get("consent_given_by", "").strip()
                     try:
-                        self.instance.clear_opt_out(consent_at=timezone.now(), source=data.get("consent_source"),
-                                                    given_by=data.get("consent_given_by"))
+                        if self._saved_address[0] == "phone":
+                            opt_outs.check_new_consent(self._saved_address[1], consent_at=now, source=source, given_by=given_by)
+                        self.instance.opt_in(source, now, given_by)
+                        self._address_action = ("lift", now, source, given_by)
                         self.clears_opt_out = True
                     except ValidationError as error:
                         for name, problems in error.message_dict.items():
@@ -321,7 +343,8 @@ class ConsentFields(NurseForm, forms.ModelForm):
             elif data["consent"] and not self.was_consented:
                 self.instance.opt_in(data.get("consent_source", "").strip())
             elif not data["consent"] and self.was_consented:
-                self.instance.opt_out("nurse")
+                self.instance.withdraw_consent()
+                self._address_action = ("stop",)
         if "line_type" in self.changed_data:
             self.instance.line_type_source = "nurse" if data.get("line_type") else ""
         elif "mobile" in self.changed_data and self.instance.line_type_source == LOOKUP_SOURCE:
@@ -332,6 +355,45 @@ class ConsentFields(NurseForm, forms.ModelForm):
         super()._post_clean()
         for name, count in refused.items():
             del self._errors[name][count:]
+
+    def shared_number_changed(self):
+        """(the other contacts who give the number, what happened to it) when saving opted the number out
+        or lifted its opt-out: the view records it in their audit trail too."""
+        if not (self._address_action and self._saved_address and self._saved_address[0] == "phone"):
+            return [], ""
+        return self.sharing, "opt-out of a shared number cleared" if self.clears_opt_out else "shared number opted out"
+
+    def save(self, commit=True):
+        contact = super().save(commit)
+        if commit and self._address_action and self._saved_address:
+            _apply_to_address(self._saved_address, self._address_action)
+        return contact
+
+
+def _reminder_address(contact):
+    """("phone", E.164) or ("email", address): where this contact's reminders go, as saved."""
+    if contact.preferred_channel == "email":
+        return ("email", contact.email.strip().lower()) if contact.email else None
+    return ("phone", contact.mobile.as_e164) if contact.mobile else None
+
+
+def _apply_to_address(address, action):
+    """A revocation the nurse recorded (the number or address is opted out), or the new consent that
+    lifts an opt-out, in the view's transaction."""
+    from .messaging import email
+
+    kind, value = address
+    if action[0] == "stop":
+        if kind == "phone":
+            opt_outs.stop_number(value, "nurse")
+        else:
+            email.unsubscribe(email.address_row(value), "nurse")
+        return
+    _, at, source, given_by = action
+    if kind == "phone":
+        opt_outs.lift(value, consent_at=at, source=source, given_by=given_by)
+    else:
+        email.resubscribe(email.address_row(value))
 
 
 class PatientContactForm(ConsentFields):

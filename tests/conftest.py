@@ -81,6 +81,17 @@ def noah(hillcrest):
     return make_staff("noah", hillcrest, Membership.Role.NURSE)
 
 
+def opt_out_number(contact, at=None, source="SMS STOP"):
+    """The contact's phone number opted out (as a STOP leaves it), written straight to its record: for
+    everyone who gives the number (followup/messaging/opt_outs.py)."""
+    from followup.models import PhoneNumber
+
+    row, _ = PhoneNumber.objects.update_or_create(number=contact.mobile.as_e164 if hasattr(contact.mobile, "as_e164")
+                                                  else str(contact.mobile),
+                                                  defaults={"opted_out_at": at or timezone.now(), "opted_out_source": source})
+    return row
+
+
 def make_patient(clinic, mrn, given, family, **fields):
     values = dict(
         clinic=clinic, mrn=mrn, given_name=given, family_name=family, time_zone=clinic.time_zone,

@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from followup import alerts, services
 from followup.messaging import delivery
 from followup.models import Alert, Kind, Occurrence, OnCallContact, Reminder, SymptomReport
-from tests.conftest import at
+from tests.conftest import at, opt_out_number
 
 MONDAY_10 = at("2026-02-09 15:00")
 TUESDAY_03 = at("2026-02-10 08:00")
@@ -183,8 +183,7 @@ class TestOnCall:
 
     def test_a_page_goes_out_whatever_the_patients_consent_quiet_hours_and_caps(
             self, patient, clock, olga, sms_outbox, django_capture_on_commit_callbacks):
-        patient.opt_out("SMS STOP")
-        patient.save()
+        opt_out_number(patient)
         patient.clinic.sms_per_day = 0
         patient.clinic.save()
         report(patient, TUESDAY_03, clock, source=SymptomReport.Source.SMS, pain=9)  # 03:00 is in quiet hours

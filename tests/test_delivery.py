@@ -11,7 +11,7 @@ from followup.messaging import delivery
 from followup.messaging.backends import PermanentSmsError, TransientSmsError
 from followup.models import Occurrence, Patient, Reminder
 
-from .conftest import at
+from .conftest import at, opt_out_number
 
 # Riverside is in New York: 14:00 UTC is 09:00 (EST) in winter, a decent hour.
 MORNING = "2026-12-01 14:00"
@@ -110,7 +110,7 @@ class TestLastMomentChecks:
         now = at(MORNING) + timedelta(minutes=1)
         with django_capture_on_commit_callbacks(execute=True):
             claimed = tick(now)
-        Patient.objects.filter(pk=due_reminder.patient_id).update(opted_out_at=now)
+        opt_out_number(due_reminder.patient, now)
         send_claimed(claimed, now)
         assert sms_outbox == []
 

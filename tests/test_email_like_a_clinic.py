@@ -110,11 +110,38 @@ def test_an_unsubscribed_address_gets_no_more_email_for_anyone_who_gives_it(clie
     # Bob's wife gives the same address for her own reminders, and her phone for texts.
     dora = make_patient(riverside, "RV-1003", "Dora", "Baker", email="Bob@example.org", preferred_channel="email",
                         language="es", nurse=nina)
-    reminder = send_bobs_checkin(dora, django_capture_on_commit_callbacks)
-    assert reminder.state == Reminder.State.CANCELLED and "unsubscribed" in reminder.reason
+    with time_machine.travel(at("2026-11-30 12:00"), tick=False):
+        services.enrol(dora)
+    assert not Reminder.objects.filter(patient=dora, channel="email").exists()  # the address is never planned for
     assert len(mail.outbox) == 1
     dora.refresh_from_db()
-    assert dora.opted_out_at is None  # the address's opt-out, not the person's
+    assert dora.opted_out_source == "One-Click" and dora.consent_at is not None  # the address's opt-out; her consent stands
+
+
+def test_an_address_unsubscribed_after_planning_is_cancelled_at_the_last_moment(sent_to_bob, bob, riverside, nina,
+                                                                               django_capture_on_commit_callbacks):
+    dora = make_patient(riverside, "RV-1003", "Dora", "Baker", email="Bob@example.org", preferred_channel="email",
+                        language="es", nurse=nina)
+    with time_machine.travel(at("2026-11-30 12:00"), tick=False):
+        services.enrol(dora)
+    EmailAddress.objects.filter(address="bob@example.org").update(unsubscribed_at=at("2026-11-30 13:00"),
+                                                                 unsubscribed_source="One-Click")
+    reminder = send_bobs_checkin_again(dora, django_capture_on_commit_callbacks)
+    assert reminder.state == Reminder.State.CANCELLED and "unsubscribed" in reminder.reason
+    assert len(mail.outbox) == 1
+
+
+def send_bobs_checkin_again(contact, django_capture_on_commit_callbacks):
+    """The check-in reminder already planned for `contact`, sent at its time."""
+    reminder = Reminder.objects.get(patient=contact, purpose=Reminder.Purpose.CHECKIN)
+    now = reminder.send_at + timedelta(minutes=1)
+    with django_capture_on_commit_callbacks(execute=True):
+        claimed = []
+        delivery.dispatch_due_reminders(now=now, enqueue=claimed.extend)
+    with time_machine.travel(now, tick=False):
+        delivery.send_reminders(claimed, now=now)
+    reminder.refresh_from_db()
+    return reminder
 
 
 def test_spanish_email_dates_come_from_djangos_locale_formats(sent_to_bob):

@@ -11,7 +11,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from followup import services
 from followup.hospital import intake
-from followup.models import HospitalNotice, Membership, Patient, Reminder
+from followup.models import HospitalNotice, Membership, Patient, PhoneNumber, Reminder
 from tests.conftest import at, make_staff
 from tests.hl7_messages import adt
 
@@ -103,8 +103,17 @@ def test_using_the_new_number_with_consent_records_how_it_was_given(client, nina
     assert alice.consent_given_by == "the patient"
 
 
-def test_a_new_number_never_lifts_an_opt_out(client, nina, new_phone):
-    Patient.objects.filter(pk=new_phone.patient_id).update(opted_out_at=T0, opted_out_source="SMS STOP")
+def test_the_old_numbers_opt_out_stays_with_the_old_number(client, nina, new_phone):
+    PhoneNumber.objects.create(number="+12025550101", opted_out_at=T0, opted_out_source="SMS STOP")
+    client.force_login(nina)
+    answer(client, new_phone, "number_used", consent="on", consent_source="verbal", consent_given_by="the patient")
+    alice = Patient.objects.get(pk=new_phone.patient_id)
+    assert str(alice.mobile) == "+12025550177" and alice.may_be_messaged
+    assert PhoneNumber.objects.get(number="+12025550101").opted_out_at == T0
+
+
+def test_a_new_number_already_opted_out_stays_opted_out(client, nina, new_phone):
+    PhoneNumber.objects.create(number="+12025550177", opted_out_at=T0, opted_out_source="SMS STOP")
     client.force_login(nina)
     answer(client, new_phone, "number_used", consent="on", consent_source="verbal", consent_given_by="the patient")
     alice = Patient.objects.get(pk=new_phone.patient_id)

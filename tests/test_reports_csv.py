@@ -11,7 +11,7 @@ from django.http import StreamingHttpResponse
 
 from followup.models import CareSchedule, Kind, Occurrence, Procedure, Reminder, SymptomReport
 
-from .conftest import at, make_alert, make_patient
+from .conftest import at, make_alert, make_patient, opt_out_number
 
 RANGE = {"start": "2026-02-01", "end": "2026-03-31"}
 TABLES = [
@@ -89,8 +89,7 @@ def everything(riverside, alice, bob, dora):
                                 reason="Text cap: at most 1 automated text a day." if state == "skipped" else "",
                                 sent_at=send if state in ("delivered", "sent", "failed") else None,
                                 confirmed_at=send if state == "delivered" else None)
-    dora.opt_out("SMS STOP", at=at("2026-03-05 12:00"))
-    dora.save()
+    opt_out_number(dora, at("2026-03-05 12:00"))
     for day, pain in [("2026-02-05", 8), ("2026-02-12", 3), ("2026-03-05", 7)]:
         report = SymptomReport.objects.create(patient=alice, reported_at=at(f"{day} 15:00"), completed_by="patient",
                                               source="web", pain=pain, tiredness=4)

@@ -6,11 +6,11 @@ from itertools import count
 
 import pytest
 
-from followup.models import CareSchedule, Kind, Occurrence, Reminder
+from followup.models import CareSchedule, EmailAddress, Kind, Occurrence, Reminder
 from followup.reports import queries
 from followup.reports.queries import Scope
 
-from .conftest import at
+from .conftest import at, opt_out_number
 
 S = Reminder.State
 CAP_DAY = "Text cap: at most 1 automated text a day."
@@ -74,12 +74,10 @@ def test_skipped_by_reason(riverside, reminders):
 
 
 def test_opt_outs_in_the_range_by_week_and_how(riverside, alice, bob, dora):
-    alice.opt_out("SMS STOP", at=at("2026-03-03 16:00"))
-    alice.save()
-    dora.opt_out("SMS STOP", at=at("2026-03-04 16:00"))
-    dora.save()
-    bob.opt_out("nurse", at=at("2026-02-01 16:00"))  # before the range
-    bob.save()
+    opt_out_number(alice, at("2026-03-03 16:00"))
+    opt_out_number(dora, at("2026-03-04 16:00"))
+    EmailAddress.objects.create(address="bob@example.org", token="t" * 32, unsubscribed_at=at("2026-02-01 16:00"),
+                                unsubscribed_source="nurse")  # before the range
     assert queries.opt_outs_per_period(march(riverside)) == [(date(2026, 3, 2), "SMS STOP", 1, 1)]
 
 

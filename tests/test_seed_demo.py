@@ -10,7 +10,7 @@ import time_machine
 from django.conf import global_settings
 from django.core.management import CommandError, call_command
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count
 
 from followup import demo, scheduling, services
 from followup.models import (
@@ -21,6 +21,7 @@ from followup.models import (
     Membership,
     Occurrence,
     Patient,
+    PhoneNumber,
     Procedure,
     Reminder,
     SymptomReport,
@@ -144,12 +145,15 @@ def test_every_phone_is_fictional_and_every_email_at_example_org(at_seed_time):
 def test_deceased_paused_and_opted_out_patients_exist(at_seed_time):
     statuses = set(Patient.objects.values_list("status", flat=True))
     assert {"active", "paused", "deceased"} <= statuses
-    assert Patient.objects.filter(opted_out_at__isnull=False, status="active").exists()
+    stopped_numbers = PhoneNumber.objects.filter(opted_out_at__isnull=False).values("number")
+    assert Patient.objects.filter(mobile__in=stopped_numbers, status="active").exists()
     for patient in Patient.objects.filter(status__in=["deceased", "discharged"]):
         assert not patient.occurrences.filter(state="scheduled").exists()
         assert not patient.reminders.filter(state__in=Reminder.UNSENT).exists()
-    for patient in Patient.objects.filter(Q(status="paused") | Q(opted_out_at__isnull=False)):
+    for patient in Patient.objects.filter(status="paused"):
         assert not patient.reminders.filter(state__in=Reminder.UNSENT).exists()
+    for patient in Patient.objects.filter(mobile__in=stopped_numbers):  # no text or call to a number that said STOP
+        assert not patient.reminders.filter(state__in=Reminder.UNSENT, channel__in=["sms", "voice"]).exists()
 
 
 def test_worklist_has_overdue_and_due_today_occurrences(at_seed_time):

@@ -18,7 +18,7 @@ from followup.voice import backends, outcomes
 from followup.voice.backends import CallRequest, TwilioVoiceBackend
 from followup.messaging.backends import PermanentSmsError
 
-from .conftest import at, make_patient
+from .conftest import at, make_patient, opt_out_number
 from .voice_phone import SITE, TOKEN, post_signed
 
 MORNING = "2026-03-02 14:00"  # 09:00 in New York
@@ -142,7 +142,7 @@ class TestLastMomentChecks:
         assert len(backends.calls) == 2
 
     def test_an_opted_out_number_gets_no_call(self, due_call):
-        Patient.objects.filter(pk=due_call.patient_id).update(opted_out_at=at(MORNING), opted_out_source="Phone key 9")
+        opt_out_number(due_call.patient, at(MORNING), "Phone key 9")
         tick_and_send(at(MORNING) + timedelta(minutes=1))
         due_call.refresh_from_db()
         assert due_call.state == Reminder.State.CANCELLED and backends.calls == []

@@ -8,7 +8,7 @@ from twilio.request_validator import RequestValidator
 
 from followup import services
 from followup.messaging import delivery
-from followup.models import InboundMessage, Reminder
+from followup.models import InboundMessage, PhoneNumber, Reminder
 
 
 TOKEN = "test-twilio-auth-token"
@@ -86,7 +86,7 @@ class TestOptOut:
         text_in(client, "START", sid="SM2")
         enrolled_alice.refresh_from_db()
         assert enrolled_alice.opted_out_at is None
-        assert enrolled_alice.consent_source == "SMS START"
+        assert PhoneNumber.objects.get(number="+12025550101").consent_source == "SMS START"  # the number's new consent
         assert Reminder.objects.filter(patient=enrolled_alice, state=Reminder.State.PLANNED).exists()
 
     def test_retried_webhook_is_recorded_once(self, client, alice):

@@ -35,6 +35,11 @@ from .errors import NotInYourClinics
 
 # A write may be a few minutes ahead of the server clock (a tablet's clock); more is a mistake.
 CLOCK_SKEW = timedelta(minutes=5)
+# Consent and opt-out belong to an address (messaging/opt_outs.py): these read the opt-out of the address
+# the contact's reminders go to. Recorded by STOP, key 9, an e-mail unsubscribe or a nurse; never set here.
+OPTED_OUT_AT_HELP = ("When the address this contact's reminders go to was opted out: the phone number (texts and "
+                     "automated calls, for everyone who gives it) or, for e-mail reminders, the e-mail address. Null: not opted out.")
+OPTED_OUT_SOURCE_HELP = "How it was opted out: SMS STOP, Phone key 9, nurse, one-click, link..."
 _INTEGER = re.compile(r"-?[0-9]+")
 
 
@@ -136,6 +141,8 @@ class PatientSerializer(serializers.ModelSerializer):
     first_drainage_due = serializers.DateTimeField(
         write_only=True, required=False, help_text="When the first drainage is due; one interval from today when left out.",
     )
+    opted_out_at = serializers.DateTimeField(read_only=True, allow_null=True, help_text=OPTED_OUT_AT_HELP)
+    opted_out_source = serializers.CharField(read_only=True, help_text=OPTED_OUT_SOURCE_HELP)
 
     class Meta:
         model = Patient
@@ -227,6 +234,8 @@ class StatusChangeSerializer(serializers.Serializer):
 class CaregiverSerializer(serializers.ModelSerializer):
     mobile = PhoneNumberField(read_only=True)
     email = OptionalEmailField(read_only=True)
+    opted_out_at = serializers.DateTimeField(read_only=True, allow_null=True, help_text=OPTED_OUT_AT_HELP)
+    opted_out_source = serializers.CharField(read_only=True, help_text=OPTED_OUT_SOURCE_HELP)
 
     class Meta:
         model = Caregiver

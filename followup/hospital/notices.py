@@ -75,11 +75,13 @@ def answer(notice, outcome, *, by, consent=False, consent_source="", consent_giv
 def _use_number(patient, number, by, consent, consent_source, consent_given_by):
     patient = Patient.objects.select_for_update().get(pk=patient.pk)
     patient.mobile = number
-    if consent and patient.opted_out_at is None:
+    # The opt-out belongs to a number (messaging/opt_outs.py): the old number's stays with it, and a
+    # new number already opted out (shared with someone who sent STOP) stays opted out.
+    if consent:
         patient.opt_in(consent_source[:40], given_by=consent_given_by[:80])
-    elif patient.opted_out_at is None:
+    else:
         # Consent was given for the old number: texts wait until it is given for this one.
-        patient.consent_at, patient.consent_source, patient.consent_given_by = None, "", ""
+        patient.withdraw_consent()
     patient._history_user = by
     patient._change_reason = "New number from the hospital, confirmed by the nurse"
     patient.save(update_fields=["mobile", "consent_at", "consent_source", "consent_given_by"])

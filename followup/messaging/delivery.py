@@ -35,6 +35,7 @@ from .. import alerts, scheduling
 from ..models import Alert, EmailAddress, Heartbeat, Occurrence, Patient, Reminder, ReminderEvent
 from ..voice import outbox as voice_outbox
 from ..voice.backends import CallRequest, get_voice_backend
+from . import opt_outs
 from .backends import PermanentSmsError, SmsError, SmsMessage, get_backend
 from .rendering import render_reminder, render_staff_page
 
@@ -255,8 +256,8 @@ def why_not_now(reminder, now, texts_out):
     occurrence = reminder.occurrence
     if patient.status != Patient.Status.ACTIVE:
         return Reminder.State.CANCELLED, f"Patient {patient.get_status_display().lower()}."
-    if contact.opted_out_at is not None:
-        return Reminder.State.CANCELLED, "Recipient opted out."
+    if reminder.channel in opt_outs.PHONE_CHANNELS and contact.mobile and opt_outs.is_opted_out(contact.mobile.as_e164):
+        return Reminder.State.CANCELLED, "Number opted out of texts and automated calls."
     if contact.consent_at is None or not contact.receives_reminders:
         return Reminder.State.CANCELLED, "No consent to automated messages."
     if contact.preferred_channel != reminder.channel:

@@ -82,3 +82,13 @@ def unsubscribe(row, source, now=None):
         cancel_unsent_reminders(unsent, "Address unsubscribed from e-mail")
     logger.info("e-mail address %s unsubscribed (%s)", row.pk, source)
     return True
+
+
+def resubscribe(row):
+    """Staff recorded new consent for an unsubscribed address (with who agreed, on the contact):
+    e-mail to it may resume. Returns True when this call lifted the unsubscribe."""
+    lifted = EmailAddress.objects.filter(pk=row.pk, unsubscribed_at__isnull=False).update(unsubscribed_at=None,
+                                                                                         unsubscribed_source="")
+    if lifted:
+        logger.info("e-mail address %s: unsubscribe lifted on new consent", row.pk)
+    return bool(lifted)

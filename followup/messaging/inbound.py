@@ -12,8 +12,7 @@ from django.utils import timezone
 
 from .. import services
 from ..models import Caregiver, InboundMessage, Occurrence, Patient, Reminder, SymptomReport
-from . import routing
-from .planning import cancel_unsent_reminders, plan_reminders
+from . import opt_outs, routing
 from .rendering import render_reply
 
 logger = logging.getLogger(__name__)
@@ -195,31 +194,6 @@ def _patient_of(contact):
     return contact if isinstance(contact, Patient) else contact.patient
 
 
-def _lock_patients(contacts):
-    """Lock the patients concerned, in id order as every service does: a send in progress for them
-    finishes first, or sees the change."""
-    ids = sorted({_patient_of(contact).pk for contact in contacts})
-    list(Patient.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk"))
-
-
-def opt_out(contacts, source, at):
-    _lock_patients(contacts)
-    for contact in contacts:
-        contact.opt_out(source, at)
-        contact.save(update_fields=["opted_out_at", "opted_out_source"])
-        patient = _patient_of(contact)
-        cancel_unsent_reminders(patient.reminders.filter(recipient=_recipient_key(contact)), "Recipient opted out")
-
-
-def opt_in(contacts, source, at):
-    _lock_patients(contacts)
-    for contact in contacts:
-        contact.opt_in(source, at)
-        contact.save(update_fields=["opted_out_at", "opted_out_source", "consent_at", "consent_source"])
-        for occurrence in _patient_of(contact).occurrences.filter(state=Occurrence.State.SCHEDULED):
-            plan_reminders(occurrence)
-
-
 def confirm(contacts, at):
     """C: the latest drainage reminder this number received, for an appointment still ahead."""
     keys = [(_patient_of(c).pk, _recipient_key(c)) for c in contacts]
@@ -288,10 +262,10 @@ def receive(*, provider_id, from_number, body, to_number=""):
         except IntegrityError:
             return ""  # already received: the provider retried
         unrouted = found.routed_by == InboundMessage.RoutedBy.UNROUTED
-        if kind == InboundMessage.Kind.STOP:
-            opt_out(contacts, "SMS STOP", now)
+        if kind == InboundMessage.Kind.STOP:  # the number, for everyone who gives it (messaging/opt_outs.py)
+            opt_outs.stop_number(number, "SMS STOP", now)
         elif kind == InboundMessage.Kind.START:
-            opt_in(contacts, "SMS START", now)
+            opt_outs.restart_number(number, "SMS START", now)
         elif kind == InboundMessage.Kind.CONFIRM and not confirm(contacts, now):
             message.kind = kind = InboundMessage.Kind.OTHER
             message.save(update_fields=["kind"])

@@ -19,6 +19,7 @@ from .hospital import HospitalMessage, HospitalNotice
 from .life import AdvisoryAnswer, BereavementCall, Catheter, Death, HomeDrainageLink, Pause, PhaseEpisode
 from .messaging import EmailAddress, Heartbeat, InboundMessage, Reminder, ReminderEvent
 from .patients import Caregiver, Channel, Language, LineType, Patient, StatusChange
+from .phone_numbers import PhoneNumber
 from .voice import VoiceCall
 
 __all__ = [
@@ -26,6 +27,6 @@ __all__ = [
     "Pause", "PhaseEpisode",
     "AccessLog", "EmailAddress", "AppendOnlyError", "ESAS_FIELDS", "ESAS_ITEMS", "Alert", "AlertItem", "CalendarFeed", "CallAttempt", "CareSchedule", "Caregiver", "Channel", "Clinic", "Heartbeat",
     "HospitalMessage", "HospitalNotice",
-    "InboundMessage", "Kind", "Language", "LineType", "Membership", "OnCallContact", "Occurrence", "Patient", "Procedure", "Reminder",
+    "InboundMessage", "Kind", "Language", "LineType", "Membership", "OnCallContact", "Occurrence", "Patient", "PhoneNumber", "Procedure", "Reminder",
     "ReminderEvent", "StatusChange", "SymptomFormLink", "SymptomReport", "User", "VoiceCall", "WorkingHours",
 ]

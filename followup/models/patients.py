@@ -1,5 +1,4 @@
 import zoneinfo
-from datetime import timedelta
 from functools import cache
 
 from django.core.exceptions import ValidationError
@@ -10,6 +9,7 @@ from phonenumber_field.modelfields import PhoneNumberField
 from simple_history.models import HistoricalRecords
 
 from .clinics import Clinic, User
+from .phone_numbers import PhoneNumber
 from .validators import on_one_line
 
 
@@ -78,8 +78,6 @@ class Language(models.TextChoices):
     SPANISH = "es", "Español"
 
 
-# A consent typed "now" on a laptop whose clock runs a little ahead is still now.
-CLOCK_SKEW = timedelta(minutes=5)
 
 
 class ContactConsent(models.Model):
@@ -99,8 +97,7 @@ class ContactConsent(models.Model):
     consent_given_by = models.CharField(
         max_length=80, blank=True, validators=[on_one_line],
         help_text="Who agreed: the patient, or who for them (e.g. daughter, health care proxy). Needed to clear an opt-out.")
-    opted_out_at = models.DateTimeField(null=True, blank=True)
-    opted_out_source = models.CharField(max_length=40, blank=True, help_text="How: SMS STOP, nurse, e-mail link...")
+    # The opt-out is not here: it belongs to the address (PhoneNumber, EmailAddress), see `address_opt_out`.
 
     class Meta:
         abstract = True
@@ -119,48 +116,54 @@ class ContactConsent(models.Model):
         if self.preferred_channel == Channel.EMAIL and not self.email:
             raise ValidationError({"email": "An e-mail address is needed for e-mail reminders."})
 
+    def address_opt_out(self):
+        """(when, how) the address this contact's reminders go to was opted out, or None: the phone
+        number's opt-out for texts and calls (shared by everyone who gives the number), the e-mail
+        address's unsubscribe for e-mail. One query; not cached, so it is never stale."""
+        if self.preferred_channel == Channel.EMAIL:
+            from .messaging import EmailAddress
+
+            row = EmailAddress.objects.filter(address=self.email.strip().lower(), unsubscribed_at__isnull=False).first() \
+                if self.email else None
+            return (row.unsubscribed_at, row.unsubscribed_source) if row else None
+        row = self.number_opt_out()
+        return (row.opted_out_at, row.opted_out_source) if row else None
+
+    def number_opt_out(self):
+        """The PhoneNumber row of this contact's number when it is opted out, else None."""
+        if not self.mobile:
+            return None
+        return PhoneNumber.objects.filter(number=self.mobile.as_e164, opted_out_at__isnull=False).first()
+
+    @property
+    def opted_out_at(self):
+        found = self.address_opt_out()
+        return found[0] if found else None
+
+    @property
+    def opted_out_source(self):
+        found = self.address_opt_out()
+        return found[1] if found else ""
+
     @property
     def may_be_messaged(self):
         return (
             self.receives_reminders
             and self.preferred_channel != Channel.NONE
             and self.consent_at is not None
-            and self.opted_out_at is None
+            and self.address_opt_out() is None
         )
 
-    def opt_out(self, source, at=None):
-        self.opted_out_at = at or timezone.now()
-        self.opted_out_source = source
-
     def opt_in(self, source, at=None, given_by=""):
-        """Consent from the person themselves (a START text) or recorded by staff. Staff clearing an
-        opt-out go through `clear_opt_out`, which asks for the new consent in full."""
-        self.opted_out_at = None
-        self.opted_out_source = ""
+        """Record this person's consent to automated reminders (from staff, or the hospital). An
+        opt-out of their number or address is lifted apart, on new consent in full
+        (followup/messaging/opt_outs.py)."""
         self.consent_at = at or timezone.now()
         self.consent_source = source
         self.consent_given_by = given_by
 
-    def clear_opt_out(self, *, consent_at, source, given_by, now=None):
-        """Lift a STOP (or any opt-out) on new consent: when it was given (after the opt-out, not in
-        the future), how, and who agreed. Raises ValidationError keyed by field."""
-        now = now or timezone.now()
-        source, given_by = (source or "").strip(), (given_by or "").strip()
-        errors = {}
-        if consent_at is None:
-            errors["consent_at"] = "Say when the new consent was given."
-        elif self.opted_out_at is not None and consent_at <= self.opted_out_at:
-            local = timezone.localtime(self.opted_out_at)
-            errors["consent_at"] = f"The new consent must be given after the opt-out ({local:%Y-%m-%d %H:%M})."
-        elif consent_at > now + CLOCK_SKEW:
-            errors["consent_at"] = "The new consent cannot be in the future."
-        if not source:
-            errors["consent_source"] = "Say how the new consent was given (verbal, written form...)."
-        if not given_by:
-            errors["consent_given_by"] = "Say who agreed: the patient, or who for them."
-        if errors:
-            raise ValidationError(errors)
-        self.opt_in(source, consent_at, given_by)
+    def withdraw_consent(self):
+        self.consent_at, self.consent_source, self.consent_given_by = None, "", ""
 
 
 class Patient(ContactConsent):

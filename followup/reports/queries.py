@@ -415,20 +415,40 @@ def skipped_by_reason(scope):
     return [(row["reason"] or "No reason recorded", row["channel"], row["n"]) for row in rows]
 
 
+def _stopped(queryset):
+    """Contacts annotated with when and how the address their reminders go to was opted out: the
+    phone number (texts and calls, shared by everyone who gives it) or, for e-mail, the address."""
+    from django.db.models import Case, CharField, DateTimeField, When
+    from django.db.models.functions import Lower
+
+    from ..models import EmailAddress, PhoneNumber
+
+    number = PhoneNumber.objects.filter(number=OuterRef("mobile"), opted_out_at__isnull=False)
+    address = EmailAddress.objects.filter(address=Lower(OuterRef("email")), unsubscribed_at__isnull=False)
+    by_email = Q(preferred_channel="email")
+    return queryset.annotate(
+        stopped_at=Case(When(by_email, then=Subquery(address.values("unsubscribed_at")[:1])),
+                        default=Subquery(number.values("opted_out_at")[:1]), output_field=DateTimeField()),
+        stopped_how=Case(When(by_email, then=Subquery(address.values("unsubscribed_source")[:1])),
+                         default=Subquery(number.values("opted_out_source")[:1]), output_field=CharField()),
+    ).filter(stopped_at__isnull=False)
+
+
 def opt_outs_per_period(scope):
     """[(period start, how, patients, caregivers)]: who stopped automated messages in the range.
 
-    Counts who is opted out now and stopped in the range (opting back in clears the time).
+    Consent and opt-out belong to an address: a contact is counted when the address their reminders
+    go to (their phone number, or their e-mail address for e-mail reminders) is opted out now and was
+    opted out in the range (opting back in clears the time). One STOP from a number two families
+    share counts both families' contacts.
     """
-    patients = scope.in_range(Patient.objects.filter(clinic__in=scope.clinic_ids, opted_out_at__isnull=False),
-                              "opted_out_at", zone="time_zone")
-    caregivers = scope.in_range(Caregiver.objects.filter(patient__clinic__in=scope.clinic_ids, opted_out_at__isnull=False),
-                                "opted_out_at")
+    patients = scope.in_range(_stopped(Patient.objects.filter(clinic__in=scope.clinic_ids)), "stopped_at", zone="time_zone")
+    caregivers = scope.in_range(_stopped(Caregiver.objects.filter(patient__clinic__in=scope.clinic_ids)), "stopped_at")
     found = {}
     for position, queryset in enumerate((patients, caregivers)):
-        for row in (queryset.annotate(period=scope.truncate("day")).values("period", "opted_out_source")
+        for row in (queryset.annotate(period=scope.truncate("day")).values("period", "stopped_how")
                     .annotate(n=Count("id")).order_by()):
-            key = (as_date(row["period"]), row["opted_out_source"] or "Not recorded")
+            key = (as_date(row["period"]), row["stopped_how"] or "Not recorded")
             found.setdefault(key, [0, 0])[position] = row["n"]
     return [(period, source, *counts) for (period, source), counts in sorted(found.items())]
 

@@ -106,9 +106,17 @@ def edit_contact(request, pk):
             line_types.look_up_after_commit(patient)
             if form.clears_opt_out:
                 audit.record_access(request, patient, "opt-out cleared: patient")
+            _record_shared_number(request, form)
         messages.success(request, "Contact details saved.")
         return done(request, reverse("patient", args=[patient.pk]))
     return show_form(request, "followup/contact/_form.html", {"patient": patient, "form": form})
+
+
+def _record_shared_number(request, form):
+    """An opt-out recorded or lifted on a shared number changed the others who give it too."""
+    others, what = form.shared_number_changed()
+    for other in others:
+        audit.record_access(request, other, what)
 
 
 @login_required
@@ -140,6 +148,7 @@ def edit_caregiver(request, pk):
             line_types.look_up_after_commit(caregiver)
             if form.clears_opt_out:
                 audit.record_access(request, caregiver, f"opt-out cleared: caregiver {caregiver.pk}")
+            _record_shared_number(request, form)
         messages.success(request, f"Caregiver {caregiver.name} saved.")
         return done(request, reverse("patient", args=[patient.pk]))
     return show_form(request, "followup/caregiver/_form.html", {"patient": patient, "form": form, "caregiver": caregiver})

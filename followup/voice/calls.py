@@ -16,7 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from .. import services
-from ..messaging import inbound
+from ..messaging import opt_outs
 from ..models import Reminder, SymptomReport, VoiceCall
 from .script import (
     KEYPAD_ITEMS, MAX_TRIES, TEXT, VOICES, WHO_KEYS, Script, item_words, language_for, menu_key, reminder_words, spoken_number,
@@ -280,14 +280,13 @@ def _confirm(call, now):
 
 
 def _opt_out(call, now):
-    """Key 9: the number stops getting automated calls and texts, for everyone who shares it."""
-    contact = call.contact
-    contacts = inbound.contacts_for_number(contact.mobile.as_e164) if contact.mobile else [contact]
-    inbound.opt_out(contacts or [contact], "Phone key 9", now)
+    """Key 9: the number stops getting texts and automated calls, for everyone who gives it
+    (messaging/opt_outs.py: one revocation covers both)."""
+    stopped = opt_outs.stop_number(call.contact.mobile.as_e164, "Phone key 9", now)
     call.opted_out_at = now
     call.save(update_fields=["opted_out_at"])
     _finish(call, now)
-    logger.info("voice call %s: number opted out by key 9 (%d contact(s))", call.pk, len(contacts))
+    logger.info("voice call %s: number opted out by key 9 (%d contact(s))", call.pk, len(stopped))
 
 
 def _finish(call, now):
