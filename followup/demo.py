@@ -225,13 +225,14 @@ def seed_story_patients(clinics, now):
         nurse = _staff(clinic, Membership.Role.NURSE)
         existing = set(Patient.objects.filter(clinic=clinic).values_list("mrn", flat=True))
         remind_now_left = REMINDERS_NOW_PER_CLINIC
+        shown = _shown_now()
         for index, story in enumerate(STORIES):
             mrn = f"{plan.mrn_prefix}-{1001 + index}"
             if mrn in existing:
                 continue
             zone = _zone_for(clinic_index, index)
             remind_now = (
-                remind_now_left > 0 and _may_remind_now(story)
+                remind_now_left > 0 and index in shown
                 and _awake_for_a_while(zone, clinic, now + REMINDER_NOW_SPACING * REMINDERS_NOW_PER_CLINIC)
             )
             if remind_now:
@@ -245,6 +246,27 @@ def seed_story_patients(clinics, now):
                     reminders_now += _remind_now(patient, send_at, now)
             created += 1
     return created, reminders_now
+
+
+def _shown_now():
+    """The stories whose check-in reminder goes out at once: the first of each channel (a text, an
+    e-mail, a call: `make run` shows each on its console backend), then the next ones in order."""
+    eligible = [index for index, story in enumerate(STORIES) if _may_remind_now(story)]
+    firsts = {}
+    for index in eligible:
+        firsts.setdefault(STORIES[index].channel, index)
+    chosen = sorted(firsts.values())[:REMINDERS_NOW_PER_CLINIC]
+    return set(chosen + [index for index in eligible if index not in chosen][:REMINDERS_NOW_PER_CLINIC - len(chosen)])
+
+
+def next_voice_reminders(now, limit=2):
+    """[(when, patient, words)] of the soonest planned reminder calls: what `make run` will print on the
+    console voice backend as they go out."""
+    from .voice.outbox import spoken_words
+
+    planned = (Reminder.objects.filter(channel="voice", state=Reminder.State.PLANNED, send_at__gte=now - timedelta(minutes=5))
+               .select_related("patient__clinic", "caregiver", "occurrence").order_by("send_at", "pk")[:limit])
+    return [(reminder.send_at, reminder.patient, spoken_words(reminder)) for reminder in planned]
 
 
 def _may_remind_now(story):

@@ -33,6 +33,12 @@ def compose_call(reminder, contact):
     )
 
 
+def spoken_words(reminder):
+    """What a planned call will say when it is answered: the console backend prints the same words when
+    it places the call (`make run`)."""
+    return compose_call(reminder, reminder.caregiver or reminder.patient).words
+
+
 def _calls_on(reminder, states, around):
     """Local days of this recipient's calls that rang (or may have) in the 8 days before `around`."""
     zone = reminder.patient.zone

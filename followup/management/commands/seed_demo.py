@@ -52,6 +52,12 @@ class Command(BaseCommand):
         self.stdout.write(f"Logins (password {demo.PASSWORD}):")
         for username, where, admin in demo.logins():
             self.stdout.write(f"  {username:<7} {where}{'; ' + admin if admin else ''}")
+        upcoming = demo.next_voice_reminders(now)
+        if upcoming:
+            self.stdout.write(f"Voice reminders ({settings.VOICE_BACKEND.rsplit('.', 1)[-1]} prints each call as it goes out):")
+        for when, patient, words in upcoming:
+            local = timezone.localtime(when, patient.zone)
+            self.stdout.write(f"  {local:%a %d %b %H:%M} {patient.time_zone}: {words}")
 
     def _progress(self, done, total):
         if total == 0:
