@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from . import scheduling
+from . import care_dates, scheduling
 from .messaging.planning import cancel_unsent_reminders, plan_reminders
 from .models import ESAS_FIELDS, Alert, CareSchedule, Kind, Occurrence, Patient, Procedure, StatusChange, SymptomReport
 
@@ -233,6 +233,7 @@ def record_procedure(patient, *, performed_at, volume_ml=None, duration_minutes=
     _not_in_future(performed_at, "performed_at", "A procedure cannot be recorded in the future.")
     with transaction.atomic():
         patient = _lock(patient)
+        care_dates.check_care_moment(patient, performed_at, field="performed_at", what="A drainage", kind=kind)
         schedule = patient.schedules.filter(kind=kind, active=True).first()
         if schedule is None and patient.status not in CLOSED_STATUSES:
             schedule = _active_schedule(patient, kind)  # raises: nothing to plan the next one in
@@ -296,6 +297,7 @@ def record_symptom_report(patient, *, scores: dict, completed_by, source, record
     _not_in_future(reported_at, "reported_at", "A symptom report cannot be dated in the future.")
     with transaction.atomic():
         patient = _lock(patient)
+        care_dates.check_report(patient, reported_at)
         report = SymptomReport(
             patient=patient, reported_at=reported_at or now, completed_by=completed_by, source=source,
             recorded_by=recorded_by, other_problem_name=other_problem_name.strip(), pps=pps, phase=phase, note=note,

@@ -29,9 +29,12 @@ def done(request, url):
 
 
 def show_form(request, form_template, context):
-    """The form alone for HTMX (it replaces itself), or a page around it without JavaScript."""
+    """The form alone for HTMX (it replaces itself), or a page around it without JavaScript.
+
+    A form on its own page posts `page=1`, so the fragment that replaces it after an error keeps
+    the page's heading and the patient's name."""
     if request.htmx:
-        return render(request, form_template, context)
+        return render(request, form_template, {**context, "page": request.POST.get("page") == "1"})
     return render(request, "followup/form_page.html", {**context, "form_template": form_template})
 
 
