@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from itertools import pairwise
 
+from django.utils import formats
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -39,7 +40,7 @@ class Chart:
 
 
 def _day(moment: date) -> str:
-    return f"{moment:%-d %b}"
+    return formats.date_format(moment, "MONTH_DAY_FORMAT")
 
 
 def _x_positions(days: list[date]) -> list[float]:

@@ -4,14 +4,12 @@ the patient's today, ESAS-r severity bands, and filter links that keep the other
 from zoneinfo import ZoneInfo
 
 from django import template
-from django.utils import dateformat, timezone
+from django.utils import dateformat, formats, timezone
 
 from followup import scheduling
 
 register = template.Library()
 
-TIME_FORMAT = "D j M Y, H:i"
-DAY_FORMAT = "D j M Y"
 
 
 def _zone(zone):
@@ -24,14 +22,14 @@ def local_time(moment, zone):
     convert back to the page's current zone, so this formats itself."""
     if not moment:
         return ""
-    return dateformat.format(moment.astimezone(_zone(zone)), TIME_FORMAT)
+    return dateformat.format(moment.astimezone(_zone(zone)), formats.get_format("DATETIME_FORMAT"))
 
 
 @register.filter
 def local_day(moment, zone):
     if not moment:
         return ""
-    return dateformat.format(moment.astimezone(_zone(zone)), DAY_FORMAT)
+    return dateformat.format(moment.astimezone(_zone(zone)), formats.get_format("DATE_FORMAT"))
 
 
 @register.filter

@@ -8,7 +8,7 @@ whom it went to by role or name.
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.utils import timezone
+from django.utils import formats, timezone
 
 from .. import charts, scheduling
 from ..models import ESAS_ITEMS, Alert, Kind, Occurrence, Reminder
@@ -85,7 +85,7 @@ def build(patient, now=None):
                             report.recorded_by, alerts_by_report.get(report.pk, []), _scores(report)))
     for occurrence in closed:
         title = f"{occurrence.get_kind_display()} {occurrence.get_state_display().lower()}"
-        detail = f"Was due {occurrence.due_date:%-d %b %Y}" + (f": {occurrence.note}" if occurrence.note else "")
+        detail = f"Was due {formats.date_format(occurrence.due_date, 'SHORT_DATE_FORMAT')}" + (f": {occurrence.note}" if occurrence.note else "")
         events.append(Event(occurrence.closed_at or occurrence.due_at, "occurrence", title, detail, occurrence.closed_by))
     for reminder in reminders:
         if reminder.state == Reminder.State.PLANNED:
