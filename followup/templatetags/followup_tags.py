@@ -83,3 +83,11 @@ def query_with(context, **changes):
             query[key] = value
     encoded = query.urlencode()
     return f"?{encoded}" if encoded else "?"
+
+
+@register.filter
+def filter_label(key):
+    """The words on a worklist filter chip."""
+    from followup.call_list import FILTERS
+
+    return FILTERS.get(key, key)

@@ -38,9 +38,9 @@ def show_form(request, form_template, context):
     return render(request, "followup/form_page.html", {**context, "form_template": form_template})
 
 
-def done_row(request, text):
+def done_row(request, text, template="followup/worklist/_done_row.html"):
     """The row that replaces an acted-on worklist row in place; it tells the counts to refresh."""
-    response = render(request, "followup/worklist/_done_row.html", {"text": text})
+    response = render(request, template, {"text": text})
     response["HX-Trigger"] = "worklist-changed"
     return response
 

@@ -6,7 +6,7 @@ from django.http import Http404
 from django.shortcuts import render
 from django.views.decorators.http import require_POST
 
-from .. import access, audit
+from .. import access, audit, call_list
 from .. import worklist as worklist_queries
 from ..messaging import delivery
 from ..forms import staff_of
@@ -32,13 +32,21 @@ def _filters(request):
     return clinics, clinic, nurses, nurse
 
 
+OTHER_SECTIONS = [("delivery", "Delivery problems", "delivery_problems"), ("messages", "Messages waiting", "messages_waiting"),
+                  ("uncovered", "No upcoming contact", "no_upcoming_contact"), ("catheter", "Catheter advisories", "catheter_advisories")]
+
+
 @login_required
 def worklist(request):
     clinics, clinic, nurses, nurse = _filters(request)
-    work = worklist_queries.build(request.user, clinic=clinic, nurse=nurse)
-    context = {"work": work, "clinics": clinics, "clinic": clinic, "nurses": nurses, "nurse": nurse}
+    chosen = request.GET.get("filter", "")
+    if chosen and chosen not in call_list.FILTERS:
+        raise Http404("No such filter.")
+    work = worklist_queries.build(request.user, clinic=clinic, nurse=nurse, with_calls=True, calls_filter=chosen)
+    context = {"work": work, "calls": work.calls, "clinics": clinics, "clinic": clinic, "nurses": nurses, "nurse": nurse,
+               "other_sections": [(key, label, getattr(work, attribute)) for key, label, attribute in OTHER_SECTIONS]}
     if request.htmx and request.GET.get("part") == "counts":
-        return render(request, "followup/worklist/_counts.html", context)
+        return render(request, "followup/worklist/calls/_chips.html", context)
     # Reminders go out only while the dispatch tick runs: say so when it has stopped.
     context["last_tick"] = delivery.last_tick()
     context["tick_late"] = delivery.tick_is_late(last=context["last_tick"])
