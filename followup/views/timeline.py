@@ -11,7 +11,8 @@ from datetime import datetime
 from django.utils import formats, timezone
 
 from .. import charts, scheduling
-from ..models import ESAS_ITEMS, Alert, Kind, Occurrence, Reminder
+from ..models import ESAS_ITEMS, Alert, Kind, Occurrence, Reminder, ReminderEvent
+from .timeline_views import fold_cancellations
 
 # The timeline shows the most recent events of each kind; charts use the last reports.
 TIMELINE_LIMIT = 200
@@ -87,9 +88,17 @@ def build(patient, now=None):
         title = f"{occurrence.get_kind_display()} {occurrence.get_state_display().lower()}"
         detail = f"Was due {formats.date_format(occurrence.due_date, 'SHORT_DATE_FORMAT')}" + (f": {occurrence.note}" if occurrence.note else "")
         events.append(Event(occurrence.closed_at or occurrence.due_at, "occurrence", title, detail, occurrence.closed_by))
+    cancelled = [reminder for reminder in reminders if reminder.state == Reminder.State.CANCELLED]
+    cancelled_at = dict(ReminderEvent.objects.filter(reminder__in=[r.pk for r in cancelled], to_state=Reminder.State.CANCELLED)
+                        .values_list("reminder_id", "at"))
+    folded, alone = fold_cancellations(cancelled, cancelled_at, lambda at, title, detail: Event(at, "message-out", title, detail))
+    events.extend(folded)
+    standing_alone = {reminder.pk for reminder in alone}
     for reminder in reminders:
         if reminder.state == Reminder.State.PLANNED:
             continue  # upcoming: shown with the open occurrences
+        if reminder.state == Reminder.State.CANCELLED and reminder.pk not in standing_alone:
+            continue  # folded above
         events.append(reminder_event(reminder))
     for message in inbound:
         sender = f"from {message.caregiver.name} (caregiver)" if message.caregiver_id else "from the patient"
