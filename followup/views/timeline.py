@@ -146,5 +146,6 @@ def build(patient, now=None):
         "esas_charts": charts.esas_charts(chart_reports, zone),
         "chart_reports": chart_reports,
         "interval_chart": charts.interval_chart(drainage_times, zone, current_days),
+        "last_status_change": status_changes[0] if status_changes else None,
         "severe_alerts": sum(1 for alert in alerts if alert.is_open and alert.kind == Alert.Kind.SEVERE),
     }
