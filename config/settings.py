@@ -89,7 +89,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "followup.security_headers.ContentSecurityPolicyMiddleware",  # django-csp's, on DEBUG's 404 pages too
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -118,6 +118,16 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
             ],
         },
+    },
+    {
+        # Texts and plain-text e-mails (templates/**/*.txt) are not HTML: rendered through this engine
+        # (followup.messaging.rendering.render_text), "St. Mary's & Riverside" stays as written
+        # instead of arriving as "St. Mary&#x27;s &amp; Riverside". HTML pages and e-mails use the one above.
+        "NAME": "text",
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": False,
+        "OPTIONS": {"autoescape": False},
     },
 ]
 
@@ -289,6 +299,18 @@ EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Followup <no-reply@example.org>")
 ANYMAIL = {key[len("ANYMAIL_"):]: value for key, value in os.environ.items() if key.startswith("ANYMAIL_")}
+
+# The console backends print every text and e-mail, live symptom-form links and addresses included,
+# into the process's log. They are the development default; with DEBUG off a real backend must be
+# chosen, unless ALLOW_CONSOLE_BACKENDS=true says that printing them is intended (a demo, a load test).
+CONSOLE_BACKENDS = {"followup.messaging.backends.console.SmsBackend", "django.core.mail.backends.console.EmailBackend"}
+ALLOW_CONSOLE_BACKENDS = env_bool("ALLOW_CONSOLE_BACKENDS", False)
+for _name, _backend in (("SMS_BACKEND", SMS_BACKEND), ("EMAIL_BACKEND", EMAIL_BACKEND)):
+    if not DEBUG and _backend in CONSOLE_BACKENDS and not ALLOW_CONSOLE_BACKENDS:
+        raise ImproperlyConfigured(
+            f"{_name} is a console backend ({_backend}), which prints live links and addresses: with DEBUG off "
+            f"set a real {_name}, or ALLOW_CONSOLE_BACKENDS=true if printing messages is intended."
+        )
 
 # --- Cache --------------------------------------------------------------------------------------
 # Per process by default. With several web processes, point CACHE_URL at Redis (e.g. a separate

@@ -9,7 +9,7 @@ Every value can be changed from the environment, so one file serves a laptop and
     GUNICORN_THREADS    threads per worker (default 1: sync workers; each holds one database connection)
     ACCESS_LOG          true to log one line per request (default false: the proxy usually does)
     LOG_FORMAT          plain or json, as for Django: gunicorn's own lines use the same format and the
-                        same filter that masks phone numbers, e-mail addresses and symptom-link tokens
+                        same filter that masks phone numbers, e-mail addresses and secret URLs
 """
 
 import multiprocessing

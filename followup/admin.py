@@ -7,15 +7,16 @@ delivery record (reminders, their events, inbound messages, heartbeats) cannot b
 Staff who are not superusers see only their own clinics' rows, in lists, forms and history pages.
 """
 
+from django import forms
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
 from django.http import Http404
 from simple_history.admin import SimpleHistoryAdmin
 
-from . import access, services
+from . import access, audit, services
 from .models import (
     AccessLog,
     Alert,
@@ -213,26 +214,68 @@ class MembershipAdmin(ClinicScoped, admin.ModelAdmin):
 
 @admin.register(CalendarFeed)
 class CalendarFeedAdmin(ClinicScoped, NoAddNoDelete, admin.ModelAdmin):
-    """Feeds are made on the staff member's own page; here a leaked one can be revoked.
-    The token is the feed's secret and is never shown."""
+    """Feeds are made on the staff member's own page; here a leaked one can be revoked (the action
+    on the list). Revocation is final: nothing here brings a feed back. The token is the feed's
+    secret and is never shown."""
 
     clinic_path = "owner__memberships__clinic"
     list_display = ["__str__", "owner", "clinic", "created_at", "revoked_at"]
     list_filter = [_related_only("clinic"), ("revoked_at", admin.EmptyFieldListFilter)]
     search_fields = ["owner__username", "owner__first_name", "owner__last_name"]
     fields = ["owner", "clinic", "created_at", "revoked_at"]
-    readonly_fields = ["owner", "clinic", "created_at"]
+    readonly_fields = fields
     list_select_related = ["owner", "clinic"]
+    actions = ["revoke_feeds"]
+
+    @admin.action(description="Revoke the selected feeds (for good)", permissions=["change"])
+    def revoke_feeds(self, request, queryset):
+        from .calendar.feeds import revoke_feed
+
+        revoked = sum(revoke_feed(feed) for feed in queryset.filter(revoked_at__isnull=True))
+        self.message_user(request, f"{revoked} feed(s) revoked: calendars subscribed to them stop updating.")
 
 
 # --- Patients -----------------------------------------------------------------------------------
 
 
+class ConsentAdminForm(forms.ModelForm):
+    """A patient or caregiver in the admin. An opt-out (a STOP) is lifted only on new consent: when
+    (after the opt-out), how, and who agreed; `clears_opt_out` tells the admin to audit it."""
+
+    clears_opt_out = False
+
+    def clean(self):
+        data = super().clean()
+        opted_out = self.instance.pk is not None and self.instance.opted_out_at is not None  # as saved
+        if opted_out and "opted_out_at" in data and data["opted_out_at"] is None:
+            try:
+                self.instance.clear_opt_out(consent_at=data.get("consent_at"), source=data.get("consent_source"),
+                                            given_by=data.get("consent_given_by"))
+            except ValidationError as error:
+                for name, problems in error.message_dict.items():
+                    self.add_error(name if name in self.fields else None, problems)
+            else:
+                self.clears_opt_out = True
+                data["opted_out_source"] = ""
+        return data
+
+
+def record_cleared_opt_outs(request, forms_saved):
+    """One audit entry per contact whose opt-out the admin just lifted."""
+    for form in forms_saved:
+        if getattr(form, "clears_opt_out", False):
+            contact = form.instance
+            who = "patient" if isinstance(contact, Patient) else f"caregiver {contact.pk}"
+            audit.record(request, audit.Action.CHANGE, f"opt-out cleared: {who} (admin)", subject=contact)
+            yield contact
+
+
 class CaregiverInline(ClinicScoped, admin.StackedInline):
     model = Caregiver
+    form = ConsentAdminForm
     extra = 0
     fields = [("name", "relationship"), ("mobile", "email"), ("preferred_channel", "language", "receives_reminders"),
-              ("consent_at", "consent_source"), ("opted_out_at", "opted_out_source")]
+              ("consent_at", "consent_source", "consent_given_by"), ("opted_out_at", "opted_out_source")]
 
 
 class StatusChangeInline(ClinicScoped, ReadOnly, admin.TabularInline):
@@ -244,6 +287,7 @@ class StatusChangeInline(ClinicScoped, ReadOnly, admin.TabularInline):
 
 @admin.register(Patient)
 class PatientAdmin(ScopedHistoryAdmin):
+    form = ConsentAdminForm
     clinic_path = "clinic"
     list_display = ["family_name", "given_name", "mrn", "clinic", "status", "phase", "nurse", "preferred_channel",
                     "opted_out"]
@@ -260,9 +304,10 @@ class PatientAdmin(ScopedHistoryAdmin):
                            "that cancels their occurrences and reminders in the same step.",
         }),
         ("Contact and consent", {"fields": [
-            ("mobile", "email"), ("preferred_channel", "language", "receives_reminders"), ("consent_at", "consent_source"),
-            ("opted_out_at", "opted_out_source"), ("quiet_hours_end", "quiet_hours_start"),
-        ]}),
+            ("mobile", "email"), ("preferred_channel", "language", "receives_reminders"),
+            ("consent_at", "consent_source", "consent_given_by"), ("opted_out_at", "opted_out_source"),
+            ("quiet_hours_end", "quiet_hours_start"),
+        ], "description": "Clearing an opt-out needs new consent: when (after the opt-out), how, and who agreed."}),
     ]
     readonly_fields = ["status", "status_changed_at", "status_changed_by"]
 
@@ -276,10 +321,13 @@ class PatientAdmin(ScopedHistoryAdmin):
             # A patient without series would never appear on the worklist: open them as the app
             # does, after the caregivers are saved so that their reminders are planned too.
             services.enrol(form.instance)
+        elif list(record_cleared_opt_outs(request, [form, *(f for formset in formsets for f in formset.forms)])):
+            services.replan_reminders(form.instance, "Opt-out cleared on new consent")
 
 
 @admin.register(Caregiver)
 class CaregiverAdmin(ScopedHistoryAdmin):
+    form = ConsentAdminForm
     list_display = ["name", "relationship", "patient", "preferred_channel", "receives_reminders", "opted_out"]
     list_filter = [_related_only("patient__clinic"), "preferred_channel", "receives_reminders"]
     search_fields = ["name", *PATIENT_SEARCH]
@@ -289,6 +337,11 @@ class CaregiverAdmin(ScopedHistoryAdmin):
     @admin.display(boolean=True, description="opted out", ordering="opted_out_at")
     def opted_out(self, caregiver):
         return caregiver.opted_out_at is not None
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if list(record_cleared_opt_outs(request, [form])):
+            services.replan_reminders(obj.patient, "Opt-out cleared on new consent")
 
 
 @admin.register(StatusChange)

@@ -14,6 +14,7 @@ from django.utils import timezone
 from . import scheduling
 from .access import clinics_for
 from .models import ESAS_ITEMS, Caregiver, Membership, Patient, User
+from .models.validators import on_one_line
 
 FUTURE_GRACE = timedelta(minutes=5)
 
@@ -214,18 +215,36 @@ class ConsentFields(NurseForm, forms.ModelForm):
         self.was_consented = bool(self.instance.consent_at and not self.instance.opted_out_at)
         self.fields["consent"].initial = self.was_consented
         self.fields["consent_source"].initial = self.instance.consent_source if self.was_consented else ""
+        # True once the form lifted an opt-out (the view records it in the audit log).
+        self.clears_opt_out = False
+        if self.instance.opted_out_at:
+            # Clearing an opt-out takes new consent in full: how, and who agreed (when: now).
+            self.fields["consent_given_by"] = forms.CharField(
+                label="Who agreed", required=False, max_length=80, validators=[on_one_line],
+                help_text="The patient, or who for them (e.g. daughter, health care proxy).")
 
     def clean(self):
         data = super().clean()
         if data.get("consent") and not self.was_consented and not (data.get("consent_source") or "").strip():
             self.add_error("consent_source", "Say how consent was given (verbal, written form...).")
+        if data.get("consent") and self.instance.opted_out_at and not (data.get("consent_given_by") or "").strip():
+            self.add_error("consent_given_by", "Say who agreed: the patient, or who for them.")
         return data
 
     def _post_clean(self):
         # Apply consent before the model's own validation, so it judges the result.
         data = self.cleaned_data
         if "consent" in data:
-            if data["consent"] and not self.was_consented:
+            if data["consent"] and self.instance.opted_out_at:
+                if not {"consent_source", "consent_given_by"} & set(self._errors):
+                    try:
+                        self.instance.clear_opt_out(consent_at=timezone.now(), source=data.get("consent_source"),
+                                                    given_by=data.get("consent_given_by"))
+                        self.clears_opt_out = True
+                    except ValidationError as error:
+                        for name, problems in error.message_dict.items():
+                            self.add_error(name if name in self.fields else None, problems)
+            elif data["consent"] and not self.was_consented:
                 self.instance.opt_in(data.get("consent_source", "").strip())
             elif not data["consent"] and self.was_consented:
                 self.instance.opt_out("nurse")

@@ -6,8 +6,11 @@
 The code logs ids only. `RedactContactDetails` is the net under that rule: a message, its
 arguments, its extra fields or an exception's text that happens to hold a number like +12025550123
 or an address like alice@example.org is printed with `[phone]` / `[email]` in its place. It also
-hides the token of a patient's symptom form link (`/s/[link]/`), which opens that patient's form
-for whoever holds it, so access logs do not hand links to anyone who reads the logs.
+hides the secret of every secret URL (`/s/[link]/`, `/calendar/[link].ics`): each opens a patient's
+form or a calendar for whoever holds it, so access logs must not hand them to anyone who reads logs.
+
+Django, Celery, runserver's request lines (`django.server`) and gunicorn's access and error logs
+all go through this filter (settings.LOGGING and deploy/gunicorn.conf.py use `logging_config`).
 """
 
 import json
@@ -20,17 +23,33 @@ PHONE = re.compile(
     r"|(?<![\w+])\(?\b\d{3}\)?[\s.-]\d{3}[\s.-]\d{4}\b"  # North American forms: (202) 555-0123, 202.555.0123
 )
 EMAIL = re.compile(r"[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
-SYMPTOM_LINK = re.compile(r"/s/[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/?")
+
+# Every URL whose path holds a secret: the path segment right after one of these prefixes is the
+# secret, and logs show `[link]` in its place. A feature that adds a secret URL adds its prefix here
+# (and a case to tests/test_secret_urls_in_logs.py). Keep each prefix specific enough that it only
+# starts secret URLs: a segment is masked only when it looks like a token (16+ URL-safe characters).
+SECRET_URL_PREFIXES = [
+    "/s/",  # the patient's symptom form: /s/<token>.<signature>/ (followup.symptom_links)
+    "/calendar/",  # a calendar feed: /calendar/<token>.ics (followup.calendar.feeds)
+]
+# A token: URL-safe base64 runs, joined by "." or ":" (a signed value), 16 characters or more; the
+# ".ics" of a feed is kept. One pass, no backtracking beyond the 16-character look-ahead.
+_SECRET = r"(?=[A-Za-z0-9_.:-]{16})[A-Za-z0-9_-]{8,}(?:[.:][A-Za-z0-9_-]{8,})*"
+
+
+def _secret_urls():
+    prefixes = "|".join(re.escape(prefix) for prefix in SECRET_URL_PREFIXES)
+    return re.compile(f"({prefixes}){_SECRET}")
 
 # Attributes every LogRecord has; anything else on a record came from `extra=` and is printed as a field.
 _RECORD_FIELDS = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "taskName"}
 
 
 def redact(text):
-    """`text` with phone numbers, e-mail addresses and symptom-link tokens masked."""
+    """`text` with phone numbers, e-mail addresses and the secrets of secret URLs masked."""
+    text = _secret_urls().sub(r"\1[link]", text)  # first: a token may hold digits that look like a number
     text = EMAIL.sub("[email]", text)
-    text = PHONE.sub("[phone]", text)
-    return SYMPTOM_LINK.sub("/s/[link]/", text)
+    return PHONE.sub("[phone]", text)
 
 
 def _redact_value(value):

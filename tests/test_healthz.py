@@ -11,8 +11,9 @@ from followup.models import Heartbeat
 
 @pytest.mark.django_db
 def test_healthy_when_database_broker_and_tick_are_fine(client, settings):
+    settings.METRICS_TOKEN = "a-metrics-token-of-some-length"
     Heartbeat.beat(delivery.TICK, timezone.now() - timedelta(seconds=30))
-    response = client.get("/healthz")
+    response = client.get("/healthz", HTTP_AUTHORIZATION="Bearer a-metrics-token-of-some-length")
     body = response.json()
     assert response.status_code == 200, body
     assert body["database"] == "ok" and body["broker"] == "ok" and body["tick"] == "ok"

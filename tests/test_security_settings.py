@@ -16,12 +16,15 @@ import pytest
 from django.urls import reverse
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-PRODUCTION = {"DEBUG": "false", "SECRET_KEY": secrets.token_urlsafe(50), "ALLOWED_HOSTS": "followup.example.org"}
+PRODUCTION = {"DEBUG": "false", "SECRET_KEY": secrets.token_urlsafe(50), "ALLOWED_HOSTS": "followup.example.org",
+              "SMS_BACKEND": "followup.messaging.backends.twilio.SmsBackend",
+              "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend"}
 
 
 # Set by the test run itself (conftest) or by a developer's shell; a deployment has none of them.
 NOT_IN_PRODUCTION = ("DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "SECURE_SSL_REDIRECT", "SECURE_PROXY_SSL_HEADER",
-                     "AUDIT_RETENTION_DAYS", "SECURE_HSTS_PRELOAD", "DJANGO_ALLOW_ASYNC_UNSAFE")
+                     "AUDIT_RETENTION_DAYS", "SECURE_HSTS_PRELOAD", "DJANGO_ALLOW_ASYNC_UNSAFE", "SMS_BACKEND",
+                     "EMAIL_BACKEND", "ALLOW_CONSOLE_BACKENDS")
 
 
 def environment(**env):

@@ -63,7 +63,8 @@ def test_giving_consent_again_plans_reminders(nurse_client, enrolled_alice):
     data = {**CONTACT}
     del data["consent"]
     nurse_client.post(reverse("edit_contact", args=[enrolled_alice.pk]), data)
-    nurse_client.post(reverse("edit_contact", args=[enrolled_alice.pk]), {**CONTACT, "consent_source": "phone call"})
+    nurse_client.post(reverse("edit_contact", args=[enrolled_alice.pk]),
+                      {**CONTACT, "consent_source": "phone call", "consent_given_by": "the patient"})
     enrolled_alice.refresh_from_db()
     assert enrolled_alice.may_be_messaged and enrolled_alice.consent_source == "phone call"
     assert enrolled_alice.reminders.filter(state=Reminder.State.PLANNED).exists()

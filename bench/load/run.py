@@ -127,6 +127,9 @@ def run_once(code_dir, args, label):
             "DATABASE_URL": database_url, "REDIS_URL": redis_url,
             "DEBUG": "false", "SECRET_KEY": secrets.token_urlsafe(50), "ALLOWED_HOSTS": "127.0.0.1",
             "SITE_URL": f"https://127.0.0.1:{port}", "LOG_LEVEL": "WARNING", "GUNICORN_BIND": f"127.0.0.1:{port}",
+            # Production refuses the console backends; nothing here goes to a real phone or mailbox.
+            "SMS_BACKEND": "followup.messaging.backends.file.SmsBackend", "SMS_FILE_PATH": str(work / "sms.jsonl"),
+            "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
         }
         if args.workers:
             env["WEB_CONCURRENCY"] = str(args.workers)

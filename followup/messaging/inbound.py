@@ -37,23 +37,38 @@ SYMPTOM_WORDS = {
     "anxiety": "anxiety", "anxious": "anxiety", "ansiedad": "anxiety",
     "wellbeing": "wellbeing", "bienestar": "wellbeing",
 }
-SCORE_PAIR = re.compile(r"([a-z]+)\s*[:=-]?\s*(\d{1,2})(?!\d)")
+# A text read as words, scores and the gaps between them. Each alternative is a run of one kind of
+# character, so one pass reads the whole text: no pattern is retried from every position.
+TOKEN = re.compile(r"(?P<word>[a-z]+)|(?P<score>\d+)|(?P<gap>[\s,.;:=!-]+)|(?P<other>.)", re.DOTALL)
+# What may stand between a word and its score: spaces and at most one of ":", "=", "-" ("pain: 8").
+SCORE_JOINERS = {"", ":", "=", "-"}
+# Twilio's own maximum: a longer body cannot come from it, and nothing past this is read.
+MAX_BODY = 1600
 
 
 def symptom_scores(body):
     """{item: score} when the whole text is symptom words with scores 0-10, else None.
 
     Anything more ("pain 8 since the fall") is left for a nurse to read: a sentence may say more
-    than its numbers."""
+    than its numbers. Linear in the length of the text."""
     text = unicodedata.normalize("NFKD", body).encode("ascii", "ignore").decode().lower()
-    scores = {}
-    for word, score in SCORE_PAIR.findall(text):
-        item = SYMPTOM_WORDS.get(word)
-        if item is None or int(score) > 10 or item in scores:
-            return None
-        scores[item] = int(score)
-    leftover = re.sub(r"[\s,.;:=!-]+", "", SCORE_PAIR.sub("", text))
-    return scores if scores and not leftover else None
+    scores, word = {}, None  # `word`: a symptom word still waiting for its score
+    for token in TOKEN.finditer(text):
+        kind, value = token.lastgroup, token.group()
+        if kind == "gap":
+            if word is not None and value.strip() not in SCORE_JOINERS:
+                return None  # "pain, 8": not a score
+        elif kind == "word" and word is None:
+            word = value
+        elif kind == "score" and word is not None and len(value) <= 2:
+            item = SYMPTOM_WORDS.get(word)
+            if item is None or int(value) > 10 or item in scores:
+                return None
+            scores[item] = int(value)
+            word = None
+        else:
+            return None  # a word without a score, a score without a word, anything else
+    return scores if scores and word is None else None
 
 
 def classify(body):
@@ -160,6 +175,7 @@ def receive(*, provider_id, from_number, body):
     do not add a second confirmation text.
     """
     now = timezone.now()
+    body = body[:MAX_BODY]  # before anything reads it
     number = normalise(from_number)
     kind = classify(body)
     with transaction.atomic():
@@ -169,7 +185,7 @@ def receive(*, provider_id, from_number, body):
         try:
             with transaction.atomic():
                 message = InboundMessage.objects.create(
-                    provider_id=provider_id, from_number=number, body=body[:1600], kind=kind, received_at=now,
+                    provider_id=provider_id, from_number=number, body=body, kind=kind, received_at=now,
                     patient=patient, caregiver=first if isinstance(first, Caregiver) else None,
                     clinic=patient.clinic if patient else None,
                 )

@@ -10,6 +10,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from django.template import engines
 from django.template.loader import render_to_string
 from django.utils import formats, translation
 
@@ -56,6 +57,13 @@ def is_gsm7(text):
     return all(char in GSM7_BASIC for char in text)
 
 
+def render_text(template_name, context):
+    """A text or plain-text e-mail template, rendered without HTML escaping: a text is not HTML, and
+    "St. Mary's & Riverside" must not arrive as "St. Mary&#x27;s &amp; Riverside". Every .txt
+    template is rendered here (the "text" engine in settings.TEMPLATES); HTML stays escaped."""
+    return engines["text"].get_template(template_name).render(context)
+
+
 def _clean_text(text):
     return re.sub(r"[ \t]+", " ", re.sub(r"\s*\n\s*", " ", text)).strip()
 
@@ -80,7 +88,7 @@ def _fit_sms(template, context):
     name = context["clinic_name"]
     for length in range(len(name), min(len(name), MIN_CLINIC_NAME) - 1, -1):
         shortened = name if length == len(name) else name[:length].rstrip(" -,.&'") + "."
-        text = to_gsm7(_clean_text(render_to_string(template, {**context, "clinic_name": shortened})))
+        text = to_gsm7(_clean_text(render_text(template, {**context, "clinic_name": shortened})))
         if len(text) <= SMS_LIMIT:
             return text
     if context.get("link"):
@@ -97,10 +105,10 @@ def render_message(kind, channel, language, context):
     if channel == "sms":
         return Rendered(text=_fit_sms(f"{base}.txt", context))
     with translation.override(language):
-        subject = _clean_text(render_to_string(f"{base}.subject.txt", context))
+        subject = _clean_text(render_text(f"{base}.subject.txt", context))
         return Rendered(
             subject=subject,
-            text=render_to_string(f"{base}.txt", context).strip() + "\n",
+            text=render_text(f"{base}.txt", context).strip() + "\n",
             html=render_to_string(f"{base}.html", {**context, "subject": subject, "language": language}),
         )
 

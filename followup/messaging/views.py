@@ -7,11 +7,13 @@ from django.conf import settings
 from django.db import connection
 from django.http import HttpResponse, HttpResponseForbidden, JsonResponse
 from django.utils import timezone
+from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
+from ..operations.views import holds_metrics_token
 from . import delivery, inbound
 
 logger = logging.getLogger(__name__)
@@ -93,20 +95,29 @@ def _broker_ok():
         return False
 
 
+def _may_see_counts(request):
+    """Reminder counts cover every clinic: for an operator (the metrics token, or a staff session of
+    the admin), not for whoever can reach the URL."""
+    user = getattr(request, "user", None)
+    return holds_metrics_token(request) or bool(user and user.is_active and user.is_staff)
+
+
+@never_cache
 @require_GET
 def healthz(request):
     """JSON for load balancers and monitors: 200 when the database and broker answer and the dispatch
-    tick ran in the last 5 minutes, 503 otherwise."""
+    tick ran in the last 5 minutes, 503 otherwise. Reminder counts only for an operator."""
     now = timezone.now()
     database = _database_ok()
     body = {"database": "ok" if database else "down", "broker": "ok" if _broker_ok() else "down"}
     if database:
-        counts = delivery.delivery_counts(now)
-        last_tick = counts.pop("last_tick")
+        last_tick = delivery.last_tick()
         body["last_tick"] = delivery.as_of(last_tick)
-        body["tick_age_seconds"] = counts.pop("tick_age_seconds")
-        body["tick"] = "late" if delivery.tick_is_late(now) else "ok"
-        body["reminders"] = counts
+        body["tick_age_seconds"] = round((now - last_tick).total_seconds()) if last_tick else None
+        body["tick"] = "late" if delivery.tick_is_late(now, last=last_tick) else "ok"
+        if _may_see_counts(request):
+            counts = delivery.delivery_counts(now)
+            body["reminders"] = {key: value for key, value in counts.items() if key not in ("last_tick", "tick_age_seconds")}
     else:
         body["tick"] = "unknown"
     healthy = body["database"] == "ok" and body["broker"] == "ok" and body["tick"] == "ok"

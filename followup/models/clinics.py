@@ -5,6 +5,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from phonenumber_field.modelfields import PhoneNumberField
 
+from .validators import on_one_line
+
 
 class Clinic(models.Model):
     """A palliative care team. Every patient belongs to one; staff see only their clinics.
@@ -13,7 +15,7 @@ class Clinic(models.Model):
     shared/domain.md (each with its source there).
     """
 
-    name = models.CharField(max_length=120, unique=True)
+    name = models.CharField(max_length=120, unique=True, validators=[on_one_line])
     phone = PhoneNumberField(help_text="The number patients call to reach the team.")
     time_zone = models.CharField(max_length=64, default="America/New_York")
 

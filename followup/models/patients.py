@@ -1,4 +1,5 @@
 import zoneinfo
+from datetime import timedelta
 from functools import cache
 
 from django.core.exceptions import ValidationError
@@ -9,6 +10,7 @@ from phonenumber_field.modelfields import PhoneNumberField
 from simple_history.models import HistoricalRecords
 
 from .clinics import Clinic, User
+from .validators import on_one_line
 
 
 @cache
@@ -47,6 +49,10 @@ class Language(models.TextChoices):
     SPANISH = "es", "Español"
 
 
+# A consent typed "now" on a laptop whose clock runs a little ahead is still now.
+CLOCK_SKEW = timedelta(minutes=5)
+
+
 class ContactConsent(models.Model):
     """Contact details and consent, shared by patients and caregivers (both receive reminders)."""
 
@@ -57,6 +63,9 @@ class ContactConsent(models.Model):
     receives_reminders = models.BooleanField(default=True)
     consent_at = models.DateTimeField(null=True, blank=True, help_text="When consent to automated messages was given.")
     consent_source = models.CharField(max_length=40, blank=True, help_text="How: verbal, written form, web...")
+    consent_given_by = models.CharField(
+        max_length=80, blank=True, validators=[on_one_line],
+        help_text="Who agreed: the patient, or who for them (e.g. daughter, health care proxy). Needed to clear an opt-out.")
     opted_out_at = models.DateTimeField(null=True, blank=True)
     opted_out_source = models.CharField(max_length=40, blank=True, help_text="How: SMS STOP, nurse, e-mail link...")
 
@@ -83,11 +92,35 @@ class ContactConsent(models.Model):
         self.opted_out_at = at or timezone.now()
         self.opted_out_source = source
 
-    def opt_in(self, source, at=None):
+    def opt_in(self, source, at=None, given_by=""):
+        """Consent from the person themselves (a START text) or recorded by staff. Staff clearing an
+        opt-out go through `clear_opt_out`, which asks for the new consent in full."""
         self.opted_out_at = None
         self.opted_out_source = ""
         self.consent_at = at or timezone.now()
         self.consent_source = source
+        self.consent_given_by = given_by
+
+    def clear_opt_out(self, *, consent_at, source, given_by, now=None):
+        """Lift a STOP (or any opt-out) on new consent: when it was given (after the opt-out, not in
+        the future), how, and who agreed. Raises ValidationError keyed by field."""
+        now = now or timezone.now()
+        source, given_by = (source or "").strip(), (given_by or "").strip()
+        errors = {}
+        if consent_at is None:
+            errors["consent_at"] = "Say when the new consent was given."
+        elif self.opted_out_at is not None and consent_at <= self.opted_out_at:
+            local = timezone.localtime(self.opted_out_at)
+            errors["consent_at"] = f"The new consent must be given after the opt-out ({local:%Y-%m-%d %H:%M})."
+        elif consent_at > now + CLOCK_SKEW:
+            errors["consent_at"] = "The new consent cannot be in the future."
+        if not source:
+            errors["consent_source"] = "Say how the new consent was given (verbal, written form...)."
+        if not given_by:
+            errors["consent_given_by"] = "Say who agreed: the patient, or who for them."
+        if errors:
+            raise ValidationError(errors)
+        self.opt_in(source, consent_at, given_by)
 
 
 class Patient(ContactConsent):
@@ -105,9 +138,9 @@ class Patient(ContactConsent):
         BEREAVED = "bereaved", "Bereaved"
 
     clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="patients")
-    mrn = models.CharField("MRN", max_length=40)
-    given_name = models.CharField(max_length=80)
-    family_name = models.CharField(max_length=80)
+    mrn = models.CharField("MRN", max_length=40, validators=[on_one_line])
+    given_name = models.CharField(max_length=80, validators=[on_one_line])
+    family_name = models.CharField(max_length=80, validators=[on_one_line])
     date_of_birth = models.DateField(null=True, blank=True)
     time_zone = models.CharField(max_length=64, default="America/New_York", validators=[validate_time_zone])
     nurse = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="patients",
@@ -171,8 +204,8 @@ class Patient(ContactConsent):
 
 class Caregiver(ContactConsent):
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="caregivers")
-    name = models.CharField(max_length=120)
-    relationship = models.CharField(max_length=60, blank=True)
+    name = models.CharField(max_length=120, validators=[on_one_line])
+    relationship = models.CharField(max_length=60, blank=True, validators=[on_one_line])
 
     history = HistoricalRecords()
 

@@ -113,7 +113,7 @@ def _is_number(text):
 def _csv_lines(table):
     writer = csv.writer(_Line())
     yield "\ufeff"  # byte order mark: spreadsheet programs then read the names' accents right
-    yield writer.writerow(table.header())
+    yield writer.writerow([_safe(cell) for cell in table.header()])  # clinic names head columns too
     for row in table.text_rows():
         yield writer.writerow([_safe(cell) for cell in row.cells])
 

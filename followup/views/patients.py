@@ -103,6 +103,8 @@ def edit_contact(request, pk):
         with transaction.atomic():
             patient = form.save()
             services.replan_reminders(patient)
+            if form.clears_opt_out:
+                audit.record_access(request, patient, "opt-out cleared: patient")
         messages.success(request, "Contact details saved.")
         return done(request, reverse("patient", args=[patient.pk]))
     return show_form(request, "followup/contact/_form.html", {"patient": patient, "form": form})
@@ -133,6 +135,8 @@ def edit_caregiver(request, pk):
         with transaction.atomic():
             form.save()
             services.replan_reminders(patient)
+            if form.clears_opt_out:
+                audit.record_access(request, caregiver, f"opt-out cleared: caregiver {caregiver.pk}")
         messages.success(request, f"Caregiver {caregiver.name} saved.")
         return done(request, reverse("patient", args=[patient.pk]))
     return show_form(request, "followup/caregiver/_form.html", {"patient": patient, "form": form, "caregiver": caregiver})
@@ -164,10 +168,10 @@ def _consequences(patient, new_status):
 @login_required
 def change_status(request, pk, status):
     patient = access.get_patient(request.user, pk)
-    audit.record_access(request, patient, f"status: {status}")
-    actions = dict(status_actions(patient))
     if status not in Patient.Status.values:
         raise Http404("No such status.")
+    audit.record_access(request, patient, f"status: {status}")  # only a status that exists reaches the log
+    actions = dict(status_actions(patient))
     if status not in actions:
         messages.error(request, f"A {patient.get_status_display().lower()} patient cannot be marked "
                                 f"{Patient.Status(status).label.lower()}.")
