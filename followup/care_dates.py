@@ -49,11 +49,11 @@ def check_care_moment(patient, moment, *, field, what, kind):
         raise ValidationError({field: f"{what} cannot be dated in the future."})
     day = scheduling.local_date(moment, patient.zone)
     if patient.date_of_birth and day <= patient.date_of_birth:
-        born = formats.date_format(patient.date_of_birth, "DATE_FORMAT")
+        born = formats.date_format(patient.date_of_birth, "SHORT_DATE_FORMAT")
         raise ValidationError({field: f"{what} must be dated after the patient's date of birth ({born})."})
     earliest = earliest_allowed(patient, kind)
     if earliest is not None and moment < earliest:
-        first_day = formats.date_format(scheduling.local_date(earliest, patient.zone), "DATE_FORMAT")
+        first_day = formats.date_format(scheduling.local_date(earliest, patient.zone), "SHORT_DATE_FORMAT")
         raise ValidationError({field: f"{what} can be dated back to {first_day} at the earliest: "
                                       f"{patient.clinic.history_window_days} days before the patient's series began. "
                                       "Check the year."})

@@ -63,7 +63,7 @@ def test_a_drainage_before_the_date_of_birth_is_refused_whatever_the_window(alic
     riverside.history_window_days = 3660
     riverside.save()
     errors = refusal(lambda: services.record_procedure(alice_since_march, performed_at=datetime(1948, 5, 1, 15, tzinfo=UTC)))
-    assert errors["performed_at"] == ["A drainage must be dated after the patient's date of birth (May 12, 1948)."]
+    assert errors["performed_at"] == ["A drainage must be dated after the patient's date of birth (12 May 1948)."]
 
 
 def test_a_drainage_in_the_future_is_refused(alice_since_march):
