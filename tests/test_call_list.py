@@ -1,0 +1,142 @@
+"""The worklist for calling: one row per patient with everything due for them, most urgent first,
+whom to ring, and the flags to know before dialling; filter chips kept in the URL."""
+
+from datetime import datetime, timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from followup import scheduling
+from followup.models import Alert, Caregiver, CareSchedule, Kind, Occurrence, SymptomReport
+
+from .conftest import make_patient
+
+NEW_YORK = scheduling.ZoneInfo("America/New_York")
+
+
+def open_item(patient, kind, days_from_today, hour=9):
+    schedule, _ = CareSchedule.objects.get_or_create(patient=patient, kind=kind, active=True)
+    day = timezone.localdate(timezone=NEW_YORK) + timedelta(days=days_from_today)
+    due_at = scheduling.at_local(day, datetime.min.time().replace(hour=hour), patient.zone)
+    return Occurrence.objects.create(schedule=schedule, patient=patient, kind=kind, due_at=due_at, due_date=day)
+
+
+def alert(patient, kind="severe", item="pain", score=8):
+    report = SymptomReport.objects.create(patient=patient, completed_by="patient", source="web", **{item: score})
+    return Alert.objects.create(patient=patient, report=report, kind=kind, item=item, score=score)
+
+
+@pytest.fixture
+def page(client, nina):
+    client.force_login(nina)
+
+    def get(**params):
+        response = client.get(reverse("worklist"), params)
+        assert response.status_code == 200
+        return response
+
+    return get
+
+
+def names(response):
+    return [row.patient.given_name for row in response.context["calls"].rows]
+
+
+@pytest.fixture
+def caseload(riverside, nina, alice, bob):
+    """Five patients, one per urgency: Eve next week, Dan today, Carol a call overdue, Bob a drainage
+    overdue, Alice a severe symptom report (and a check-in next week)."""
+    carol = make_patient(riverside, "RV-1003", "Carol", "Chen", nurse=nina, mobile="+12025550103")
+    dan = make_patient(riverside, "RV-1004", "Dan", "D'Souza", nurse=nina, mobile="+12025550104")
+    eve = make_patient(riverside, "RV-1005", "Eve", "Núñez", nurse=nina, mobile="+12025550105")
+    open_item(eve, Kind.CHECKIN, 3)
+    open_item(dan, Kind.PARACENTESIS, 0)
+    open_item(carol, Kind.CHECKIN, -2)
+    open_item(bob, Kind.PARACENTESIS, -1)
+    open_item(alice, Kind.CHECKIN, 5)
+    alert(alice)
+    return {"alice": alice, "bob": bob, "carol": carol, "dan": dan, "eve": eve}
+
+
+def test_the_list_is_sorted_by_urgency(page, caseload):
+    assert names(page()) == ["Alice", "Bob", "Carol", "Dan", "Eve"]
+
+
+def test_one_row_per_patient_holds_everything_due_for_them(page, alice):
+    open_item(alice, Kind.PARACENTESIS, -3)
+    open_item(alice, Kind.CHECKIN, 0)
+    rows = page().context["calls"].rows
+    assert len(rows) == 1
+    assert [(item.kind, item.state) for item in rows[0].due] == [("paracentesis", "overdue"), ("checkin", "today")]
+    assert rows[0].urgency_label == "Drainage overdue"
+
+
+def test_a_filter_chip_narrows_the_list_and_stays_in_the_url(page, caseload):
+    response = page(filter="overdue")
+    assert names(response) == ["Bob", "Carol"]
+    html = response.content.decode()
+    assert 'href="?filter=overdue#patients" aria-current="true">Overdue <span class="n">2</span>' in html
+    assert names(page(filter="alerts")) == ["Alice"]
+    assert names(page(filter="today")) == ["Dan"]
+
+
+def test_the_counts_link_to_their_filters_and_keep_the_nurse_filter(page, caseload, nina):
+    html = page(nurse=nina.pk).content.decode()
+    assert f'href="?nurse={nina.pk}&amp;filter=today#patients"' in html
+    assert 'All due <span class="n">5</span>' in html
+
+
+def test_an_unknown_filter_is_404(client, nina):
+    client.force_login(nina)
+    assert client.get(reverse("worklist"), {"filter": "everyone-ever"}).status_code == 404
+
+
+def test_each_row_says_whom_to_call_with_a_tel_link_and_the_language(page, bob):
+    open_item(bob, Kind.CHECKIN, 0)
+    bob.mobile = "+12025550102"
+    bob.save()
+    row = page().context["calls"].rows[0]
+    assert (row.contact.number, row.contact.shown, row.contact.language) == ("+12025550102", "(202) 555-0102", "Español")
+    html = page().content.decode()
+    assert 'href="tel:+12025550102">(202) 555-0102</a>' in html and "Español" in html
+
+
+def test_a_patient_without_a_phone_is_called_through_their_caregiver(page, riverside, nina):
+    jose = make_patient(riverside, "RV-1010", "José", "Núñez", nurse=nina, preferred_channel="none")
+    Caregiver.objects.create(patient=jose, name="María Núñez", relationship="wife", mobile="+12025550110", language="es")
+    open_item(jose, Kind.CHECKIN, 0)
+    row = page().context["calls"].rows[0]
+    assert (row.contact.name, row.contact.role, row.contact.number) == ("María Núñez", "wife", "+12025550110")
+    assert "caregiver_only" in [flag.key for flag in row.flags]
+
+
+def test_flags_say_opted_out_no_consent_and_a_phase_needing_care(page, riverside, nina, alice):
+    alice.opt_out("SMS STOP")
+    alice.phase = "deteriorating"
+    alice.save()
+    kim = make_patient(riverside, "RV-1011", "Kim", "O'Neil", nurse=nina, mobile="+12025550111", consent_at=None)
+    open_item(alice, Kind.CHECKIN, 0)
+    open_item(kim, Kind.CHECKIN, 1)
+    flags = {row.patient.given_name: [flag.label for flag in row.flags] for row in page().context["calls"].rows}
+    assert flags["Alice"] == ["Opted out of texts", "Deteriorating"]
+    assert flags["Kim"] == ["No consent to texts"]
+
+
+def test_the_last_esas_r_maximum_shows_on_the_row(page, alice):
+    open_item(alice, Kind.CHECKIN, 0)
+    SymptomReport.objects.create(patient=alice, completed_by="patient", source="web", pain=3, nausea=6,
+                                 reported_at=timezone.now() - timedelta(days=2))
+    SymptomReport.objects.create(patient=alice, completed_by="patient", source="web", pain=9,
+                                 reported_at=timezone.now() - timedelta(days=9))
+    assert page().context["calls"].rows[0].last_esas_max == 6  # the latest report, not the worst ever
+
+
+def test_acknowledging_a_severe_alert_from_its_row_replaces_the_row(client, nina, alice):
+    severe = alert(alice)
+    client.force_login(nina)
+    response = client.post(reverse("acknowledge_alert", args=[severe.pk]), {"from": "worklist-table"}, HTTP_HX_REQUEST="true")
+    assert response.content.decode().startswith('<tr class="done-row">')
+    assert response["HX-Trigger"] == "worklist-changed"
+    severe.refresh_from_db()
+    assert severe.acknowledged_by == nina
