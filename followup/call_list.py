@@ -17,6 +17,7 @@ grouped or bounded queries (open occurrences in the next week, open alerts, the 
 other states), ranked in Python; details are fetched for the rows shown only.
 """
 
+import heapq
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -27,7 +28,7 @@ from django.db.models import OuterRef, Prefetch, Subquery
 from . import scheduling
 from .models import ESAS_FIELDS, Alert, Caregiver, Kind, Occurrence, Patient, SymptomReport
 
-ROWS = 60
+ROWS = 40  # a screen and a half at 1366x768; the chips narrow the rest
 UPCOMING_DAYS = 7
 UNDER_CARE = (Patient.Status.ACTIVE, Patient.Status.PAUSED)
 
@@ -112,6 +113,10 @@ class PatientRow:
         return URGENCY_LABELS[self.urgency]
 
     @property
+    def last_report_day(self):
+        return scheduling.local_date(self.last_report.reported_at, self.patient.zone) if self.last_report else None
+
+    @property
     def last_esas_max(self):
         if self.last_report is None:
             return None
@@ -155,19 +160,23 @@ def _occurrence_candidates(patients, todays, now, found):
     rows = (Occurrence.objects.filter(state=Occurrence.State.SCHEDULED, due_date__lte=latest,
                                       patient__in=patients.filter(status=Patient.Status.ACTIVE).values("pk"))
             .values_list("patient_id", "patient__time_zone", "kind", "due_date").order_by())
-    for patient_id, zone, kind, day in rows:
-        today = _today_for(todays, zone, now)
-        if day > today + timedelta(days=UPCOMING_DAYS):
+    week = timedelta(days=UPCOMING_DAYS)
+    for patient_id, zone, kind, day in rows.iterator(chunk_size=5000):
+        today = todays.get(zone) or _today_for(todays, zone, now)
+        if day > today + week:
             continue
-        state = _state_of(day, today)
-        if state == "overdue":
+        if day < today:
             urgency = OVERDUE_DRAINAGE if kind == Kind.PARACENTESIS else OVERDUE_CALL
             facts = ("overdue",)
-        elif state == "today":
+        elif day == today:
             urgency, facts = TODAY, ("today",)
         else:
             urgency, facts = NEXT_DAYS, ()
-        found.setdefault(patient_id, Candidate(urgency, day)).merge(urgency, day, *facts)
+        candidate = found.get(patient_id)
+        if candidate is None:
+            found[patient_id] = Candidate(urgency, day, set(facts))
+        else:
+            candidate.merge(urgency, day, *facts)
 
 
 def _alert_candidates(patients, todays, now, found):
@@ -191,10 +200,12 @@ def candidates(patients, todays, now):
     return found
 
 
-def _ranked(found, active_filter):
-    chosen = [(pk, c) for pk, c in found.items() if (active_filter in c.facts if active_filter else c.listed)]
-    # The oldest first within an urgency: what has waited longest; then a stable order.
-    return sorted(chosen, key=lambda item: (item[1].urgency, item[1].since or date.max, item[0]))
+def _ranked(found, active_filter, rows=ROWS):
+    """(how many match the filter, the first `rows` of them in order: most urgent, then what has
+    waited longest, then a stable order)."""
+    chosen = [(c.urgency, c.since or date.max, pk, c) for pk, c in found.items()
+              if (active_filter in c.facts if active_filter else c.listed)]
+    return len(chosen), [(pk, c) for _, _, pk, c in heapq.nsmallest(rows, chosen, key=lambda item: item[:3])]
 
 
 def _contact(patient):
@@ -279,6 +290,6 @@ def build(patients, todays, now, *, active_filter=""):
     """The call list of `patients` (the worklist's scope), optionally narrowed to one filter chip."""
     found = candidates(patients, todays, now)
     counts = {key: sum(1 for c in found.values() if key in c.facts) for key in FILTERS}
-    ranked = _ranked(found, active_filter)
+    total, first = _ranked(found, active_filter)
     everyone = sum(1 for c in found.values() if c.listed)
-    return CallList(_details(ranked[:ROWS], todays, now), len(ranked), counts, everyone, active_filter)
+    return CallList(_details(first, todays, now), total, counts, everyone, active_filter)
