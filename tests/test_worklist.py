@@ -207,6 +207,7 @@ def test_severe_alerts_come_first_and_acknowledged_ones_leave(worklist_page, ali
     work = response.context["work"]
     assert patients_in(work) == [alice, bob]  # the severe report first, though older
     assert [row.alerts for row in work.calls.rows] == [[severe], [worsening]]
+    assert all(seen not in row.alerts for row in work.calls.rows)
     assert work.calls.counts["alerts"] == 2
     assert b"Severe symptom: Pain 8" in response.content
 
