@@ -6,7 +6,8 @@ killed with SIGKILL and Redis restarted mid-run. Counts what was sent once, twic
 Everything runs on 127.0.0.1 and is started here: a throwaway PostgreSQL (scripts/services.py), a Redis
 on a fixed port (so it can be stopped and started again on the same address), and the processes:
 
-  - three `celery worker` processes (prefork, the file SMS backend, one JSONL file each);
+  - three `celery worker` processes (prefork, the file SMS backend, all appending to one JSONL file, which
+    the ticks read to reconcile rows in doubt);
   - two dispatch loops, each a process calling `manage.py dispatch_reminders` (the command, through
     call_command) every --interval seconds: two dispatchers racing for the same rows;
   - two real `celery beat` processes with the same schedule (a second beat by mistake): each puts a
@@ -15,10 +16,12 @@ on a fixed port (so it can be stopped and started again on the same address), an
 Faults, at fixed points of progress:
   1. when 20 % are sent, worker 1 is killed with SIGKILL (its prefork children too) and started again 3 s
      later (with --kills N, N kills between 15 % and 45 %, worker 1, 2, 3, 1 ...). What it was sending
-     stays `sending` and becomes `unknown` after FOLLOWUP_SENDING_TIMEOUT; the ids of the tasks it held
-     stay `queued` and are handed out again after FOLLOWUP_QUEUED_TIMEOUT.
+     stays `sending`, becomes `unknown` after FOLLOWUP_SENDING_TIMEOUT and is reconciled from the SMS file
+     (sent, or planned again when it never went out); the ids of the tasks it held stay `queued` and are
+     handed out again after FOLLOWUP_QUEUED_TIMEOUT.
   2. when 50 % are sent, Redis is stopped (no persistence: every queued task is gone) and started again
-     on the same port 3 s later. The rows stay `queued` and are handed out again after the timeout.
+     on the same port 3 s later. The first tick after it notices the lost queue (the dispatcher's marker
+     key is gone) and hands the queued rows out at once.
 
 Both timeouts are set low for the run through the environment (--queued-timeout, --sending-timeout).
 The run ends when no row is planned, queued or sending, or gives up after --give-up-after seconds.
@@ -34,7 +37,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -152,7 +155,7 @@ def main():
         redis_server.start()
         os.environ.update({
             "DATABASE_URL": database_url, "REDIS_URL": redis_server.url, "LOG_LEVEL": "WARNING",
-            "SMS_BACKEND": "followup.messaging.backends.file.SmsBackend",
+            "SMS_BACKEND": "followup.messaging.backends.file.SmsBackend", "SMS_FILE_PATH": str(work / "sms-all.jsonl"),
             "FOLLOWUP_QUEUED_TIMEOUT_SECONDS": str(args.queued_timeout),
             "FOLLOWUP_SENDING_TIMEOUT_SECONDS": str(args.sending_timeout),
         })
@@ -192,7 +195,7 @@ def run(args, work, redis_server):
         return set(Reminder.objects.filter(state="sending").values_list("pk", flat=True))
 
     def worker(i):
-        env = {**os.environ, "SMS_FILE_PATH": str(work / f"sms-{i}.jsonl")}
+        env = dict(os.environ)
         return Process(f"worker-{i}", [sys.executable, "-m", "celery", "-A", "config", "worker", "-l", "warning",
                                        "-c", str(args.concurrency), "-n", f"scaleout-{i}@%h", "--without-gossip",
                                        "--without-mingle", "--without-heartbeat"], env, work)
@@ -219,6 +222,7 @@ def run(args, work, redis_server):
         t0 = time.monotonic()
         give_up = t0 + args.give_up_after
         events, in_flight_at_kill, redis_restarted = [], set(), False
+        queued_at_restart, redis_back_at = set(), None
         # When to kill which worker: at 20 % sent, or --kills evenly between 15 % and 45 %, round the workers.
         fractions = [0.2] if args.kills == 1 else [0.15 + 0.3 * i / (args.kills - 1) for i in range(args.kills)]
         kills = [(fraction, workers[i % len(workers)]) for i, fraction in enumerate(fractions)]
@@ -244,10 +248,12 @@ def run(args, work, redis_server):
                     waiting = f"{broker.llen('celery')} task(s) in the queue lost with it"
                 except redis.RedisError:
                     waiting = "queue length unknown"
+                queued_at_restart = set(Reminder.objects.filter(state="queued").values_list("pk", flat=True))
                 redis_server.stop()
-                events.append(f"{now - t0:6.1f} s  Redis stopped at {sent:,} sent; {waiting}")
+                events.append(f"{now - t0:6.1f} s  Redis stopped at {sent:,} sent; {waiting}; {len(queued_at_restart):,} rows queued")
                 time.sleep(3)
                 redis_server.start()
+                redis_back_at = datetime.now(UTC)
                 events.append(f"{time.monotonic() - t0:6.1f} s  Redis started again on the same port, empty")
                 redis_restarted = True
             if not any(counts[state] for state in UNSETTLED):
@@ -281,6 +287,17 @@ def run(args, work, redis_server):
     strangers = [key for key in copies if key not in by_key]
     lost = len(lost_unsettled) + len(lost_recorded_sent)
     claims = Counter(ReminderEvent.objects.filter(to_state="queued").values_list("reminder_id", flat=True))
+    ever_unknown = set(ReminderEvent.objects.filter(to_state="unknown").values_list("reminder_id", flat=True))
+    settled_from_doubt = Counter(ReminderEvent.objects.filter(from_state="unknown").values_list("to_state", flat=True))
+    sent_at_by_key = {line["key"]: datetime.fromisoformat(line["sent_at"]) for line in lines}
+    waits = [(sent_at_by_key[keys_by_pk[pk]] - redis_back_at).total_seconds() for pk in queued_at_restart
+             if redis_back_at and keys_by_pk[pk] in sent_at_by_key]
+    handed_again = {}
+    if redis_back_at:
+        for pk, claimed_at in ReminderEvent.objects.filter(reminder_id__in=queued_at_restart, to_state="queued",
+                                                           at__gte=redis_back_at).values_list("reminder_id", "at"):
+            handed_again[pk] = min(claimed_at, handed_again.get(pk, claimed_at))
+    handed_waits = [(at - redis_back_at).total_seconds() for at in handed_again.values()]
     handed_out_again = sum(1 for count in claims.values() if count > 1)
 
     sent_times = sorted(line["sent_at"] for line in lines)
@@ -303,6 +320,13 @@ def run(args, work, redis_server):
     print(f"sent more than once:        {len(duplicates)}" + (f"  {list(duplicates.items())[:5]}" if duplicates else ""))
     print(f"unknown:                    {len(unknown)} (of which {unknown_went_out} did reach the SMS file); "
           f"in flight at the kills: {len(in_flight_at_kill)}; unknown outside that set: {len(unknown - in_flight_at_kill)}")
+    print(f"unknown before reconciling: {len(ever_unknown)} (rows that went `unknown`); after: {len(unknown)}; "
+          f"settled from the provider's records: {dict(settled_from_doubt)}")
+    if redis_back_at:
+        print(f"after the Redis restart:    {len(queued_at_restart):,} rows were queued; {len(handed_again):,} handed out again, "
+              f"the last {max(handed_waits, default=0):.1f} s after Redis came back (ticks every {args.interval:g} s; queued "
+              f"timeout {args.queued_timeout} s); the last of them reached the SMS file {max(waits, default=0):.1f} s after "
+              "(the backlog draining)")
     print(f"lost:                       {lost} ({len(lost_unsettled)} never settled, {len(lost_recorded_sent)} recorded sent "
           "but not in any SMS file)")
     print(f"other anomalies:            {len(sent_but_recorded_otherwise)} sent but recorded failed/expired/skipped/cancelled; "

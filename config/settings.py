@@ -357,6 +357,8 @@ FOLLOWUP_DISPATCH_BATCH = env_int("FOLLOWUP_DISPATCH_BATCH", 100)
 # worker process end `unknown` if it is killed mid-send (1 is strictest, 10 is about twice as fast).
 FOLLOWUP_SEND_CHUNK = env_int("FOLLOWUP_SEND_CHUNK", 10)
 FOLLOWUP_TICK_LATE_AFTER = timedelta(minutes=5)
+# How many reminders in doubt (`unknown`) one tick asks the provider about (docs/operations.md).
+FOLLOWUP_RECONCILE_BATCH = env_int("FOLLOWUP_RECONCILE_BATCH", 100)
 
 # --- Operations ---------------------------------------------------------------------------------
 # GET /metrics answers only a request carrying `Authorization: Bearer <METRICS_TOKEN>`; unset, it is a 404.

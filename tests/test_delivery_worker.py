@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from followup import services
 from followup.messaging import delivery
-from followup.models import Patient, Reminder
+from followup.models import Patient, Reminder, ReminderEvent
 from followup.tasks import send_reminders
 
 from .builders import due_text_reminders
@@ -43,11 +43,11 @@ def worker_database_url():
 class Worker:
     """A `celery worker` process on the test database, writing texts to its own JSONL file."""
 
-    def __init__(self, sms_file, backend="followup.messaging.backends.file.SmsBackend", concurrency=2):
+    def __init__(self, sms_file, backend="followup.messaging.backends.file.SmsBackend", concurrency=2, broker_url=None):
         self.sms_file = sms_file
         env = {
             **os.environ, "DATABASE_URL": worker_database_url(), "SMS_BACKEND": backend, "SMS_FILE_PATH": str(sms_file),
-            "REDIS_URL": settings.CELERY_BROKER_URL, "LOG_LEVEL": "WARNING",
+            "REDIS_URL": broker_url or settings.CELERY_BROKER_URL, "LOG_LEVEL": "WARNING",
         }
         self.process = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "config", "worker", "-l", "warning", "-c", str(concurrency),
@@ -173,6 +173,8 @@ def test_patient_marked_deceased_after_the_claim_gets_nothing(worker, sms_file):
 def test_worker_killed_mid_batch_leaves_no_duplicate_and_loses_nothing(broker, sms_file, settings):
     settings.FOLLOWUP_SENDING_TIMEOUT = timedelta(seconds=0)
     settings.FOLLOWUP_QUEUED_TIMEOUT = timedelta(seconds=0)
+    # The tick asks the same backend the workers send through, as every process of a deployment does.
+    settings.SMS_BACKEND, settings.SMS_FILE_PATH = "followup.messaging.backends.file.SmsBackend", str(sms_file)
     due_text_reminders(200)
     first = Worker(sms_file, backend="tests.slow_sms_backend.SmsBackend")
     try:
@@ -181,22 +183,25 @@ def test_worker_killed_mid_batch_leaves_no_duplicate_and_loses_nothing(broker, s
         first.kill()
     finally:
         first.stop()
-    in_flight = Reminder.objects.filter(state=Reminder.State.SENDING).count()
+    in_flight = set(Reminder.objects.filter(state=Reminder.State.SENDING).values_list("pk", flat=True))
     broker.flushdb()  # the killed worker's tasks are gone with it
 
     second = Worker(sms_file)
     try:
         time.sleep(0.2)
-        delivery.dispatch_due_reminders(now=timezone.now() + timedelta(seconds=1))  # sending -> unknown; queued handed out again
+        # sending -> unknown -> reconciled from the file; queued handed out again
+        delivery.dispatch_due_reminders(now=timezone.now() + timedelta(seconds=1))
         assert wait_until(settled(200), 60)
     finally:
         second.stop()
     keys = sent_keys(sms_file)
     states = Counter(Reminder.objects.values_list("state", flat=True))
     assert Counter(keys).most_common(1)[0][1] == 1, "a reminder was sent twice"
-    assert states[Reminder.State.SENT] + states[Reminder.State.UNKNOWN] == 200, states
-    # In doubt: only what the killed worker's two processes had taken for sending, a chunk each.
-    assert states[Reminder.State.UNKNOWN] == in_flight <= 2 * settings.FOLLOWUP_SEND_CHUNK
+    assert states[Reminder.State.SENT] == 200, states
+    # In doubt: only what the killed worker's two processes had taken for sending, a chunk each; the
+    # file settled every one of them (sent, or planned again and sent once).
+    assert len(in_flight) <= 2 * settings.FOLLOWUP_SEND_CHUNK
+    assert ReminderEvent.objects.filter(reminder_id__in=in_flight, to_state=Reminder.State.UNKNOWN).count() == len(in_flight)
 
 
 def test_claimed_rows_still_waiting_in_the_queue_are_not_handed_out_again(broker, settings):
@@ -208,3 +213,77 @@ def test_claimed_rows_still_waiting_in_the_queue_are_not_handed_out_again(broker
     assert delivery.dispatch_due_reminders(now=timezone.now() + timedelta(seconds=1)).claimed == []
     broker.flushdb()  # the broker restarted and lost the task
     assert sorted(delivery.dispatch_due_reminders(now=timezone.now() + timedelta(seconds=2)).claimed) == sorted(first.claimed)
+
+
+class RestartableRedis:
+    """A redis-server of this test's own on a fixed port, without persistence, so it can be stopped and
+    started again on the same address and come back empty, as a restarted broker does."""
+
+    def __init__(self):
+        from scripts.services import find_binary, free_port
+
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.command = [find_binary("redis-server"), "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+                        "--appendonly", "no", "--loglevel", "warning"]
+        self.process = None
+
+    def start(self):
+        from scripts.services import wait_for_port
+
+        self.process = subprocess.Popen(self.command, stdout=subprocess.DEVNULL)
+        wait_for_port(self.port)
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait(10)
+
+    def client(self):
+        return redis.Redis.from_url(self.url)
+
+
+@pytest.fixture
+def restartable_broker():
+    server = RestartableRedis()
+    server.start()
+    yield server
+    server.stop()
+
+
+def tick_in_its_own_process(broker_url, sms_file):
+    """`manage.py dispatch_reminders`, as beat's tick runs: its own process, the deployment's settings."""
+    env = {**os.environ, "DATABASE_URL": worker_database_url(), "REDIS_URL": broker_url, "LOG_LEVEL": "WARNING",
+           "SMS_BACKEND": "followup.messaging.backends.file.SmsBackend", "SMS_FILE_PATH": str(sms_file)}
+    done = subprocess.run([sys.executable, "manage.py", "dispatch_reminders"], cwd=BASE_DIR, env=env, capture_output=True,
+                          text=True, timeout=120, check=True)
+    return int(done.stdout.split()[1])  # "Claimed N due reminder(s); ..."
+
+
+def test_reminders_claimed_before_a_broker_restart_reach_patients_at_the_next_tick_exactly_once(restartable_broker, sms_file):
+    """The queued timeout is left at its production value (5 minutes): only noticing the lost queue
+    hands the rows out at once."""
+    due_text_reminders(30)
+    assert tick_in_its_own_process(restartable_broker.url, sms_file) == 30
+    assert restartable_broker.client().llen(delivery.QUEUE) == 1  # no worker yet: the task waits in Redis
+    restartable_broker.stop()
+    restartable_broker.start()  # back, empty: the task and the marker are gone
+    worker = Worker(sms_file, broker_url=restartable_broker.url)
+    try:
+        assert tick_in_its_own_process(restartable_broker.url, sms_file) == 30  # the first tick after the restart
+        assert wait_until(lambda: Reminder.objects.filter(state=Reminder.State.SENT).count() == 30, 60)
+        assert tick_in_its_own_process(restartable_broker.url, sms_file) == 0  # the marker is back: nothing twice
+    finally:
+        worker.stop()
+    keys = sent_keys(sms_file)
+    assert sorted(keys) == sorted(r.key for r in Reminder.objects.all()) and len(set(keys)) == 30
+
+
+def test_only_one_of_two_ticks_after_a_broker_restart_hands_the_rows_out_again(broker, settings):
+    settings.FOLLOWUP_QUEUED_TIMEOUT = timedelta(hours=1)
+    due_text_reminders(5)
+    first = delivery.dispatch_due_reminders()
+    broker.flushdb()  # lost, marker and all
+    after = [delivery.dispatch_due_reminders(now=timezone.now() + timedelta(seconds=s)) for s in (1, 2)]
+    assert [len(tick.claimed) for tick in after] == [5, 0]
+    assert [tick.broker_lost for tick in after] == [True, False]
+    assert sorted(after[0].claimed) == sorted(first.claimed)

@@ -5,7 +5,11 @@ The life of a reminder row:
     planned --tick claims--> queued --send task wins the row--> sending --provider answers--> sent
        |                       |                                   |                            |
        |                       +-- re-check fails: skipped /       +-- worker died: unknown     +-- callback: delivered
-       +-- too late: expired       expired / cancelled / planned       (never re-sent)               or failed
+       +-- too late: expired       expired / cancelled / planned       |                             or failed
+                                                                       +-- reconciliation (reconcile.py): sent when the
+                                                                           provider's records show it, planned again only
+                                                                           when they show it never went out, else left
+                                                                           for a nurse
 
 Each arrow is a conditional UPDATE (`WHERE state = <the state we saw>`), so two ticks, two beats,
 two workers or a redelivered task can never both move the same row, and only the one that moved it
@@ -13,6 +17,7 @@ to `sending` calls the provider.
 """
 
 import functools
+import hashlib
 import logging
 import smtplib
 from dataclasses import dataclass, field
@@ -21,7 +26,7 @@ from datetime import datetime, timedelta
 import redis
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, F, Q
 from django.urls import reverse
 from django.utils import timezone
@@ -35,6 +40,12 @@ logger = logging.getLogger(__name__)
 
 TICK = "dispatch"
 QUEUE = "celery"  # Celery's default queue: in Redis, a list of that name holds the waiting tasks
+# A key the tick keeps in the broker next to the queue. Gone means the broker lost its data (a restart
+# without persistence, a flush, a new managed instance): every task it held is gone with it.
+BROKER_MARKER = "followup:dispatch:broker-kept"
+# Written with the move to `sending`, replaced by the body's hash just before the provider call: a row
+# in doubt that still carries it never reached the provider (a row written by older code has "").
+NOT_HANDED_OVER = "not handed over"
 MAX_ATTEMPTS = 5
 CLAIM_CHUNK = 1000
 SENT_LIKE = (Reminder.State.SENDING, Reminder.State.SENT, Reminder.State.DELIVERED, Reminder.State.UNKNOWN)
@@ -50,6 +61,8 @@ class TickResult:
     claimed: list = field(default_factory=list)
     expired: int = 0
     unknown: int = 0
+    reconciled: dict = field(default_factory=dict)
+    broker_lost: bool = False
 
 
 def _events(rows, to_state, reason, at):
@@ -76,7 +89,7 @@ def _bulk_move(rows, to_state, reason, at, **fields):
 
 def expire_and_resolve(now):
     """Housekeeping of the tick: rows too late to be useful expire; rows left in `sending` by a
-    worker that died become `unknown` (never re-sent automatically: the message may have gone)."""
+    worker that died become `unknown` (re-sent only if the provider's records show it never went out)."""
     with transaction.atomic():
         late = list(
             Reminder.objects.select_for_update(skip_locked=True)
@@ -89,51 +102,107 @@ def expire_and_resolve(now):
             .filter(state=Reminder.State.SENDING, sending_at__lte=now - settings.FOLLOWUP_SENDING_TIMEOUT)
             .values_list("pk", "state")
         )
-        _bulk_move(stuck, Reminder.State.UNKNOWN, "The worker stopped while sending: it may or may not have gone out. Not re-sent.", now)
+        _bulk_move(stuck, Reminder.State.UNKNOWN, "The worker stopped while sending: it may or may not have gone out. Not re-sent unless the provider shows it never did.", now)
     return len(late), len(stuck)
 
 
-def claim_due(now, limit=CLAIM_CHUNK, rehand_stale=True):
-    """Claim up to `limit` due rows for this tick: planned rows whose time has come, and (with
-    `rehand_stale`) queued rows whose task was lost with a restarted broker. Rows another tick holds
-    are skipped, not waited for."""
-    due = Q(state=Reminder.State.PLANNED, send_at__lte=now)
-    if rehand_stale:
-        due |= Q(state=Reminder.State.QUEUED, claimed_at__lte=now - settings.FOLLOWUP_QUEUED_TIMEOUT)
+def due_rows(now):
+    """The claim query: planned rows whose time has come, oldest first. One range of the partial
+    index reminder_planned_idx, however many rows are planned for later."""
+    return (Reminder.objects.select_for_update(skip_locked=True).filter(state=Reminder.State.PLANNED, send_at__lte=now)
+            .order_by("send_at").values_list("pk", "state"))
+
+
+def claim_due(now, limit=CLAIM_CHUNK, queued_before=None):
+    """Claim up to `limit` rows for this tick: queued rows claimed before `queued_before` (their task
+    was lost: a broker that lost its data, or one that timed out), then planned rows whose time has
+    come. Rows another tick holds are skipped, not waited for."""
     with transaction.atomic():
-        rows = list(
-            Reminder.objects.select_for_update(skip_locked=True).filter(due).order_by("send_at").values_list("pk", "state")[:limit]
+        claimed = []
+        if queued_before is not None:
+            stale = list(Reminder.objects.select_for_update(skip_locked=True)
+                         .filter(state=Reminder.State.QUEUED, claimed_at__lt=queued_before)
+                         .order_by("claimed_at").values_list("pk", "state")[:limit])
+            claimed = _bulk_move(stale, Reminder.State.QUEUED, "", now, claimed_at=now)
+        if len(claimed) < limit:
+            claimed += _claim_planned(now, limit - len(claimed))
+        return claimed
+
+
+def _claim_planned(now, limit):
+    """planned -> queued for up to `limit` due rows, with their events. On PostgreSQL one statement:
+    the rows never travel to Python and back, so a tick's cost stays that of the rows it claims."""
+    if connection.vendor != "postgresql":
+        return _bulk_move(list(due_rows(now)[:limit]), Reminder.State.QUEUED, "", now, claimed_at=now)
+    due_sql, due_params = due_rows(now).values("pk")[:limit].query.sql_with_params()
+    reminders, events = Reminder._meta.db_table, ReminderEvent._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""WITH claimed AS (
+                    UPDATE {reminders} SET state = %s, reason = '', claimed_at = %s
+                    WHERE id = ANY(ARRAY({due_sql})) AND state = %s RETURNING id, send_at),
+                logged AS (
+                    INSERT INTO {events} (reminder_id, at, from_state, to_state, reason)
+                    SELECT id, %s, %s, %s, '' FROM claimed)
+                SELECT id FROM claimed ORDER BY send_at, id""",
+            [Reminder.State.QUEUED, now, *due_params, Reminder.State.PLANNED, now, Reminder.State.PLANNED, Reminder.State.QUEUED],
         )
-        return _bulk_move(rows, Reminder.State.QUEUED, "", now, claimed_at=now)
+        return [pk for (pk,) in cursor.fetchall()]
 
 
 def tasks_waiting():
     """Tasks waiting in the broker's queue for a worker, or None when the broker does not answer."""
+    return look_at_broker(None)[0]
+
+
+def look_at_broker(now):
+    """(tasks waiting, lost) from the broker in one round trip; (None, False) when it does not answer.
+
+    `lost` is True for exactly one tick after the broker lost its data: the marker key is gone, and
+    this tick is the one that put it back (SET NX), so two ticks at once never both call it lost.
+    `now=None` only looks."""
     try:
         client = redis.Redis.from_url(settings.CELERY_BROKER_URL, socket_connect_timeout=2, socket_timeout=2)
-        return client.llen(QUEUE)
+        if now is None:
+            return client.llen(QUEUE), False
+        pipe = client.pipeline(transaction=False)
+        pipe.llen(QUEUE)
+        pipe.set(BROKER_MARKER, now.isoformat(), nx=True)
+        waiting, marker_was_gone = pipe.execute()
+        return waiting, bool(marker_was_gone)
     except redis.RedisError:
-        return None
+        return None, False
 
 
 def dispatch_due_reminders(now=None, enqueue=None):
     """One dispatch tick: what the beat entry and `manage.py dispatch_reminders` run.
 
-    Ids are handed to send tasks in batches only after the claim has committed. Queued rows whose
-    task seems lost are handed out again only when the broker's queue is empty: under a backlog
-    their tasks are still waiting in line, and a second copy would only add work (never a second
-    message: the send is guarded by the row's state).
+    Ids are handed to send tasks in batches only after the claim has committed. When the broker lost
+    its data (its marker key is gone), every queued row's task went with it: they are all handed out
+    again now. Otherwise queued rows whose task seems lost are handed out again after the queued
+    timeout, and only when the broker's queue is empty: under a backlog their tasks are still waiting
+    in line, and a second copy would only add work (never a second message: the send is guarded by
+    the row's state). Rows in doubt are reconciled with the provider's records first.
     """
     from ..tasks import send_reminders
+    from .reconcile import settle_rows_in_doubt
 
     now = now or timezone.now()
-    rehand_stale = enqueue is not None or tasks_waiting() == 0
-    enqueue = enqueue or (lambda ids: send_reminders.delay(ids))
     result = TickResult()
+    if enqueue is None:
+        waiting, result.broker_lost = look_at_broker(now)
+        rehand_stale = waiting == 0
+    else:  # sending in this process (tests, `dispatch_reminders --inline`): no broker to ask
+        rehand_stale = True
+    queued_before = now if result.broker_lost else now - settings.FOLLOWUP_QUEUED_TIMEOUT if rehand_stale else None
+    if result.broker_lost:
+        logger.warning("dispatch tick: the broker lost its data (marker gone): queued reminders are handed out again now")
+    enqueue = enqueue or (lambda ids: send_reminders.delay(ids))
     result.expired, result.unknown = expire_and_resolve(now)
+    result.reconciled = settle_rows_in_doubt(now)
     batch = settings.FOLLOWUP_DISPATCH_BATCH
     while True:
-        ids = claim_due(now, rehand_stale=rehand_stale)
+        ids = claim_due(now, queued_before=queued_before)
         if not ids:
             break
         result.claimed.extend(ids)
@@ -143,7 +212,8 @@ def dispatch_due_reminders(now=None, enqueue=None):
         if len(ids) < CLAIM_CHUNK:
             break
     Heartbeat.beat(TICK, now)
-    logger.info("dispatch tick: %d claimed, %d expired, %d unknown", len(result.claimed), result.expired, result.unknown)
+    logger.info("dispatch tick: %d claimed, %d expired, %d unknown, reconciled %s", len(result.claimed), result.expired,
+                result.unknown, result.reconciled or "none")
     return result
 
 
@@ -248,12 +318,13 @@ def take_for_sending(reminder_ids, now):
             reminder.move(state, reason)
         # The patients are locked, so nothing else can have moved these queued rows meanwhile.
         Reminder.objects.filter(pk__in=[r.pk for r in won], state=Reminder.State.QUEUED).update(
-            state=Reminder.State.SENDING, sending_at=now, attempts=F("attempts") + 1, reason="")
+            state=Reminder.State.SENDING, sending_at=now, attempts=F("attempts") + 1, reason="", body_sha256=NOT_HANDED_OVER)
         ReminderEvent.objects.bulk_create(
             ReminderEvent(reminder_id=r.pk, at=now, from_state=Reminder.State.QUEUED, to_state=Reminder.State.SENDING) for r in won
         )
         for reminder in won:
             reminder.state, reminder.sending_at, reminder.attempts = Reminder.State.SENDING, now, reminder.attempts + 1
+            reminder.body_sha256 = NOT_HANDED_OVER
         return won
 
 
@@ -283,10 +354,27 @@ def _compose(reminder):
     return email
 
 
-def _call_provider(outgoing):
+def body_sha256(text):
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def record_handover(ready, backend, moment):
+    """Write down what the provider is about to see, in one UPDATE for the chunk, before any call:
+    the number or address, the sender, the hash of the exact text, the time. Reconciliation asks the
+    provider about exactly this message if the outcome is never recorded."""
+    for reminder, outgoing in ready:
+        if isinstance(outgoing, SmsMessage):
+            reminder.handed_to, reminder.handed_from, text = outgoing.to, backend.sender, outgoing.body
+        else:
+            reminder.handed_to, reminder.handed_from, text = ", ".join(outgoing.to), outgoing.from_email, outgoing.body
+        reminder.handed_over_at, reminder.body_sha256 = moment, body_sha256(text)
+    Reminder.objects.bulk_update([reminder for reminder, _ in ready], ["handed_over_at", "handed_to", "handed_from", "body_sha256"])
+
+
+def _call_provider(outgoing, backend):
     """Hand the message over. Returns the provider's id; raises SmsError or an e-mail error."""
     if isinstance(outgoing, SmsMessage):
-        return get_backend().send(outgoing)
+        return backend.send(outgoing)
     outgoing.send()
     status = getattr(outgoing, "anymail_status", None)  # set by django-anymail's backends
     return (status.message_id if status else "") or ""
@@ -316,22 +404,33 @@ def send_reminders(reminder_ids, now=None):
     """The send task's body: re-check and send each reminder that is still ours to send."""
     sent = 0
     chunk = settings.FOLLOWUP_SEND_CHUNK
+    backend = get_backend()
     for start in range(0, len(reminder_ids), chunk):
-        for reminder in take_for_sending(reminder_ids[start:start + chunk], now or timezone.now()):
-            sent += _send(reminder, now or timezone.now())
+        moment = now or timezone.now()
+        ready = [(r, outgoing) for r in take_for_sending(reminder_ids[start:start + chunk], moment)
+                 if (outgoing := _compose_or_retry(r, moment)) is not None]
+        if ready:
+            record_handover(ready, backend, moment)
+        for reminder, outgoing in ready:
+            sent += _send(reminder, outgoing, backend, now or timezone.now())
     return sent
 
 
-def _send(reminder, moment):
-    """Compose and hand over one reminder we hold in `sending`; record the outcome. 1 if sent."""
+def _compose_or_retry(reminder, moment):
+    """The message for a reminder we hold in `sending`, or None after recording why it could not be
+    composed (nothing was sent: it is retried later)."""
     try:
-        outgoing = _compose(reminder)
-    except Exception as error:  # noqa: BLE001 - nothing was sent: retry later
+        return _compose(reminder)
+    except Exception as error:  # noqa: BLE001
         logger.exception("reminder %s could not be composed", reminder.pk)
         _record_failure(reminder, f"Could not compose the message: {type(error).__name__}", False, moment)
-        return 0
+        return None
+
+
+def _send(reminder, outgoing, backend, moment):
+    """Hand over one composed reminder we hold in `sending`; record the outcome. 1 if sent."""
     try:
-        provider_id = _call_provider(outgoing)
+        provider_id = _call_provider(outgoing, backend)
     except SmsError as error:
         logger.warning("reminder %s not sent: %s", reminder.pk, error.reason)
         _record_failure(reminder, error.reason, isinstance(error, PermanentSmsError), moment)

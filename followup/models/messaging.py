@@ -53,6 +53,13 @@ class Reminder(models.Model):
     sending_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     provider_id = models.CharField(max_length=64, blank=True)
+    # What the provider was about to see, written just before the call: reconciliation asks the
+    # provider about exactly this message when the worker died before recording the outcome.
+    handed_over_at = models.DateTimeField(null=True, blank=True)
+    handed_to = models.CharField(max_length=254, blank=True, help_text="The number or address the provider was given.")
+    handed_from = models.CharField(max_length=254, blank=True)
+    body_sha256 = models.CharField(max_length=64, blank=True, help_text="SHA-256 of the exact text handed over.")
+    left_for_nurse_at = models.DateTimeField(null=True, blank=True, help_text="The provider could not say whether it went out.")
     acknowledged_at = models.DateTimeField(null=True, blank=True, help_text="A nurse has seen this problem.")
     acknowledged_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     confirmed_at = models.DateTimeField(null=True, blank=True, help_text="The recipient replied C.")
@@ -64,8 +71,15 @@ class Reminder(models.Model):
             models.UniqueConstraint(fields=["occurrence", "recipient", "channel", "purpose", "due_at"], name="reminder_key"),
         ]
         indexes = [
-            # The dispatch tick: planned rows due now; queued and sending rows gone stale.
+            # The dispatch tick: queued and sending rows gone stale (claim_due, expire_and_resolve).
             models.Index(fields=["state", "send_at"], name="reminder_due_idx"),
+            # The tick's claim: planned rows due now, oldest first, among any number planned for later
+            # (claim_due; bench/dispatch.py --planned).
+            models.Index(fields=["send_at"], name="reminder_planned_idx", condition=Q(state="planned")),
+            # The tick's expiry: unsent rows past their lateness window (expire_and_resolve).
+            models.Index(fields=["expires_at"], name="reminder_unsent_expiry_idx", condition=Q(state__in=["planned", "queued"])),
+            # Reconciliation: rows in doubt that the provider has not been asked about in vain.
+            models.Index(fields=["sending_at"], name="reminder_in_doubt_idx", condition=Q(state="unknown", left_for_nurse_at=None)),
             # Text caps: a patient's messages around a day.
             models.Index(fields=["patient", "channel", "send_at"], name="reminder_cap_idx"),
             # Status callbacks find the row by the provider's message id.

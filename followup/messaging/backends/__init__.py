@@ -1,6 +1,7 @@
 """SMS backends, chosen by dotted path in settings.SMS_BACKEND like Django's e-mail backends."""
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.conf import settings
 from django.utils.module_loading import import_string
@@ -30,10 +31,40 @@ class SmsMessage:
     status_callback: str = ""
 
 
+@dataclass(frozen=True)
+class Handover:
+    """What the provider was given for one reminder, as recorded just before the call."""
+
+    key: str
+    to: str
+    sender: str
+    body_sha256: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class Sighting:
+    """One message in the provider's own records that matches a handover."""
+
+    provider_id: str
+    status: str = ""  # the provider's status word (delivered, failed ...), when it has one
+    at: datetime | None = None
+
+
 class BaseSmsBackend:
+    # Whether `went_out` can answer from the provider's records. A backend that cannot leaves every
+    # reminder in doubt to a nurse.
+    can_tell_what_went_out = False
+    sender = ""  # the number messages come from, as the provider sees it
+
     def send(self, message: SmsMessage) -> str:
         """Send one message; return the provider's message id. Raise an SmsError on failure."""
         raise NotImplementedError
+
+    def went_out(self, handovers: list[Handover]) -> dict[str, list[Sighting]]:
+        """What the provider's records show for each handover, by key: the matching messages (an empty
+        list: the records show it never went out). A key left out: no answer this time (ask again)."""
+        return {}
 
 
 def get_backend(path=None) -> BaseSmsBackend:

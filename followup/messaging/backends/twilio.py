@@ -1,9 +1,20 @@
+import hashlib
+import logging
+from datetime import timedelta
+
 import requests
 from django.conf import settings
 from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.rest import Client
 
-from . import BaseSmsBackend, PermanentSmsError, TransientSmsError
+from . import BaseSmsBackend, PermanentSmsError, Sighting, TransientSmsError
+
+logger = logging.getLogger(__name__)
+
+# Our clock and Twilio's may differ a little: a message created up to this long before our record of
+# the handover is still the one we handed over.
+CLOCK_SLACK = timedelta(minutes=5)
+LIST_LIMIT = 100  # messages to one number from ours in the window: far more than a day's reminders
 
 # Twilio error codes that will never succeed on a retry (https://www.twilio.com/docs/api/errors).
 PERMANENT_CODES = {
@@ -21,12 +32,40 @@ PERMANENT_CODES = {
 
 
 class SmsBackend(BaseSmsBackend):
-    """Sends through Twilio's REST API with the official SDK, asking for status callbacks."""
+    """Sends through Twilio's REST API with the official SDK, asking for status callbacks.
+
+    Reconciliation lists the messages to that number from ours since the handover (Twilio filters by
+    send date, a day at a time; the exact time is checked here) and matches the hash of the body."""
+
+    can_tell_what_went_out = True
 
     def __init__(self, http_client=None):
         # http_client: Twilio's own HTTP layer; tests replace it to stand in for Twilio's API.
         self.client = Client(settings.TWILIO_ACCOUNT_SID, settings.TWILIO_AUTH_TOKEN, http_client=http_client)
+        self.sender = settings.TWILIO_FROM_NUMBER
 
+    def went_out(self, handovers):
+        # One listing per number (two reminders to one phone share it), from the earliest handover.
+        by_number = {}
+        for handover in handovers:
+            by_number.setdefault((handover.to, handover.sender or self.sender), []).append(handover)
+        answers = {}
+        for (to, sender), group in by_number.items():
+            since = min(handover.at for handover in group) - CLOCK_SLACK
+            try:
+                listed = list(self.client.messages.list(to=to, from_=sender, date_sent_after=since, limit=LIST_LIMIT))
+            except (TwilioException, requests.exceptions.RequestException) as error:
+                logger.warning("reconciliation: Twilio did not answer for reminder %s (%s)", group[0].key, type(error).__name__)
+                continue  # no answer this time: the rows stay in doubt and are asked about again
+            for handover in group:
+                answers[handover.key] = [
+                    Sighting(provider_id=message.sid, status=str(message.status or ""), at=message.date_sent or message.date_created)
+                    for message in listed
+                    if hashlib.sha256((message.body or "").encode("utf-8")).hexdigest() == handover.body_sha256
+                    and (message.date_created or message.date_sent) is not None
+                    and (message.date_created or message.date_sent) >= handover.at - CLOCK_SLACK
+                ]
+        return answers
     def send(self, message):
         try:
             created = self.client.messages.create(
