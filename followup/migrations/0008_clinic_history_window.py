@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('followup', '0006_consent_given_by_and_one_line_names'),
+        ('followup', '0007_reminder_handover'),
     ]
 
     operations = [
