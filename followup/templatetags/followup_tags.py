@@ -91,3 +91,16 @@ def filter_label(key):
     from followup.call_list import FILTERS
 
     return FILTERS.get(key, key)
+
+
+@register.simple_tag
+def error_safe_static(path):
+    """The static URL of `path`, or its plain URL when the hashed manifest has no entry for it: an
+    error page must render even on a server whose static files were never collected."""
+    from django.conf import settings
+    from django.templatetags.static import static
+
+    try:
+        return static(path)
+    except ValueError:
+        return f"{settings.STATIC_URL.rstrip('/')}/{path}"
