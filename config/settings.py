@@ -53,6 +53,18 @@ def env_list(name, default):
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
+def env_id_map(name):
+    """`1=urn:oid:2.16.840.1.113883.19.5,2=https://mrn.example.org` to {1: "urn:oid:...", 2: "https://..."}:
+    a value per database id (e.g. per clinic)."""
+    found = {}
+    for item in env_list(name, []):
+        key, equals, value = item.partition("=")
+        if not equals or not key.strip().isdigit() or not value.strip():
+            raise ImproperlyConfigured(f"{name} must be <id>=<value> pairs separated by commas, not {item!r}")
+        found[int(key.strip())] = value.strip()
+    return found
+
+
 DEBUG = env_bool("DEBUG", True)
 
 _DEV_SECRET_KEY = "django-insecure-followup-development-key-never-use-in-production"
@@ -63,6 +75,17 @@ if not DEBUG and (SECRET_KEY == _DEV_SECRET_KEY or len(SECRET_KEY) < 32):
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"] if DEBUG else [])
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [SITE_URL])
+# FHIR: where Followup's own code systems live (blank: this server's FHIR base, where each is served) and
+# each clinic's MRN identifier system (blank for a clinic: one under SITE_URL). Set both before another
+# system stores these URIs; they then stay put when SITE_URL changes.
+FHIR_TERMINOLOGY_BASE = env_str("FHIR_TERMINOLOGY_BASE", "").rstrip("/")
+FHIR_MRN_SYSTEMS = env_id_map("FHIR_MRN_SYSTEMS")
+# Browser apps on these origins (https://app.example.org) may call the API, FHIR and the token endpoint;
+# no other origin gets CORS headers. Credentials (cookies) are never allowed cross-origin.
+CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS", [])
+CORS_URLS_REGEX = r"^/(api|fhir|oauth|\.well-known)/.*$"
+CORS_ALLOW_CREDENTIALS = False
+CORS_EXPOSE_HEADERS = ["ETag", "Last-Modified", "Location", "Content-Location"]
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -84,10 +107,15 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "followup",
+    "followup.subscriptions",
+    "followup.oauth",
+    "corsheaders",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before anything that answers (CommonMiddleware): a preflight needs its CORS headers too.
+    "corsheaders.middleware.CorsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "followup.security_headers.ContentSecurityPolicyMiddleware",  # django-csp's, on DEBUG's 404 pages too
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -249,9 +277,11 @@ PHONENUMBER_DB_FORMAT = "E164"
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.TokenAuthentication",
+        # Systems: OAuth 2.0 client credentials (SMART Backend Services), docs/api.md.
+        "followup.oauth.authentication.BearerTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated", "followup.oauth.authentication.TokenScopes"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
@@ -272,7 +302,7 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "ENUM_NAME_OVERRIDES": {
         "CareKindEnum": "followup.models.care.Kind",
-        "AlertKindEnum": "followup.models.care.Alert.Kind",
+        "AlertActionEnum": "followup.models.care.Alert.Action",
         "InboundMessageKindEnum": "followup.models.messaging.InboundMessage.Kind",
         "IntervalUnitEnum": "followup.scheduling.Unit",
         "OccurrenceStateEnum": "followup.models.care.Occurrence.State",
@@ -345,7 +375,20 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(),  # every minute; the tick is safe to run twice
         "options": {"expires": 55},
     },
+    "care-tick": {
+        "task": "followup.tasks.care_tick",
+        "schedule": crontab(),  # every minute: past-day check-ins become missed, overdue alerts escalate
+        "options": {"expires": 55},
+    },
+    "deliver-webhooks": {
+        "task": "followup.subscriptions.tasks.webhook_tick",
+        "schedule": crontab(),
+        "options": {"expires": 55},
+    },
 }
+# Change notifications have their own queue (and worker: Procfile `webhooks`), so a subscriber that is
+# slow or down never keeps a reminder waiting for a worker.
+CELERY_TASK_ROUTES = {"followup.subscriptions.tasks.*": {"queue": "webhooks"}}
 CELERY_BEAT_SCHEDULE_FILENAME = env_str("CELERY_BEAT_SCHEDULE_FILENAME", str(BASE_DIR / "var" / "celerybeat-schedule"))
 
 # How long a reminder may sit in `sending` before we call its outcome unknown.
@@ -359,6 +402,15 @@ FOLLOWUP_SEND_CHUNK = env_int("FOLLOWUP_SEND_CHUNK", 10)
 FOLLOWUP_TICK_LATE_AFTER = timedelta(minutes=5)
 # How many reminders in doubt (`unknown`) one tick asks the provider about (docs/operations.md).
 FOLLOWUP_RECONCILE_BATCH = env_int("FOLLOWUP_RECONCILE_BATCH", 100)
+
+# Change notifications (outbound webhooks, docs/api.md): per POST, seconds to connect and to wait for an
+# answer; attempts before giving up (1, 2, 4 ... minutes apart, at most 4 hours: 10 attempts span ~8.5 hours).
+WEBHOOK_CONNECT_TIMEOUT = env_int("WEBHOOK_CONNECT_TIMEOUT", 5)
+WEBHOOK_READ_TIMEOUT = env_int("WEBHOOK_READ_TIMEOUT", 10)
+WEBHOOK_MAX_ATTEMPTS = env_int("WEBHOOK_MAX_ATTEMPTS", 10)
+WEBHOOK_SEND_BATCH = env_int("WEBHOOK_SEND_BATCH", 20)
+WEBHOOK_QUEUED_TIMEOUT = timedelta(minutes=5)
+WEBHOOK_SENDING_TIMEOUT = timedelta(minutes=5)
 
 # --- Operations ---------------------------------------------------------------------------------
 # GET /metrics answers only a request carrying `Authorization: Bearer <METRICS_TOKEN>`; unset, it is a 404.

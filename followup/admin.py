@@ -21,10 +21,14 @@ from .admin_machinery import for_superusers_only
 from .models import (
     AccessLog,
     Alert,
+    AlertItem,
+    CallAttempt,
     CalendarFeed,
     Caregiver,
     CareSchedule,
     Clinic,
+    OnCallContact,
+    WorkingHours,
     Heartbeat,
     InboundMessage,
     Membership,
@@ -162,9 +166,27 @@ class MembershipInline(ClinicScoped, admin.TabularInline):
     extra = 0
 
 
+class WorkingHoursInline(ClinicScoped, admin.TabularInline):
+    """Days and times the team works, in the clinic's zone (none: Monday to Friday, 09:00-17:00)."""
+
+    model = WorkingHours
+    clinic_path = "clinic"
+    extra = 0
+
+
+class OnCallContactInline(ClinicScoped, admin.TabularInline):
+    """Paged at once for a severe report out of hours: a mobile and/or an e-mail address."""
+
+    model = OnCallContact
+    clinic_path = "clinic"
+    fields = ["name", "user", "mobile", "email", "active"]
+    extra = 0
+
+
 @admin.register(Clinic)
 class ClinicAdmin(ClinicScoped, admin.ModelAdmin):
     clinic_path = ""
+    inlines = [WorkingHoursInline, OnCallContactInline]
     list_display = ["name", "time_zone", "phone", "paracentesis_interval_days", "patient_count"]
     search_fields = ["name"]
     fieldsets = [
@@ -177,6 +199,9 @@ class ClinicAdmin(ClinicScoped, admin.ModelAdmin):
         ("Reminders", {"fields": [
             ("quiet_hours_end", "quiet_hours_start"), "drainage_reminder_day_before_at", "drainage_reminder_morning_at",
             "checkin_reminder_at", "reminder_lateness_minutes", "sms_per_day", "sms_per_week",
+        ]}),
+        ("Calls, alerts and on call", {"fields": [
+            "out_of_hours_phone", "checkin_retry_hours", "escalate_after_working_hours",
         ]}),
     ]
 
@@ -427,18 +452,70 @@ class SymptomReportAdmin(ReadOnly, ScopedHistoryAdmin):
         return f"{report._meta.get_field(name).verbose_name} {score}"
 
 
+class AlertItemInline(ReadOnly, admin.TabularInline):
+    model = AlertItem
+    fields = ["summary", "acknowledged_at", "acknowledged_by", "acknowledgement_note"]
+    readonly_fields = fields
+    extra = 0
+
+
 @admin.register(Alert)
 class AlertAdmin(ReadOnly, ScopedHistoryAdmin):
-    """Alerts are acknowledged on the worklist, which records who and when."""
+    """Alerts are acknowledged on the worklist, which records who, when and what was done."""
 
-    list_display = ["patient", "kind", "item_label", "score", "previous_score", "created_at", "acknowledged", "acknowledged_by"]
-    list_filter = [_related_only("patient__clinic"), "kind", ("acknowledged_at", admin.EmptyFieldListFilter)]
+    list_display = ["patient", "summary", "severe", "created_at", "acknowledged", "acknowledged_by",
+                    "acknowledgement_action", "escalated_at"]
+    list_filter = [_related_only("patient__clinic"), "severe", ("acknowledged_at", admin.EmptyFieldListFilter),
+                   "acknowledgement_action"]
     search_fields = PATIENT_SEARCH
     list_select_related = ["patient", "report", "acknowledged_by"]
+    inlines = [AlertItemInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("items")
+
+    @admin.display(description="items")
+    def summary(self, alert):
+        return "; ".join(item.summary for item in alert.items.all())
 
     @admin.display(boolean=True, description="acknowledged", ordering="acknowledged_at")
     def acknowledged(self, alert):
         return alert.acknowledged_at is not None
+
+
+@admin.register(AlertItem)
+class AlertItemAdmin(ClinicScoped, ReadOnly, admin.ModelAdmin):
+    clinic_path = "alert__patient__clinic"
+    list_display = ["alert", "summary", "severe", "worsening", "new_problem"]
+    list_filter = [_related_only("alert__patient__clinic"), "severe", "worsening", "new_problem"]
+    list_select_related = ["alert__report"]
+
+
+@admin.register(CallAttempt)
+class CallAttemptAdmin(ReadOnly, ScopedHistoryAdmin):
+    """Calls are logged on the patient page, which applies their rules (retries, not reached)."""
+
+    list_display = ["patient", "at", "outcome", "by", "retry_at"]
+    list_filter = [_related_only("patient__clinic"), "outcome"]
+    search_fields = PATIENT_SEARCH
+    list_select_related = ["patient", "by"]
+
+
+@admin.register(OnCallContact)
+class OnCallContactAdmin(ClinicScoped, admin.ModelAdmin):
+    clinic_path = "clinic"
+    list_display = ["name", "clinic", "mobile", "email", "active"]
+    list_filter = [_related_only("clinic"), "active"]
+    search_fields = ["name", "email"]
+    list_select_related = ["clinic"]
+
+
+@admin.register(WorkingHours)
+class WorkingHoursAdmin(ClinicScoped, admin.ModelAdmin):
+    clinic_path = "clinic"
+    list_display = ["clinic", "weekday", "opens_at", "closes_at"]
+    list_filter = [_related_only("clinic")]
+    list_select_related = ["clinic"]
 
 
 @admin.register(SymptomFormLink)

@@ -8,7 +8,7 @@ a bereavement call, a text that found no patient).
 Urgency, in the order the clinic works:
   0 an unacknowledged severe symptom report
   1 an overdue drainage
-  2 an overdue, missed or unanswered call (and a worsening symptom)
+  2 an overdue or missed call, a patient not reached at the last two calls (and a worsening symptom)
   3 something due today (and a pause whose review day has come)
   4 something due in the next 7 days
 
@@ -24,19 +24,21 @@ from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 from django.db.models import OuterRef, Prefetch, Subquery
+from django.utils import formats
 
 from . import scheduling
-from .models import ESAS_FIELDS, Alert, Caregiver, Kind, Occurrence, Patient, SymptomReport
+from .models import ESAS_FIELDS, Alert, AlertItem, Caregiver, Kind, Occurrence, Patient, SymptomReport
 
 ROWS = 40  # a screen and a half at 1366x768; the chips narrow the rest
 UPCOMING_DAYS = 7
+MISSED_DAYS = 7  # a check-in the care tick marked missed stays on the list for a week
 UNDER_CARE = (Patient.Status.ACTIVE, Patient.Status.PAUSED)
 
 SEVERE_ALERT, OVERDUE_DRAINAGE, OVERDUE_CALL, TODAY, NEXT_DAYS = range(5)
 URGENCY_LABELS = {
     SEVERE_ALERT: "Severe symptoms",
     OVERDUE_DRAINAGE: "Drainage overdue",
-    OVERDUE_CALL: "Call overdue",
+    OVERDUE_CALL: "Call overdue, missed or not reached",
     TODAY: "Due today",
     NEXT_DAYS: "Next 7 days",
 }
@@ -61,6 +63,11 @@ class Due:
     state: str  # overdue, today, upcoming, missed, alert, task
     occurrence: Occurrence | None = None
     kind: str = ""
+
+    @property
+    def retry_at(self):
+        """When to try again, after a call that reached nobody (the open check-in's retry time)."""
+        return self.occurrence.retry_at if self.occurrence is not None and self.state != "missed" else None
 
 
 @dataclass
@@ -138,6 +145,11 @@ class CallList:
         return max(self.total - len(self.rows), 0)
 
     @property
+    def alert_actions(self):
+        """What a nurse can say was done about an alert, required to acknowledge it from its row."""
+        return Alert.Action.choices
+
+    @property
     def chips(self):
         return [(key, label, self.counts.get(key, 0)) for key, label in FILTERS.items()]
 
@@ -182,14 +194,32 @@ def _occurrence_candidates(patients, todays, now, found):
 def _alert_candidates(patients, todays, now, found):
     """Patients with an unacknowledged alert: a severe one first of all; a worsening one with the calls."""
     rows = (Alert.objects.filter(acknowledged_at__isnull=True, patient__in=patients.filter(status__in=UNDER_CARE).values("pk"))
-            .values_list("patient_id", "patient__time_zone", "kind", "created_at").order_by())
-    for patient_id, zone, kind, created_at in rows:
-        urgency = SEVERE_ALERT if kind == Alert.Kind.SEVERE else OVERDUE_CALL
+            .values_list("patient_id", "patient__time_zone", "severe", "created_at").order_by())
+    for patient_id, zone, severe, created_at in rows:
+        urgency = SEVERE_ALERT if severe else OVERDUE_CALL
         day = scheduling.local_date(created_at, ZoneInfo(zone))
         found.setdefault(patient_id, Candidate(urgency, day)).merge(urgency, day, "alerts")
 
 
-CANDIDATE_SOURCES = [_occurrence_candidates, _alert_candidates]
+def _missed_candidates(patients, todays, now, found):
+    """Check-ins the care tick marked missed in the last week, of patients under care: with the overdue calls."""
+    rows = (Occurrence.objects.filter(kind=Kind.CHECKIN, state=Occurrence.State.MISSED, closed_at__gte=now - timedelta(days=MISSED_DAYS),
+                                      patient__in=patients.filter(status__in=UNDER_CARE).values("pk"))
+            .values_list("patient_id", "due_date").order_by())
+    for patient_id, day in rows:
+        found.setdefault(patient_id, Candidate(OVERDUE_CALL, day)).merge(OVERDUE_CALL, day, "overdue")
+
+
+def _not_reached_candidates(patients, todays, now, found):
+    """Patients under care whose last two check-in calls reached nobody (`Patient.not_reached_since`)."""
+    rows = (patients.filter(status__in=UNDER_CARE, not_reached_since__isnull=False)
+            .values_list("pk", "time_zone", "not_reached_since").order_by())
+    for patient_id, zone, since in rows:
+        day = scheduling.local_date(since, ZoneInfo(zone))
+        found.setdefault(patient_id, Candidate(OVERDUE_CALL, day)).merge(OVERDUE_CALL, day, "not_reached")
+
+
+CANDIDATE_SOURCES = [_occurrence_candidates, _alert_candidates, _missed_candidates, _not_reached_candidates]
 
 
 def candidates(patients, todays, now):
@@ -237,6 +267,9 @@ def _flags(patient, row):
         flags.append(Flag("caregiver_only", f"Call {row.contact.role}", "info"))
     elif row.contact is None:
         flags.append(Flag("no_number", "No phone number", "danger"))
+    if patient.not_reached_since:
+        since = scheduling.local_date(patient.not_reached_since, patient.zone)
+        flags.append(Flag("not_reached", f"Not reached since {formats.date_format(since, 'MONTH_DAY_FORMAT')}", "danger"))
     if patient.phase != Patient.Phase.STABLE:
         flags.append(Flag("phase", patient.get_phase_display(), "danger" if patient.phase in ("unstable", "terminal") else "info"))
     if patient.status == Patient.Status.PAUSED:
@@ -262,18 +295,24 @@ def _details(ranked, todays, now):
     for occurrence in (Occurrence.objects.filter(patient_id__in=ids or [0], state=Occurrence.State.SCHEDULED, due_date__lte=horizon)
                        .order_by("due_at", "pk")):
         open_items[occurrence.patient_id].append(occurrence)
+    missed = defaultdict(list)
+    for occurrence in (Occurrence.objects.filter(patient_id__in=ids or [0], kind=Kind.CHECKIN, state=Occurrence.State.MISSED,
+                                                 closed_at__gte=now - timedelta(days=MISSED_DAYS))
+                       .order_by("due_at", "pk")):
+        missed[occurrence.patient_id].append(occurrence)
     alerts = defaultdict(list)
+    items = Prefetch("items", queryset=AlertItem.objects.select_related("alert__report"))
     for alert in (Alert.objects.filter(patient_id__in=ids or [0], acknowledged_at__isnull=True)
-                  .select_related("report").order_by("-created_at", "-pk")):
-        alerts[alert.patient_id].append(alert)
-    for found in alerts.values():
-        found.sort(key=lambda alert: alert.kind != Alert.Kind.SEVERE)  # severe first, then newest
+                  .select_related("report").prefetch_related(items).order_by("-severe", "-created_at", "-pk")):
+        alerts[alert.patient_id].append(alert)  # severe first, then newest
 
     rows = {}
     for pk, candidate in ranked:
         patient = patients[pk]
         today = _today_for(todays, patient.time_zone, now)
         row = PatientRow(patient, candidate.urgency, candidate.since, alerts=alerts[pk], last_report=reports.get(patient.last_report_id))
+        for occurrence in missed[pk]:
+            row.due.append(Due("Check-in call", occurrence.due_date, "missed", occurrence, occurrence.kind))
         for occurrence in open_items[pk]:
             if occurrence.due_date <= today + timedelta(days=UPCOMING_DAYS):
                 label = "Drainage" if occurrence.kind == Kind.PARACENTESIS else "Check-in call"

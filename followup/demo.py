@@ -24,11 +24,12 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from . import scheduling, services
+from . import calls, scheduling, services
 from .messaging import planning
 from .models import (
     ESAS_FIELDS,
     Alert,
+    AlertItem,
     Caregiver,
     CareSchedule,
     Clinic,
@@ -36,6 +37,7 @@ from .models import (
     Kind,
     Membership,
     Occurrence,
+    OnCallContact,
     Patient,
     Procedure,
     Reminder,
@@ -100,7 +102,7 @@ class Story:
     channel: str = "sms"
     volume_ml: int = 4000
     caregiver: tuple | None = None  # (relationship, channel)
-    latest: str = ""  # "severe_pain", "severe_breath", "new_problem" or "call": a report in the last day
+    latest: str = ""  # "severe_pain", "severe_breath", "new_problem", "call" or "not_reached" (two calls unanswered)
     reports: int = 4
     status: tuple | None = None  # (status, days ago, note)
     opted_out_days_ago: int | None = None
@@ -120,7 +122,8 @@ STORIES = [
     # Three successively shorter intervals: advisory; the drainage is two days overdue.
     Story((35, 30, 24, 19, 15, 13), None, -2, 0, volume_ml=2500, caregiver=("husband", "email")),
     Story((28, 28, 27, 29), Interval(4, W), 10, 3, channel="email", volume_ml=5200, language="es"),
-    Story((14,), Interval(14, D), 3, 1, volume_ml=3000, reports=3),
+    # Two check-in calls in a row reached nobody: "not reached" on the worklist.
+    Story((14,), Interval(14, D), 3, 1, volume_ml=3000, reports=3, latest="not_reached"),
     Story((21, 16, 12, 9, 7), Interval(7, D), 0, 0, phase="terminal", volume_ml=1500,
           status=("deceased", 3, "Died at home with family present."), caregiver=("wife", "sms")),
     Story((21, 21, 21, 19), Interval(3, W), 4, 2, status=("paused", 2, "Admitted to hospital for a few days.")),
@@ -175,6 +178,10 @@ def ensure_clinics_and_staff():
                 if role == Membership.Role.LEAD:
                     user.groups.add(group)
             Membership.objects.get_or_create(user=user, clinic=clinic, defaults={"role": role})
+        # Paged for a severe report out of hours (the nurse's e-mail and a number of the fictional range).
+        nurse = User.objects.get(username=plan.nurse[0])
+        OnCallContact.objects.get_or_create(clinic=clinic, name=f"On-call nurse ({plan.nurse[1]})", defaults={
+            "user": nurse, "mobile": f"+1202555{plan.first_phone + 40:04d}", "email": nurse.email})
         clinics.append(clinic)
     return clinics
 
@@ -339,7 +346,7 @@ def _record_reports(patient, story, report_dates, rng, nurse, now, zone):
         call = number == len(report_dates) - 1 or number % 2 == 0
         services.record_symptom_report(
             patient, scores=dict(levels), pps=pps, phase=story.phase, reported_at=_at(day, 11, 30, zone),
-            completed_by="professional" if call else "patient", source="nurse_call" if call else "web",
+            completed_by="patient", source="nurse_call" if call else "web",
             recorded_by=nurse if call else None, closes_checkin=call,
         )
     latest = dict(levels)
@@ -356,10 +363,15 @@ def _record_reports(patient, story, report_dates, rng, nurse, now, zone):
         report = services.record_symptom_report(
             patient, scores=latest, pps=pps, phase=story.phase, completed_by="patient", source="web",
             other_problem_name="Itchy skin", reported_at=now - timedelta(days=1))
-        for alert in report.alerts.all():
-            services.acknowledge_alert(alert, by=nurse, note="Called back: mild rash, emollient advised.")
+        if hasattr(report, "alert"):
+            services.acknowledge_alert(report.alert, by=nurse, action=Alert.Action.ADVICE,
+                                       note="Called back: mild rash, emollient advised.")
+    elif story.latest == "not_reached":
+        calls.record_call(patient, outcome="no_answer", by=nurse, at=now - timedelta(hours=26))
+        calls.record_call(patient, outcome="voicemail", by=nurse, at=now - timedelta(hours=2),
+                          note="Left a message asking her to call the team back.")
     elif story.latest == "call":
-        services.record_symptom_report(patient, scores=latest, pps=pps, phase=story.phase, completed_by="professional",
+        services.record_symptom_report(patient, scores=latest, pps=pps, phase=story.phase, completed_by="patient",
                                        source="nurse_call", recorded_by=nurse, reported_at=now - timedelta(minutes=30),
                                        closes_checkin=True)
 
@@ -444,7 +456,7 @@ class _ScaleBatch:
         self.now = now
         self.rng = random.Random(batch[0][0])
         self.rows = {model: [] for model in (Patient, Caregiver, StatusChange, CareSchedule, Procedure, Occurrence,
-                                            SymptomReport, Alert, Reminder, ReminderEvent)}
+                                            SymptomReport, Alert, AlertItem, Reminder, ReminderEvent)}
 
     def write(self):
         courses = [self._patient(number, plan, clinic) for number, plan, clinic in self.batch]
@@ -468,6 +480,7 @@ class _ScaleBatch:
         for course in courses:
             self._alerts(course)
         self._create(Alert, history=False)
+        self._create(AlertItem, history=False)
         for course in courses:
             self._reminders(course)
         self._create(Reminder, history=False)
@@ -601,7 +614,7 @@ class _ScaleBatch:
                       for name, score in levels.items()}
             report = SymptomReport(
                 patient=patient, reported_at=self.now - last_ago - timedelta(days=7 * k), pps=rng.choice((40, 50, 60)),
-                phase=patient.phase, completed_by="professional" if k % 2 == 0 else "patient",
+                phase=patient.phase, completed_by="patient",
                 source="nurse_call" if k % 2 == 0 else "web", recorded_by=course["nurse"] if k % 2 == 0 else None, **levels,
             )
             course["reports"].append(report)
@@ -611,15 +624,28 @@ class _ScaleBatch:
         previous = None
         reports = course["reports"]
         for report in reports:
+            # Every report here scores every item, so the last report that scored an item is the previous one.
             findings = scheduling.symptom_findings(report.scores(), previous.scores() if previous else None)
             latest = report is reports[-1]
-            for finding in findings:
-                alert = Alert(patient=course["patient"], report=report, kind=finding.kind, item=finding.item,
-                              score=finding.score, previous_score=finding.previous_score, created_at=report.reported_at)
-                if not latest:  # older alerts were dealt with by the nurse the same day
+            if findings:
+                alert = Alert(patient=course["patient"], report=report, created_at=report.reported_at,
+                              severe=any(finding.kind == "severe" for finding in findings))
+                if report.source == "nurse_call":  # acknowledged by the nurse's own call
+                    alert.acknowledged_at, alert.acknowledged_by = report.reported_at, course["nurse"]
+                    alert.acknowledgement_action = Alert.Action.CALLED
+                elif not latest:  # older alerts were dealt with by the nurse the same day
                     alert.acknowledged_at = report.reported_at + timedelta(hours=3)
                     alert.acknowledged_by = course["nurse"]
+                    alert.acknowledgement_action = Alert.Action.CALLED
                 self.rows[Alert].append(alert)
+                items = {}
+                for finding in findings:
+                    item = items.setdefault(finding.item, AlertItem(alert=alert, item=finding.item, score=finding.score,
+                                                                    previous_score=previous.scores().get(finding.item) if previous else None))
+                    item.severe |= finding.kind == "severe"
+                    item.worsening |= finding.kind == "worsening"
+                    item.new_problem |= finding.kind == "new_problem"
+                self.rows[AlertItem].extend(items.values())
             previous = report
 
     def _reminders(self, course):

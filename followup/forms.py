@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from . import scheduling
 from .access import clinics_for
-from .models import ESAS_ITEMS, Caregiver, Membership, Patient, User
+from .models import ESAS_ITEMS, Alert, CallAttempt, Caregiver, Membership, Patient, SymptomReport, User
 from .models.validators import on_one_line
 
 FUTURE_GRACE = timedelta(minutes=5)
@@ -109,17 +109,26 @@ class DrainageForm(NurseForm, forms.Form):
 
 
 class CheckinForm(NurseForm, forms.Form):
-    """A check-in call: the ESAS-r items as the patient scored them on the phone, 0 (best) to 10."""
+    """A check-in call: its outcome and, when someone answered, who answered and the ESAS-r items as
+    they scored them on the phone, 0 (best) to 10. An unanswered call may name when to try again."""
 
     id_prefix = "checkin"
 
+    outcome = forms.ChoiceField(label="Outcome of the call", choices=CallAttempt.Outcome.choices,
+                                initial=CallAttempt.Outcome.REACHED, widget=forms.RadioSelect,
+                                error_messages={"required": "Choose what came of the call."})
+    completed_by = forms.ChoiceField(
+        label="Who answered the questions", required=False, choices=[("", "As the outcome says")] + SymptomReport.CompletedBy.choices,
+        help_text="The ESAS-r's own options. You are recorded as the one who entered the report.")
     other_problem_name = forms.CharField(label="Other problem (name it)", max_length=120, required=False)
     pps = forms.TypedChoiceField(label="PPS (%)", required=False, coerce=int, empty_value=None,
                                  choices=[("", "Not assessed")] + [(value, f"{value} %") for value in range(0, 101, 10)])
     phase = forms.ChoiceField(label="PCOC phase", required=False, choices=[("", "Unchanged")] + Patient.Phase.choices)
     note = forms.CharField(label="Note", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    retry_at = forms.DateTimeField(label="Try again at (optional)", required=False, widget=LocalDateTimeInput(),
+                                   help_text="No answer or voicemail: blank for the clinic's retry time. The patient's local time.")
 
-    field_order = [name for name, _ in ESAS_ITEMS] + ["other_problem_name", "pps", "phase", "note"]
+    field_order = ["outcome", "completed_by"] + [name for name, _ in ESAS_ITEMS] + ["other_problem_name", "pps", "phase", "note", "retry_at"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -139,8 +148,15 @@ class CheckinForm(NurseForm, forms.Form):
     def clean(self):
         data = super().clean()
         scores = self.scores()
-        if not self.errors and all(score is None for score in scores.values()):
-            raise ValidationError("Enter at least one ESAS-r score, or skip the check-in instead.", code="no_scores")
+        scored = any(score is not None for score in scores.values())
+        outcome = data.get("outcome")
+        answered = outcome in CallAttempt.ANSWERED
+        if outcome and not answered and scored:
+            self.add_error("outcome", "Scores can be recorded only when someone answered.")
+        if answered and not self.errors and not scored and not (data.get("note") or "").strip():
+            self.add_error("note", "Enter the scores they gave, or a note of what was said.")
+        if data.get("retry_at") and outcome not in CallAttempt.RETRIED:
+            self.add_error("retry_at", "A retry time is for a call nobody answered.")
         if scores.get("other_problem") is not None and not (data.get("other_problem_name") or "").strip():
             self.add_error("other_problem_name", "Name the other problem that was scored.")
         return data
@@ -191,6 +207,8 @@ class IntervalForm(NurseForm, forms.Form):
 class AcknowledgeAlertForm(NurseForm, forms.Form):
     id_prefix = "ack"
 
+    action = forms.ChoiceField(label="What was done", choices=[("", "Choose...")] + Alert.Action.choices,
+                               error_messages={"required": "Choose what was done about this alert."})
     note = forms.CharField(label="Note (optional)", required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 

@@ -143,10 +143,20 @@ def catheter_advisory(performed: list[datetime], zone: ZoneInfo) -> str:
     return ""
 
 
-def checkin_brought_forward(current_due: datetime | None, now: datetime, zone: ZoneInfo, wall: time) -> datetime:
-    """After a severe symptom, the next check-in is due the next day (or stays, if already sooner)."""
-    tomorrow = at_local(local_date(now, zone) + timedelta(days=1), wall, zone)
-    return tomorrow if current_due is None or current_due > tomorrow else current_due
+def checkin_brought_forward(current_due: datetime | None, now: datetime, zone: ZoneInfo, wall: time,
+                            opens_at: datetime | None = None) -> datetime:
+    """After a severe symptom, the next check-in is due the next day (or stays, if already sooner).
+
+    `opens_at` is when the clinic's working day starts today (None on a day off): a report that
+    arrives before it brings the check-in to this very day, at `wall` or, if that has passed, at
+    the opening."""
+    if opens_at is not None and now < opens_at:
+        sooner = at_local(local_date(now, zone), wall, zone)
+        if sooner <= now:
+            sooner = opens_at
+    else:
+        sooner = at_local(local_date(now, zone) + timedelta(days=1), wall, zone)
+    return sooner if current_due is None or current_due > sooner else current_due
 
 
 # --- Messaging windows and caps ----------------------------------------------------------------

@@ -11,9 +11,9 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from . import care_dates, scheduling
+from . import alerts, care_dates, scheduling
 from .messaging.planning import cancel_unsent_reminders, plan_reminders
-from .models import ESAS_FIELDS, Alert, CareSchedule, Kind, Occurrence, Patient, Procedure, StatusChange, SymptomReport
+from .models import ESAS_FIELDS, CareSchedule, Kind, Occurrence, Patient, Procedure, StatusChange, SymptomReport
 
 CLOSED_STATUSES = (Patient.Status.DISCHARGED, Patient.Status.DECEASED)
 # A clock a few minutes fast on a nurse's tablet is not a procedure "in the future".
@@ -284,11 +284,13 @@ def _reschedule_for_phase(checkins, current, by=None, now=None):
 
 def record_symptom_report(patient, *, scores: dict, completed_by, source, recorded_by=None, other_problem_name="",
                           pps=None, phase="", note="", reported_at=None, closes_checkin=False):
-    """Store an ESAS-r report and run the alert rules at once.
+    """Store an ESAS-r report and run the alert rules at once (followup.alerts).
 
-    A severe item brings the next check-in forward to the next day. A report from a nurse call
-    (`closes_checkin`) also closes the open check-in and plans the next one at the phase's cadence.
-    A new phase moves the open check-in to the new cadence when the series follows the phase.
+    A severe item brings the next check-in forward: to the same day when the report arrives before
+    the clinic's working day starts, else to the next calendar day; out of hours it also pages the
+    on-call contacts. A report from a nurse call (`closes_checkin`) also closes the open check-in and
+    plans the next one at the phase's cadence, and its alert is acknowledged by that call in the
+    nurse's name. A new phase moves the open check-in to the new cadence when the series follows it.
     """
     now = timezone.now()
     unknown = sorted(set(scores) - set(ESAS_FIELDS))
@@ -304,18 +306,14 @@ def record_symptom_report(patient, *, scores: dict, completed_by, source, record
             **scores,
         )
         report.full_clean()
-        # The report it is compared with: the one just before it in time (a back-dated report too).
-        previous = patient.symptom_reports.filter(reported_at__lt=report.reported_at).order_by("-reported_at").first()
         _as_actor(report, recorded_by).save()
-        findings = scheduling.symptom_findings(
-            report.scores(), previous.scores() if previous else None, report.other_problem_name,
-            previous.other_problem_name if previous else "",
-        )
-        Alert.objects.bulk_create(
-            Alert(patient=patient, report=report, kind=f.kind, item=f.item, score=f.score,
-                  previous_score=f.previous_score, created_at=now)
-            for f in findings
-        )
+        report.patient = patient
+        alert = alerts.raise_alert(report, now)
+        own_call = source == SymptomReport.Source.NURSE_CALL and recorded_by is not None
+        alerts.after_report(report, alert, acknowledged_by=recorded_by if own_call else None, now=now)
+        if patient.not_reached_since is not None:
+            patient.not_reached_since = None  # they are in touch again
+            _as_actor(patient, recorded_by).save(update_fields=["not_reached_since"])
         phase_changed = bool(phase) and phase != patient.phase
         if phase_changed:
             patient.phase = phase
@@ -332,9 +330,8 @@ def record_symptom_report(patient, *, scores: dict, completed_by, source, record
             current = _plan_after(checkins, report.reported_at)
         elif phase_changed and checkins.cadence_by_phase and current:
             current = _reschedule_for_phase(checkins, current, by=recorded_by, now=now)
-        if any(f.kind == Alert.Kind.SEVERE for f in findings):
-            wall = patient.clinic.checkin_reminder_at
-            sooner = scheduling.checkin_brought_forward(current.due_at if current else None, now, patient.zone, wall)
+        if alert is not None and alert.severe:
+            sooner = alerts.checkin_after_severe(patient, current.due_at if current else None, now)
             if current is None:
                 _open_occurrence(checkins, sooner)
             elif sooner != current.due_at:
@@ -477,11 +474,9 @@ def change_status(patient, new_status, *, by=None, note="", at=None):
     return patient
 
 
-def acknowledge_alert(alert, *, by, note=""):
-    updated = Alert.objects.filter(pk=alert.pk, acknowledged_at__isnull=True).update(
-        acknowledged_at=timezone.now(), acknowledged_by=by, acknowledgement_note=note)
-    alert.refresh_from_db()
-    return bool(updated)
+def acknowledge_alert(alert, *, by, action, note=""):
+    """Record what was done about an alert (followup.alerts.acknowledge)."""
+    return alerts.acknowledge(alert, by=by, action=action, note=note)
 
 
 def replan_reminders(patient, reason="Contact details changed"):

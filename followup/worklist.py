@@ -16,7 +16,7 @@ from datetime import time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.core.cache import cache
-from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, Subquery, Sum, Value, When
+from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, prefetch_related_objects, Subquery, Sum, Value, When
 from django.db.models.expressions import Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
@@ -177,7 +177,7 @@ def build(user, *, clinic=None, nurse=None, now=None, with_calls=False, calls_fi
     listed = open_occurrences.select_related("patient", "patient__nurse").order_by("due_at", "pk")
 
     alerts = Alert.objects.filter(patient_scope, acknowledged_at__isnull=True, patient__status__in=UNDER_CARE)
-    is_severe = Case(When(kind=Alert.Kind.SEVERE, then=Value(1)), default=Value(0), output_field=IntegerField())
+    is_severe = Case(When(severe=True, then=Value(1)), default=Value(0), output_field=IntegerField())
     alert_rows = (alerts.select_related("patient", "report").annotate(severe_total=Window(Sum(is_severe)))
                   .order_by(-is_severe, "-created_at", "-pk"))
 
@@ -202,6 +202,7 @@ def build(user, *, clinic=None, nurse=None, now=None, with_calls=False, calls_fi
         due_today = Section(counts["today"], list(listed.filter(today_q)[:ROWS_PER_SECTION]))
         next_days = Section(counts["upcoming"], list(listed.filter(next_q)[:ROWS_PER_SECTION]))
         alerts_section = _counted(alert_rows)
+        prefetch_related_objects(alerts_section.rows, "items")  # one query for the items of the rows shown
     return Worklist(
         calls=calls,
         overdue=overdue,

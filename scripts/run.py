@@ -2,7 +2,7 @@
 
     migrate -> seed_demo -> Redis (unless REDIS_URL already answers) -> Celery worker, Celery beat, web
 
-Each child's output comes through prefixed with its name (web | worker | beat | redis). If one child
+Each child's output comes through prefixed with its name (web | worker | webhooks | beat | redis). If one child
 dies, the others are stopped and this exits non-zero. Settings come from the environment as usual;
 PORT (default 8000) moves the web server.
 """
@@ -208,6 +208,8 @@ def main():
         schedule = env.get("CELERY_BEAT_SCHEDULE_FILENAME", str(var / "celerybeat-schedule"))
         supervisor.children += [
             Child("worker", [PYTHON, "-m", "celery", "-A", "config", "worker", "-l", "info", "--concurrency", "2"], env),
+            Child("webhooks", [PYTHON, "-m", "celery", "-A", "config", "worker", "-Q", "webhooks", "-n", "webhooks@%h",
+                               "-l", "info", "--concurrency", "1"], env),
             Child("beat", [PYTHON, "-m", "celery", "-A", "config", "beat", "-l", "info", "--schedule", schedule], env),
             Child("web", [PYTHON, "manage.py", "runserver", f"127.0.0.1:{port}"], env),
         ]

@@ -148,3 +148,20 @@ def as_nina(nina):
 @pytest.fixture
 def as_noah(noah):
     return api_client_for(noah)
+
+
+def make_alert(report, *items, **fields):
+    """An alert on `report` with its items, each (item, score) or (item, score, previous score): a
+    score of 7 or more is severe, a rise of 3 or more is worsening. Plain ORM rows, as a report's
+    alert rules would have left them."""
+    from followup.models import Alert, AlertItem
+
+    lines = [AlertItem(item=item[0], score=item[1], previous_score=item[2] if len(item) > 2 else None,
+                       severe=item[1] is not None and item[1] >= 7,
+                       worsening=len(item) > 2 and item[2] is not None and item[1] - item[2] >= 3) for item in items]
+    fields.setdefault("severe", any(line.severe for line in lines))
+    alert = Alert.objects.create(patient=report.patient, report=report, **fields)
+    for line in lines:
+        line.alert = alert
+    AlertItem.objects.bulk_create(lines)
+    return alert

@@ -31,8 +31,9 @@ def test_a_severe_item_raises_an_alert_and_brings_the_checkin_forward(as_nina, a
     assert response.status_code == 201, response.json()
     body = response.json()
     alert = Alert.objects.get(report_id=body["id"])
-    assert (alert.kind, alert.item, alert.score) == ("severe", "pain", 8)
-    assert body["alerts"] == [alert.pk]
+    assert [(item.item, item.score, item.severe) for item in alert.items.all()] == [("pain", 8, True)]
+    assert body["alert"] == alert.pk
+    assert (alert.acknowledged_by, alert.acknowledgement_action) == (nina, "called_patient")  # her own call
     assert SymptomReport.objects.get(pk=body["id"]).recorded_by == nina
     checkin = Occurrence.objects.get(patient=alice_enrolled_in_march, kind="checkin", state="scheduled")
     assert checkin.due_date.isoformat() == "2026-03-05"
@@ -104,12 +105,15 @@ def alert(alice_enrolled_in_march, nina):
 
 def test_open_alerts_are_listed_and_acknowledged_once(as_nina, alert, nina):
     assert [row["id"] for row in as_nina.get("/api/v1/alerts/", {"open": "true"}).json()["results"]] == [alert.pk]
-    response = as_nina.post(f"/api/v1/alerts/{alert.pk}/acknowledge/", {"note": "called, pain plan adjusted"}, format="json")
+    response = as_nina.post(f"/api/v1/alerts/{alert.pk}/acknowledge/",
+                            {"action": "medicines_reviewed", "note": "called, pain plan adjusted"}, format="json")
     assert response.status_code == 200
     body = response.json()
-    assert (body["acknowledged_by"], body["acknowledgement_note"], body["item_label"]) == (nina.pk, "called, pain plan adjusted", "Pain")
+    assert (body["acknowledged_by"], body["acknowledgement_note"], body["items"][0]["item_label"]) == (
+        nina.pk, "called, pain plan adjusted", "Pain")
+    assert body["acknowledgement_action"] == "medicines_reviewed"
     assert as_nina.get("/api/v1/alerts/", {"open": "true"}).json()["count"] == 0
-    again = as_nina.post(f"/api/v1/alerts/{alert.pk}/acknowledge/", {"note": "again"}, format="json")
+    again = as_nina.post(f"/api/v1/alerts/{alert.pk}/acknowledge/", {"action": "no_action", "note": "again"}, format="json")
     assert again.status_code == 409
     alert.refresh_from_db()
     assert alert.acknowledgement_note == "called, pain plan adjusted"

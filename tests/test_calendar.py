@@ -80,15 +80,18 @@ def test_clinic_feed_has_every_patient_of_the_clinic_and_no_other(client, nina, 
 
 
 @time_machine.travel(datetime(2026, 3, 5, 12, 0, tzinfo=UTC), tick=False)
-def test_closed_occurrences_and_discharged_patients_leave_the_feed(client, nina, patients):
-    services.change_status(patients["bob"], "discharged", by=nina)
+def test_done_occurrences_leave_the_feed_and_a_skipped_one_is_replaced_by_the_next(client, nina, patients):
+    drainage = Occurrence.objects.get(patient=patients["bob"], kind="paracentesis", state="scheduled")
+    services.record_procedure(patients["bob"], performed_at=timezone.now(), volume_ml=3000, performed_by=nina)
     checkin = Occurrence.objects.get(patient=patients["alice"], kind="checkin", state="scheduled")
     services.skip(checkin, by=nina)
     feed = feeds.create_feed(nina)
-    found = events(get_feed(client, feed).content)
-    assert not any("RV-1002" in summary for summary in found)
+    calendar = icalendar.Calendar.from_ical(get_feed(client, feed).content)
+    uids = {str(event["uid"]).split("@")[0] for event in calendar.walk("VEVENT")}
+    assert f"occurrence-{drainage.pk}" not in uids
+    confirmed = {str(event["summary"]): event for event in calendar.walk("VEVENT") if event["status"] == "CONFIRMED"}
     # The skipped check-in (9 March) is replaced by the next one, a week on.
-    assert found["Check-in call — A.A. RV-1001"].decoded("dtstart").date().isoformat() == "2026-03-16"
+    assert confirmed["Check-in call — A.A. RV-1001"].decoded("dtstart").date().isoformat() == "2026-03-16"
 
 
 @time_machine.travel(datetime(2026, 3, 5, 12, 0, tzinfo=UTC), tick=False)

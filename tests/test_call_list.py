@@ -8,9 +8,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from followup import scheduling
-from followup.models import Alert, Caregiver, CareSchedule, Kind, Occurrence, SymptomReport
+from followup.models import Caregiver, CareSchedule, Kind, Occurrence, SymptomReport
 
-from .conftest import make_patient
+from .conftest import make_alert, make_patient
 
 NEW_YORK = scheduling.ZoneInfo("America/New_York")
 
@@ -22,9 +22,9 @@ def open_item(patient, kind, days_from_today, hour=9):
     return Occurrence.objects.create(schedule=schedule, patient=patient, kind=kind, due_at=due_at, due_date=day)
 
 
-def alert(patient, kind="severe", item="pain", score=8):
+def alert(patient, item="pain", score=8):
     report = SymptomReport.objects.create(patient=patient, completed_by="patient", source="web", **{item: score})
-    return Alert.objects.create(patient=patient, report=report, kind=kind, item=item, score=score)
+    return make_alert(report, (item, score))
 
 
 @pytest.fixture
@@ -135,8 +135,51 @@ def test_the_last_esas_r_maximum_shows_on_the_row(page, alice):
 def test_acknowledging_a_severe_alert_from_its_row_replaces_the_row(client, nina, alice):
     severe = alert(alice)
     client.force_login(nina)
-    response = client.post(reverse("acknowledge_alert", args=[severe.pk]), {"from": "worklist-table"}, HTTP_HX_REQUEST="true")
+    response = client.post(reverse("acknowledge_alert", args=[severe.pk]), {"from": "worklist-table", "action": "called_patient"},
+                           HTTP_HX_REQUEST="true")
     assert response.content.decode().startswith('<tr class="done-row">')
     assert response["HX-Trigger"] == "worklist-changed"
     severe.refresh_from_db()
     assert severe.acknowledged_by == nina
+
+
+def test_a_patient_not_reached_is_listed_with_the_overdue_calls_flagged_and_under_its_chip(page, alice, bob):
+    alice.not_reached_since = timezone.now() - timedelta(days=1)
+    alice.save(update_fields=["not_reached_since"])
+    open_item(bob, Kind.CHECKIN, 0)
+    response = page()
+    first = response.context["calls"].rows[0]
+    assert (first.patient, first.urgency_label) == (alice, "Call overdue, missed or not reached")
+    assert "not_reached" in [flag.key for flag in first.flags]
+    assert b"Not reached since" in response.content and b"Log call" in response.content
+    assert names(page(filter="not_reached")) == ["Alice"]
+
+
+def test_a_missed_check_in_of_this_week_is_an_overdue_call_and_an_older_one_is_not(page, alice, bob):
+    missed = open_item(alice, Kind.CHECKIN, -2)
+    Occurrence.objects.filter(pk=missed.pk).update(state=Occurrence.State.MISSED, closed_at=timezone.now() - timedelta(days=1))
+    long_ago = open_item(bob, Kind.CHECKIN, -12)
+    Occurrence.objects.filter(pk=long_ago.pk).update(state=Occurrence.State.MISSED, closed_at=timezone.now() - timedelta(days=10))
+    response = page()
+    assert names(response) == ["Alice"]
+    row = response.context["calls"].rows[0]
+    assert [item.state for item in row.due] == ["missed"]
+    assert b"Check-in call missed" in response.content
+
+
+def test_a_call_that_reached_nobody_shows_when_to_try_again(page, alice):
+    checkin = open_item(alice, Kind.CHECKIN, 0)
+    checkin.retry_at = timezone.now() + timedelta(hours=4)
+    checkin.save(update_fields=["retry_at"])
+    assert b"no answer, try again" in page().content
+
+
+def test_an_alert_row_reads_its_items_in_one_line_and_needs_what_was_done(client, page, nina, alice):
+    report = SymptomReport.objects.create(patient=alice, completed_by="patient", source="web", pain=8, tiredness=6)
+    severe = make_alert(report, ("pain", 8, 3), ("tiredness", 6))
+    response = page()
+    assert b"Severe symptom: Pain 8, was 3: severe, up 5; Tiredness 6" in response.content
+    refused = client.post(reverse("acknowledge_alert", args=[severe.pk]), {"from": "worklist-table"}, HTTP_HX_REQUEST="true")
+    assert refused.status_code in (200, 422)
+    severe.refresh_from_db()
+    assert severe.acknowledged_at is None

@@ -114,8 +114,8 @@ def test_session_sign_in_reads_fhir(client, nina, alice):
     fhir(client.get(f"/fhir/R4/Patient/{alice.pk}"))
 
 
-def test_writes_are_not_supported(as_nina, alice):
-    outcome = fhir(as_nina.post("/fhir/R4/Patient", {"resourceType": "Patient"}, format="json"), status=405)
+def test_writes_other_than_those_listed_are_not_supported(as_nina, alice):
+    outcome = fhir(as_nina.post("/fhir/R4/Procedure", {"resourceType": "Procedure"}, format="json"), status=405)
     assert outcome["issue"][0]["code"] == "not-supported"
     fhir(as_nina.delete(f"/fhir/R4/Patient/{alice.pk}"), status=405)
 
@@ -184,7 +184,18 @@ def test_search_pages_with_next_links(as_nina, alice, history):
 
 @pytest.mark.parametrize(("resource_type", "params"), [
     ("Appointment", {"patient": "alice"}),
-    ("Appointment", {"status": "booked"}),
+    ("Appointment", {"status": "arrived"}),
+    ("Appointment", {"status": ""}),
+    ("Appointment", {"date": "2026-13-01"}),
+    ("Appointment", {"date": "ap2026-03-01"}),
+    ("Appointment", {"_sort": "family"}),
+    ("Appointment", {"_include": "Appointment:practitioner"}),
+    ("Appointment", {"_revinclude": "Observation:patient"}),
+    ("Appointment", {"_summary": "text"}),
+    ("Appointment", {"_total": "some"}),
+    ("Appointment", {"_elements": "status;start"}),
+    ("Observation", {"patient": "1", "code": ""}),
+    ("Patient", {"_lastUpdated": "yesterday"}),
     ("Appointment", {"_count": "0"}),
     ("Appointment", {"_count": "5000"}),
     ("Appointment", {"_page": "-1"}),
@@ -200,7 +211,7 @@ def test_capability_statement_is_public_and_valid(client):
     statement = fhir(client.get("/fhir/R4/metadata"))
     served = {resource["type"] for resource in statement["rest"][0]["resource"]}
     assert served == {"Patient", "RelatedPerson", "CarePlan", "Appointment", "Procedure", "Observation",
-                      "QuestionnaireResponse", "Communication"}
+                      "QuestionnaireResponse", "Communication", "Organization", "Practitioner", "CodeSystem", "Questionnaire"}
 
 
 def test_search_does_not_query_per_row(as_nina, riverside, history, django_assert_max_num_queries):

@@ -148,7 +148,7 @@ def test_drainage_is_a_procedure_and_its_volume_an_observation_part_of_it(alice_
     assert resource["performedPeriod"] == {"start": "2026-03-20T14:00:00Z", "end": "2026-03-20T14:40:00Z"}
     assert resource["complication"] == [{"text": "Mild pain at the site"}]
     assert resource["basedOn"] == [{"reference": f"CarePlan/{procedure.occurrence.schedule_id}"}]
-    assert resource["performer"] == [{"actor": {"display": "Nina"}}]
+    assert resource["performer"] == [{"actor": {"reference": f"Practitioner/{nina.pk}", "display": "Nina"}}]
     volume = valid(resources.volume_observation(procedure))
     assert volume["id"] == f"procedure-{procedure.pk}-volume"
     assert volume["partOf"] == [{"reference": f"Procedure/{procedure.pk}"}]
@@ -186,7 +186,7 @@ def test_report_is_a_questionnaire_response_with_one_item_per_scored_question(re
     assert answers["pcoc-phase"]["valueCoding"]["code"] == "deteriorating"
     assert "tiredness" not in answers  # not asked
     assert resource["source"] == {"display": "Family caregiver"}
-    assert resource["author"] == {"display": "Nina"}
+    assert resource["author"] == {"reference": f"Practitioner/{report.recorded_by_id}", "display": "Nina"}
     assert resource["authored"] == "2026-03-04T15:00:00Z"
 
 
@@ -197,7 +197,7 @@ def test_each_scored_item_is_an_observation_derived_from_the_report(report):
     pain = by_code["pain"]
     assert pain["id"] == f"symptom-report-{report.pk}-pain"
     assert (pain["valueInteger"], pain["interpretation"][0]["text"]) == (8, "severe")
-    assert pain["code"]["coding"][0]["system"] == f"{SITE}/fhir/CodeSystem/esas-r"
+    assert pain["code"]["coding"][0]["system"] == f"{SITE}/fhir/R4/CodeSystem/esas-r"
     assert pain["derivedFrom"] == [{"reference": f"QuestionnaireResponse/{report.pk}"}]
     assert by_code["nausea"]["interpretation"][0]["text"] == "none"
     assert by_code["other-problem"]["code"]["text"] == "Other problem: Itch"

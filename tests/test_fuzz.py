@@ -148,11 +148,11 @@ STAFF_FORMS = {
     "record_drainage": (lambda case: reverse("record_drainage", args=[case.pk]),
                         {"performed_at", "volume_ml", "duration_minutes", "complications"}),
     "log_checkin": (lambda case: reverse("log_checkin", args=[case.pk]),
-                    {*ESAS_FIELDS, "other_problem_name", "pps", "phase", "note"}),
+                    {*ESAS_FIELDS, "outcome", "completed_by", "other_problem_name", "pps", "phase", "note", "retry_at"}),
     "change_interval": (lambda case: reverse("change_interval", args=[case.pk]), {"count", "unit", "kind"}),
     "reschedule_occurrence": (lambda case: reverse("reschedule_occurrence", args=[
         case.occurrences.filter(state=Occurrence.State.SCHEDULED).first().pk]), {"due_at", "note"}),
-    "acknowledge_alert": (lambda case: reverse("acknowledge_alert", args=[case.alerts.first().pk]), {"note", "from", "next"}),
+    "acknowledge_alert": (lambda case: reverse("acknowledge_alert", args=[case.alerts.first().pk]), {"action", "note", "from", "next"}),
     "change_status": (lambda case: reverse("change_status", args=[case.pk, "paused"]), {"note"}),
     "password_change": (lambda case: reverse("password_change"), {"old_password", "new_password1", "new_password2"}),
 }
@@ -261,6 +261,7 @@ def test_no_symptom_link_answers_500(errors_as_responses, db, signed):
 def api_targets(case):
     schedule = case.schedules.filter(active=True).first()
     occurrence = case.occurrences.filter(state=Occurrence.State.SCHEDULED).first()
+    checkin = case.occurrences.filter(state=Occurrence.State.SCHEDULED, kind="checkin").first()
     alert = case.alerts.first()
     feed = CalendarFeed.objects.filter(owner__username="nina").first()
     return {
@@ -272,14 +273,17 @@ def api_targets(case):
         "skip": ("post", f"/api/v1/occurrences/{occurrence.pk}/skip/", serializers.NoteSerializer),
         "record drainage": ("post", "/api/v1/procedures/", serializers.ProcedureSerializer),
         "record symptoms": ("post", "/api/v1/symptom-reports/", serializers.SymptomReportSerializer),
-        "acknowledge alert": ("post", f"/api/v1/alerts/{alert.pk}/acknowledge/", serializers.NoteSerializer),
+        "acknowledge alert": ("post", f"/api/v1/alerts/{alert.pk}/acknowledge/", serializers.AcknowledgeSerializer),
+        "record call": ("post", f"/api/v1/occurrences/{checkin.pk}/call/", serializers.CallSerializer),
+        "add on-call contact": ("post", "/api/v1/on-call-contacts/", serializers.OnCallContactSerializer),
         "create feed": ("post", "/api/v1/calendar-feeds/", serializers.CalendarFeedSerializer),
         "revoke feed": ("post", f"/api/v1/calendar-feeds/{feed.pk}/revoke/", serializers.NoteSerializer),
     }
 
 
 API_WRITES = ["create patient", "correct patient", "change status", "change interval", "reschedule", "skip",
-              "record drainage", "record symptoms", "acknowledge alert", "create feed", "revoke feed"]
+              "record drainage", "record symptoms", "acknowledge alert", "record call", "add on-call contact",
+              "create feed", "revoke feed"]
 
 
 @pytest.mark.parametrize("name", API_WRITES)
@@ -374,11 +378,12 @@ def hostile_records(client, riverside_case, nina, leo):
     })
     client.post(reverse("record_drainage", args=[alice.pk]), {
         "performed_at": (now - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"), "volume_ml": "2000", "complications": one})
-    client.post(reverse("log_checkin", args=[alice.pk]), {"pain": "8", "other_problem": "9", "other_problem_name": two[:120],
+    client.post(reverse("log_checkin", args=[alice.pk]), {"outcome": "reached", "pain": "8", "other_problem": "9", "other_problem_name": two[:120],
                                                           "note": three})
     occurrence = alice.occurrences.filter(state=Occurrence.State.SCHEDULED, kind="checkin").first()
     client.post(reverse("skip_occurrence", args=[occurrence.pk]), {"note": four})
-    client.post(reverse("acknowledge_alert", args=[alice.alerts.filter(acknowledged_at=None).first().pk]), {"note": one})
+    client.post(reverse("acknowledge_alert", args=[alice.alerts.filter(acknowledged_at=None).first().pk]),
+                {"action": "no_action", "note": one})
     client.patch(f"/api/v1/patients/{alice.pk}/", json.dumps({"given_name": four, "family_name": three}),
                  content_type="application/json")
     client.post("/api/v1/symptom-reports/", json.dumps({

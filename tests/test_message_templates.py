@@ -55,6 +55,9 @@ def all_messages():
                 yield f"{kind}/{channel}/{language}/{clinic_name[:12]}", channel, rendering.render_message(kind, channel, language, context)
         for kind in REPLIES:
             yield f"{kind}/sms/{language}/{clinic_name[:12]}", "sms", rendering.render_message(kind, "sms", language, context)
+            # While the team is closed, the reply names the out-of-hours number instead.
+            yield (f"{kind}/sms/{language}/{clinic_name[:12]}/closed", "sms",
+                   rendering.render_message(kind, "sms", language, {**context, "closed": True}))
     yield "help/unknown", "sms", rendering.render_message("help", "sms", "en", {"clinic_name": "", "clinic_phone": ""})
 
 

@@ -110,7 +110,7 @@ def test_figures_match_the_reminders_alerts_messages_queue_and_tick(client, toke
     assert found[("followup_dispatch_tick_late",)] == 0
     assert found[("followup_inbound_messages_waiting",)] == 1
     assert found[("followup_alerts_unacknowledged", ("kind", "severe"))] == 1
-    assert found[("followup_alerts_unacknowledged", ("kind", "worsening"))] == 0
+    assert found[("followup_alerts_unacknowledged", ("kind", "other"))] == 0  # one alert per report: severe or other
     assert found[("followup_celery_queue_length", ("queue", "celery"))] == 3
     assert found[("followup_database_up",)] == 1
     assert found[("followup_broker_up",)] == 1

@@ -12,9 +12,9 @@ import pytest
 import time_machine
 from django.http import StreamingHttpResponse
 
-from followup.models import Alert, CareSchedule, Kind, Occurrence, Procedure, Reminder, SymptomReport
+from followup.models import CareSchedule, Kind, Occurrence, Procedure, Reminder, SymptomReport
 
-from .conftest import at, make_patient
+from .conftest import at, make_alert, make_patient
 
 RANGE = {"start": "2026-02-01", "end": "2026-03-31"}
 TABLES = [
@@ -98,8 +98,8 @@ def everything(riverside, alice, bob, dora):
         report = SymptomReport.objects.create(patient=alice, reported_at=at(f"{day} 15:00"), completed_by="patient",
                                               source="web", pain=pain, tiredness=4)
         if pain >= 7:
-            Alert.objects.create(patient=alice, report=report, kind="severe", item="pain", score=pain,
-                                 created_at=report.reported_at, acknowledged_at=report.reported_at + timedelta(minutes=90))
+            make_alert(report, ("pain", pain), created_at=report.reported_at,
+                       acknowledged_at=report.reported_at + timedelta(minutes=90))
 
 
 def as_machines_read_it(cell):

@@ -162,7 +162,7 @@ def test_worklist_has_overdue_and_due_today_occurrences(at_seed_time):
 def test_some_patients_show_the_catheter_advisory_and_severe_alerts(at_seed_time):
     with_advisory = [p for p in Patient.objects.filter(status="active") if services.catheter_advisory(p)]
     assert len(with_advisory) >= 4
-    assert Alert.objects.filter(kind="severe", acknowledged_at__isnull=True).exists()
+    assert Alert.objects.filter(severe=True, acknowledged_at__isnull=True).exists()
 
 
 def test_history_is_months_long_with_realistic_volumes(at_seed_time):
@@ -212,8 +212,9 @@ def test_scale_patients_get_drainages_reports_and_one_open_occurrence_per_series
 
 def test_scale_alerts_match_their_reports(at_seed_time):
     seed("--force", "--patients", "50")
-    for alert in Alert.objects.filter(patient__mrn__contains="-S", kind="severe").select_related("report"):
-        assert getattr(alert.report, alert.item) >= scheduling.SEVERE_SCORE
+    for alert in Alert.objects.filter(patient__mrn__contains="-S", severe=True).select_related("report"):
+        for item in alert.items.filter(severe=True):
+            assert getattr(alert.report, item.item) == item.score >= scheduling.SEVERE_SCORE
 
 
 def test_negative_patient_count_is_refused(db):

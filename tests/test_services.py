@@ -299,7 +299,8 @@ def test_a_severe_item_raises_a_severe_alert_and_brings_the_checkin_to_the_next_
     assert old.due_at == at("2026-03-09 13:00")
     saved = report(patient, scores={"pain": 8})
     alert = Alert.objects.get(patient=patient)
-    assert (alert.kind, alert.item, alert.score, alert.report) == ("severe", "pain", 8, saved)
+    assert (alert.severe, alert.report) == (True, saved)
+    assert [item.summary for item in alert.items.all()] == ["Pain 8: severe"]
     checkin = open_checkin(patient)
     assert checkin.pk == old.pk
     assert checkin.due_at == at("2026-03-03 14:00")  # 09:00 EST tomorrow
@@ -317,7 +318,7 @@ def test_a_rise_of_three_since_the_previous_report_raises_a_worsening_alert(pati
     report(patient, scores={"pain": 2, "tiredness": 4}, reported_at=at("2026-03-01 15:00"))
     report(patient, scores={"pain": 5, "tiredness": 5})
     alert = Alert.objects.get()
-    assert (alert.kind, alert.item, alert.score, alert.previous_score) == ("worsening", "pain", 5, 2)
+    assert [item.summary for item in alert.items.all()] == ["Pain 5, was 2: up 3"]
     assert open_checkin(patient).due_at == at("2026-03-09 13:00")
 
 
@@ -326,13 +327,14 @@ def test_a_back_dated_report_is_compared_with_the_one_before_it(patient):
     report(patient, scores={"pain": 2})
     late_entry = report(patient, scores={"pain": 4}, reported_at=at("2026-03-01 15:00"))
     alert = Alert.objects.get()
-    assert (alert.report, alert.kind, alert.previous_score) == (late_entry, "worsening", 1)
+    assert alert.report == late_entry
+    assert [item.summary for item in alert.items.all()] == ["Pain 4, was 1: up 3"]
 
 
 def test_a_newly_named_other_problem_raises_a_new_problem_alert(patient):
     report(patient, scores={"other_problem": 3}, other_problem_name="Itching")
     alert = Alert.objects.get()
-    assert (alert.kind, alert.item_label, alert.score) == ("new_problem", "Itching", 3)
+    assert [item.summary for item in alert.items.all()] == ["Itching 3: new problem"]
 
 
 def test_an_esas_item_of_eleven_is_refused_and_nothing_is_stored(patient):
@@ -417,9 +419,9 @@ def test_a_severe_symptom_skips_past_a_day_already_taken_by_a_skipped_call(patie
 def test_a_nurse_acknowledges_an_alert_once(patient, nina, leo):
     report(patient, scores={"pain": 9})
     alert = Alert.objects.get()
-    assert services.acknowledge_alert(alert, by=nina, note="Called, breakthrough dose taken.")
+    assert services.acknowledge_alert(alert, by=nina, action=Alert.Action.ADVICE, note="Called, breakthrough dose taken.")
     assert (alert.acknowledged_by, alert.acknowledged_at, alert.is_open) == (nina, T0, False)
-    assert not services.acknowledge_alert(alert, by=leo)
+    assert not services.acknowledge_alert(alert, by=leo, action=Alert.Action.NO_ACTION)
     alert.refresh_from_db()
     assert (alert.acknowledged_by, alert.acknowledgement_note) == (nina, "Called, breakthrough dose taken.")
 

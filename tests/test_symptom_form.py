@@ -181,7 +181,7 @@ def test_other_problem_is_recorded_with_its_name(alice, patient_client):
     patient_client.post(form_path(alice), answers(other_problem=6, other_problem_name="  Constipation "))
     report = SymptomReport.objects.get(patient=alice)
     assert (report.other_problem, report.other_problem_name) == (6, "Constipation")
-    assert Alert.objects.filter(report=report, kind="new_problem").exists()
+    assert Alert.objects.filter(report=report, items__new_problem=True).exists()
 
 
 def test_thank_you_page_gives_the_clinic_number_and_says_to_call_if_much_worse(alice, patient_client):
@@ -206,7 +206,8 @@ def test_severe_score_raises_a_severe_alert_and_brings_the_check_in_forward(alic
     assert checkin.due_at == at("2026-03-09 13:00")  # a week on, 09:00 in New York (daylight time)
     patient_client.post(form_path(alice), answers(pain=9, nausea=2))
     alert = Alert.objects.get(patient=alice)
-    assert (alert.kind, alert.item, alert.score, alert.acknowledged_at) == ("severe", "pain", 9, None)
+    assert (alert.severe, alert.acknowledged_at) == (True, None)
+    assert [(item.item, item.score) for item in alert.items.all()] == [("pain", 9)]
     checkin.refresh_from_db()
     assert checkin.state == "scheduled"
     assert checkin.due_at == at("2026-03-03 14:00")  # tomorrow, 09:00 in New York (standard time)

@@ -23,7 +23,7 @@ def carmens_things(carmen, hillcrest):
     message = InboundMessage.objects.create(clinic=hillcrest, patient=carmen, provider_id="SMC1", from_number="+12025550151",
                                             body="Call me", kind="other")
     caregiver = Caregiver.objects.create(patient=carmen, name="Cruz Junior", mobile="+12025550152")
-    return {"patient": carmen, "occurrence": occurrence, "alert": report.alerts.first(), "reminder": reminder,
+    return {"patient": carmen, "occurrence": occurrence, "alert": report.alert, "reminder": reminder,
             "message": message, "caregiver": caregiver}
 
 

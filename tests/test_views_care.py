@@ -112,13 +112,13 @@ def test_drainage_page_works_without_javascript(nurse_client, overdue_alice):
 def test_logging_a_checkin_call_stores_the_scores_and_closes_the_checkin(nurse_client, overdue_alice, nina):
     checkin = overdue_alice.occurrences.get(kind=Kind.CHECKIN, state=Occurrence.State.SCHEDULED)
     response = nurse_client.post(reverse("log_checkin", args=[overdue_alice.pk]), {
-        "pain": "3", "tiredness": "5", "nausea": "", "other_problem": "4", "other_problem_name": "Itching",
+        "outcome": "reached", "pain": "3", "tiredness": "5", "nausea": "", "other_problem": "4", "other_problem_name": "Itching",
         "pps": "50", "phase": "deteriorating", "note": "Spoke with daughter too",
     })
     assert response.status_code == 302
     report = SymptomReport.objects.get(patient=overdue_alice)
     assert (report.pain, report.tiredness, report.nausea, report.other_problem) == (3, 5, None, 4)
-    assert (report.source, report.completed_by, report.recorded_by, report.pps) == ("nurse_call", "professional", nina, 50)
+    assert (report.source, report.completed_by, report.recorded_by, report.pps) == ("nurse_call", "patient", nina, 50)
     checkin.refresh_from_db()
     assert checkin.state == Occurrence.State.DONE
     overdue_alice.refresh_from_db()
@@ -126,16 +126,19 @@ def test_logging_a_checkin_call_stores_the_scores_and_closes_the_checkin(nurse_c
 
 
 def test_a_severe_score_from_a_call_raises_an_alert(nurse_client, overdue_alice):
-    response = nurse_client.post(reverse("log_checkin", args=[overdue_alice.pk]), {"pain": "8"}, follow=True)
-    assert Alert.objects.filter(patient=overdue_alice, kind="severe", item="pain").exists()
-    assert b"1 alert raised" in response.content
+    response = nurse_client.post(reverse("log_checkin", args=[overdue_alice.pk]), {"outcome": "reached", "pain": "8"},
+                                 follow=True)
+    assert Alert.objects.filter(patient=overdue_alice, severe=True, items__item="pain").exists()
+    assert b"Alert raised (1 item), acknowledged by this call." in response.content
 
 
 @pytest.mark.parametrize("data, field, message", [
-    ({"pain": "11"}, "pain", "Enter a score as a whole number from 0 to 10."),
-    ({"pain": "-1"}, "pain", "Enter a score as a whole number from 0 to 10."),
-    ({"pain": "2", "other_problem": "5"}, "other_problem_name", "Name the other problem that was scored."),
-    ({"pain": "2", "pps": "55"}, "pps", "Select a valid choice. 55 is not one of the available choices."),
+    ({"outcome": "reached", "pain": "11"}, "pain", "Enter a score as a whole number from 0 to 10."),
+    ({"outcome": "reached", "pain": "-1"}, "pain", "Enter a score as a whole number from 0 to 10."),
+    ({"outcome": "reached", "pain": "2", "other_problem": "5"}, "other_problem_name", "Name the other problem that was scored."),
+    ({"outcome": "reached", "pain": "2", "pps": "55"}, "pps", "Select a valid choice. 55 is not one of the available choices."),
+    ({"outcome": "no_answer", "pain": "2"}, "outcome", "Scores can be recorded only when someone answered."),
+    ({"outcome": "reached", "pps": "50"}, "note", "Enter the scores they gave, or a note of what was said."),
 ])
 def test_bad_checkin_input_shows_field_errors(nurse_client, overdue_alice, data, field, message):
     response = nurse_client.post(reverse("log_checkin", args=[overdue_alice.pk]), data)
@@ -148,10 +151,11 @@ def test_bad_checkin_input_shows_field_errors(nurse_client, overdue_alice, data,
     assert not SymptomReport.objects.exists()
 
 
-def test_a_checkin_needs_at_least_one_score(nurse_client, overdue_alice):
-    response = nurse_client.post(reverse("log_checkin", args=[overdue_alice.pk]), {"note": "No answer"})
-    assert response.status_code == 200
-    assert b"Enter at least one ESAS-r score" in response.content
+def test_a_call_nobody_answered_is_recorded_without_scores(nurse_client, overdue_alice):
+    response = nurse_client.post(reverse("log_checkin", args=[overdue_alice.pk]), {"outcome": "no_answer"})
+    assert response.status_code == 302
+    assert not SymptomReport.objects.exists()
+    assert overdue_alice.call_attempts.get().outcome == "no_answer"
 
 
 # --- Reschedule and skip ------------------------------------------------------------------------------

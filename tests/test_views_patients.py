@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from followup import services
-from followup.models import InboundMessage, Kind, Patient, Reminder
+from followup.models import Alert, InboundMessage, Kind, Patient, Reminder
 
 
 @pytest.fixture
@@ -102,12 +102,13 @@ def alice_with_history(enrolled_alice, dora, nina, riverside):
     now = timezone.now()
     for days_ago, volume in ((40, 5000), (30, 4200), (20, 3900)):
         services.record_procedure(enrolled_alice, performed_at=now - timedelta(days=days_ago), volume_ml=volume, performed_by=nina)
+    earlier = services.record_symptom_report(enrolled_alice, scores={"pain": 7, "nausea": 2}, completed_by="patient",
+                                             source="web", reported_at=now - timedelta(days=12))
+    services.acknowledge_alert(earlier.alert, by=nina, action=Alert.Action.MEDICINES, note="Called, morphine adjusted")
     services.record_symptom_report(enrolled_alice, scores={"pain": 3, "nausea": 2}, completed_by="patient", source="web",
                                    reported_at=now - timedelta(days=10))
-    report = services.record_symptom_report(enrolled_alice, scores={"pain": 8, "nausea": 2}, completed_by="caregiver",
-                                            source="web", reported_at=now - timedelta(days=2))
-    for alert in report.alerts.filter(kind="worsening"):
-        services.acknowledge_alert(alert, by=nina, note="Called, morphine adjusted")
+    services.record_symptom_report(enrolled_alice, scores={"pain": 8, "nausea": 2}, completed_by="caregiver",
+                                   source="web", reported_at=now - timedelta(days=2))
     occurrence = enrolled_alice.occurrences.filter(state="scheduled", kind=Kind.PARACENTESIS).first()
     Reminder.objects.create(occurrence=occurrence, patient=enrolled_alice, caregiver=dora, recipient=f"caregiver-{dora.pk}",
                             channel="sms", purpose="day_before", due_at=occurrence.due_at - timedelta(days=1), send_at=now,
@@ -137,7 +138,7 @@ def test_patient_page_timeline(nurse_client, alice_with_history):
 def test_open_severe_alert_is_shown_with_its_acknowledge_form(nurse_client, alice_with_history):
     page = nurse_client.get(reverse("patient", args=[alice_with_history.pk])).content.decode()
     alerts = page[page.index('id="alerts-heading"'):page.index('id="upcoming-heading"')]
-    assert "Severe symptom" in alerts and "Pain 8/10" in alerts
+    assert "Severe symptom" in alerts and "Pain 8, was 3: severe, up 5" in alerts
     assert ">Acknowledge</button>" in alerts
 
 
@@ -145,7 +146,7 @@ def test_symptom_charts_are_svg_with_a_text_alternative_and_a_table(nurse_client
     page = nurse_client.get(reverse("patient", args=[alice_with_history.pk])).content.decode()
     assert '<svg class="chart"' in page
     assert 'aria-labelledby="esas-pain-title esas-pain-desc"' in page
-    assert "Pain: 2 scores from" in page and "latest 8 of 10 (severe)" in page
+    assert "Pain: 3 scores from" in page and "latest 8 of 10 (severe)" in page
     assert "<summary>Scores as a table</summary>" in page
     assert 'style="' not in page and "<script>" not in page
 

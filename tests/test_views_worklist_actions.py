@@ -35,7 +35,7 @@ def waiting_message(alice, riverside):
 @pytest.fixture
 def severe_alert(enrolled_alice):
     report = services.record_symptom_report(enrolled_alice, scores={"pain": 9}, completed_by="patient", source="web")
-    return report.alerts.get(kind="severe")
+    return report.alert
 
 
 def test_acknowledging_a_delivery_problem_takes_it_off_the_worklist(nurse_client, failed_reminder):
@@ -74,7 +74,7 @@ def test_marking_handled_needs_post(nurse_client, waiting_message):
 
 
 def test_acknowledging_an_alert_from_the_worklist_inline(nurse_client, severe_alert, nina):
-    response = nurse_client.post(reverse("acknowledge_alert", args=[severe_alert.pk]), {"from": "worklist"},
+    response = nurse_client.post(reverse("acknowledge_alert", args=[severe_alert.pk]), {"from": "worklist", "action": "called_patient"},
                                  HTTP_HX_REQUEST="true")
     assert b"Alert acknowledged." in response.content
     assert response["HX-Trigger"] == "worklist-changed"
@@ -84,18 +84,20 @@ def test_acknowledging_an_alert_from_the_worklist_inline(nurse_client, severe_al
 
 def test_acknowledging_an_alert_with_a_note_keeps_it_on_the_timeline(nurse_client, severe_alert):
     page = nurse_client.get(reverse("acknowledge_alert", args=[severe_alert.pk]))
-    assert b"<h1>Acknowledge an alert</h1>" in page.content
-    response = nurse_client.post(reverse("acknowledge_alert", args=[severe_alert.pk]), {"note": "Extra dose advised"})
+    assert b"<h1>Severe symptom alert</h1>" in page.content
+    response = nurse_client.post(reverse("acknowledge_alert", args=[severe_alert.pk]),
+                                 {"action": "advice_given", "note": "Extra dose advised"})
     assert response["Location"] == reverse("patient", args=[severe_alert.patient_id])
     severe_alert.refresh_from_db()
     assert severe_alert.acknowledgement_note == "Extra dose advised"
     timeline = nurse_client.get(response["Location"]).content.decode()
-    assert "Extra dose advised" in timeline and "acknowledged by Nina" in timeline
+    assert "Extra dose advised" in timeline and "acknowledged by Nina" in timeline and "advice given" in timeline
 
 
 def test_acknowledging_twice_is_harmless(nurse_client, severe_alert):
-    nurse_client.post(reverse("acknowledge_alert", args=[severe_alert.pk]), {"note": "first"})
-    response = nurse_client.post(reverse("acknowledge_alert", args=[severe_alert.pk]), {"note": "second"}, follow=True)
+    nurse_client.post(reverse("acknowledge_alert", args=[severe_alert.pk]), {"action": "called_patient", "note": "first"})
+    response = nurse_client.post(reverse("acknowledge_alert", args=[severe_alert.pk]),
+                                 {"action": "no_action", "note": "second"}, follow=True)
     assert b"Someone had already acknowledged this alert." in response.content
     assert Alert.objects.get(pk=severe_alert.pk).acknowledgement_note == "first"
 

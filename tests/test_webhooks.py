@@ -107,6 +107,7 @@ class TestReplies:
         alice.save()
         assert "para ayuda llame al" in text_in(client, "AYUDA").content.decode()
 
+    @time_machine.travel("2026-12-01 15:00Z", tick=False)  # a Tuesday, 10:00 in New York: the team is working
     def test_any_other_text_waits_for_a_nurse(self, client, alice):
         response = text_in(client, "Pain is worse since last night")
         message = InboundMessage.objects.get()
@@ -174,12 +175,13 @@ class TestStatusCallbacks:
 
 @pytest.mark.django_db
 class TestSymptomReplies:
+    @time_machine.travel("2026-12-01 15:00Z", tick=False)  # a Tuesday, 10:00 in New York: the team is working
     def test_scored_text_becomes_a_symptom_report_with_alerts(self, client, enrolled_alice):
         response = text_in(client, "Pain 8, nausea 3")
         report = enrolled_alice.symptom_reports.get()
         assert (report.pain, report.nausea, report.tiredness) == (8, 3, None)
         assert report.source == "sms" and report.completed_by == "patient"
-        assert enrolled_alice.alerts.get().kind == "severe"
+        assert enrolled_alice.alerts.get().severe
         assert InboundMessage.objects.get().kind == InboundMessage.Kind.SYMPTOMS
         assert "your scores reach your nurse" in response.content.decode()
 

@@ -11,7 +11,6 @@ from django.utils import timezone
 
 from followup import call_list, scheduling, services, worklist
 from followup.models import (
-    Alert,
     CareSchedule,
     InboundMessage,
     Kind,
@@ -22,7 +21,7 @@ from followup.models import (
     SymptomReport,
 )
 
-from .conftest import make_patient
+from .conftest import make_alert, make_patient
 
 NEW_YORK = scheduling.ZoneInfo("America/New_York")
 
@@ -70,7 +69,8 @@ def build_clinic_load(clinic, nurse, count, zones=("America/New_York",)):
         SymptomReport(patient=patient, completed_by="patient", source="web", pain=8)
         for i, patient in enumerate(patients) if i % 7 == 0
     )
-    Alert.objects.bulk_create(Alert(patient=report.patient, report=report, kind="severe", item="pain", score=8) for report in reports)
+    for report in reports:
+        make_alert(report, ("pain", 8))
     now = timezone.now()
     Reminder.objects.bulk_create(
         Reminder(occurrence=occurrence, patient=occurrence.patient, recipient="patient", channel="sms", purpose="day_before",
@@ -114,11 +114,12 @@ def worklist_page(client, nina):
 # --- Query count ---------------------------------------------------------------------------------
 
 # Session, user, clinics, memberships, nurses, zones; the call list (open occurrences of the week,
-# open alerts, then for the rows shown: patients with their last report, caregivers, reports, open
-# items, alerts); delivery problems, messages and no upcoming contact (one query each, the total
-# riding along as a window count), advisories (version, patients in scope, rows), the lead check in
-# the nav, and the session save (an UPDATE between two savepoints inside a test's transaction).
-WORKLIST_QUERIES = 24  # 23 for the page, 1 for the dispatch tick's heartbeat
+# open alerts, missed check-ins, patients not reached, then for the rows shown: patients with their
+# last report, caregivers, reports, open items, missed check-ins, alerts and their items); delivery
+# problems, messages and no upcoming contact (one query each, the total riding along as a window
+# count), advisories (version, patients in scope, rows), the lead check in the nav, and the session
+# save (an UPDATE between two savepoints inside a test's transaction).
+WORKLIST_QUERIES = 28  # 27 for the page, 1 for the dispatch tick's heartbeat
 
 
 @pytest.mark.parametrize("patients", [10, 500])
@@ -197,19 +198,16 @@ def test_a_paused_or_discharged_patients_occurrence_is_not_on_the_worklist(workl
 
 def test_severe_alerts_come_first_and_acknowledged_ones_leave(worklist_page, alice, bob, nina):
     worse = SymptomReport.objects.create(patient=bob, completed_by="patient", source="web", nausea=6)
-    worsening = Alert.objects.create(patient=bob, report=worse, kind="worsening", item="nausea", score=6, previous_score=2)
-    report = severe_report(alice)
-    severe = Alert.objects.create(patient=alice, report=report, kind="severe", item="pain", score=8,
-                                  created_at=timezone.now() - timedelta(hours=3))
-    seen = Alert.objects.create(patient=alice, report=report, kind="worsening", item="pain", score=8, previous_score=4,
-                                acknowledged_at=timezone.now(), acknowledged_by=nina)
+    worsening = make_alert(worse, ("nausea", 6, 2))
+    severe = make_alert(severe_report(alice), ("pain", 8), created_at=timezone.now() - timedelta(hours=3))
+    seen = make_alert(severe_report(alice), ("pain", 8, 4), acknowledged_at=timezone.now(), acknowledged_by=nina)
     response = worklist_page()
     work = response.context["work"]
     assert patients_in(work) == [alice, bob]  # the severe report first, though older
     assert [row.alerts for row in work.calls.rows] == [[severe], [worsening]]
     assert all(seen not in row.alerts for row in work.calls.rows)
     assert work.calls.counts["alerts"] == 2
-    assert b"Severe symptom: Pain 8" in response.content
+    assert b"Severe symptom: Pain 8: severe" in response.content and b"Nausea 6, was 2: up 4" in response.content
 
 
 def test_delivery_problems_list_unacknowledged_failed_unknown_and_expired_reminders(worklist_page, alice):

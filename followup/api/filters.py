@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django_filters.fields import IsoDateTimeField
 
 from .. import access
-from ..models import Alert, Clinic, InboundMessage, Kind, Occurrence, Patient, Reminder, SymptomReport, User
+from ..models import Clinic, InboundMessage, Kind, Occurrence, Patient, Reminder, SymptomReport, User
 
 
 class UtcDateTimeField(IsoDateTimeField):
@@ -26,6 +26,21 @@ class UtcDateTimeField(IsoDateTimeField):
 
 class MomentFilter(filters.IsoDateTimeFilter):
     field_class = UtcDateTimeField
+
+
+class PresentChoiceField(filters.fields.ChoiceField):
+    """An enum filter given with no value (`?status=`) is a 400 naming the choices, not silently no filter."""
+
+    def clean(self, value):
+        if value == "":
+            choices = ", ".join(str(key) for key, _ in self.choices if key != "")
+            raise ValidationError(f"An empty value filters nothing: give one of {choices}, or leave the filter out.",
+                                  code="empty")
+        return super().clean(value)
+
+
+class ChoiceFilter(filters.ChoiceFilter):
+    field_class = PresentChoiceField
 
 
 def _clinics(request):
@@ -48,8 +63,8 @@ def _staff(request):
 
 class PatientFilter(filters.FilterSet):
     clinic = filters.ModelChoiceFilter(queryset=_clinics)
-    status = filters.ChoiceFilter(choices=Patient.Status.choices)
-    phase = filters.ChoiceFilter(choices=Patient.Phase.choices)
+    status = ChoiceFilter(choices=Patient.Status.choices)
+    phase = ChoiceFilter(choices=Patient.Phase.choices)
     nurse = filters.ModelChoiceFilter(queryset=_staff, help_text="Patients assigned to this nurse (user id).")
     mrn = filters.CharFilter(help_text="Exact MRN.")
 
@@ -70,40 +85,41 @@ class CaregiverFilter(PatientScopedFilter):
 
 
 class CareScheduleFilter(PatientScopedFilter):
-    kind = filters.ChoiceFilter(choices=Kind.choices)
+    kind = ChoiceFilter(choices=Kind.choices)
     active = filters.BooleanFilter()
 
 
 class OccurrenceFilter(PatientScopedFilter):
-    kind = filters.ChoiceFilter(choices=Kind.choices)
-    state = filters.ChoiceFilter(choices=Occurrence.State.choices)
+    kind = ChoiceFilter(choices=Kind.choices)
+    state = ChoiceFilter(choices=Occurrence.State.choices)
     due_after = MomentFilter(field_name="due_at", lookup_expr="gte", help_text="Due at or after (ISO 8601).")
     due_before = MomentFilter(field_name="due_at", lookup_expr="lt", help_text="Due before (ISO 8601).")
 
 
 class ProcedureFilter(PatientScopedFilter):
-    kind = filters.ChoiceFilter(choices=Kind.choices)
+    kind = ChoiceFilter(choices=Kind.choices)
     performed_after = MomentFilter(field_name="performed_at", lookup_expr="gte")
     performed_before = MomentFilter(field_name="performed_at", lookup_expr="lt")
 
 
 class SymptomReportFilter(PatientScopedFilter):
-    source = filters.ChoiceFilter(choices=SymptomReport.Source.choices)
+    source = ChoiceFilter(choices=SymptomReport.Source.choices)
     reported_after = MomentFilter(field_name="reported_at", lookup_expr="gte")
     reported_before = MomentFilter(field_name="reported_at", lookup_expr="lt")
 
 
 class AlertFilter(PatientScopedFilter):
-    kind = filters.ChoiceFilter(choices=Alert.Kind.choices)
+    severe = filters.BooleanFilter(help_text="true: at least one item scored 7 or more.")
     open = filters.BooleanFilter(field_name="acknowledged_at", lookup_expr="isnull", help_text="true: not yet acknowledged.")
     created_after = MomentFilter(field_name="created_at", lookup_expr="gte")
     created_before = MomentFilter(field_name="created_at", lookup_expr="lt")
 
 
 class ReminderFilter(PatientScopedFilter):
-    state = filters.ChoiceFilter(choices=Reminder.State.choices)
-    channel = filters.ChoiceFilter(choices=[("sms", "Text message"), ("email", "E-mail")])
-    purpose = filters.ChoiceFilter(choices=Reminder.Purpose.choices)
+    state = ChoiceFilter(choices=Reminder.State.choices)
+    channel = ChoiceFilter(choices=[("sms", "Text message"), ("email", "E-mail")])
+    purpose = ChoiceFilter(choices=[(value, label) for value, label in Reminder.Purpose.choices
+                                    if value not in Reminder.STAFF_PURPOSES])
     occurrence = filters.ModelChoiceFilter(queryset=_occurrences, help_text="Reminders of this occurrence (id).")
     send_after = MomentFilter(field_name="send_at", lookup_expr="gte")
     send_before = MomentFilter(field_name="send_at", lookup_expr="lt")
@@ -112,7 +128,7 @@ class ReminderFilter(PatientScopedFilter):
 class InboundMessageFilter(filters.FilterSet):
     patient = filters.ModelChoiceFilter(queryset=_patients)
     clinic = filters.ModelChoiceFilter(queryset=_clinics)
-    kind = filters.ChoiceFilter(choices=InboundMessage.Kind.choices)
+    kind = ChoiceFilter(choices=InboundMessage.Kind.choices)
     handled = filters.BooleanFilter(field_name="handled_at", lookup_expr="isnull", exclude=True,
                                     help_text="false: not yet handled by a nurse.")
     received_after = MomentFilter(field_name="received_at", lookup_expr="gte")

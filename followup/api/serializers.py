@@ -14,6 +14,8 @@ from .. import access, scheduling
 from ..models import (
     ESAS_FIELDS,
     Alert,
+    AlertItem,
+    CallAttempt,
     CalendarFeed,
     Caregiver,
     CareSchedule,
@@ -21,6 +23,7 @@ from ..models import (
     InboundMessage,
     Kind,
     Occurrence,
+    OnCallContact,
     Patient,
     Procedure,
     Reminder,
@@ -254,7 +257,42 @@ class IntervalSerializer(serializers.Serializer):
 class OccurrenceSerializer(serializers.ModelSerializer):
     class Meta:
         model = Occurrence
-        fields = ["id", "patient", "schedule", "kind", "due_at", "due_date", "state", "closed_at", "closed_by", "note"]
+        fields = ["id", "patient", "schedule", "kind", "due_at", "due_date", "state", "closed_at", "closed_by", "note",
+                  "retry_at"]
+        read_only_fields = fields
+
+
+class CallSerializer(serializers.Serializer):
+    """A check-in call: its outcome and, when someone answered, who answered and their scores."""
+
+    outcome = serializers.ChoiceField(choices=CallAttempt.Outcome.choices)
+    completed_by = serializers.ChoiceField(
+        choices=SymptomReport.CompletedBy.choices, required=False, allow_blank=True, default="",
+        help_text="Who answered the ESAS-r questions. Default: the patient when reached, a family caregiver when a "
+                  "caregiver answered. The caller is recorded as the one who entered it.")
+    other_problem_name = serializers.CharField(required=False, allow_blank=True, default="", max_length=120)
+    pps = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=100, default=None)
+    phase = serializers.ChoiceField(choices=Patient.Phase.choices, required=False, allow_blank=True, default="")
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+    retry_at = serializers.DateTimeField(required=False, allow_null=True, default=None,
+                                         help_text="No answer or voicemail: when to try again. Default: the clinic's retry time.")
+
+    def get_fields(self):
+        fields = super().get_fields()
+        for name in ESAS_FIELDS:
+            fields[name] = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=10, default=None)
+        return fields
+
+    def validate(self, attrs):
+        if attrs.get("other_problem") is not None and not attrs.get("other_problem_name", "").strip():
+            raise serializers.ValidationError({"other_problem_name": ["Name the other problem that was scored."]})
+        return attrs
+
+
+class CallAttemptSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = CallAttempt
+        fields = ["id", "patient", "occurrence", "at", "outcome", "by", "note", "report", "retry_at"]
         read_only_fields = fields
 
 
@@ -317,7 +355,7 @@ class SymptomReportSerializer(serializers.ModelSerializer):
     reported_at = serializers.DateTimeField(required=False, validators=[_not_in_future], help_text="Now when left out.")
     pps = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=100,
                                    help_text="Palliative Performance Scale, 0-100 in steps of 10.")
-    alerts = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    alert = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True, help_text="The alert it raised, if any.")
     closes_checkin = serializers.BooleanField(
         write_only=True, required=False,
         help_text="Close the open check-in and plan the next one. Default: true for a nurse call, else false.",
@@ -326,7 +364,7 @@ class SymptomReportSerializer(serializers.ModelSerializer):
     class Meta:
         model = SymptomReport
         fields = ["id", "patient", "reported_at", *ESAS_FIELDS, "other_problem_name", "pps", "phase", "completed_by",
-                  "source", "recorded_by", "note", "alerts", "closes_checkin"]
+                  "source", "recorded_by", "note", "alert", "closes_checkin"]
         read_only_fields = ["recorded_by"]
         extra_kwargs = {name: {"min_value": 0, "max_value": 10} for name in ESAS_FIELDS}
 
@@ -345,14 +383,52 @@ class SymptomReportSerializer(serializers.ModelSerializer):
         return attrs
 
 
-class AlertSerializer(serializers.ModelSerializer):
+class AlertItemSerializer(serializers.ModelSerializer):
     item_label = serializers.CharField(read_only=True, help_text="The ESAS-r item, or the other problem's name.")
+    summary = serializers.CharField(read_only=True, help_text='As the nurse reads it: "Pain 8, was 3: severe, up 5".')
+
+    class Meta:
+        model = AlertItem
+        fields = ["item", "item_label", "score", "previous_score", "severe", "worsening", "new_problem", "summary"]
+        read_only_fields = fields
+
+
+class AlertSerializer(serializers.ModelSerializer):
+    items = AlertItemSerializer(many=True, read_only=True)
+    acknowledgement_action = serializers.ChoiceField(
+        choices=Alert.Action.choices, allow_blank=True, read_only=True,
+        help_text="What was done. Blank while open, and for alerts acknowledged before actions were recorded.")
 
     class Meta:
         model = Alert
-        fields = ["id", "patient", "report", "kind", "item", "item_label", "score", "previous_score", "created_at",
-                  "acknowledged_at", "acknowledged_by", "acknowledgement_note"]
+        fields = ["id", "patient", "report", "severe", "items", "created_at", "acknowledged_at", "acknowledged_by",
+                  "acknowledgement_action", "acknowledgement_note", "escalated_at"]
         read_only_fields = fields
+
+
+class AcknowledgeSerializer(serializers.Serializer):
+    action = serializers.ChoiceField(choices=Alert.Action.choices, help_text="What was done about the alert.")
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+
+
+class OnCallContactSerializer(serializers.ModelSerializer):
+    clinic = InYourClinics(Clinic, access.lead_clinics_for, "clinic you lead")
+    mobile = PhoneNumberField(required=False, allow_blank=True, default="")
+    email = serializers.EmailField(required=False, allow_blank=True, default="")
+
+    class Meta:
+        model = OnCallContact
+        fields = ["id", "clinic", "name", "user", "mobile", "email", "active"]
+        read_only_fields = ["id"]
+        extra_kwargs = {"user": {"required": False, "allow_null": True}}
+
+    def validate(self, attrs):
+        user, clinic = attrs.get("user"), attrs.get("clinic")
+        if user is not None and clinic is not None and clinic.pk not in user.clinic_ids():
+            raise serializers.ValidationError({"user": ["This staff member does not work at this clinic."]})
+        if not attrs.get("mobile") and not attrs.get("email"):
+            raise serializers.ValidationError({"mobile": ["Give a mobile number or an e-mail address (or both) to reach them."]})
+        return attrs
 
 
 # --- Messaging (read-only) ----------------------------------------------------------------------

@@ -14,6 +14,7 @@ router.register("occurrences", views.OccurrenceViewSet, basename="api-occurrence
 router.register("procedures", views.ProcedureViewSet, basename="api-procedure")
 router.register("symptom-reports", views.SymptomReportViewSet, basename="api-symptom-report")
 router.register("alerts", views.AlertViewSet, basename="api-alert")
+router.register("on-call-contacts", views.OnCallContactViewSet, basename="api-on-call-contact")
 router.register("reminders", views.ReminderViewSet, basename="api-reminder")
 router.register("inbound-messages", views.InboundMessageViewSet, basename="api-inbound-message")
 router.register("calendar-feeds", views.CalendarFeedViewSet, basename="api-calendar-feed")

@@ -11,7 +11,7 @@ from rest_framework.exceptions import APIException, NotFound
 from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 
-from .. import access, audit, services
+from .. import access, audit, calls, services
 from ..calendar import feeds
 from ..models import (
     ESAS_FIELDS,
@@ -21,6 +21,7 @@ from ..models import (
     CareSchedule,
     InboundMessage,
     Occurrence,
+    OnCallContact,
     Patient,
     Procedure,
     Reminder,
@@ -202,6 +203,24 @@ class OccurrenceViewSet(ReadOnlyScopedViewSet):
         occurrence.refresh_from_db()
         return self.respond(serializers.OccurrenceSerializer, occurrence)
 
+    @extend_schema(summary="Record a check-in call and its outcome",
+                   description="Reached or caregiver: the scores (or a note) close the check-in and plan the next one; "
+                               "an alert they raise is acknowledged by this call. No answer or voicemail: the check-in "
+                               "stays open with a retry time (inside working hours). Wrong number: it stays open. "
+                               "Declined: it is skipped and the next one planned. Bad input answers 400 by field.",
+                   request=serializers.CallSerializer, responses={201: serializers.CallAttemptSerializer})
+    @action(detail=True, methods=["post"])
+    def call(self, request, pk=None):
+        occurrence = self.get_object()
+        data = self.validated(serializers.CallSerializer)
+        attempt = calls.record_call(
+            occurrence.patient, occurrence=occurrence, outcome=data["outcome"], by=request.user,
+            scores={name: data.get(name) for name in ESAS_FIELDS}, completed_by=data["completed_by"],
+            other_problem_name=data["other_problem_name"], pps=data["pps"], phase=data["phase"], note=data["note"],
+            retry_at=data["retry_at"],
+        )
+        return self.respond(serializers.CallAttemptSerializer, attempt, status.HTTP_201_CREATED)
+
 
 # --- Procedures ---------------------------------------------------------------------------------
 
@@ -244,11 +263,13 @@ class SymptomReportViewSet(ReadOnlyScopedViewSet):
 
     def visible(self, user):
         return (SymptomReport.objects.filter(patient__in=access.patients_for(user))
-                .prefetch_related("alerts").order_by("-reported_at", "-pk"))
+                .select_related("alert").order_by("-reported_at", "-pk"))
 
     @extend_schema(summary="Record an ESAS-r report",
-                   description="Runs the alert rules at once: a severe item (7 or more) brings the next check-in "
-                               "forward to the next day.")
+                   description="Runs the alert rules at once: one alert per report, each item compared with the last "
+                               "report that scored it within 30 days. A severe item (7 or more) brings the next check-in "
+                               "forward (the same day before the clinic opens, else the next day) and, out of hours, "
+                               "pages the on-call contacts.")
     def create(self, request):
         data = self.validated(serializers.SymptomReportSerializer)
         report = services.record_symptom_report(
@@ -271,17 +292,46 @@ class AlertViewSet(ReadOnlyScopedViewSet):
         return access.get_alert(user, pk)
 
     def visible(self, user):
-        return Alert.objects.filter(patient__in=access.patients_for(user)).select_related("report").order_by("-created_at", "-pk")
+        return (Alert.objects.filter(patient__in=access.patients_for(user)).select_related("report")
+                .prefetch_related("items").order_by("-created_at", "-pk"))
 
-    @extend_schema(summary="Acknowledge an alert", request=serializers.NoteSerializer,
+    @extend_schema(summary="Acknowledge an alert", description="Records the action taken and an optional note.",
+                   request=serializers.AcknowledgeSerializer,
                    responses={200: serializers.AlertSerializer, 409: ErrorSerializer})
     @action(detail=True, methods=["post"])
     def acknowledge(self, request, pk=None):
         alert = self.get_object()
-        data = self.validated(serializers.NoteSerializer)
-        if not services.acknowledge_alert(alert, by=request.user, note=data["note"]):
+        data = self.validated(serializers.AcknowledgeSerializer)
+        if not services.acknowledge_alert(alert, by=request.user, action=data["action"], note=data["note"]):
             raise AlreadyDone("This alert was already acknowledged.")
         return self.respond(serializers.AlertSerializer, alert)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="On-call contacts of your clinics"),
+    retrieve=extend_schema(summary="One on-call contact"),
+)
+class OnCallContactViewSet(ReadOnlyScopedViewSet):
+    """Who is paged for a severe report out of hours. A clinic's leads add them."""
+
+    model = OnCallContact
+    serializer_class = serializers.OnCallContactSerializer
+    filterset_class = None
+
+    def fetch(self, user, pk):
+        return get_object_or_404(OnCallContact, clinic__in=user.clinic_ids(), pk=pk)
+
+    def visible(self, user):
+        return OnCallContact.objects.filter(clinic__in=user.clinic_ids()).order_by("clinic", "name", "pk")
+
+    @extend_schema(summary="Add an on-call contact", description="A mobile number, an e-mail address or both; "
+                   "neither is refused (400). Only a lead of the clinic may add one.")
+    def create(self, request):
+        data = self.validated(serializers.OnCallContactSerializer)
+        contact = OnCallContact(**data)
+        contact.full_clean()
+        contact.save()
+        return self.respond(serializers.OnCallContactSerializer, contact, status.HTTP_201_CREATED)
 
 
 # --- Messaging (read-only) ----------------------------------------------------------------------
@@ -296,7 +346,7 @@ class ReminderViewSet(ReadOnlyScopedViewSet):
         return access.get_reminder(user, pk)
 
     def visible(self, user):
-        return Reminder.objects.filter(patient__in=access.patients_for(user)).order_by("send_at", "pk")
+        return Reminder.objects.filter(patient__in=access.patients_for(user)).order_by("send_at", "pk")  # no staff pages
 
 
 class InboundMessageViewSet(ReadOnlyScopedViewSet):

@@ -2,7 +2,14 @@
 
 A calendar is not a safe place for names: phones sync it, share it, show it on lock screens. An event
 names the kind of visit, the patient's initials and MRN, nothing else.
+
+Calendars that subscribe re-read the whole feed and match events by UID. So that they move or cancel
+an event rather than keep a stale copy, every event carries SEQUENCE (how many times the occurrence
+has changed, from its history) and LAST-MODIFIED, and a skipped or cancelled occurrence stays in the
+feed for CANCELLED_KEPT with STATUS:CANCELLED instead of vanishing.
 """
+
+import hashlib
 
 import secrets
 from datetime import timedelta
@@ -12,10 +19,12 @@ import icalendar
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
+from django.db.models import Q
 from django.utils import timezone
 
 from .. import access
 from ..models import CalendarFeed, Kind, Occurrence
+from ..revisions import with_revisions
 
 # How long an event lasts in the calendar (and in the FHIR Appointment): the occurrence has a due
 # time, not an end, and a calendar needs one to draw the block.
@@ -27,6 +36,10 @@ SLOT_LENGTH = {
 KIND_WORD = {Kind.PARACENTESIS: "Drainage", Kind.CHECKIN: "Check-in call", Kind.OTHER: "Follow-up"}
 # Occurrences due since this long ago stay in the feed, so today's missed visit does not vanish at once.
 SHOWN_SINCE = timedelta(days=1)
+# A skipped or cancelled occurrence stays this long after it was closed, marked cancelled, so a calendar
+# that syncs weekly still learns of it.
+CANCELLED_KEPT = timedelta(days=30)
+CLOSED_AS_CANCELLED = (Occurrence.State.SKIPPED, Occurrence.State.CANCELLED)
 
 
 def slot_length(kind):
@@ -62,15 +75,27 @@ def live_feed(token):
 
 
 def feed_occurrences(feed, now=None):
-    """Open occurrences the feed shows, soonest first: the owner's assigned patients, or the clinic's."""
+    """Occurrences the feed shows, soonest first, each annotated with its revision: the open ones of
+    the owner's assigned patients (or the clinic's), and those skipped or cancelled in the last
+    CANCELLED_KEPT."""
     now = now or timezone.now()
     patients = access.patients_for(feed.owner)
     patients = patients.filter(clinic=feed.clinic_id) if feed.clinic_id else patients.filter(nurse=feed.owner)
-    return (
-        Occurrence.objects.filter(patient__in=patients, state=Occurrence.State.SCHEDULED, due_at__gte=now - SHOWN_SINCE)
-        .select_related("patient")
-        .order_by("due_at")
+    shown = Q(state=Occurrence.State.SCHEDULED, due_at__gte=now - SHOWN_SINCE) | Q(
+        state__in=CLOSED_AS_CANCELLED, closed_at__gte=now - CANCELLED_KEPT)
+    return with_revisions(
+        Occurrence.objects.filter(shown, patient__in=patients).select_related("patient").order_by("due_at", "pk")
     )
+
+
+def event_revision(occurrence):
+    """(SEQUENCE, LAST-MODIFIED) of an occurrence's event. A close written without a history row
+    still counts as a change, so a client never misses a cancellation."""
+    sequence = occurrence.revision - 1
+    modified = occurrence.revised_at or occurrence.closed_at or occurrence.due_at
+    if occurrence.closed_at and occurrence.revised_at and occurrence.closed_at > occurrence.revised_at:
+        sequence, modified = sequence + 1, occurrence.closed_at
+    return sequence, modified
 
 
 def summary(occurrence):
@@ -86,7 +111,11 @@ def calendar_name(feed):
 
 
 def render_feed(feed, now=None):
-    """The feed as RFC 5545 bytes: each event in its patient's own time zone, with that zone's VTIMEZONE."""
+    """(body, last_modified): the feed as RFC 5545 bytes, each event in its patient's own time zone
+    with that zone's VTIMEZONE, and the latest change among its events.
+
+    DTSTAMP is the event's last change (RFC 5545 3.8.7.2, a calendar without METHOD), not the time of
+    the request, so an unchanged feed is the same bytes and its ETag holds."""
     now = now or timezone.now()
     host = urlsplit(settings.SITE_URL).hostname or "followup"
     calendar = icalendar.Calendar()
@@ -96,17 +125,26 @@ def render_feed(feed, now=None):
     calendar.add("x-wr-calname", calendar_name(feed))
     calendar.add("refresh-interval", timedelta(hours=1), parameters={"VALUE": "DURATION"})
     calendar.add("x-published-ttl", "PT1H")
-    latest = now
+    latest_due, last_modified = now, feed.created_at
     for occurrence in feed_occurrences(feed, now):
-        latest = max(latest, occurrence.due_at)
+        latest_due = max(latest_due, occurrence.due_at)
+        sequence, modified = event_revision(occurrence)
+        last_modified = max(last_modified, modified)
         start = occurrence.due_at.astimezone(occurrence.patient.zone)
         event = icalendar.Event()
         event.add("uid", f"occurrence-{occurrence.pk}@{host}")
-        event.add("dtstamp", now)
+        event.add("dtstamp", modified)
+        event.add("last-modified", modified)
+        event.add("sequence", sequence)
         event.add("dtstart", start)
         event.add("dtend", start + slot_length(occurrence.kind))
         event.add("summary", summary(occurrence))
+        event.add("status", "CANCELLED" if occurrence.state in CLOSED_AS_CANCELLED else "CONFIRMED")
         calendar.add_component(event)
     # Zone rules only for the span the events cover, not the default 1970-2038 (a much larger file).
-    calendar.add_missing_timezones(first_date=(now - timedelta(days=366)).date(), last_date=(latest + timedelta(days=366)).date())
-    return calendar.to_ical()
+    calendar.add_missing_timezones(first_date=(now - timedelta(days=366)).date(), last_date=(latest_due + timedelta(days=366)).date())
+    return calendar.to_ical(), last_modified
+
+
+def etag(body):
+    return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'

@@ -6,15 +6,19 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_GET, require_POST
+from django.utils.cache import get_conditional_response
+from django.utils.http import http_date
+from django.views.decorators.http import require_POST, require_safe
 
 from .. import access, audit
 from ..models import CalendarFeed
 from . import feeds
 
 
-@require_GET
+@require_safe
 def feed(request, token):
+    """The feed, with ETag and Last-Modified: a calendar asking again with If-None-Match (or
+    If-Modified-Since) gets 304 while nothing in it changed. HEAD answers the headers alone."""
     found = feeds.live_feed(token)
     if found is None:
         raise Http404("No such calendar feed.")
@@ -22,8 +26,14 @@ def feed(request, token):
     # of a clinic feed. The path is logged without the token, which is the feed's only credential.
     logged = SimpleNamespace(method=request.method, path=request.path.replace(token, "<token>"), META=request.META)
     audit.record(logged, audit.Action.VIEW, "calendar feed", subject=found, user=found.owner)
-    response = HttpResponse(feeds.render_feed(found), content_type="text/calendar; charset=utf-8")
-    response["Content-Disposition"] = 'inline; filename="followup.ics"'
+    body, last_modified = feeds.render_feed(found)
+    etag = feeds.etag(body)
+    response = get_conditional_response(request, etag=etag, last_modified=int(last_modified.timestamp()))
+    if response is None:
+        response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+        response["Content-Disposition"] = 'inline; filename="followup.ics"'
+    response["ETag"] = etag
+    response["Last-Modified"] = http_date(last_modified.timestamp())
     # The address is the credential: keep the body out of shared caches.
     response["Cache-Control"] = "private, max-age=300"
     response["X-Robots-Tag"] = "noindex"

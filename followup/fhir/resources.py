@@ -4,17 +4,19 @@ Ids: a resource's id is the database id of the object it comes from (as a string
 REST API shows. Two kinds of Observation have no table of their own and get a composite id: the
 volume of drainage 12 is `procedure-12-volume`, the pain score of report 7 is `symptom-report-7-pain`.
 
-Codes: FHIR's own code systems and UCUM where they fit. We know of no LOINC or SNOMED CT code we can
-vouch for exactly, for the ESAS-r items or the drained volume, so those use Followup's own code systems
-under SITE_URL (see CODE_SYSTEMS) with a plain-language display, rather than a guessed standard code.
+Codes: FHIR's own code systems, UCUM, and LOINC or SNOMED CT where a verified code fits (see
+terminology.py); Followup's own code systems beside them, and alone where no standard code fits.
+
+People and places: the clinic is an Organization, staff are Practitioners, each referenced by id.
 """
 
 from datetime import UTC, timedelta
 
-from django.conf import settings
 
 from ..calendar.feeds import slot_length
 from ..models import ESAS_ITEMS, Kind, Occurrence, Patient, Reminder
+from . import terminology
+from .terminology import clinic_of_mrn_system, code_system, esas_code, mrn_system  # noqa: F401 (the builders' vocabulary)
 
 V2_IDENTIFIER_TYPE = "http://terminology.hl7.org/CodeSystem/v2-0203"
 OBSERVATION_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
@@ -45,27 +47,7 @@ PROCEDURE_TEXT = {Kind.PARACENTESIS: "Abdominal paracentesis (ascites drainage)"
 
 
 def base_url():
-    return f"{settings.SITE_URL}/fhir/R4"
-
-
-def code_system(name):
-    """Followup's own code systems: `{SITE_URL}/fhir/CodeSystem/<name>`."""
-    return f"{settings.SITE_URL}/fhir/CodeSystem/{name}"
-
-
-def mrn_system(clinic_id):
-    """Each clinic issues its own MRNs, so each has its own identifier system."""
-    return f"{settings.SITE_URL}/fhir/sid/clinic/{clinic_id}/mrn"
-
-
-def clinic_of_mrn_system(system):
-    """The clinic id in an MRN identifier system of ours, or None for any other system."""
-    prefix, suffix = f"{settings.SITE_URL}/fhir/sid/clinic/", "/mrn"
-    if system.startswith(prefix) and system.endswith(suffix):
-        middle = system[len(prefix):-len(suffix)]
-        if middle.isascii() and middle.isdigit() and len(middle) <= 18:
-            return int(middle)
-    return None
+    return terminology.fhir_base()
 
 
 def instant(moment):
@@ -79,12 +61,28 @@ def reference(resource_type, pk, display=None):
     return found
 
 
+def kind_codings(kind):
+    """The local care-kind coding, and the SNOMED CT one where it has one."""
+    codings = [{"system": code_system("care-kind"), "code": kind, "display": Kind(kind).label}]
+    if kind in terminology.SNOMED_FOR_KIND:
+        codings.append(dict(terminology.SNOMED_FOR_KIND[kind]))
+    return codings
+
+
 def kind_concept(kind):
-    return {"coding": [{"system": code_system("care-kind"), "code": kind, "display": Kind(kind).label}], "text": Kind(kind).label}
+    return {"coding": kind_codings(kind), "text": Kind(kind).label}
+
+
+def staff_name(user):
+    return user.get_full_name() or user.username
 
 
 def staff_display(user):
-    return {"display": user.get_full_name() or user.username}
+    return {"display": staff_name(user)}
+
+
+def staff_reference(user):
+    return reference("Practitioner", user.pk, staff_name(user))
 
 
 def _language(code):
@@ -125,8 +123,10 @@ def patient_resource(patient):
         "name": [{"use": "official", "text": patient.full_name, "family": patient.family_name, "given": [patient.given_name]}],
         "telecom": telecom(patient),
         "communication": [_language(patient.language)],
-        "managingOrganization": {"display": patient.clinic.name},
+        "managingOrganization": reference("Organization", patient.clinic_id, patient.clinic.name),
     }
+    if patient.nurse_id:
+        resource["generalPractitioner"] = [reference("Practitioner", patient.nurse_id)]
     if patient.date_of_birth:
         resource["birthDate"] = patient.date_of_birth.isoformat()
     if patient.status == Patient.Status.DECEASED:
@@ -214,8 +214,7 @@ def procedure_resource(procedure):
         "resourceType": "Procedure",
         "id": str(procedure.pk),
         "status": "completed",
-        "code": {"coding": [{"system": code_system("care-kind"), "code": procedure.kind, "display": Kind(procedure.kind).label}],
-                 "text": PROCEDURE_TEXT.get(procedure.kind, Kind(procedure.kind).label)},
+        "code": {"coding": kind_codings(procedure.kind), "text": PROCEDURE_TEXT.get(procedure.kind, Kind(procedure.kind).label)},
         "subject": reference("Patient", procedure.patient_id),
     }
     if procedure.occurrence_id and procedure.occurrence:
@@ -226,7 +225,7 @@ def procedure_resource(procedure):
     else:
         resource["performedDateTime"] = instant(procedure.performed_at)
     if procedure.performed_by:
-        resource["performer"] = [{"actor": staff_display(procedure.performed_by)}]
+        resource["performer"] = [{"actor": staff_reference(procedure.performed_by)}]
     if procedure.complications.strip():
         resource["complication"] = [{"text": procedure.complications.strip()}]
     return resource
@@ -256,10 +255,6 @@ def volume_observation(procedure):
 # --- Symptom reports ----------------------------------------------------------------------------
 
 ESAS_LABELS = dict(ESAS_ITEMS)
-
-
-def esas_code(item):
-    return item.replace("_", "-")
 
 
 def severity_band(score):
@@ -293,7 +288,7 @@ def questionnaire_response_resource(report):
     resource = {
         "resourceType": "QuestionnaireResponse",
         "id": str(report.pk),
-        "questionnaire": f"{settings.SITE_URL}/fhir/Questionnaire/esas-r",
+        "questionnaire": terminology.questionnaire_url(),
         "status": "completed",
         "subject": reference("Patient", report.patient_id),
         "authored": instant(report.reported_at),
@@ -302,7 +297,7 @@ def questionnaire_response_resource(report):
         "item": items,
     }
     if report.recorded_by:
-        resource["author"] = staff_display(report.recorded_by)
+        resource["author"] = staff_reference(report.recorded_by)
     return resource
 
 
@@ -310,10 +305,10 @@ def esas_observation_id(report_pk, item):
     return f"symptom-report-{report_pk}-{esas_code(item)}"
 
 
-def esas_observations(report):
-    """One Observation per scored ESAS-r item, derived from the report's QuestionnaireResponse."""
+def esas_observations_by_item(report):
+    """(item, Observation) for each scored ESAS-r item, derived from the report's QuestionnaireResponse."""
     return [
-        {
+        (item, {
             "resourceType": "Observation",
             "id": esas_observation_id(report.pk, item),
             "status": "final",
@@ -326,9 +321,21 @@ def esas_observations(report):
             "interpretation": [{"coding": [{"system": code_system("esas-r-severity"), "code": severity_band(score)}],
                                 "text": severity_band(score)}],
             "derivedFrom": [reference("QuestionnaireResponse", report.pk)],
-        }
+        })
         for item, score in report.scores().items() if score is not None
     ]
+
+
+def esas_observations(report):
+    """One Observation per scored ESAS-r item."""
+    return [observation for _, observation in esas_observations_by_item(report)]
+
+
+def observation_codes():
+    """{(system, code): what it names}: "volume" or an ESAS-r item, for every coding an Observation carries."""
+    codes = {(code_system("observation"), "drained-volume"): "volume"}
+    codes.update({(code_system("esas-r"), esas_code(item)): item for item in ESAS_LABELS})
+    return codes
 
 
 # --- Reminders sent -----------------------------------------------------------------------------
@@ -355,3 +362,29 @@ def communication_resource(reminder):
     if reminder.state in (Reminder.State.FAILED, Reminder.State.UNKNOWN) and reminder.reason:
         resource["statusReason"] = {"text": reminder.reason}
     return resource
+
+
+# --- The clinic and its staff -------------------------------------------------------------------
+
+
+def organization_resource(clinic):
+    return {
+        "resourceType": "Organization",
+        "id": str(clinic.pk),
+        "active": True,
+        "type": [{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/organization-type", "code": "prov",
+                              "display": "Healthcare Provider"}]}],
+        "name": clinic.name,
+        "telecom": [{"system": "phone", "value": str(clinic.phone), "use": "work"}],
+    }
+
+
+def practitioner_resource(user):
+    """A member of staff: their name, nothing of how to reach them at home."""
+    name = {"text": staff_name(user)}
+    if user.last_name:
+        name["family"] = user.last_name
+    if user.first_name:
+        name["given"] = [user.first_name]
+    return {"resourceType": "Practitioner", "id": str(user.pk), "active": user.is_active, "name": [name]}
+

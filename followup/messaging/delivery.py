@@ -31,10 +31,10 @@ from django.db.models import Count, F, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from .. import scheduling
-from ..models import Heartbeat, Occurrence, Patient, Reminder, ReminderEvent
+from .. import alerts, scheduling
+from ..models import Alert, Heartbeat, Occurrence, Patient, Reminder, ReminderEvent
 from .backends import PermanentSmsError, SmsError, SmsMessage, get_backend
-from .rendering import render_reminder
+from .rendering import render_reminder, render_staff_page
 
 logger = logging.getLogger(__name__)
 
@@ -227,11 +227,11 @@ def _contact(reminder):
 def texts_already_out(reminders, now):
     """{(patient_id, recipient): [local dates]} of the texts these recipients were sent (or may have
     been sent) in the last 8 days: one query for a whole chunk."""
-    keys = {(r.patient_id, r.recipient) for r in reminders if r.channel == "sms"}
+    keys = {(r.patient_id, r.recipient) for r in reminders if r.channel == "sms" and not r.is_staff_page}
     found = {key: [] for key in keys}
     if not keys:
         return found
-    zones = {r.patient_id: r.patient.zone for r in reminders}
+    zones = {r.patient_id: r.patient.zone for r in reminders if not r.is_staff_page}
     rows = Reminder.objects.filter(
         patient_id__in={patient_id for patient_id, _ in keys}, channel="sms", state__in=SENT_LIKE,
         sending_at__gte=now - timedelta(days=8),
@@ -244,7 +244,10 @@ def texts_already_out(reminders, now):
 
 def why_not_now(reminder, now, texts_out):
     """The last-moment check. Returns (state, reason) when the row must not go out now, else None.
-    `texts_out` is `texts_already_out(...)` for the rows checked together."""
+    `texts_out` is `texts_already_out(...)` for the rows checked together. A staff page has its
+    own checks (`alerts.why_not_page`): no patient status, consent, quiet hours or text caps."""
+    if reminder.is_staff_page:
+        return alerts.why_not_page(reminder, now)
     patient = reminder.patient
     contact = _contact(reminder)
     occurrence = reminder.occurrence
@@ -298,14 +301,17 @@ def take_for_sending(reminder_ids, now):
     with transaction.atomic():
         queued = Reminder.objects.filter(pk__in=reminder_ids, state=Reminder.State.QUEUED)
         list(Patient.objects.select_for_update().filter(pk__in=queued.values("patient_id")).order_by("pk").values_list("pk"))
-        reminders = list(queued.select_related("patient__clinic", "caregiver", "occurrence").order_by("pk"))
+        # Staff pages: an acknowledgement at this moment is either seen here or waits for the send.
+        list(Alert.objects.select_for_update().filter(pk__in=queued.values("alert_id")).order_by("pk").values_list("pk"))
+        reminders = list(queued.select_related("patient__clinic", "caregiver", "occurrence", "alert__patient__clinic",
+                                               "on_call", "staff").order_by("pk"))
         texts_out = texts_already_out(reminders, now)
         won = []
         for reminder in reminders:
             verdict = why_not_now(reminder, now, texts_out)
             if verdict is None:
                 won.append(reminder)
-                if reminder.channel == "sms":
+                if reminder.channel == "sms" and not reminder.is_staff_page:
                     texts_out[(reminder.patient_id, reminder.recipient)].append(scheduling.local_date(now, reminder.patient.zone))
                 continue
             state, reason = verdict
@@ -339,6 +345,8 @@ def _status_callback_url():
 
 def _compose(reminder):
     """Everything up to the provider call; any failure here is safe to retry (nothing went out)."""
+    if reminder.is_staff_page:
+        return _compose_staff_page(reminder)
     link = ""
     if reminder.purpose == Reminder.Purpose.CHECKIN:
         from ..symptom_links import issue_link
@@ -369,6 +377,18 @@ def record_handover(ready, backend, moment):
             reminder.handed_to, reminder.handed_from, text = ", ".join(outgoing.to), outgoing.from_email, outgoing.body
         reminder.handed_over_at, reminder.body_sha256 = moment, body_sha256(text)
     Reminder.objects.bulk_update([reminder for reminder, _ in ready], ["handed_over_at", "handed_to", "handed_from", "body_sha256"])
+
+
+def _compose_staff_page(page):
+    """A page to staff: the clinic's name and a link to the alert, never anything about the patient."""
+    message = render_staff_page(page, alerts.alert_link(page.alert))
+    mobile, email = alerts.page_contact(page)
+    if page.channel == "sms":
+        return SmsMessage(to=mobile.as_e164, body=message.text, key=page.key, status_callback=_status_callback_url())
+    outgoing = EmailMultiAlternatives(subject=message.subject, body=message.text, to=[email],
+                                      headers={"X-Followup-Key": page.key}, connection=get_connection())
+    outgoing.attach_alternative(message.html, "text/html")
+    return outgoing
 
 
 def _call_provider(outgoing, backend):

@@ -127,6 +127,27 @@ def render_reminder(reminder, link=""):
     return render_message(reminder.purpose, reminder.channel, contact.language, context)
 
 
-def render_reply(kind, clinic, language):
-    context = {"clinic_name": clinic.name if clinic else "", "clinic_phone": clinic_phone(clinic) if clinic else ""}
+def render_reply(kind, clinic, language, now=None):
+    """A reply to a patient's text. While the team is closed it names the out-of-hours number."""
+    from django.utils import timezone
+
+    closed = clinic is not None and not clinic.is_open(now or timezone.now())
+    phone = ""
+    if clinic:
+        phone = clinic.out_of_hours_number.as_national if closed and clinic.out_of_hours_number else clinic_phone(clinic)
+    context = {"clinic_name": clinic.name if clinic else "", "clinic_phone": phone, "closed": closed}
     return render_message(kind, "sms", language, context)
+
+
+def render_staff_page(page, link):
+    """A page to the on-call contacts or the clinical leads about an alert: the clinic's name, the
+    link and nothing about the patient. In English, the team's working language."""
+    clinic = page.alert.patient.clinic
+    context = {"clinic_name": clinic.name, "link": link, "hours": clinic.escalate_after_working_hours}
+    base = f"messages/staff/{page.purpose}"
+    if page.channel == "sms":
+        return Rendered(text=_fit_sms(f"{base}.sms.txt", context))
+    subject = _clean_text(render_text(f"{base}.subject.txt", context))
+    text = render_text(f"{base}.txt", context).strip() + "\n"
+    return Rendered(subject=subject, text=text,
+                    html=render_to_string("messages/staff/email.html", {"subject": subject, "text": text}))

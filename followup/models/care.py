@@ -84,6 +84,9 @@ class Occurrence(models.Model):
     closed_at = models.DateTimeField(null=True, blank=True)
     closed_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     note = models.TextField(blank=True)
+    retry_at = models.DateTimeField(
+        null=True, blank=True,
+        help_text="A check-in call that reached nobody: when to try again. The due time and its reminders stay.")
 
     history = HistoricalRecords()
 
@@ -171,9 +174,12 @@ class SymptomReport(models.Model):
     """An ESAS-r report: each item its own field, 0 (best) to 10 (worst), blank when not asked."""
 
     class CompletedBy(models.TextChoices):
+        """The four options of the ESAS-r form (revised November 2010), in its words."""
+
         PATIENT = "patient", "Patient"
         CAREGIVER = "caregiver", "Family caregiver"
-        PROFESSIONAL = "professional", "Health professional"
+        PROFESSIONAL = "professional", "Health care professional caregiver"
+        ASSISTED = "caregiver_assisted", "Caregiver-assisted"
 
     class Source(models.TextChoices):
         NURSE_CALL = "nurse_call", "Nurse call"
@@ -195,7 +201,7 @@ class SymptomReport(models.Model):
     other_problem_name = models.CharField(max_length=120, blank=True)
     pps = models.PositiveSmallIntegerField("PPS (%)", null=True, blank=True, validators=[MaxValueValidator(100)])
     phase = models.CharField("PCOC phase", max_length=14, choices=Patient.Phase.choices, blank=True)
-    completed_by = models.CharField(max_length=12, choices=CompletedBy.choices)
+    completed_by = models.CharField(max_length=18, choices=CompletedBy.choices)
     source = models.CharField(max_length=10, choices=Source.choices)
     recorded_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     note = models.TextField(blank=True)
@@ -233,46 +239,97 @@ class SymptomReport(models.Model):
 
 
 class Alert(models.Model):
-    class Kind(models.TextChoices):
-        SEVERE = "severe", "Severe symptom"
-        WORSENING = "worsening", "Worsening symptom"
-        NEW_PROBLEM = "new_problem", "New problem"
+    """One alert per symptom report that flagged anything: its items, and one acknowledgement."""
+
+    class Action(models.TextChoices):
+        CALLED = "called_patient", "Called the patient"
+        ADVICE = "advice_given", "Advice given"
+        MEDICINES = "medicines_reviewed", "Medicines reviewed"
+        VISIT = "visit_arranged", "Visit arranged"
+        REFERRED = "referred", "Referred"
+        NO_ACTION = "no_action", "No action needed"
 
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="alerts")
-    report = models.ForeignKey(SymptomReport, on_delete=models.CASCADE, related_name="alerts")
-    kind = models.CharField(max_length=12, choices=Kind.choices)
-    item = models.CharField(max_length=24)
-    score = models.PositiveSmallIntegerField(null=True)
-    previous_score = models.PositiveSmallIntegerField(null=True)
+    report = models.OneToOneField(SymptomReport, on_delete=models.CASCADE, related_name="alert")
+    severe = models.BooleanField(default=False, help_text="At least one item scored 7 or more.")
     created_at = models.DateTimeField(default=timezone.now)
     acknowledged_at = models.DateTimeField(null=True, blank=True)
     acknowledged_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    acknowledgement_action = models.CharField(
+        max_length=20, choices=Action.choices, blank=True,
+        help_text="What was done. Blank only for alerts acknowledged before actions were recorded.")
     acknowledgement_note = models.TextField(blank=True)
+    escalated_at = models.DateTimeField(null=True, blank=True, help_text="When it was escalated to the clinical leads.")
 
     history = HistoricalRecords()
 
     class Meta:
         ordering = ["-created_at"]
-        constraints = [
-            models.UniqueConstraint(fields=["report", "kind", "item"], name="one_alert_per_report_item"),
-        ]
         indexes = [
-            # Worklist: unacknowledged alerts.
-            models.Index(fields=["acknowledged_at", "kind"], name="alert_open_idx"),
+            # Worklist: unacknowledged alerts, severe first.
+            models.Index(fields=["acknowledged_at", "severe"], name="alert_open_idx"),
         ]
 
     def __str__(self):
-        return f"{self.get_kind_display()}: {self.item_label}"
-
-    @property
-    def item_label(self):
-        if self.item == "other_problem" and self.report.other_problem_name:
-            return self.report.other_problem_name
-        return dict(ESAS_ITEMS).get(self.item, self.item)
+        return f"Alert {self.created_at:%Y-%m-%d}: " + "; ".join(str(item) for item in self.items.all())
 
     @property
     def is_open(self):
         return self.acknowledged_at is None
+
+    @property
+    def action_label(self):
+        if self.acknowledged_at and not self.acknowledgement_action:
+            return "Action not recorded"
+        return self.get_acknowledgement_action_display()
+
+
+class AlertItem(models.Model):
+    """One flagged item of an alert, with its score and the last score of that item."""
+
+    alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="items")
+    item = models.CharField(max_length=24)
+    score = models.PositiveSmallIntegerField(null=True)
+    previous_score = models.PositiveSmallIntegerField(null=True, help_text="The last score of this item within 30 days.")
+    severe = models.BooleanField(default=False)
+    worsening = models.BooleanField(default=False)
+    new_problem = models.BooleanField(default=False)
+    # Alerts were once one row per item, each acknowledged on its own; those acknowledgements are kept here.
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    acknowledgement_note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-severe", "-score", "pk"]
+        constraints = [models.UniqueConstraint(fields=["alert", "item"], name="one_alert_item_per_item")]
+
+    def __str__(self):
+        return self.summary
+
+    @property
+    def item_label(self):
+        if self.item == "other_problem" and self.alert.report.other_problem_name:
+            return self.alert.report.other_problem_name
+        return dict(ESAS_ITEMS).get(self.item, self.item)
+
+    @property
+    def reasons(self):
+        found = []
+        if self.severe:
+            found.append("severe")
+        if self.worsening and self.score is not None and self.previous_score is not None:
+            found.append(f"up {self.score - self.previous_score}")
+        if self.new_problem:
+            found.append("new problem")
+        return found
+
+    @property
+    def summary(self):
+        """"Pain 8, was 3: severe, up 5"."""
+        text = self.item_label if self.score is None else f"{self.item_label} {self.score}"
+        if self.previous_score is not None:
+            text += f", was {self.previous_score}"
+        return f"{text}: {', '.join(self.reasons)}"
 
 
 class SymptomFormLink(models.Model):

@@ -1,10 +1,13 @@
 from datetime import time
+from zoneinfo import ZoneInfo
 
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from phonenumber_field.modelfields import PhoneNumberField
 
+from .. import working_hours
 from .validators import on_one_line
 
 
@@ -46,11 +49,57 @@ class Clinic(models.Model):
     sms_per_day = models.PositiveSmallIntegerField(default=1)
     sms_per_week = models.PositiveSmallIntegerField(default=3)
 
+    out_of_hours_phone = PhoneNumberField(
+        blank=True, help_text="The number patients call when the team is closed (on call). Blank: the team's number.")
+    checkin_retry_hours = models.PositiveSmallIntegerField(
+        default=4, validators=[MinValueValidator(1), MaxValueValidator(72)],
+        help_text="An unanswered check-in call is tried again this many hours later (inside working hours, "
+                  "else the next working morning).")
+    escalate_after_working_hours = models.PositiveSmallIntegerField(
+        default=4, validators=[MinValueValidator(1), MaxValueValidator(80)],
+        help_text="An alert nobody acknowledged within this many working hours is escalated to the clinical leads.")
+
     class Meta:
         ordering = ["name"]
 
     def __str__(self):
         return self.name
+
+    # --- Working hours (see followup/working_hours.py; Mon-Fri 09:00-17:00 when none are set) ---
+
+    @property
+    def zone(self):
+        return ZoneInfo(self.time_zone)
+
+    def week(self):
+        """{weekday (0 = Monday): (opens, closes)} of the clinic's working hours."""
+        if not hasattr(self, "_week"):
+            rows = {row.weekday: (row.opens_at, row.closes_at) for row in self.working_hours.all()}
+            self._week = rows or dict(working_hours.DEFAULT_WEEK)
+        return self._week
+
+    def is_open(self, moment):
+        return working_hours.is_open(self.week(), self.zone, moment)
+
+    def next_opening(self, moment):
+        """`moment` when the team is working then, else the moment it next opens."""
+        return working_hours.next_opening(self.week(), self.zone, moment)
+
+    def opening_on(self, day):
+        """(opens, closes) as aware datetimes on the local `day`, or None on a day off."""
+        return working_hours.day_window(self.week(), self.zone, day)
+
+    def calling_window(self, day):
+        """When the team calls patients on `day`: its working hours that day (None on a day off)."""
+        return self.opening_on(day)
+
+    def after_working_hours(self, moment, hours):
+        """The moment `hours` working hours after `moment` (closed time does not count)."""
+        return working_hours.add_working_hours(self.week(), self.zone, moment, hours)
+
+    @property
+    def out_of_hours_number(self):
+        return self.out_of_hours_phone or self.phone
 
     def checkin_days_for_phase(self, phase):
         return {
@@ -59,6 +108,40 @@ class Clinic(models.Model):
             "deteriorating": self.checkin_days_deteriorating,
             "terminal": self.checkin_days_terminal,
         }.get(phase, self.checkin_days_stable)
+
+
+class WorkingHours(models.Model):
+    """One weekday the team works, in the clinic's zone. A clinic with none works Mon-Fri 09:00-17:00."""
+
+    class Weekday(models.IntegerChoices):
+        MONDAY = 0, "Monday"
+        TUESDAY = 1, "Tuesday"
+        WEDNESDAY = 2, "Wednesday"
+        THURSDAY = 3, "Thursday"
+        FRIDAY = 4, "Friday"
+        SATURDAY = 5, "Saturday"
+        SUNDAY = 6, "Sunday"
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="working_hours")
+    weekday = models.PositiveSmallIntegerField(choices=Weekday.choices)
+    opens_at = models.TimeField()
+    closes_at = models.TimeField()
+
+    class Meta:
+        ordering = ["clinic", "weekday"]
+        verbose_name_plural = "working hours"
+        constraints = [
+            models.UniqueConstraint(fields=["clinic", "weekday"], name="one_working_day_per_weekday"),
+            models.CheckConstraint(condition=models.Q(closes_at__gt=models.F("opens_at")), name="working_day_closes_after_it_opens"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_weekday_display()} {self.opens_at:%H:%M}-{self.closes_at:%H:%M}"
+
+    def clean(self):
+        super().clean()
+        if self.opens_at is not None and self.closes_at is not None and self.closes_at <= self.opens_at:
+            raise ValidationError({"closes_at": "The team must close after it opens."})
 
 
 class User(AbstractUser):
@@ -90,6 +173,33 @@ class Membership(models.Model):
 
     def __str__(self):
         return f"{self.user} - {self.get_role_display()} at {self.clinic}"
+
+
+class OnCallContact(models.Model):
+    """Who is paged when a severe report arrives out of hours: a staff member's mobile and/or e-mail."""
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="on_call_contacts")
+    name = models.CharField(max_length=120, help_text="As the team knows them, e.g. 'On-call nurse' or a name.")
+    user = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="on_call_contacts",
+                             help_text="The staff member, when they have an account.")
+    mobile = PhoneNumberField(blank=True)
+    email = models.EmailField(blank=True)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["clinic", "name"]
+
+    def __str__(self):
+        return f"{self.name} (on call, {self.clinic})"
+
+    def clean(self):
+        super().clean()
+        if not self.mobile and not self.email:
+            raise ValidationError({"mobile": "Give a mobile number or an e-mail address (or both) to reach them."})
+
+    @property
+    def channels(self):
+        return [channel for channel, value in (("sms", self.mobile), ("email", self.email)) if value]
 
 
 class CalendarFeed(models.Model):

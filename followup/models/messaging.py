@@ -2,8 +2,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from .care import Occurrence
-from .clinics import Clinic, User
+from .care import Alert, Occurrence
+from .clinics import Clinic, OnCallContact, User
 from .patients import Caregiver, Patient
 
 
@@ -13,12 +13,20 @@ class Reminder(models.Model):
     The unique key is (occurrence, recipient, channel, purpose, due_at): at most one message for
     each appointment time. When a nurse moves an appointment, unsent reminders move with it, and
     a reminder already sent for the old time does not stop one for the new time.
+
+    A staff page (an alert to the on-call contacts, or its escalation to the clinical leads) is a row
+    of the same outbox with `alert` set instead of `occurrence` and `patient`: its key is (alert,
+    recipient, channel, purpose), so nobody is paged twice about one alert.
     """
 
     class Purpose(models.TextChoices):
         DAY_BEFORE = "day_before", "Day before"
         MORNING_OF = "morning_of", "Morning of"
         CHECKIN = "checkin", "Check-in"
+        ON_CALL = "on_call", "On-call alert"
+        ESCALATION = "escalation", "Escalation"
+
+    STAFF_PURPOSES = (Purpose.ON_CALL, Purpose.ESCALATION)
 
     class State(models.TextChoices):
         PLANNED = "planned", "Planned"
@@ -37,10 +45,15 @@ class Reminder(models.Model):
     # States that count against the text caps: the message went, or may have gone, out.
     COUNTED = (State.PLANNED, State.QUEUED, State.SENDING, State.SENT, State.DELIVERED, State.UNKNOWN)
 
-    occurrence = models.ForeignKey(Occurrence, on_delete=models.CASCADE, related_name="reminders")
-    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="reminders")
+    occurrence = models.ForeignKey(Occurrence, null=True, blank=True, on_delete=models.CASCADE, related_name="reminders")
+    patient = models.ForeignKey(Patient, null=True, blank=True, on_delete=models.CASCADE, related_name="reminders")
     caregiver = models.ForeignKey(Caregiver, null=True, blank=True, on_delete=models.CASCADE, related_name="reminders")
-    recipient = models.CharField(max_length=24, help_text='"patient" or "caregiver-<id>"')
+    alert = models.ForeignKey(Alert, null=True, blank=True, on_delete=models.CASCADE, related_name="pages",
+                              help_text="A staff page: the alert it is about.")
+    on_call = models.ForeignKey(OnCallContact, null=True, blank=True, on_delete=models.SET_NULL, related_name="pages")
+    staff = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="pages",
+                              help_text="A staff page to a clinical lead.")
+    recipient = models.CharField(max_length=24, help_text='"patient", "caregiver-<id>", "oncall-<id>" or "lead-<id>"')
     channel = models.CharField(max_length=5, choices=[("sms", "Text message"), ("email", "E-mail")])
     purpose = models.CharField(max_length=10, choices=Purpose.choices)
     due_at = models.DateTimeField(help_text="The appointment time this reminder is about.")
@@ -69,6 +82,13 @@ class Reminder(models.Model):
         ordering = ["send_at"]
         constraints = [
             models.UniqueConstraint(fields=["occurrence", "recipient", "channel", "purpose", "due_at"], name="reminder_key"),
+            models.UniqueConstraint(fields=["alert", "recipient", "channel", "purpose"], condition=Q(alert__isnull=False),
+                                    name="staff_page_key"),
+            models.CheckConstraint(
+                condition=Q(alert__isnull=True, occurrence__isnull=False, patient__isnull=False)
+                | Q(alert__isnull=False, occurrence__isnull=True, patient__isnull=True),
+                name="reminder_for_a_patient_or_staff",
+            ),
         ]
         indexes = [
             # The dispatch tick: queued and sending rows gone stale (claim_due, expire_and_resolve).
@@ -90,7 +110,13 @@ class Reminder(models.Model):
         return f"Reminder {self.key} ({self.state})"
 
     @property
+    def is_staff_page(self):
+        return self.alert_id is not None
+
+    @property
     def key(self):
+        if self.is_staff_page:
+            return f"a{self.alert_id}-{self.recipient}-{self.channel}-{self.purpose}"
         return f"r{self.occurrence_id}-{self.recipient}-{self.channel}-{self.purpose}-{self.due_at:%Y%m%d%H%M}"
 
     def move(self, to_state, reason="", **fields):

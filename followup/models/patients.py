@@ -152,6 +152,8 @@ class Patient(ContactConsent):
     quiet_hours_end = models.TimeField(null=True, blank=True, help_text="Override of the clinic's; blank: clinic's.")
     quiet_hours_start = models.TimeField(null=True, blank=True, help_text="Override of the clinic's; blank: clinic's.")
     created_at = models.DateTimeField(auto_now_add=True)
+    not_reached_since = models.DateTimeField(
+        null=True, blank=True, help_text="Two check-in calls in a row reached nobody; cleared when someone answers.")
 
     history = HistoricalRecords()
 

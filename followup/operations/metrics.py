@@ -81,11 +81,12 @@ class FollowupCollector:
                                 "has marked handled.", value=waiting)
 
         alerts = GaugeMetricFamily("followup_alerts_unacknowledged", "Symptom alerts of patients under care no nurse "
-                                   "has acknowledged.", labels=["kind"])
-        open_alerts = dict.fromkeys(Alert.Kind.values, 0)
+                                   "has acknowledged (one per report): kind severe when an item scored 7 or more.",
+                                   labels=["kind"])
+        open_alerts = {"severe": 0, "other": 0}
         for row in (Alert.objects.filter(acknowledged_at__isnull=True, patient__status__in=UNDER_CARE)
-                    .values("kind").annotate(total=Count("pk")).order_by()):
-            open_alerts[row["kind"]] = row["total"]
+                    .values("severe").annotate(total=Count("pk")).order_by()):
+            open_alerts["severe" if row["severe"] else "other"] = row["total"]
         for kind, total in open_alerts.items():
             alerts.add_metric([kind], total)
         yield alerts

@@ -520,7 +520,7 @@ def acknowledgement_times(scope):
     90th percentile are percentile_cont (linear interpolation), computed in the database.
     """
     monthly = _months(scope)
-    alerts = (scope.in_range(Alert.objects.filter(kind=Alert.Kind.SEVERE, patient__clinic__in=scope.clinic_ids), "created_at")
+    alerts = (scope.in_range(Alert.objects.filter(severe=True, patient__clinic__in=scope.clinic_ids), "created_at")
               .annotate(month=monthly.truncate("day"), hours=HoursBetween(F("acknowledged_at"), F("created_at")))
               .values("month", "hours").order_by())
     alerts_sql, params = compiled(alerts)

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from .. import access, audit, services
+from .. import access, audit, calls, services
 from ..forms import AcknowledgeAlertForm, CheckinForm, DrainageForm, IntervalForm, RescheduleForm, SkipForm
 from ..models import Kind, Occurrence
 from ..templatetags.followup_tags import local_time
@@ -74,24 +74,33 @@ def log_checkin(request, pk):
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
             try:
-                report = services.record_symptom_report(
-                    patient, scores=form.scores(), completed_by="professional", source="nurse_call",
-                    recorded_by=request.user, other_problem_name=data["other_problem_name"], pps=data["pps"],
-                    phase=data["phase"], note=data["note"], closes_checkin=True,
+                attempt = calls.record_call(
+                    patient, outcome=data["outcome"], by=request.user, scores=form.scores(),
+                    completed_by=data["completed_by"], other_problem_name=data["other_problem_name"], pps=data["pps"],
+                    phase=data["phase"], note=data["note"], retry_at=data["retry_at"],
                 )
             except ValidationError as error:
                 add_service_errors(form, error)
             else:
-                raised = report.alerts.count()
-                text = "Check-in call recorded."
-                if raised:
-                    text += f" {raised} alert{'s' if raised != 1 else ''} raised: see the timeline."
-                next_due = _next_due(patient, Kind.CHECKIN)
-                if next_due:
-                    text += f" Next check-in due {next_due}."
-                messages.success(request, text)
+                messages.success(request, _call_recorded(attempt, patient))
                 return done(request, patient_url)
         return show_form(request, "followup/checkin/_form.html", {"patient": patient, "form": form})
+
+
+def _call_recorded(attempt, patient):
+    text = f"Check-in call recorded: {attempt.get_outcome_display().lower()}."
+    alert = getattr(attempt.report, "alert", None) if attempt.report else None
+    if alert is not None:
+        text += f" Alert raised ({len(alert.items.all())} item{'s' if len(alert.items.all()) != 1 else ''}), acknowledged by this call."
+    if attempt.retry_at:
+        text += f" Try again {local_time(attempt.retry_at, patient.zone)}."
+    patient.refresh_from_db(fields=["not_reached_since"])
+    if patient.not_reached_since:
+        text += " Two calls in a row reached nobody: the patient is flagged not reached."
+    next_due = _next_due(patient, Kind.CHECKIN)
+    if next_due and not attempt.retry_at:
+        text += f" Next check-in due {next_due}."
+    return text
 
 
 @login_required
@@ -194,7 +203,12 @@ def acknowledge_alert(request, pk):
     patient = alert.patient
     form = AcknowledgeAlertForm(posted(request))
     if request.method == "POST" and form.is_valid():
-        recorded = services.acknowledge_alert(alert, by=request.user, note=form.cleaned_data["note"])
+        try:
+            recorded = services.acknowledge_alert(alert, by=request.user, action=form.cleaned_data["action"],
+                                                  note=form.cleaned_data["note"])
+        except ValidationError as error:
+            add_service_errors(form, error)
+            return show_form(request, "followup/alert/_form.html", {"patient": patient, "alert": alert, "form": form})
         text = "Alert acknowledged." if recorded else "Someone had already acknowledged this alert."
         if request.htmx and request.POST.get("from") == "worklist":
             return done_row(request, text)

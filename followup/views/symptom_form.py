@@ -13,6 +13,7 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.html import format_html
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
@@ -79,6 +80,8 @@ TEXT = {
         "thanks_title": "Thank you",
         "thanks_body": "Your answers have been sent to the {clinic} team.",
         "thanks_call": "If you feel much worse, please call the team on {phone}. Do not wait for them to call you.",
+        "thanks_call_closed": "The team is closed now. If you feel much worse, please call the out-of-hours number "
+                              "{phone}. Do not wait for them to call you.",
         "thanks_close": "You can close this page now.",
         "expired_title": "This link has expired",
         "expired_body": "Links to the symptom form work for 3 days. Your team will send a new one with your next check-in.",
@@ -120,6 +123,8 @@ TEXT = {
         "thanks_title": "Gracias",
         "thanks_body": "Sus respuestas se han enviado al equipo de {clinic}.",
         "thanks_call": "Si se siente mucho peor, por favor llame al equipo al {phone}. No espere a que le llamen.",
+        "thanks_call_closed": "El equipo está cerrado ahora. Si se siente mucho peor, por favor llame al número "
+                              "fuera de horario {phone}. No espere a que le llamen.",
         "thanks_close": "Ya puede cerrar esta página.",
         "expired_title": "Este enlace ha caducado",
         "expired_body": "Los enlaces al formulario de síntomas funcionan durante 3 días. Su equipo le enviará uno nuevo "
@@ -217,8 +222,9 @@ class SymptomForm(forms.Form):
         ]
 
 
-def _phone_link(clinic):
-    return format_html('<a class="phone" href="tel:{}">{}</a>', clinic.phone.as_e164, phone_for_display(clinic.phone))
+def _phone_link(clinic, number=None):
+    number = number or clinic.phone
+    return format_html('<a class="phone" href="tel:{}">{}</a>', number.as_e164, phone_for_display(number))
 
 
 def _say(language, key, **values):
@@ -291,10 +297,13 @@ def symptom_thanks(request, signed):
         symptom_links.resolve(signed)
     except symptom_links.LinkUsed as used:
         patient = used.link.patient
+        clinic = patient.clinic
         language = language_of(patient)
         return _page(request, "symptoms/thanks.html", language, {
             "body": _say(language, "thanks_body", clinic=patient.clinic.name),
-            "call": _say(language, "thanks_call", phone=_phone_link(patient.clinic)),
+            # While the team is closed, the out-of-hours number (the on-call team's).
+            "call": _say(language, "thanks_call", phone=_phone_link(clinic)) if clinic.is_open(timezone.now())
+            else _say(language, "thanks_call_closed", phone=_phone_link(clinic, clinic.out_of_hours_number)),
         })
     except symptom_links.LinkError as error:
         return _refused(request, error)

@@ -11,7 +11,7 @@ from datetime import datetime
 from django.utils import formats, timezone
 
 from .. import charts, scheduling
-from ..models import ESAS_ITEMS, Alert, Kind, Occurrence, Reminder, ReminderEvent
+from ..models import ESAS_ITEMS, Kind, Occurrence, Reminder, ReminderEvent
 from .timeline_views import fold_cancellations
 
 # The timeline shows the most recent events of each kind; charts use the last reports.
@@ -45,6 +45,17 @@ def _scores(report):
     return scored
 
 
+def _report_detail(report):
+    """"Completed by: Patient · PPS 50% · Phase: Unstable. Sleeping more." (what the nurse recorded)."""
+    parts = [f"Completed by: {report.get_completed_by_display()}"]
+    if report.pps is not None:
+        parts.append(f"PPS {report.pps}%")
+    if report.phase:
+        parts.append(f"Phase: {report.get_phase_display()}")
+    detail = " · ".join(parts)
+    return f"{detail}. {report.note}" if report.note else detail
+
+
 def reminder_event(reminder):
     detail = f"{reminder.get_channel_display()} {_recipient(reminder)}: {reminder.get_state_display().lower()}"
     if reminder.reason:
@@ -57,7 +68,9 @@ def build(patient, now=None):
     zone = patient.zone
     procedures = list(patient.procedures.select_related("performed_by").order_by("-performed_at")[:TIMELINE_LIMIT])
     reports = list(patient.symptom_reports.select_related("recorded_by").order_by("-reported_at")[:TIMELINE_LIMIT])
-    alerts = list(patient.alerts.select_related("acknowledged_by", "report").order_by("-created_at")[:TIMELINE_LIMIT])
+    alerts = list(patient.alerts.select_related("acknowledged_by", "report").prefetch_related("items")
+                  .order_by("-created_at")[:TIMELINE_LIMIT])
+    calls = list(patient.call_attempts.select_related("by").order_by("-at")[:TIMELINE_LIMIT])
     closed = list(patient.occurrences.exclude(state__in=[Occurrence.State.SCHEDULED, Occurrence.State.DONE]).select_related("closed_by")
                   .order_by("-due_at")[:TIMELINE_LIMIT])
     open_occurrences = list(patient.occurrences.filter(state=Occurrence.State.SCHEDULED).order_by("due_at"))
@@ -80,10 +93,21 @@ def build(patient, now=None):
             parts.append(f"complications: {procedure.complications}")
         events.append(Event(procedure.performed_at, "drainage", procedure.get_kind_display(), ", ".join(parts),
                             procedure.performed_by))
+    calls_by_report = {call.report_id: call for call in calls if call.report_id}
     for report in reports:
         title = "Check-in call" if report.source == "nurse_call" else f"Symptom report ({report.get_source_display().lower()})"
-        events.append(Event(report.reported_at, "symptoms", title, f"Completed by {report.get_completed_by_display().lower()}",
+        call = calls_by_report.get(report.pk)
+        if call is not None:
+            title = f"Check-in call: {call.get_outcome_display().lower()}"
+        events.append(Event(report.reported_at, "symptoms", title, _report_detail(report),
                             report.recorded_by, alerts_by_report.get(report.pk, []), _scores(report)))
+    for call in calls:
+        if call.report_id:
+            continue  # shown as its report, "Check-in call"
+        detail = call.note
+        if call.retry_at:
+            detail = f"Try again {timezone.localtime(call.retry_at, zone):%a %-d %b, %H:%M}" + (f". {detail}" if detail else "")
+        events.append(Event(call.at, "call", f"Check-in call: {call.get_outcome_display().lower()}", detail, call.by))
     for occurrence in closed:
         title = f"{occurrence.get_kind_display()} {occurrence.get_state_display().lower()}"
         detail = f"Was due {formats.date_format(occurrence.due_date, 'SHORT_DATE_FORMAT')}" + (f": {occurrence.note}" if occurrence.note else "")
@@ -147,5 +171,5 @@ def build(patient, now=None):
         "chart_reports": chart_reports,
         "interval_chart": charts.interval_chart(drainage_times, zone, current_days),
         "last_status_change": status_changes[0] if status_changes else None,
-        "severe_alerts": sum(1 for alert in alerts if alert.is_open and alert.kind == Alert.Kind.SEVERE),
+        "severe_alerts": sum(1 for alert in alerts if alert.is_open and alert.severe),
     }

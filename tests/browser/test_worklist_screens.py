@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 from followup import scheduling, services
 from followup.models import Alert, Caregiver, CareSchedule, Kind, Occurrence, SymptomReport
 
-from ..conftest import make_patient
+from ..conftest import make_alert, make_patient
 from .conftest import PHONE, serious_violations, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -46,7 +46,7 @@ def open_item(patient, kind, days):
 def busy_clinic(riverside, nina, alice, bob):
     """Twenty-two patients with something due: a severe report, overdue drainages and calls, today, this week."""
     report = SymptomReport.objects.create(patient=alice, completed_by="patient", source="web", pain=9, nausea=4)
-    Alert.objects.create(patient=alice, report=report, kind="severe", item="pain", score=9)
+    make_alert(report, ("pain", 9))
     open_item(alice, Kind.CHECKIN, 1)
     open_item(bob, Kind.PARACENTESIS, -2)
     for index, name in enumerate(NAMES):
@@ -97,6 +97,7 @@ def test_a_filter_chip_keeps_its_choice_in_the_url(site, desktop, busy_clinic):
 def test_a_nurse_acknowledges_a_severe_alert_from_its_row(site, desktop, busy_clinic, screenshot):
     sign_in(desktop, site.url, "nina")
     row = desktop.locator("table.calls tbody tr", has_text="Archer, Alice")
+    row.get_by_role("combobox", name=re.compile("^What was done")).select_option("called_patient")
     row.get_by_role("button", name=re.compile("^Acknowledge")).click()
     expect(desktop.locator("tr.done-row")).to_contain_text("Alert acknowledged.")
     screenshot(desktop, "acknowledged")

@@ -1,0 +1,46 @@
+from django.db import models
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+from .care import Occurrence, SymptomReport
+from .clinics import User
+from .patients import Patient
+
+
+class CallAttempt(models.Model):
+    """One try at a check-in call, and what came of it."""
+
+    class Outcome(models.TextChoices):
+        REACHED = "reached", "Reached the patient"
+        CAREGIVER = "caregiver", "Spoke with a caregiver"
+        NO_ANSWER = "no_answer", "No answer"
+        VOICEMAIL = "voicemail", "Left a voicemail"
+        WRONG_NUMBER = "wrong_number", "Wrong number"
+        DECLINED = "declined", "Declined"
+
+    ANSWERED = (Outcome.REACHED, Outcome.CAREGIVER)
+    # Calls that reached nobody; two in a row flag the patient "not reached".
+    UNANSWERED = (Outcome.NO_ANSWER, Outcome.VOICEMAIL, Outcome.WRONG_NUMBER)
+    RETRIED = (Outcome.NO_ANSWER, Outcome.VOICEMAIL)
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="call_attempts")
+    occurrence = models.ForeignKey(Occurrence, null=True, blank=True, on_delete=models.SET_NULL, related_name="call_attempts")
+    at = models.DateTimeField(default=timezone.now)
+    outcome = models.CharField(max_length=12, choices=Outcome.choices)
+    by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    note = models.TextField(blank=True)
+    report = models.OneToOneField(SymptomReport, null=True, blank=True, on_delete=models.SET_NULL, related_name="call")
+    retry_at = models.DateTimeField(null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["patient", "-at"], name="call_history_idx")]
+
+    def __str__(self):
+        return f"Call {self.at:%Y-%m-%d %H:%M}: {self.get_outcome_display()}"
+
+    @property
+    def answered(self):
+        return self.outcome in self.ANSWERED

@@ -1,0 +1,155 @@
+"""Subscribers, the events they are told of, and the outbox of deliveries (with every attempt logged).
+
+The tables are this module's own, apart from the reminders' outbox, so that a subscriber that fails or
+hangs never holds up a reminder: their rows, ticks, tasks and Celery queue are all separate.
+"""
+
+import base64
+import secrets
+import uuid
+from urllib.parse import urlsplit
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from ..models import Clinic
+
+
+class EventType(models.TextChoices):
+    PATIENT_STATUS = "patient.status_changed", "A patient's status changed (paused, resumed, discharged, died)"
+    ALERT = "alert.raised", "A symptom report raised an alert"
+    DRAINAGE = "drainage.recorded", "A drainage was recorded"
+    APPOINTMENT = "appointment.changed", "An appointment was booked, moved, done, missed, skipped or cancelled"
+
+
+def new_secret():
+    """A Standard Webhooks secret: `whsec_` and 32 random bytes in base64."""
+    return "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
+
+
+LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
+
+
+def validate_endpoint(url):
+    """HTTPS, except to this machine (a receiver under test or on the same host)."""
+    parts = urlsplit(url)
+    if parts.scheme != "https" and not (parts.scheme == "http" and parts.hostname in LOCAL_HOSTS):
+        raise ValidationError("The endpoint must be an https:// address (http:// only to localhost).")
+
+
+def all_event_types():
+    return list(EventType.values)
+
+
+class Subscriber(models.Model):
+    """Another system of the clinic that wants to hear of changes: where to POST, and the secret it
+    checks our signature with."""
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="subscribers",
+                               help_text="Only this clinic's changes are sent.")
+    name = models.CharField(max_length=120, help_text="The receiving system, e.g. 'St. Mary's & Riverside EHR'.")
+    url = models.URLField("endpoint", max_length=500, validators=[validate_endpoint])
+    secret = models.CharField(max_length=80, default=new_secret,
+                              help_text="Give this to the receiving system; it checks every request's signature with it.")
+    events = models.JSONField(default=all_event_types, help_text="The event types sent.")
+    active = models.BooleanField(default=True, help_text="Off: nothing more is sent; waiting deliveries are cancelled.")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["clinic", "name"]
+
+    def __str__(self):
+        return f"{self.name} ({self.clinic})"
+
+    def clean(self):
+        super().clean()
+        unknown = sorted(set(self.events or []) - set(EventType.values))
+        if unknown:
+            raise ValidationError({"events": f"Unknown event type(s): {', '.join(unknown)}."})
+        if not self.events:
+            raise ValidationError({"events": "Choose at least one event type."})
+
+    def rotate_secret(self):
+        self.secret = new_secret()
+        self.save(update_fields=["secret"])
+
+
+class Event(models.Model):
+    """One change, recorded once: `key` names what it came from, so collecting twice adds nothing."""
+
+    event_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    key = models.CharField(max_length=80, unique=True)
+    type = models.CharField(max_length=40, choices=EventType.choices)
+    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="+")
+    occurred_at = models.DateTimeField()
+    data = models.JSONField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-occurred_at"]
+
+    def __str__(self):
+        return f"{self.type} {self.event_id}"
+
+
+class Delivery(models.Model):
+    """The outbox row: one event for one subscriber, sent until the subscriber answers 2xx.
+
+        pending --tick claims--> queued --task wins it--> sending --2xx--> delivered
+           ^                                                  |
+           +----------- not 2xx / no answer: retry later -----+--> failed (gave up after MAX_ATTEMPTS)
+    """
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Waiting"
+        QUEUED = "queued", "Queued"
+        SENDING = "sending", "Sending"
+        DELIVERED = "delivered", "Delivered"
+        FAILED = "failed", "Gave up"
+        CANCELLED = "cancelled", "Cancelled"
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="deliveries")
+    subscriber = models.ForeignKey(Subscriber, on_delete=models.CASCADE, related_name="deliveries")
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sending_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    last_status = models.PositiveSmallIntegerField(null=True, blank=True, help_text="The subscriber's last HTTP status.")
+    last_error = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name_plural = "deliveries"
+        constraints = [
+            models.UniqueConstraint(fields=["event", "subscriber"], name="one_delivery_per_event_and_subscriber"),
+        ]
+        indexes = [
+            # The webhook tick: pending rows due now, queued and sending rows gone stale.
+            models.Index(fields=["state", "next_attempt_at"], name="delivery_due_idx"),
+            # The delivery log: a subscriber's deliveries newest first.
+            models.Index(fields=["subscriber", "-created_at"], name="delivery_log_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.event.type} to {self.subscriber.name} ({self.get_state_display().lower()})"
+
+
+class Attempt(models.Model):
+    """One POST to a subscriber: what it answered and how long it took. The delivery log."""
+
+    delivery = models.ForeignKey(Delivery, on_delete=models.CASCADE, related_name="attempt_log")
+    at = models.DateTimeField()
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    error = models.CharField(max_length=200, blank=True)
+    duration_ms = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(status_code__isnull=False) | ~Q(error=""), name="attempt_has_an_outcome"),
+        ]
