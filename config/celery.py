@@ -15,3 +15,15 @@ app.autodiscover_tasks()
 from followup.operations.worker import connect_signals  # noqa: E402
 
 connect_signals(app)
+
+
+# A misconfigured message channel stops the worker at start (Django's system checks), rather than
+# failing every message it would send.
+from celery import signals  # noqa: E402
+
+
+@signals.worker_init.connect(weak=False)
+def _check_channels(**kwargs):
+    from followup.messaging.checks import run_at_worker_start
+
+    run_at_worker_start()

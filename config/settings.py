@@ -303,6 +303,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "CareKindEnum": "followup.models.care.Kind",
         "AlertActionEnum": "followup.models.care.Alert.Action",
+        "CallOutcomeEnum": "followup.models.calls.CallAttempt.Outcome",
+        "BereavementCallOutcomeEnum": "followup.models.life.BereavementCall.Outcome",
         "InboundMessageKindEnum": "followup.models.messaging.InboundMessage.Kind",
         "IntervalUnitEnum": "followup.scheduling.Unit",
         "OccurrenceStateEnum": "followup.models.care.Occurrence.State",
@@ -327,7 +329,18 @@ EMAIL_PORT = env_int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_SSL_CERTFILE = env_str("EMAIL_SSL_CERTFILE", "") or None
+EMAIL_SSL_KEYFILE = env_str("EMAIL_SSL_KEYFILE", "") or None
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)
+# The filebased backend writes each e-mail to a file in this directory (it cannot compose without one).
+EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH", str(BASE_DIR / "var" / "email"))
+EMAIL_SUBJECT_PREFIX = env_str("EMAIL_SUBJECT_PREFIX", "[Followup] ")
+EMAIL_USE_LOCALTIME = env_bool("EMAIL_USE_LOCALTIME", False)
+# Patients' e-mails come from the clinic's name in messages at this address, replying to the
+# clinic's reply-to address (followup.messaging.email).
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Followup <no-reply@example.org>")
+SERVER_EMAIL = env_str("SERVER_EMAIL", "root@localhost")
 ANYMAIL = {key[len("ANYMAIL_"):]: value for key, value in os.environ.items() if key.startswith("ANYMAIL_")}
 
 # The console backends print every text and e-mail, live symptom-form links and addresses included,
@@ -411,6 +424,20 @@ WEBHOOK_MAX_ATTEMPTS = env_int("WEBHOOK_MAX_ATTEMPTS", 10)
 WEBHOOK_SEND_BATCH = env_int("WEBHOOK_SEND_BATCH", 20)
 WEBHOOK_QUEUED_TIMEOUT = timedelta(minutes=5)
 WEBHOOK_SENDING_TIMEOUT = timedelta(minutes=5)
+
+# --- Hospital interface: HL7 v2 ADT over MLLP (manage.py hl7_listener) -------------------------------
+HL7_MLLP_HOST = env_str("HL7_MLLP_HOST", "127.0.0.1")
+HL7_MLLP_PORT = env_int("HL7_MLLP_PORT", 2575)
+# A frame larger than this closes the connection (ADT messages are a few kilobytes).
+HL7_MLLP_MAX_BYTES = env_int("HL7_MLLP_MAX_BYTES", 1024 * 1024)
+# A frame begun must end within this many seconds, or the connection is closed.
+HL7_MLLP_FRAME_TIMEOUT = env_int("HL7_MLLP_FRAME_TIMEOUT_SECONDS", 10)
+# A connection that sends nothing for this long is closed (interface engines reconnect on their own).
+HL7_MLLP_IDLE_TIMEOUT = env_int("HL7_MLLP_IDLE_TIMEOUT_SECONDS", 600)
+HL7_MLLP_MAX_CONNECTIONS = env_int("HL7_MLLP_MAX_CONNECTIONS", 50)
+for _name in ("HL7_MLLP_PORT", "HL7_MLLP_MAX_BYTES", "HL7_MLLP_FRAME_TIMEOUT", "HL7_MLLP_IDLE_TIMEOUT", "HL7_MLLP_MAX_CONNECTIONS"):
+    if globals()[_name] < (0 if _name == "HL7_MLLP_PORT" else 1) or (_name == "HL7_MLLP_PORT" and HL7_MLLP_PORT > 65535):
+        raise ImproperlyConfigured(f"{_name} is out of range: {globals()[_name]}")
 
 # --- Operations ---------------------------------------------------------------------------------
 # GET /metrics answers only a request carrying `Authorization: Bearer <METRICS_TOKEN>`; unset, it is a 404.

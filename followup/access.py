@@ -7,7 +7,7 @@ never through a bare `filter(clinic=...)`, so a missing scope cannot leak anothe
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 
-from .models import Alert, Caregiver, Clinic, InboundMessage, Membership, Occurrence, Patient, Procedure, Reminder, SymptomReport
+from .models import Alert, Caregiver, Clinic, HospitalNotice, InboundMessage, Membership, Occurrence, Patient, Procedure, Reminder, SymptomReport
 
 
 def clinics_for(user):
@@ -54,6 +54,11 @@ def get_reminder(user, pk):
 
 def get_inbound_message(user, pk):
     return get_object_or_404(InboundMessage.objects.filter(clinic__in=user.clinic_ids()), pk=pk)
+
+
+def get_hospital_notice(user, pk):
+    return get_object_or_404(
+        HospitalNotice.objects.filter(patient__clinic__in=user.clinic_ids()).select_related("patient__clinic"), pk=pk)
 
 
 def require_lead(user, clinic_id=None):

@@ -8,7 +8,7 @@ Staff who are not superusers see only their own clinics' rows, in lists, forms a
 """
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -24,12 +24,15 @@ from .models import (
     AlertItem,
     CallAttempt,
     CalendarFeed,
+    EmailAddress,
     Caregiver,
     CareSchedule,
     Clinic,
     OnCallContact,
     WorkingHours,
     Heartbeat,
+    HospitalMessage,
+    HospitalNotice,
     InboundMessage,
     Membership,
     Occurrence,
@@ -190,7 +193,7 @@ class ClinicAdmin(ClinicScoped, admin.ModelAdmin):
     list_display = ["name", "time_zone", "phone", "paracentesis_interval_days", "patient_count"]
     search_fields = ["name"]
     fieldsets = [
-        (None, {"fields": ["name", "phone", "time_zone"]}),
+        (None, {"fields": ["name", "name_in_messages", "phone", "reply_to_email", "time_zone"]}),
         ("Care defaults", {"fields": [
             "paracentesis_interval_days", "appointment_time", "checkin_days_stable", "checkin_days_unstable",
             "checkin_days_deteriorating", "checkin_days_terminal", "history_window_days",
@@ -200,9 +203,14 @@ class ClinicAdmin(ClinicScoped, admin.ModelAdmin):
             ("quiet_hours_end", "quiet_hours_start"), "drainage_reminder_day_before_at", "drainage_reminder_morning_at",
             "checkin_reminder_at", "reminder_lateness_minutes", "sms_per_day", "sms_per_week",
         ]}),
+        ("Life events", {"fields": [
+            "sending_number", "admission_review_days", "bereavement_plan", "advisory_silence_months",
+            "home_drainage_interval_days", "home_drainage_reminders",
+        ]}),
         ("Calls, alerts and on call", {"fields": [
             "out_of_hours_phone", "checkin_retry_hours", "escalate_after_working_hours",
         ]}),
+        ("Hospital interface (HL7)", {"fields": ["hl7_assigning_authority"]}),
     ]
 
     def get_form(self, request, obj=None, **kwargs):
@@ -219,6 +227,17 @@ class ClinicAdmin(ClinicScoped, admin.ModelAdmin):
     @admin.display(description="patients", ordering="patient_total")
     def patient_count(self, clinic):
         return clinic.patient_total
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        from .messaging.names import care_words_in
+
+        words = care_words_in(obj.messages_name)
+        if words:
+            messages.warning(request, (
+                f"\"{obj.messages_name}\" names a kind of care ({', '.join(words)}). Whoever holds a patient's phone "
+                "reads it: consider a neutral name in messages, such as \"{0} Care Team\".".format(obj.name.split()[0])
+            ))
 
 
 @admin.register(User)
@@ -316,7 +335,7 @@ class CaregiverInline(ClinicScoped, admin.StackedInline):
     model = Caregiver
     form = ConsentAdminForm
     extra = 0
-    fields = [("name", "relationship"), ("mobile", "email"), ("preferred_channel", "language", "receives_reminders"),
+    fields = [("name", "relationship", "next_of_kin"), ("mobile", "email"), ("preferred_channel", "language", "receives_reminders"),
               ("consent_at", "consent_source", "consent_given_by"), ("opted_out_at", "opted_out_source")]
 
 
@@ -574,6 +593,23 @@ class InboundMessageAdmin(ClinicScoped, ReadOnly, admin.ModelAdmin):
     list_select_related = ["clinic", "patient", "caregiver", "handled_by"]
 
 
+@admin.register(EmailAddress)
+class EmailAddressAdmin(ReadOnly, admin.ModelAdmin):
+    """Addresses e-mailed and their unsubscribes (one-click or the link). Not scoped to a clinic, so
+    superusers only; the link's token is a secret and never shown."""
+
+    list_display = ["address", "unsubscribed_at", "unsubscribed_source"]
+    list_filter = ["unsubscribed_source"]
+    search_fields = ["address"]
+    exclude = ["token"]
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_module_permission(self, request):
+        return request.user.is_superuser
+
+
 @admin.register(Heartbeat)
 class HeartbeatAdmin(ReadOnly, admin.ModelAdmin):
     list_display = ["name", "last_at"]
@@ -590,6 +626,30 @@ class AccessLogAdmin(ClinicScoped, ReadOnly, admin.ModelAdmin):
     list_select_related = ["patient", "clinic"]
     date_hierarchy = "at"
 
+
+@admin.register(HospitalMessage)
+class HospitalMessageAdmin(ClinicScoped, ReadOnly, admin.ModelAdmin):
+    """Every HL7 message the listener received, as received, with the ACK it got (for the integration team)."""
+
+    clinic_path = "clinics"
+    list_display = ["received_at", "message_type", "control_id", "sending_facility", "outcome", "ack_code", "patient", "repeats"]
+    list_filter = ["outcome", "ack_code", "event", _related_only("clinics")]
+    search_fields = ["=control_id", "sending_facility", *PATIENT_SEARCH]
+    list_select_related = ["patient"]
+    date_hierarchy = "received_at"
+
+
+@admin.register(HospitalNotice)
+class HospitalNoticeAdmin(ClinicScoped, ReadOnly, admin.ModelAdmin):
+    """What the hospital left for a nurse; answered on the worklist."""
+
+    list_display = ["created_at", "kind", "patient", "closed_at", "outcome", "closed_by"]
+    list_filter = ["kind", "outcome", ("closed_at", admin.EmptyFieldListFilter)]
+    search_fields = PATIENT_SEARCH
+    list_select_related = ["patient", "closed_by"]
+
+
+from . import life_admin  # noqa: E402, F401 - registers the life-event records
 
 # Last: the other apps' admin classes are registered by now.
 for_superusers_only()

@@ -10,6 +10,7 @@ class FollowupConfig(AppConfig):
         from django.contrib.auth import signals
 
         from . import audit
+        from .messaging import checks  # noqa: F401  (registers the message-channel checks)
 
         # Sign-in, failed sign-in and sign-out go to the audit log (HIPAA audit controls).
         signals.user_logged_in.connect(audit.record_sign_in, dispatch_uid="followup.audit.sign_in")

@@ -74,6 +74,7 @@ COMPLICATIONS = [
 @dataclass(frozen=True)
 class ClinicPlan:
     name: str
+    name_in_messages: str  # neutral: a text from "Hillcrest Hospice" tells whoever holds the phone
     phone: str
     time_zone: str
     mrn_prefix: str
@@ -83,9 +84,9 @@ class ClinicPlan:
 
 
 CLINICS = [
-    ClinicPlan("Riverside Palliative Care", "+12025550100", "America/New_York", "RV", 101,
+    ClinicPlan("Riverside Palliative Care", "Riverside Care Team", "+12025550100", "America/New_York", "RV", 101,
                ("nurse", "Nadia", "Reyes"), ("lead", "Lena", "Ortiz")),
-    ClinicPlan("Hillcrest Hospice", "+12025550150", "America/Los_Angeles", "HC", 151,
+    ClinicPlan("Hillcrest Hospice", "Hillcrest Care Team", "+12025550150", "America/Los_Angeles", "HC", 151,
                ("nurse2", "Owen", "Park"), ("lead2", "Grace", "Holm")),
 ]
 
@@ -166,7 +167,8 @@ def ensure_clinics_and_staff():
         ))
     clinics = []
     for plan in CLINICS:
-        clinic, _ = Clinic.objects.get_or_create(name=plan.name, defaults={"phone": plan.phone, "time_zone": plan.time_zone})
+        clinic, _ = Clinic.objects.get_or_create(name=plan.name, defaults={
+            "phone": plan.phone, "time_zone": plan.time_zone, "name_in_messages": plan.name_in_messages})
         for (username, first, last), role in ((plan.nurse, Membership.Role.NURSE), (plan.lead, Membership.Role.LEAD)):
             user, created = User.objects.get_or_create(username=username, defaults={
                 "first_name": first, "last_name": last, "email": f"{username}@example.org",

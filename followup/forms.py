@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from . import scheduling
 from .access import clinics_for
-from .models import ESAS_ITEMS, Alert, CallAttempt, Caregiver, Membership, Patient, SymptomReport, User
+from .models import ESAS_ITEMS, Alert, CallAttempt, Caregiver, Membership, Occurrence, Patient, Procedure, SymptomReport, User
 from .models.validators import on_one_line
 
 FUTURE_GRACE = timedelta(minutes=5)
@@ -96,16 +96,51 @@ class NurseChoiceField(forms.ModelChoiceField):
 
 
 class DrainageForm(NurseForm, forms.Form):
+    """A drainage: when, how much (0 for a dry tap), who performed it (a staff member, or a name and
+    role) apart from who records it, where, and the coded complications."""
+
     id_prefix = "drainage"
 
     performed_at = forms.DateTimeField(label="Performed at", widget=LocalDateTimeInput(),
                                        help_text="The patient's local time.")
-    volume_ml = _whole_number("the volume in millilitres", 1, 20000, label="Volume drained (ml)", required=False)
+    volume_ml = _whole_number("the volume in millilitres", 0, 20000, label="Volume drained (ml)",
+                              help_text="0 for a dry tap.")
     duration_minutes = _whole_number("the duration in minutes", 1, 1440, label="Duration (minutes)", required=False)
-    complications = forms.CharField(label="Complications", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    setting = forms.TypedChoiceField(label="Where", choices=Procedure.Setting.choices, initial=Procedure.Setting.CLINIC,
+                                     required=False, empty_value=Procedure.Setting.CLINIC)
+    performed_by = NurseChoiceField(label="Performed by", queryset=User.objects.none(), required=False,
+                                    empty_label="Me, or the person named below")
+    performer_name = forms.CharField(label="Performer's name", required=False, max_length=120,
+                                     help_text="When they have no account here.")
+    performer_role = forms.CharField(label="Performer's role", required=False, max_length=80,
+                                     help_text="For example: interventional radiologist.")
+    complication_codes = forms.MultipleChoiceField(label="Complications", choices=Procedure.Complication.choices,
+                                                   widget=forms.CheckboxSelectMultiple, initial=[Procedure.Complication.NONE],
+                                                   required=False)
+    complications = forms.CharField(label="Other complication", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, clinic=None, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if clinic is not None:
+            self.fields["performed_by"].queryset = staff_of([clinic.pk])
+        if user is not None and not self.is_bound:
+            self.fields["performed_by"].initial = user.pk
 
     def clean_performed_at(self):
         return _past_moment(self.cleaned_data["performed_at"], "A drainage")
+
+    def clean(self):
+        data = super().clean()
+        codes = data.get("complication_codes") or []
+        if Procedure.Complication.NONE in codes and len(codes) > 1:
+            self.add_error("complication_codes", "\"None\" cannot go with a complication.")
+        if Procedure.Complication.OTHER in codes and not (data.get("complications") or "").strip():
+            self.add_error("complications", "Describe the other complication.")
+        if data.get("performed_by") and (data.get("performer_name") or "").strip():
+            self.add_error("performer_name", "Choose a staff member or give a name, not both.")
+        elif (data.get("performer_name") or "").strip() and not (data.get("performer_role") or "").strip():
+            self.add_error("performer_role", "Give the performer's role, for example interventional radiologist.")
+        return data
 
 
 class CheckinForm(NurseForm, forms.Form):
@@ -181,9 +216,23 @@ class RescheduleForm(NurseForm, forms.Form):
 
 
 class SkipForm(NurseForm, forms.Form):
+    """Why it is skipped and when to look again (7 days for a drainage, the next cadence step for a call)."""
+
     id_prefix = "skip"
 
-    note = forms.CharField(label="Reason (optional)", required=False, max_length=500)
+    reason = forms.ChoiceField(label="Why", choices=[("", "Choose a reason")] + Occurrence.SkipReason.choices)
+    look_again_on = forms.DateField(label="Look again on", widget=DateInput(), help_text="The patient's local date.")
+    note = forms.CharField(label="Note (optional)", required=False, max_length=500)
+
+    def __init__(self, *args, zone=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.zone = zone
+
+    def clean_look_again_on(self):
+        day = self.cleaned_data["look_again_on"]
+        if day < timezone.localdate(timezone=self.zone):
+            raise ValidationError("Choose today or a later day.", code="past")
+        return day
 
 
 class IntervalForm(NurseForm, forms.Form):
@@ -341,6 +390,14 @@ class PatientCreateForm(ConsentFields):
             raise ValidationError("The date of birth cannot be in the future.", code="future")
         return born
 
+    def clean_phase(self):
+        phase = self.cleaned_data.get("phase")
+        if phase == Patient.Phase.BEREAVED:
+            from .life_events import BEREAVED_REFUSED
+
+            raise ValidationError(BEREAVED_REFUSED, code="bereaved_living")
+        return phase
+
     def clean_first_drainage_on(self):
         day = self.cleaned_data.get("first_drainage_on")
         if day and day < timezone.localdate() - timedelta(days=1):
@@ -367,9 +424,10 @@ class CaregiverForm(ConsentFields):
 
     class Meta:
         model = Caregiver
-        fields = ["name", "relationship", "mobile", "email", "preferred_channel", "language", "receives_reminders"]
+        fields = ["name", "relationship", "mobile", "email", "preferred_channel", "language", "receives_reminders",
+                  "next_of_kin"]
         labels = {"mobile": "Mobile", "email": "E-mail", "preferred_channel": "Reminders by",
-                  "receives_reminders": "Receives the patient's reminders"}
+                  "receives_reminders": "Receives the patient's reminders", "next_of_kin": "Next of kin"}
         help_texts = {"mobile": "For example +1 202 555 0123.", "relationship": "For example: daughter, husband, friend."}
         widgets = {"mobile": PhoneInput()}
 

@@ -30,7 +30,9 @@ EMAIL = re.compile(r"[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
 # starts secret URLs: a segment is masked only when it looks like a token (16+ URL-safe characters).
 SECRET_URL_PREFIXES = [
     "/s/",  # the patient's symptom form: /s/<token>.<signature>/ (followup.symptom_links)
+    "/d/",  # a caregiver's home-drainage log: /d/<token>.<signature>/ (followup.catheter)
     "/calendar/",  # a calendar feed: /calendar/<token>.ics (followup.calendar.feeds)
+    "/u/",  # an e-mail's unsubscribe link: /u/<token>/ (followup.messaging.email)
 ]
 # A token: URL-safe base64 runs, joined by "." or ":" (a signed value), 16 characters or more; the
 # ".ics" of a feed is kept. One pass, no backtracking beyond the 16-character look-ahead.

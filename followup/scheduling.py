@@ -15,6 +15,7 @@ from dateutil.relativedelta import relativedelta
 from django.db.models import TextChoices
 
 MIN_INTERVAL_DAYS = 2
+HOME_DRAINAGE_MIN_DAYS = 1  # a catheter may be drained daily (NICE MTG9)
 MAX_INTERVAL_MONTHS = 6
 # Six months in whole days: a 6-month span is 181 to 184 days long; 183 matches the clinic's
 # default-interval limit, and 26 weeks (182 days) is the largest whole number of weeks in it.
@@ -50,8 +51,8 @@ class Interval:
     def after(self, day: date) -> date:
         return day + self.delta()
 
-    def validate(self):
-        """Raise ValueError unless the interval lies between 2 days and 6 months.
+    def validate(self, min_days=MIN_INTERVAL_DAYS):
+        """Raise ValueError unless the interval lies between 2 days (`min_days`) and 6 months.
 
         The bounds are per unit (2-183 days, 1-26 weeks, 1-6 months), so the answer never depends
         on which calendar month it starts from.
@@ -61,8 +62,8 @@ class Interval:
         if not isinstance(self.count, int) or isinstance(self.count, bool):
             raise ValueError("The interval must be a whole number.")
         longest = {Unit.DAYS: MAX_INTERVAL_DAYS, Unit.WEEKS: MAX_INTERVAL_WEEKS, Unit.MONTHS: MAX_INTERVAL_MONTHS}
-        if self.count < 1 or (self.unit == Unit.DAYS and self.count < MIN_INTERVAL_DAYS):
-            raise ValueError("The interval must be at least 2 days.")
+        if self.count < 1 or (self.unit == Unit.DAYS and self.count < min_days):
+            raise ValueError(f"The interval must be at least {min_days} day{'s' if min_days != 1 else ''}.")
         if self.count > longest[self.unit]:
             raise ValueError("The interval can be at most 6 months.")
         return self

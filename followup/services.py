@@ -13,7 +13,18 @@ from django.utils import timezone
 
 from . import alerts, care_dates, scheduling
 from .messaging.planning import cancel_unsent_reminders, plan_reminders
-from .models import ESAS_FIELDS, CareSchedule, Kind, Occurrence, Patient, Procedure, StatusChange, SymptomReport
+from .models import (
+    DRAINAGE_KINDS,
+    ESAS_FIELDS,
+    HOME_DRAINAGE_MAX_ML,
+    CareSchedule,
+    Kind,
+    Occurrence,
+    Patient,
+    Procedure,
+    StatusChange,
+    SymptomReport,
+)
 
 CLOSED_STATUSES = (Patient.Status.DISCHARGED, Patient.Status.DECEASED)
 # A clock a few minutes fast on a nurse's tablet is not a procedure "in the future".
@@ -169,7 +180,7 @@ def _close(occurrence, state, by, note="", at=None):
     occurrence.closed_at = at or timezone.now()
     occurrence.closed_by = by
     occurrence.note = note or occurrence.note
-    _as_actor(occurrence, by).save(update_fields=["state", "closed_at", "closed_by", "note"])
+    _as_actor(occurrence, by).save(update_fields=["state", "closed_at", "closed_by", "note", "skip_reason"])
     cancel_unsent_reminders(occurrence.reminders.all(), f"Occurrence {occurrence.get_state_display().lower()}")
 
 
@@ -220,17 +231,56 @@ def enrol(patient, *, paracentesis_interval=None, first_drainage_due=None, now=N
     return drainages, checkins
 
 
+def _check_procedure(kind, volume_ml, complication_codes, complications, performed_by, performer_name, performer_role,
+                     setting):
+    errors = {}
+    if kind in DRAINAGE_KINDS and volume_ml is None:
+        errors["volume_ml"] = "Enter the volume drained in ml (0 for a dry tap)."
+    if kind == Kind.HOME_DRAINAGE and volume_ml is not None and volume_ml > HOME_DRAINAGE_MAX_ML:
+        errors["volume_ml"] = (f"A home drainage of more than {HOME_DRAINAGE_MAX_ML} ml is not plausible: "
+                               "check the volume.")
+    codes = list(complication_codes or [])
+    unknown = sorted(set(codes) - set(Procedure.Complication.values))
+    if unknown:
+        errors["complication_codes"] = f"Unknown complication: {', '.join(map(str, unknown))}."
+    elif Procedure.Complication.NONE in codes and len(set(codes)) > 1:
+        errors["complication_codes"] = "\"None\" cannot go with a complication."
+    elif Procedure.Complication.OTHER in codes and not (complications or "").strip():
+        errors["complications"] = "Describe the other complication."
+    if setting not in Procedure.Setting.values:
+        errors["setting"] = "Choose where it was done: clinic or day unit, home, or hospital ward."
+    if performed_by is not None and performer_name.strip():
+        errors["performer_name"] = "Name the performer or choose a staff member, not both."
+    elif performer_name.strip() and not performer_role.strip():
+        errors["performer_role"] = "Give the performer's role, for example interventional radiologist."
+    if errors:
+        raise ValidationError(errors)
+    return sorted(set(codes), key=Procedure.Complication.values.index)
+
+
 def record_procedure(patient, *, performed_at, volume_ml=None, duration_minutes=None, complications="",
-                     performed_by=None, kind=Kind.PARACENTESIS):
+                     performed_by=None, kind=Kind.PARACENTESIS, complication_codes=(), setting=None,
+                     performer_name="", performer_role="", recorded_by=None):
     """Record a drainage: create it, close the occurrence it fulfils, plan the next one and its
     reminders. The same drainage twice (same patient, same moment) is refused.
+
+    `performed_by` (a staff account) or `performer_name` and `performer_role` say who did it;
+    `recorded_by` who typed it in (the performer when not given). A drainage needs its volume, 0
+    for a dry tap. `setting`: clinic (the default), home (the default for a home drainage), hospital.
 
     A drainage dated before one already recorded completes the history only: the open occurrence
     follows the latest drainage and stays where it is. One from before the series began (history
     entered after enrolment) moves the open occurrence to one interval after it without closing it.
     A discharged or deceased patient's earlier drainage can still be recorded; nothing is planned.
     """
+    if setting is None:
+        setting = Procedure.Setting.HOME if kind == Kind.HOME_DRAINAGE else Procedure.Setting.CLINIC
+    recorded_by = recorded_by or performed_by
+    if (complications or "").strip() and not complication_codes:
+        complication_codes = [Procedure.Complication.OTHER]  # free text from an older caller: an "other" complication
     _not_in_future(performed_at, "performed_at", "A procedure cannot be recorded in the future.")
+    codes = _check_procedure(kind, volume_ml, complication_codes, complications, performed_by, performer_name or "",
+                             performer_role or "", setting)
     with transaction.atomic():
         patient = _lock(patient)
         care_dates.check_care_moment(patient, performed_at, field="performed_at", what="A drainage", kind=kind)
@@ -239,7 +289,10 @@ def record_procedure(patient, *, performed_at, volume_ml=None, duration_minutes=
             schedule = _active_schedule(patient, kind)  # raises: nothing to plan the next one in
         procedure = Procedure(
             patient=patient, kind=kind, performed_at=performed_at, volume_ml=volume_ml, duration_minutes=duration_minutes,
-            complications=complications, performed_by=performed_by,
+            complications=complications.strip() if Procedure.Complication.OTHER in codes else "",
+            complication_codes=codes, setting=setting, performed_by=performed_by,
+            performer_name=(performer_name or "").strip(), performer_role=(performer_role or "").strip(),
+            recorded_by=recorded_by,
         )
         procedure.full_clean(exclude=["occurrence"], validate_unique=False, validate_constraints=False)
         duplicate = ValidationError({"performed_at": "This drainage is already recorded for that moment."})
@@ -260,13 +313,13 @@ def record_procedure(patient, *, performed_at, volume_ml=None, duration_minutes=
         procedure.occurrence = None if keeps_open else current
         try:
             with transaction.atomic():
-                _as_actor(procedure, performed_by).save()
+                _as_actor(procedure, recorded_by).save()
         except IntegrityError:
             raise duplicate from None  # a concurrent request without the patient lock (e.g. the admin)
         if keeps_open:
-            _move(current, next_due, by=performed_by)
+            _move(current, next_due, by=recorded_by)
         elif current:
-            _close(current, Occurrence.State.DONE, performed_by, at=performed_at)
+            _close(current, Occurrence.State.DONE, recorded_by, at=performed_at)
             _open_occurrence(schedule, next_due or scheduling.next_due(
                 current.due_at, schedule.interval, patient.zone, _wall(schedule)))
         elif next_due:
@@ -297,9 +350,12 @@ def record_symptom_report(patient, *, scores: dict, completed_by, source, record
     if unknown:
         raise ValidationError(f"Unknown ESAS-r item: {', '.join(unknown)}.")
     _not_in_future(reported_at, "reported_at", "A symptom report cannot be dated in the future.")
+    from . import life_events
+
     with transaction.atomic():
         patient = _lock(patient)
         care_dates.check_report(patient, reported_at)
+        life_events.check_phase(patient, phase)
         report = SymptomReport(
             patient=patient, reported_at=reported_at or now, completed_by=completed_by, source=source,
             recorded_by=recorded_by, other_problem_name=other_problem_name.strip(), pps=pps, phase=phase, note=note,
@@ -314,8 +370,10 @@ def record_symptom_report(patient, *, scores: dict, completed_by, source, record
         if patient.not_reached_since is not None:
             patient.not_reached_since = None  # they are in touch again
             _as_actor(patient, recorded_by).save(update_fields=["not_reached_since"])
-        phase_changed = bool(phase) and phase != patient.phase
+        # After a death the phase stays "bereaved": a late report keeps the phase it gave.
+        phase_changed = bool(phase) and phase != patient.phase and patient.status != Patient.Status.DECEASED
         if phase_changed:
+            life_events.start_phase(patient, phase, at=report.reported_at, by=recorded_by)
             patient.phase = phase
             _as_actor(patient, recorded_by).save(update_fields=["phase"])
         if patient.status in CLOSED_STATUSES:
@@ -352,13 +410,37 @@ def reschedule(occurrence, due_at: datetime, *, by=None, note=""):
     return occurrence
 
 
-def skip(occurrence, *, by=None, note=""):
-    """Skip an occurrence; the next one is planned one interval after the skipped date."""
+SKIP_LOOK_AGAIN_DAYS = 7  # a skipped drainage: look again in a week
+
+
+def default_look_again(occurrence, now=None):
+    """When to look again after a skip: in 7 days for a drainage; the next cadence step for a call
+    (one interval after the skipped date, but not before today)."""
+    patient = occurrence.patient
+    today = scheduling.local_date(now or timezone.now(), patient.zone)
+    if occurrence.kind in DRAINAGE_KINDS:
+        return today + timedelta(days=SKIP_LOOK_AGAIN_DAYS)
+    return max(occurrence.schedule.interval.after(occurrence.due_date), today)
+
+
+def skip(occurrence, *, by=None, note="", reason="", look_again_on=None):
+    """Skip an occurrence, saying why, and plan the next one on the day to look again
+    (`default_look_again` unless given; a day in the past is refused). The series still counts
+    from the last event done: a drainage recorded on the look-again day plans the next one a full
+    interval after it."""
+    if reason and reason not in Occurrence.SkipReason.values:
+        raise ValidationError({"reason": "Choose why it was skipped."})
     with transaction.atomic():
         occurrence = _locked_open(occurrence, "skipped")
+        patient = occurrence.patient
+        if look_again_on is not None and look_again_on < scheduling.local_date(timezone.now(), patient.zone):
+            raise ValidationError({"look_again_on": "Choose today or a later day to look again."})
+        look_again_on = look_again_on or default_look_again(occurrence)
+        occurrence.skip_reason = reason or Occurrence.SkipReason.OTHER
         _close(occurrence, Occurrence.State.SKIPPED, by, note)
-        if occurrence.patient.status not in CLOSED_STATUSES:
-            return _plan_after(occurrence.schedule, occurrence.due_at)
+        if patient.status not in CLOSED_STATUSES:
+            schedule = occurrence.schedule
+            return _open_occurrence(schedule, scheduling.at_local(look_again_on, _wall(schedule), patient.zone))
     return None
 
 
@@ -416,35 +498,62 @@ def accept_suggested_interval(patient, *, by=None):
     return change_interval(_active_schedule(patient, Kind.PARACENTESIS), scheduling.Interval(days, scheduling.Unit.DAYS), by=by)
 
 
-def _readmit(patient, now):
+def _readmit(patient, now, by=None):
     """A discharged patient comes back: their series resume with the intervals they had, each due
     one interval after its last event, and an overdue one due today rather than in the past."""
-    for kind in (Kind.PARACENTESIS, Kind.CHECKIN):
+    drainage = Kind.HOME_DRAINAGE if patient.catheters.filter(removed_on__isnull=True).exists() else Kind.PARACENTESIS
+    for kind in (drainage, Kind.CHECKIN):
         if patient.schedules.filter(kind=kind, active=True).exists():
             continue
         schedule = patient.schedules.filter(kind=kind).order_by("-pk").first()
         if schedule is None:
             continue
         schedule.active = True
-        schedule.save(update_fields=["active"])
+        _as_actor(schedule, by).save(update_fields=["active"])
         last = _last_event(schedule) or now
         due_at = scheduling.next_due(last, schedule.interval, patient.zone, _wall(schedule))
         _open_occurrence(schedule, max(due_at, _today_at(schedule, now)))
 
 
-def change_status(patient, new_status, *, by=None, note="", at=None):
+def _end_care(patient, at, by, label):
+    """Discharge or death: cancel every open occurrence, end every series, cancel unsent reminders.
+
+    Row by row through the ORM, so each change is in the object's history (the FHIR resource
+    version moves with it), never a bare queryset update."""
+    for occurrence in patient.occurrences.filter(state=Occurrence.State.SCHEDULED):
+        occurrence.state = Occurrence.State.CANCELLED
+        occurrence.closed_at, occurrence.closed_by, occurrence.note = at, by, f"Patient {label}"
+        _as_actor(occurrence, by).save(update_fields=["state", "closed_at", "closed_by", "note"])
+    for schedule in patient.schedules.filter(active=True):
+        schedule.active = False
+        _as_actor(schedule, by).save(update_fields=["active"])
+    cancel_unsent_reminders(patient.reminders.all(), f"Patient {label}")
+
+
+def change_status(patient, new_status, *, by=None, note="", at=None, _death=False):
     """Pause, resume, discharge or record a death.
 
     Discharge and death cancel every future occurrence and every unsent reminder in the same
     transaction (a queued one too: the send re-checks the status at the last moment). Pause
     cancels unsent reminders but keeps the occurrences; resume plans their reminders again.
     A discharged patient may come back (their series resume); a death is final.
+
+    A death goes through `record_death` (place "other", source "staff" when only the status is
+    given), and a pause made here has the reason "other" and no review date: `life_events.pause`
+    records both.
     """
+    from . import life_events
+
     if new_status not in Patient.Status.values:
         raise ValidationError({"status": f"Unknown status {new_status!r}."})
     _not_in_future(at, "at", "A status change cannot be dated in the future.")
     now = timezone.now()
     at = at or now
+    if new_status == Patient.Status.DECEASED and not _death:
+        if patient.status == Patient.Status.DECEASED:
+            raise ValidationError({"status": "The patient is already deceased."})
+        life_events.record_death(patient, died_at=at, place="other", source="staff", by=by, note=note)
+        return Patient.objects.select_related("clinic").get(pk=patient.pk)
     with transaction.atomic():
         patient = _lock(patient)
         old = patient.status
@@ -457,16 +566,16 @@ def change_status(patient, new_status, *, by=None, note="", at=None):
         patient.status_changed_by = by
         _as_actor(patient, by).save(update_fields=["status", "status_changed_at", "status_changed_by"])
         StatusChange.objects.create(patient=patient, from_status=old, to_status=new_status, at=at, by=by, note=note)
+        if old == Patient.Status.PAUSED:
+            life_events.end_pause(patient, by=by, at=now)
         label = Patient.Status(new_status).label.lower()
         if new_status in CLOSED_STATUSES:
-            patient.occurrences.filter(state=Occurrence.State.SCHEDULED).update(
-                state=Occurrence.State.CANCELLED, closed_at=at, closed_by=by, note=f"Patient {label}")
-            patient.schedules.filter(active=True).update(active=False)
-            cancel_unsent_reminders(patient.reminders.all(), f"Patient {label}")
+            _end_care(patient, at, by, label)
             return patient
         if old == Patient.Status.DISCHARGED:
-            _readmit(patient, now)
+            _readmit(patient, now, by)
         if new_status == Patient.Status.PAUSED:
+            life_events.begin_pause(patient, note=note, by=by, at=at)
             cancel_unsent_reminders(patient.reminders.all(), "Patient paused")
         elif new_status == Patient.Status.ACTIVE:
             for occurrence in patient.occurrences.filter(state=Occurrence.State.SCHEDULED):
@@ -488,3 +597,20 @@ def replan_reminders(patient, reason="Contact details changed"):
         for occurrence in patient.occurrences.filter(state=Occurrence.State.SCHEDULED):
             cancel_unsent_reminders(occurrence.reminders.all(), reason)
             plan_reminders(occurrence)
+
+
+# Life events live in their own modules (named in the clinic's words) and are reached from here too:
+# `services.record_death`, `services.pause`, `services.resume`, ...
+_LIFE_EVENTS = {
+    "record_death": "life_events", "pause": "life_events", "resume": "life_events", "extend_pause": "life_events",
+    "resolve_phase": "life_events", "record_bereavement_call": "bereavement", "answer_advisory": "catheter",
+    "place_catheter": "catheter", "record_home_drainage": "catheter",
+}
+
+
+def __getattr__(name):
+    if name in _LIFE_EVENTS:
+        import importlib
+
+        return getattr(importlib.import_module(f"followup.{_LIFE_EVENTS[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

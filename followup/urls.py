@@ -16,4 +16,5 @@ urlpatterns = [
     path("fhir/R4/", include("followup.fhir.urls")),
     path("calendar/", include("followup.calendar.urls")),
     path("subscriptions/", include("followup.subscriptions.urls")),  # the change-notification delivery log
+    path("hospital/", include("followup.hospital.urls")),  # the leads' page of HL7 messages, nurses' answers
 ]

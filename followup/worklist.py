@@ -21,7 +21,8 @@ from django.db.models.expressions import Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 
-from . import access, call_list, scheduling
+from . import access, call_list, catheter, scheduling
+from .life_worklist import life_sections
 from .models import Alert, InboundMessage, Kind, Occurrence, Patient, Procedure, Reminder
 
 ROWS_PER_SECTION = 25
@@ -68,6 +69,12 @@ class Worklist:
     no_upcoming_contact: Section
     catheter_advisories: Section
     calls: object = None  # call_list.CallList: one row per patient (the page's table)
+    # Life events (followup/life_worklist.py): their actions, below the table.
+    bereavement_calls: Section = None
+    paused: Section = None
+    paused_review_due: int = 0
+    unrouted_messages: Section = None
+    phase_to_resolve: Section = None
 
 
 def local_todays(zone_names, now):
@@ -213,7 +220,8 @@ def build(user, *, clinic=None, nurse=None, now=None, with_calls=False, calls_fi
         delivery_problems=_counted(problems.select_related("patient", "caregiver").order_by("-send_at", "-pk")),
         messages_waiting=_counted(messages.select_related("patient", "caregiver").order_by("received_at", "pk")),
         no_upcoming_contact=_counted(uncovered.select_related("nurse").order_by("family_name", "given_name", "pk")),
-        catheter_advisories=catheter_advisories(clinic_ids, active_patients),
+        catheter_advisories=catheter_advisories(clinic_ids, active_patients, now),
+        **life_sections(user, patients, todays, now),
     )
 
 
@@ -224,13 +232,15 @@ def _counted(queryset):
     return Section(rows[0].section_total if rows else 0, rows)
 
 
-def catheter_advisories(clinic_ids, active_patients):
+def catheter_advisories(clinic_ids, active_patients, now=None):
     """Active patients in scope flagged by `scheduling.catheter_advisory`: how many, and the first
     rows (longest enrolled first). The flags come from `advisory_reasons` (cached); the scope is
     applied here, by id, so a status or nurse change shows at once."""
     reasons = advisory_reasons(clinic_ids)
     in_scope = set(active_patients.values_list("pk", flat=True))
-    flagged = sorted(in_scope.intersection(reasons))
+    flagged = set(in_scope.intersection(reasons))
+    # None for a patient with a catheter, or while an answer silences it.
+    flagged = sorted(flagged - catheter.quiet_patient_ids(flagged, scheduling.local_date(now or timezone.now(), ZoneInfo("UTC"))))
     rows = Patient.objects.filter(pk__in=flagged[:ROWS_PER_SECTION] or [0]).select_related("nurse").order_by("pk")
     return Section(len(flagged), [CatheterAdvisory(patient, reasons[patient.pk]) for patient in rows])
 

@@ -1,8 +1,9 @@
 """`make run`: everything up on one machine, for development and demos. Ctrl-C stops it all.
 
-    migrate -> seed_demo -> Redis (unless REDIS_URL already answers) -> Celery worker, Celery beat, web
+    migrate -> seed_demo -> Redis (unless REDIS_URL already answers) -> Celery worker, Celery beat,
+    the HL7 listener (MLLP, HL7_MLLP_PORT, default 2575), web
 
-Each child's output comes through prefixed with its name (web | worker | webhooks | beat | redis). If one child
+Each child's output comes through prefixed with its name (web | worker | webhooks | beat | hl7 | redis). If one child
 dies, the others are stopped and this exits non-zero. Settings come from the environment as usual;
 PORT (default 8000) moves the web server.
 """
@@ -178,6 +179,7 @@ def banner(port):
         "Demo logins, password followup-demo:",
         "  nurse, lead    Riverside Palliative Care (lead is an admin superuser)",
         "  nurse2, lead2  Hillcrest Hospice (lead2 may open the admin for Hillcrest only)",
+        f"HL7 ADT messages over MLLP: 127.0.0.1:{os.environ.get('HL7_MLLP_PORT', '2575')} (see docs/api.md).",
         "Reminders due now go out in the worker's lines within a minute or two. Ctrl-C stops everything.",
     ]
     for line in lines:
@@ -198,6 +200,12 @@ def main():
         port = int(env.get("PORT", "8000"))
         if listening(port):
             raise Stop(f"run.py: port {port} is already in use (another `make run`?): stop it, or set PORT.")
+        hl7_port = env.get("HL7_MLLP_PORT", "2575")
+        if not hl7_port.isdigit():
+            raise Stop(f"run.py: HL7_MLLP_PORT must be a port number, not {hl7_port!r}.")
+        if listening(int(hl7_port)):
+            raise Stop(f"run.py: the HL7 port {hl7_port} is already in use (another `make run`?): stop it, "
+                       "or set HL7_MLLP_PORT.")
         # Redis first, so that anything the setup commands enqueue finds a broker.
         redis_child, env["REDIS_URL"] = start_redis(env.get("REDIS_URL", DEFAULT_REDIS_URL), env)
         if redis_child:
@@ -211,6 +219,7 @@ def main():
             Child("webhooks", [PYTHON, "-m", "celery", "-A", "config", "worker", "-Q", "webhooks", "-n", "webhooks@%h",
                                "-l", "info", "--concurrency", "1"], env),
             Child("beat", [PYTHON, "-m", "celery", "-A", "config", "beat", "-l", "info", "--schedule", schedule], env),
+            Child("hl7", [PYTHON, "manage.py", "hl7_listener"], env),
             Child("web", [PYTHON, "manage.py", "runserver", f"127.0.0.1:{port}"], env),
         ]
         if supervisor.wait_until_listening(port):

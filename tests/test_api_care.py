@@ -76,7 +76,8 @@ def test_the_same_drainage_twice_is_400(as_nina, alice_since_march):
 @pytest.mark.parametrize(("fields", "field"), [
     ({"performed_at": "2026-03-21T15:00:00Z"}, "performed_at"),
     ({"performed_at": "yesterday"}, "performed_at"),
-    ({"volume_ml": 0}, "volume_ml"),
+    ({"volume_ml": -1}, "volume_ml"),
+    ({"volume_ml": None}, "volume_ml"),
     ({"volume_ml": 30000}, "volume_ml"),
     ({"volume_ml": "lots"}, "volume_ml"),
     ({"duration_minutes": 2000}, "duration_minutes"),

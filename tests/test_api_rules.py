@@ -7,7 +7,7 @@ from drf_spectacular.generators import SchemaGenerator
 
 @pytest.mark.parametrize(("path", "name"), [
     ("/api/v1/patients/", "status"), ("/api/v1/patients/", "phase"), ("/api/v1/occurrences/", "state"),
-    ("/api/v1/occurrences/", "kind"), ("/api/v1/reminders/", "channel"), ("/api/v1/alerts/", "kind"),
+    ("/api/v1/occurrences/", "kind"), ("/api/v1/reminders/", "channel"), ("/api/v1/symptom-reports/", "source"),
     ("/api/v1/symptom-reports/", "source"),
 ])
 def test_an_empty_enum_filter_is_a_400_naming_the_choices(as_nina, alice, path, name):

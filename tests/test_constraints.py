@@ -113,10 +113,16 @@ def test_pps_in_tens_is_stored(symptom_report, pps):
     assert symptom_report.pps == pps
 
 
-@pytest.mark.parametrize("volume", [0, -1, 20001])
+@pytest.mark.parametrize("volume", [-1, 20001])
 def test_a_drained_volume_out_of_range_is_refused(drainage, volume):
     with refused():
         Procedure.objects.filter(pk=drainage.pk).update(volume_ml=volume)
+
+
+def test_a_dry_tap_of_0_ml_is_stored(drainage):
+    Procedure.objects.filter(pk=drainage.pk).update(volume_ml=0)
+    drainage.refresh_from_db()
+    assert drainage.volume_ml == 0
 
 
 @pytest.mark.parametrize("volume", [1, 20000, None])

@@ -225,7 +225,7 @@ def test_email_reminder_has_text_and_html_parts_in_spanish(bob, django_capture_o
     assert reminder.state == Reminder.State.SENT
     [email] = mail.outbox
     assert email.to == ["bob@example.org"]
-    assert "enfermera" in email.body
+    assert "su equipo de enfermería" in email.body.lower() and "enfermera" not in email.body
     assert email.alternatives[0][1] == "text/html"
     assert "Riverside Palliative Care" in email.alternatives[0][0]
     assert "Bob" not in email.body and "Baker" not in email.body

@@ -157,7 +157,7 @@ def test_drainage_is_a_procedure_and_its_volume_an_observation_part_of_it(alice_
 
 @time_machine.travel(datetime(2026, 3, 20, 15, 0, tzinfo=UTC), tick=False)
 def test_procedure_without_duration_has_a_performed_time(alice_in_march):
-    procedure = services.record_procedure(alice_in_march, performed_at=at("2026-03-20 14:00"))
+    procedure = services.record_procedure(alice_in_march, performed_at=at("2026-03-20 14:00"), volume_ml=4000)
     resource = valid(resources.procedure_resource(procedure))
     assert resource["performedDateTime"] == "2026-03-20T14:00:00Z"
     assert "performer" not in resource and "complication" not in resource

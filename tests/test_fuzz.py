@@ -421,7 +421,7 @@ def test_hostile_text_is_escaped_on_every_page_a_nurse_or_lead_sees(client, host
     pages = [reverse("worklist"), reverse("patients"), reverse("patients") + "?q=" + HOSTILE[0],
              reverse("patient", args=[alice.pk]), reverse("patient", args=[newcomer.pk]),
              reverse("edit_caregiver", args=[alice.caregivers.get(name=HOSTILE[2]).pk]),
-             reverse("edit_contact", args=[alice.pk]), reverse("change_status", args=[alice.pk, "active"])]
+             reverse("edit_contact", args=[alice.pk]), reverse("resume_patient", args=[alice.pk])]
     for url in pages:
         assert_escaped(client.get(url), url)
     # The API answers JSON, which a browser does not run as a page (and nosniff stops it guessing).

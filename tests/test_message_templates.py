@@ -13,7 +13,7 @@ from followup.messaging import rendering
 
 TEMPLATES = Path(settings.BASE_DIR) / "templates" / "messages"
 REMINDERS = ["day_before", "morning_of", "checkin"]
-REPLIES = ["help", "confirm", "other", "symptoms"]
+REPLIES = ["help", "confirm", "other", "symptoms", "opted_out"]
 LANGUAGES = ["en", "es"]
 
 FORBIDDEN = [
@@ -41,11 +41,14 @@ def contexts():
     moment = datetime(2026, 12, 30, 14, 30, tzinfo=UTC)  # a Wednesday: long Spanish day names
     for clinic_name in LONG_CLINIC_NAMES:
         for language in LANGUAGES:
-            context = {
-                "clinic_name": clinic_name, "clinic_phone": FakePhone.as_national, "link": LONG_LINK,
-                **rendering.appointment_context(None, moment, ZoneInfo("America/New_York"), language),
-            }
-            yield clinic_name, language, context
+            for for_caregiver in (False, True):
+                context = {
+                    "clinic_name": clinic_name, "clinic_phone": FakePhone.as_national, "link": LONG_LINK,
+                    "window": rendering.window_words(moment.replace(hour=9, minute=0), moment.replace(hour=17, minute=0), language),
+                    "for_caregiver": for_caregiver,
+                    **rendering.appointment_context(None, moment, ZoneInfo("America/New_York"), language),
+                }
+                yield clinic_name + (" (caregiver)" if for_caregiver else ""), language, context
 
 
 def all_messages():
@@ -85,25 +88,41 @@ def test_message_names_no_diagnosis_procedure_medication_or_patient(name, channe
         assert patient_name.lower() not in everything
 
 
-@pytest.mark.parametrize(("name", "channel", "message"), [m for m in MESSAGES if "unknown" not in m[0]], ids=lambda v: v if isinstance(v, str) else "")
+def _checkin_text_with_link(name, channel, message):
+    return name.startswith("checkin/sms") and "followup.example.org" in message.text
+
+
+@pytest.mark.parametrize(("name", "channel", "message"), [m for m in MESSAGES if "unknown" not in m[0] and not _checkin_text_with_link(*m)],
+                         ids=lambda v: v if isinstance(v, str) else "")
 def test_message_says_how_to_reach_the_team(name, channel, message):
     assert "(202) 555-0100" in message.text
+
+
+@pytest.mark.parametrize(("name", "channel", "message"), [m for m in MESSAGES if _checkin_text_with_link(*m)], ids=lambda v: v if isinstance(v, str) else "")
+def test_checkin_text_says_when_the_nurse_calls_and_what_the_link_is_for(name, channel, message):
+    assert any(window in message.text for window in ("9am-5pm", "de 9 a 17 h")), message.text
+    purpose = {"en": "tell us how", "es": "cuéntenos"}["en" if "/en/" in name else "es"]
+    assert purpose in message.text.lower()
+    assert message.text.endswith(LONG_LINK.removeprefix("https://"))
 
 
 @pytest.mark.parametrize("kind", REMINDERS)
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_reminder_says_how_to_stop(kind, language):
     _, _, context = next(contexts())
-    assert "STOP" in rendering.render_message(kind, "sms", language, context).text
+    # A check-in text carrying the symptom link has no room left: it ends with the link (STOP still works).
+    assert "STOP" in rendering.render_message(kind, "sms", language, {**context, "link": ""}).text
     email = rendering.render_message(kind, "email", language, context)
     assert ("To stop these e-mails" if language == "en" else "Para dejar de recibir") in email.text
 
 
-def test_long_clinic_name_is_shortened_to_fit_one_segment():
+def test_a_name_too_long_for_one_segment_is_shortened_by_whole_words_never_mid_word():
     _, _, context = next(contexts())
-    text = rendering.render_message("checkin", "sms", "en", context).text
-    assert text.startswith("St Bartholomew")
-    assert LONG_LINK in text
+    for kind in REMINDERS + REPLIES:
+        for language in LANGUAGES:
+            text = rendering.render_message(kind, "sms", language, context).text
+            name = text.split(":")[0]
+            assert LONG_CLINIC_NAMES[0].startswith(name) and LONG_CLINIC_NAMES[0][len(name)] == " ", text
 
 
 def test_spanish_text_is_folded_into_gsm7():
@@ -112,5 +131,7 @@ def test_spanish_text_is_folded_into_gsm7():
 
 def test_appointment_day_and_time_are_in_the_patients_language():
     moment = datetime(2026, 12, 30, 14, 30, tzinfo=UTC)
-    assert rendering.appointment_context(None, moment, ZoneInfo("America/New_York"), "en") == {"day": "Wed 30 Dec", "time": "9:30 AM"}
-    assert rendering.appointment_context(None, moment, ZoneInfo("Europe/Madrid"), "es") == {"day": "mié 30 Dic", "time": "15:30"}
+    assert rendering.appointment_context(None, moment, ZoneInfo("America/New_York"), "en") == {
+        "day": "Wed December 30", "date": "Wednesday, Dec. 30, 2026", "time": "9:30 a.m."}
+    assert rendering.appointment_context(None, moment, ZoneInfo("Europe/Madrid"), "es") == {
+        "day": "mié 30 de diciembre", "date": "miércoles, 30 de diciembre de 2026", "time": "15:30"}

@@ -26,6 +26,7 @@ SYMPTOM_TOKEN = "Ab3_dE-fGh1J.abcdefghijklmnopqrstuv"
     (f'"GET /s/{SYMPTOM_TOKEN}/ HTTP/1.1" 200', '"GET /s/[link]/ HTTP/1.1" 200'),
     (f'"POST /s/{SYMPTOM_TOKEN}/thanks/ HTTP/1.1" 302', '"POST /s/[link]/thanks/ HTTP/1.1" 302'),
     (f"https://followup.example.org/s/{SYMPTOM_TOKEN}/?lang=es", "https://followup.example.org/s/[link]/?lang=es"),
+    (f'"POST /d/{SYMPTOM_TOKEN}/ HTTP/1.1" 302', '"POST /d/[link]/ HTTP/1.1" 302'),  # a caregiver's drainage log
 ])
 def test_a_calendar_feed_or_symptom_link_token_is_masked(line, masked):
     assert redact(line) == masked

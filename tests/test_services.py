@@ -105,7 +105,7 @@ def test_recording_a_drainage_closes_the_open_occurrence_and_plans_the_next_one_
 def test_the_next_drainage_gets_its_reminders_and_the_done_one_loses_its_unsent_ones(patient, nina, clock):
     clock.move_to(at("2026-03-20 16:00"), tick=False)
     first = open_drainage(patient)
-    services.record_procedure(patient, performed_at=at("2026-03-20 14:00"), performed_by=nina)
+    services.record_procedure(patient, performed_at=at("2026-03-20 14:00"), performed_by=nina, volume_ml=4000)
     assert reminders(open_drainage(patient)) == [
         ("day_before", at("2026-04-09 22:00"), "planned"),
         ("morning_of", at("2026-04-10 12:00"), "planned"),
@@ -117,12 +117,12 @@ def test_the_next_drainage_is_due_at_the_clinic_time_in_the_patients_own_zone(cl
     erin = make_patient(riverside, "RV-1005", "Erin", "Ellis", mobile="+12025550105", time_zone="Europe/London")
     services.enrol(erin)
     clock.move_to(at("2026-03-20 12:00"), tick=False)
-    services.record_procedure(erin, performed_at=at("2026-03-20 10:00"), performed_by=nina)
+    services.record_procedure(erin, performed_at=at("2026-03-20 10:00"), performed_by=nina, volume_ml=4000)
     assert open_drainage(erin).due_at == at("2026-04-10 08:00")  # 09:00 BST in London
 
 
 def test_a_drainage_entered_from_before_enrolment_moves_the_first_one_without_closing_it(patient, nina):
-    services.record_procedure(patient, performed_at=at("2026-02-23 15:00"), performed_by=nina)
+    services.record_procedure(patient, performed_at=at("2026-02-23 15:00"), performed_by=nina, volume_ml=4000)
     first = open_drainage(patient)
     assert first.due_at == at("2026-03-16 13:00")  # 23 Feb + 3 weeks, 09:00 EDT
     assert not Occurrence.objects.filter(patient=patient, kind=Kind.PARACENTESIS, state=DONE).exists()
@@ -130,15 +130,15 @@ def test_a_drainage_entered_from_before_enrolment_moves_the_first_one_without_cl
 
 
 def test_a_drainage_on_the_morning_of_enrolment_keeps_the_first_one_three_weeks_later(patient, nina):
-    services.record_procedure(patient, performed_at=at("2026-03-02 14:00"), performed_by=nina)
+    services.record_procedure(patient, performed_at=at("2026-03-02 14:00"), performed_by=nina, volume_ml=4000)
     assert open_drainage(patient).due_at == at("2026-03-23 13:00")
     assert Occurrence.objects.filter(patient=patient, kind=Kind.PARACENTESIS).count() == 1
 
 
 def test_a_back_dated_drainage_completes_the_history_without_moving_the_plan(patient, nina, clock):
     clock.move_to(at("2026-03-20 16:00"), tick=False)
-    services.record_procedure(patient, performed_at=at("2026-03-20 14:00"), performed_by=nina)
-    services.record_procedure(patient, performed_at=at("2026-03-10 14:00"), performed_by=nina)
+    services.record_procedure(patient, performed_at=at("2026-03-20 14:00"), performed_by=nina, volume_ml=4000)
+    services.record_procedure(patient, performed_at=at("2026-03-10 14:00"), performed_by=nina, volume_ml=4000)
     assert open_drainage(patient).due_at == at("2026-04-10 13:00")
     assert patient.procedures.count() == 2
     assert services.suggested_interval_days(patient) == 10
@@ -146,14 +146,14 @@ def test_a_back_dated_drainage_completes_the_history_without_moving_the_plan(pat
 
 def test_a_drainage_in_the_future_is_refused(patient, nina):
     with pytest.raises(ValidationError) as refused:
-        services.record_procedure(patient, performed_at=at("2026-03-03 15:00"), performed_by=nina)
+        services.record_procedure(patient, performed_at=at("2026-03-03 15:00"), performed_by=nina, volume_ml=4000)
     assert refused.value.message_dict == {"performed_at": ["A procedure cannot be recorded in the future."]}
     assert not Procedure.objects.exists()
     assert open_drainage(patient).due_at == at("2026-03-23 13:00")
 
 
 def test_a_nurse_clock_a_minute_fast_is_not_the_future(patient, nina):
-    services.record_procedure(patient, performed_at=at("2026-03-02 15:01"), performed_by=nina)
+    services.record_procedure(patient, performed_at=at("2026-03-02 15:01"), performed_by=nina, volume_ml=4000)
     assert Procedure.objects.count() == 1
 
 
@@ -177,7 +177,7 @@ def test_a_negative_volume_is_refused_on_its_field(patient, nina):
 
 def test_a_drainage_for_a_patient_never_enrolled_says_why_it_cannot_plan(clock, alice, nina):
     with pytest.raises(ValidationError, match="no active drainage"):
-        services.record_procedure(alice, performed_at=at("2026-03-02 14:00"), performed_by=nina)
+        services.record_procedure(alice, performed_at=at("2026-03-02 14:00"), performed_by=nina, volume_ml=4000)
 
 
 # --- Suggested interval and catheter advisory -----------------------------------------------------
@@ -187,7 +187,7 @@ def test_a_drainage_for_a_patient_never_enrolled_says_why_it_cannot_plan(clock, 
 def shortening(patient, nina):
     """Drainages entered after enrolment: 2, 14 (12 days), 23 (9 days) February and 1 March (6 days)."""
     for moment in ("2026-02-02 15:00", "2026-02-14 15:00", "2026-02-23 15:00", "2026-03-01 15:00"):
-        services.record_procedure(patient, performed_at=at(moment), performed_by=nina)
+        services.record_procedure(patient, performed_at=at(moment), performed_by=nina, volume_ml=4000)
     return patient
 
 
@@ -207,7 +207,7 @@ def test_accepting_the_suggested_interval_applies_the_median_and_moves_the_open_
 
 
 def test_no_suggested_interval_to_accept_before_two_drainages(patient, nina):
-    services.record_procedure(patient, performed_at=at("2026-03-01 15:00"), performed_by=nina)
+    services.record_procedure(patient, performed_at=at("2026-03-01 15:00"), performed_by=nina, volume_ml=4000)
     with pytest.raises(ValidationError, match="at least two drainages"):
         services.accept_suggested_interval(patient, by=nina)
 
@@ -217,7 +217,7 @@ def test_shortening_drainages_raise_the_catheter_advisory(shortening):
 
 
 def test_a_single_drainage_raises_no_catheter_advisory(patient, nina):
-    services.record_procedure(patient, performed_at=at("2026-03-01 15:00"), performed_by=nina)
+    services.record_procedure(patient, performed_at=at("2026-03-01 15:00"), performed_by=nina, volume_ml=4000)
     assert services.catheter_advisory(patient) == ""
 
 
@@ -226,7 +226,7 @@ def test_a_single_drainage_raises_no_catheter_advisory(patient, nina):
 
 def test_changing_the_interval_moves_the_open_drainage_to_one_new_interval_after_the_last(patient, nina, clock):
     clock.move_to(at("2026-03-20 16:00"), tick=False)
-    services.record_procedure(patient, performed_at=at("2026-03-20 14:00"), performed_by=nina)
+    services.record_procedure(patient, performed_at=at("2026-03-20 14:00"), performed_by=nina, volume_ml=4000)
     before = open_drainage(patient)
     services.change_interval(drainage_series(patient), scheduling.Interval(2, scheduling.Unit.WEEKS), by=nina)
     moved = open_drainage(patient)
@@ -242,7 +242,7 @@ def test_changing_the_interval_moves_the_open_drainage_to_one_new_interval_after
 
 def test_changing_the_interval_in_months(patient, nina, clock):
     clock.move_to(at("2026-03-20 16:00"), tick=False)
-    services.record_procedure(patient, performed_at=at("2026-03-20 14:00"), performed_by=nina)
+    services.record_procedure(patient, performed_at=at("2026-03-20 14:00"), performed_by=nina, volume_ml=4000)
     services.change_interval(drainage_series(patient), scheduling.Interval(1, scheduling.Unit.MONTHS), by=nina)
     assert open_drainage(patient).due_at == at("2026-04-20 13:00")
 
@@ -261,7 +261,7 @@ def test_changing_the_interval_before_any_drainage_never_puts_it_in_the_past(pat
 
 def test_a_shorter_interval_can_make_a_drainage_overdue(patient, nina, clock):
     clock.move_to(at("2026-03-20 16:00"), tick=False)
-    services.record_procedure(patient, performed_at=at("2026-03-20 14:00"), performed_by=nina)
+    services.record_procedure(patient, performed_at=at("2026-03-20 14:00"), performed_by=nina, volume_ml=4000)
     clock.move_to(at("2026-04-01 16:00"), tick=False)
     services.change_interval(drainage_series(patient), scheduling.Interval(7, scheduling.Unit.DAYS), by=nina)
     overdue = open_drainage(patient)
@@ -429,15 +429,15 @@ def test_a_nurse_acknowledges_an_alert_once(patient, nina, leo):
 # --- Skip and move --------------------------------------------------------------------------------
 
 
-def test_skipping_a_drainage_plans_the_next_one_interval_after_the_skipped_date(patient, nina):
+def test_skipping_a_drainage_looks_again_in_seven_days_not_a_full_interval_later(patient, nina):
     skipped = open_drainage(patient)
-    following = services.skip(skipped, by=nina, note="In hospital")
+    following = services.skip(skipped, by=nina, note="In hospital", reason="in_hospital")
     skipped.refresh_from_db()
-    assert (skipped.state, skipped.closed_by, skipped.note) == (SKIPPED, nina, "In hospital")
+    assert (skipped.state, skipped.closed_by, skipped.note, skipped.skip_reason) == (SKIPPED, nina, "In hospital", "in_hospital")
     assert following == open_drainage(patient)
-    assert following.due_at == at("2026-04-13 13:00")
+    assert following.due_at == at("2026-03-09 13:00")  # a week from today (2 March), not 3 weeks after the skipped date
     assert {state for _, _, state in reminders(skipped)} == {"cancelled"}
-    assert len(reminders(following, "planned")) == 2
+    assert reminders(following, "planned")
 
 
 def test_skipping_twice_is_refused(patient, nina):
@@ -488,7 +488,7 @@ def test_an_enrolment_dated_in_the_past_counts_drainages_since_then(clock, alice
     services.enrol(alice, now=at("2026-02-02 15:00"))
     first = open_drainage(alice)
     assert first.due_at == at("2026-02-23 14:00")
-    services.record_procedure(alice, performed_at=at("2026-02-20 15:00"), performed_by=nina)
+    services.record_procedure(alice, performed_at=at("2026-02-20 15:00"), performed_by=nina, volume_ml=4000)
     first.refresh_from_db()
     assert first.state == DONE
     assert open_drainage(alice).due_at == at("2026-03-13 13:00")  # 09:00 EDT

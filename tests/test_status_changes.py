@@ -106,7 +106,7 @@ def test_deceased_patient_gets_no_reminder(patient, leo, nina, clock):
     # Whatever else happens to the record afterwards, nothing is planned for her again.
     services.record_symptom_report(patient, scores={"pain": 9}, completed_by="caregiver", source="web")
     clock.move_to(at("2026-03-05 15:00"), tick=False)
-    services.record_procedure(patient, performed_at=at("2026-03-01 15:00"), performed_by=nina)
+    services.record_procedure(patient, performed_at=at("2026-03-01 15:00"), performed_by=nina, volume_ml=4000)
     for occurrence in Occurrence.objects.filter(patient=patient):
         assert plan_reminders(occurrence) == []
     assert not unsent(patient).exists()
@@ -179,7 +179,7 @@ def test_resuming_after_the_reminder_time_passed_does_not_send_it_late(patient, 
 
 
 def test_a_discharged_patient_who_comes_back_resumes_her_series(patient, leo, nina, clock):
-    services.record_procedure(patient, performed_at=at("2026-03-02 14:00"), performed_by=nina)
+    services.record_procedure(patient, performed_at=at("2026-03-02 14:00"), performed_by=nina, volume_ml=4000)
     services.change_status(patient, Patient.Status.DISCHARGED, by=leo)
     clock.move_to(at("2026-03-10 15:00"), tick=False)
     services.change_status(patient, Patient.Status.ACTIVE, by=leo, note="Readmitted")

@@ -48,7 +48,7 @@ def test_every_plain_text_email_carries_the_clinic_name_as_written(kind, languag
 
 @pytest.mark.parametrize("kind", ["day_before", "morning_of", "checkin", "help", "confirm", "other", "symptoms"])
 def test_every_text_carries_the_clinic_name_without_entities(kind):
-    text = rendering.render_message(kind, "sms", "en", {**CONTEXT, "clinic_name": "St. Mary's & Riverside Care"}).text
+    text = rendering.render_message(kind, "sms", "en", {**CONTEXT, "clinic_name": "St. Mary's & Riverside"}).text
     assert "Mary's &" in text and not ENTITY.search(text), text
 
 

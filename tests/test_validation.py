@@ -55,7 +55,7 @@ def test_pps_goes_in_tens(alice):
 
 def test_a_volume_of_minus_one_ml_is_refused(alice):
     drainage = Procedure(patient=alice, performed_at=at("2026-03-01 15:00"), volume_ml=-1)
-    assert errors(drainage) == {"volume_ml": ["Ensure this value is greater than or equal to 1."]}
+    assert errors(drainage) == {"volume_ml": ["Ensure this value is greater than or equal to 0."]}
 
 
 def test_a_volume_over_twenty_litres_is_refused(alice):
@@ -76,9 +76,9 @@ def test_the_same_drainage_twice_is_refused(alice):
 
 def test_the_same_drainage_twice_through_the_service_names_the_field(alice, nina):
     services.enrol(alice)
-    services.record_procedure(alice, performed_at=at("2026-03-01 15:00"), performed_by=nina)
+    services.record_procedure(alice, performed_at=at("2026-03-01 15:00"), performed_by=nina, volume_ml=4000)
     with pytest.raises(ValidationError) as refused:
-        services.record_procedure(alice, performed_at=at("2026-03-01 15:00"), performed_by=nina)
+        services.record_procedure(alice, performed_at=at("2026-03-01 15:00"), performed_by=nina, volume_ml=4000)
     assert refused.value.message_dict == {"performed_at": ["This drainage is already recorded for that moment."]}
     assert alice.procedures.count() == 1
 

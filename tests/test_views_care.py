@@ -70,8 +70,8 @@ def test_double_submitted_drainage_records_one_and_says_so_kindly(nurse_client, 
 
 
 @pytest.mark.parametrize("field, value, message", [
-    ("volume_ml", "-1", "Enter the volume in millilitres as a whole number from 1 to 20000."),
-    ("volume_ml", "lots", "Enter the volume in millilitres as a whole number from 1 to 20000."),
+    ("volume_ml", "-1", "Enter the volume in millilitres as a whole number from 0 to 20000."),
+    ("volume_ml", "lots", "Enter the volume in millilitres as a whole number from 0 to 20000."),
     ("performed_at", "2026-03-04T09:30", "A drainage cannot be in the future."),
     ("performed_at", "yesterday", "Enter a valid date/time."),
     ("duration_minutes", "0", "Enter the duration in minutes as a whole number from 1 to 1440."),
@@ -181,7 +181,8 @@ def test_rescheduling_into_the_past_is_refused(nurse_client, overdue_alice):
 
 def test_skipping_an_occurrence_plans_the_next(nurse_client, overdue_alice):
     occurrence = open_drainage(overdue_alice)
-    response = nurse_client.post(reverse("skip_occurrence", args=[occurrence.pk]), {"note": "In hospital"})
+    response = nurse_client.post(reverse("skip_occurrence", args=[occurrence.pk]),
+                                 {"note": "In hospital", "reason": "in_hospital", "look_again_on": "2026-03-10"})
     assert response.status_code == 302
     occurrence.refresh_from_db()
     assert occurrence.state == Occurrence.State.SKIPPED

@@ -117,7 +117,8 @@ def worklist_page(client, nina):
 # open alerts, missed check-ins, patients not reached, then for the rows shown: patients with their
 # last report, caregivers, reports, open items, missed check-ins, alerts and their items); delivery
 # problems, messages and no upcoming contact (one query each, the total riding along as a window
-# count), advisories (version, patients in scope, rows), the lead check in the nav, and the session
+# count), advisories (version, patients in scope, rows), the lead check in the nav, life events (paused, bereavement, unrouted, phase: 6),
+# "From the hospital", and the session
 # save (an UPDATE between two savepoints inside a test's transaction).
 WORKLIST_QUERIES = 28  # 27 for the page, 1 for the dispatch tick's heartbeat
 

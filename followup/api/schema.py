@@ -119,6 +119,56 @@ WRITES = {
         {"note": "Called back; plan agreed with the family."}, {"detail": "This alert was already acknowledged."},
         ["The alert was already acknowledged (answered 409)."],
     ),
+    "occurrences_call_create": (
+        {"outcome": "caregiver", "completed_by": "caregiver", "pain": 6, "nausea": 2, "note": "Daughter answered."},
+        {"completed_by": ["Say who answered the questions."]},
+        ["Someone answered (reached, spoke with a caregiver) but no score and no note were given.",
+         "A retry time in the past or outside the clinic's working hours.",
+         "The occurrence is not an open check-in call."],
+    ),
+    "on_call_contacts_create": (
+        {"clinic": 1, "name": "Dr. Amélie O'Neill", "mobile": "+12025550143", "email": "", "active": True},
+        {"non_field_errors": ["Give a mobile number or an e-mail address."]},
+        ["Neither a mobile nor an e-mail address.", "A clinic you are not a member of (answered 404)."],
+    ),
+    "patients_advisory_answers_create": (
+        {"answer": "referred", "answered_on": "2026-11-30", "note": "Referred to interventional radiology."},
+        {"answered_on": ["An answer cannot be dated in the future."]},
+        ["An answer dated in the future.", "The patient is not active or already has a catheter."],
+    ),
+    "patients_catheter_create": (
+        {"placed_on": "2026-11-30", "type": "tunnelled peritoneal catheter", "interval_days": 2},
+        {"placed_on": ["This patient already has a catheter in place."]},
+        ["A second catheter for a patient who has one.", "A placement date in the future.",
+         "An interval under 1 day or over 14 days."],
+    ),
+    "patients_death_create": (
+        {"died_at": "2026-11-30T03:40:00-05:00", "place": "home", "source": "family", "note": ""},
+        {"died_at": ["A death cannot be recorded in the future."]},
+        ["A time of death in the future.", "The patient's death is already recorded."],
+    ),
+    "patients_pause_create": (
+        {"reason": "hospital_admission", "review_on": None, "note": "Admitted to St. Mary's ward 4."},
+        {"review_on": ["A review date cannot be in the past."]},
+        ["A review date in the past.", "A reason other than a hospital admission without a review date.",
+         "The patient is not active."],
+    ),
+    "patients_pause_extend_create": (
+        {"review_on": "2026-12-14", "note": "Still on the ward."},
+        {"review_on": ["A review date cannot be in the past."]},
+        ["A review date in the past.", "The patient is not paused."],
+    ),
+    "patients_resume_create": (
+        {"ward_drainages": [{"performed_at": "2026-11-28T10:00:00-05:00", "volume_ml": 3500,
+                             "performer_name": "Dr. José Núñez", "performer_role": "Registrar"}]},
+        {"ward_drainages": [{"volume_ml": ["Ensure this value is less than or equal to 20000."]}]},
+        ["The patient is not paused.", "A ward drainage in the future or with a volume out of range."],
+    ),
+    "bereavement_calls_outcome_create": (
+        {"outcome": "spoke", "note": "Spoke with her son; he would welcome the 3-month call."},
+        {"outcome": ["\"maybe\" is not a valid choice."]},
+        ["The call already has an outcome.", "An outcome that is not one of the listed choices."],
+    ),
     "calendar_feeds_create": (
         {"clinic": 1}, {"clinic": ["No clinic with this id in your clinics."]},
         ["A clinic you are not a member of (answered 404)."],

@@ -162,6 +162,13 @@ class PatientSerializer(serializers.ModelSerializer):
     def validate_date_of_birth(self, value):
         return _plausible_birth_date(value)
 
+    def validate_phase(self, value):
+        if value == Patient.Phase.BEREAVED:
+            from ..life_events import BEREAVED_REFUSED
+
+            raise serializers.ValidationError(BEREAVED_REFUSED)
+        return value
+
     def validate(self, attrs):
         clinic = attrs["clinic"]
         nurse = attrs.get("nurse")
@@ -316,12 +323,24 @@ class ProcedureSerializer(serializers.ModelSerializer):
     kind = serializers.ChoiceField(choices=Kind.choices, default=Kind.PARACENTESIS,
                                    help_text="A drainage unless said otherwise; the patient needs an active series of this kind.")
     performed_at = serializers.DateTimeField(validators=[_not_in_future])
+    complication_codes = serializers.ListField(
+        child=serializers.ChoiceField(choices=Procedure.Complication.choices), required=False, default=list,
+        help_text='Coded complications: "none", or any of hypotension, leak, infection, pain, bleeding, other '
+                  '(with `complications` describing it). Empty: not recorded.')
+    setting = serializers.ChoiceField(choices=Procedure.Setting.choices, required=False,
+                                      help_text="clinic (or day unit), home, hospital; clinic by default, home for a home drainage.")
+    performed_by = InYourClinics(User, lambda user: User.objects.filter(memberships__clinic__in=user.clinic_ids()).distinct(),
+                                 "staff member", required=False, allow_null=True)
 
     class Meta:
         model = Procedure
-        fields = ["id", "patient", "occurrence", "kind", "performed_at", "volume_ml", "duration_minutes", "complications",
-                  "performed_by", "recorded_at"]
-        read_only_fields = ["occurrence", "performed_by", "recorded_at"]
+        fields = ["id", "patient", "occurrence", "kind", "performed_at", "volume_ml", "duration_minutes", "complication_codes",
+                  "complications", "setting", "performed_by", "performer_name", "performer_role", "recorded_by", "recorded_at"]
+        read_only_fields = ["occurrence", "recorded_by", "recorded_at"]
+        extra_kwargs = {
+            "volume_ml": {"help_text": "Required for a drainage; 0 for a dry tap. At most 3000 ml for a home drainage."},
+            "performed_by": {"help_text": "The staff member who performed it; leave out with performer_name, or for yourself."},
+        }
         validators = []  # the service refuses the same drainage twice, with a message under performed_at
 
 

@@ -16,6 +16,7 @@ from ..calendar import feeds
 from ..models import (
     ESAS_FIELDS,
     Alert,
+    BereavementCall,
     CalendarFeed,
     Caregiver,
     CareSchedule,
@@ -27,7 +28,7 @@ from ..models import (
     Reminder,
     SymptomReport,
 )
-from . import filters, serializers
+from . import filters, life_serializers, serializers
 from .errors import api_exception_handler, parse_id
 from .schema import ErrorSerializer, FollowupAutoSchema
 
@@ -136,6 +137,73 @@ class PatientViewSet(ReadOnlyScopedViewSet):
         patient = services.change_status(patient, data["status"], by=request.user, note=data["note"], at=data.get("at"))
         return self.respond(serializers.PatientSerializer, patient)
 
+    @extend_schema(summary="Record a death",
+                   description="When (not in the future; earlier than events already recorded is accepted), where, and "
+                               "how the team learnt of it. Everything planned stops at once, the phase becomes bereaved "
+                               "and the clinic's bereavement calls are planned for staff.",
+                   request=life_serializers.DeathSerializer, responses={201: life_serializers.DeathSerializer})
+    @action(detail=True, methods=["post"])
+    def death(self, request, pk=None):
+        patient = self.get_object()
+        data = self.validated(life_serializers.DeathSerializer)
+        death = services.record_death(patient, died_at=data["died_at"], place=data["place"], source=data["source"],
+                                      by=request.user, note=data["note"])
+        return self.respond(life_serializers.DeathSerializer, death, status.HTTP_201_CREATED)
+
+    @extend_schema(summary="Pause for a coded reason until a review date",
+                   description="A hospital admission is reviewed after the clinic's admission_review_days unless review_on "
+                               "is given; other reasons need it. A review date in the past is refused.",
+                   request=life_serializers.PauseSerializer, responses={201: life_serializers.PauseSerializer})
+    @action(detail=True, methods=["post"])
+    def pause(self, request, pk=None):
+        patient = self.get_object()
+        data = self.validated(life_serializers.PauseSerializer)
+        pause = services.pause(patient, reason=data["reason"], review_on=data.get("review_on"), note=data["note"],
+                               by=request.user)
+        return self.respond(life_serializers.PauseSerializer, pause, status.HTTP_201_CREATED)
+
+    @extend_schema(summary="Extend a pause to a later review date", request=life_serializers.ExtendPauseSerializer,
+                   responses=life_serializers.PauseSerializer)
+    @action(detail=True, methods=["post"], url_path="pause/extend")
+    def extend_pause(self, request, pk=None):
+        patient = self.get_object()
+        data = self.validated(life_serializers.ExtendPauseSerializer)
+        pause = services.extend_pause(patient, review_on=data["review_on"], by=request.user, note=data["note"])
+        return self.respond(life_serializers.PauseSerializer, pause)
+
+    @extend_schema(summary="Resume after a pause, with the drainages done on the ward",
+                   request=life_serializers.ResumeSerializer, responses=serializers.PatientSerializer)
+    @action(detail=True, methods=["post"])
+    def resume(self, request, pk=None):
+        patient = self.get_object()
+        data = self.validated(life_serializers.ResumeSerializer)
+        patient = services.resume(patient, by=request.user, ward_drainages=data["ward_drainages"])
+        return self.respond(serializers.PatientSerializer, patient)
+
+    @extend_schema(summary="Answer the catheter advisory",
+                   description="Discussed and declined, referred, or not suitable; silences the advisory for the clinic's "
+                               "advisory_silence_months.",
+                   request=life_serializers.AdvisoryAnswerSerializer, responses={201: life_serializers.AdvisoryAnswerSerializer})
+    @action(detail=True, methods=["post"], url_path="advisory-answers")
+    def advisory_answer(self, request, pk=None):
+        patient = self.get_object()
+        data = self.validated(life_serializers.AdvisoryAnswerSerializer)
+        answer = services.answer_advisory(patient, answer=data["answer"], answered_on=data.get("answered_on"),
+                                          note=data["note"], by=request.user)
+        return self.respond(life_serializers.AdvisoryAnswerSerializer, answer, status.HTTP_201_CREATED)
+
+    @extend_schema(summary="Record a catheter placed",
+                   description="Ends the paracentesis series and starts a home-drainage series (every 2 days by default, "
+                               "no automated reminders unless the clinic turned them on). A second one is refused.",
+                   request=life_serializers.CatheterSerializer, responses={201: life_serializers.CatheterSerializer})
+    @action(detail=True, methods=["post"])
+    def catheter(self, request, pk=None):
+        patient = self.get_object()
+        data = self.validated(life_serializers.CatheterSerializer)
+        placed = services.place_catheter(patient, placed_on=data["placed_on"], type=data["type"], by=request.user,
+                                         interval_days=data.get("interval_days"))
+        return self.respond(life_serializers.CatheterSerializer, placed, status.HTTP_201_CREATED)
+
 
 class CaregiverViewSet(ReadOnlyScopedViewSet):
     model = Caregiver
@@ -193,13 +261,16 @@ class OccurrenceViewSet(ReadOnlyScopedViewSet):
         return self.respond(serializers.OccurrenceSerializer,
                             services.reschedule(occurrence, data["due_at"], by=request.user, note=data["note"]))
 
-    @extend_schema(summary="Skip an open occurrence", description="The next one is planned one interval after the skipped date.",
-                   request=serializers.NoteSerializer, responses=serializers.OccurrenceSerializer)
+    @extend_schema(summary="Skip an open occurrence",
+                   description="Says why, and when to look again: the next one is planned on that day (in 7 days for a "
+                               "drainage, the next cadence step for a call, when left out; a day in the past is refused).",
+                   request=life_serializers.SkipSerializer, responses=serializers.OccurrenceSerializer)
     @action(detail=True, methods=["post"])
     def skip(self, request, pk=None):
         occurrence = self.get_object()
-        data = self.validated(serializers.NoteSerializer)
-        services.skip(occurrence, by=request.user, note=data["note"])
+        data = self.validated(life_serializers.SkipSerializer)
+        services.skip(occurrence, by=request.user, note=data["note"], reason=data["reason"],
+                      look_again_on=data["look_again_on"])
         occurrence.refresh_from_db()
         return self.respond(serializers.OccurrenceSerializer, occurrence)
 
@@ -242,12 +313,43 @@ class ProcedureViewSet(ReadOnlyScopedViewSet):
                    request=serializers.ProcedureSerializer, responses={201: serializers.RecordedProcedureSerializer})
     def create(self, request):
         data = self.validated(serializers.ProcedureSerializer)
+        performer = data.get("performed_by")
+        if performer is None and not data.get("performer_name", "").strip():
+            performer = request.user  # nobody else named: the caller performed it
         procedure = services.record_procedure(
             data["patient"], performed_at=data["performed_at"], volume_ml=data.get("volume_ml"),
             duration_minutes=data.get("duration_minutes"), complications=data.get("complications", ""),
-            performed_by=request.user, kind=data["kind"],
+            performed_by=performer, kind=data["kind"], complication_codes=data.get("complication_codes", []),
+            setting=data.get("setting"), performer_name=data.get("performer_name", ""),
+            performer_role=data.get("performer_role", ""), recorded_by=request.user,
         )
         return self.respond(serializers.RecordedProcedureSerializer, procedure, status.HTTP_201_CREATED)
+
+
+# --- Bereavement calls ----------------------------------------------------------------------------
+
+
+class BereavementCallViewSet(ReadOnlyScopedViewSet):
+    """Calls to the family after a death: tasks for staff. Nothing automated is sent to the family."""
+
+    model = BereavementCall
+    serializer_class = life_serializers.BereavementCallSerializer
+    filterset_class = None
+
+    def fetch(self, user, pk):
+        return get_object_or_404(self.visible(user), pk=pk)
+
+    def visible(self, user):
+        return BereavementCall.objects.filter(patient__in=access.patients_for(user)).order_by("due_on", "pk")
+
+    @extend_schema(summary="Record how a bereavement call went", request=life_serializers.BereavementOutcomeSerializer,
+                   responses=life_serializers.BereavementCallSerializer)
+    @action(detail=True, methods=["post"])
+    def outcome(self, request, pk=None):
+        call = self.get_object()
+        data = self.validated(life_serializers.BereavementOutcomeSerializer)
+        return self.respond(life_serializers.BereavementCallSerializer,
+                            services.record_bereavement_call(call, outcome=data["outcome"], by=request.user, note=data["note"]))
 
 
 # --- Symptom reports and alerts -----------------------------------------------------------------

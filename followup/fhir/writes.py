@@ -212,10 +212,9 @@ def update_patient(request, patient, resource):
 
 
 def record_death(patient, moment, by):
-    """Through the death service when there is one (issue 11), else the status change it replaces."""
-    if hasattr(services, "record_death"):
-        return services.record_death(patient, died_at=moment, place="", source="FHIR", by=by)
-    return services.change_status(patient, Patient.Status.DECEASED, by=by, at=moment, note="Recorded through FHIR.")
+    """A death another system tells us of: its record is the source; FHIR's Patient carries no place."""
+    return services.record_death(patient, died_at=moment, place="other", source="hospital_record", by=by,
+                                 note="Recorded through FHIR.")
 
 
 # --- Appointment --------------------------------------------------------------------------------

@@ -32,7 +32,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from .. import alerts, scheduling
-from ..models import Alert, Heartbeat, Occurrence, Patient, Reminder, ReminderEvent
+from ..models import Alert, EmailAddress, Heartbeat, Occurrence, Patient, Reminder, ReminderEvent
 from .backends import PermanentSmsError, SmsError, SmsMessage, get_backend
 from .rendering import render_reminder, render_staff_page
 
@@ -276,6 +276,8 @@ def why_not_now(reminder, now, texts_out):
             return Reminder.State.SKIPPED, reason
     elif not contact.email:
         return Reminder.State.FAILED, "No e-mail address."
+    elif EmailAddress.is_unsubscribed(contact.email):
+        return Reminder.State.CANCELLED, "Address unsubscribed from e-mail."
     return None
 
 
@@ -352,14 +354,17 @@ def _compose(reminder):
         from ..symptom_links import issue_link
 
         link = issue_link(reminder.patient)
-    message = render_reminder(reminder, link=link)
     contact = _contact(reminder)
     if reminder.channel == "sms":
-        return SmsMessage(to=contact.mobile.as_e164, body=message.text, key=reminder.key, status_callback=_status_callback_url())
-    email = EmailMultiAlternatives(subject=message.subject, body=message.text, to=[contact.email],
-                                   headers={"X-Followup-Key": reminder.key}, connection=get_connection())
-    email.attach_alternative(message.html, "text/html")
-    return email
+        message = render_reminder(reminder, link=link)
+        from .routing import sending_number
+
+        return SmsMessage(to=contact.mobile.as_e164, body=message.text, key=reminder.key, status_callback=_status_callback_url(),
+                          from_number=sending_number(reminder.patient.clinic))
+    from . import email
+
+    message = render_reminder(reminder, link=link, unsubscribe_url=email.unsubscribe_url(email.address_row(contact.email)))
+    return email.compose(reminder, message, contact.email)
 
 
 def body_sha256(text):
@@ -372,7 +377,8 @@ def record_handover(ready, backend, moment):
     provider about exactly this message if the outcome is never recorded."""
     for reminder, outgoing in ready:
         if isinstance(outgoing, SmsMessage):
-            reminder.handed_to, reminder.handed_from, text = outgoing.to, backend.sender, outgoing.body
+            # The clinic's own sending number when it has one (routing.sending_number), else the backend's.
+            reminder.handed_to, reminder.handed_from, text = outgoing.to, outgoing.from_number or backend.sender, outgoing.body
         else:
             reminder.handed_to, reminder.handed_from, text = ", ".join(outgoing.to), outgoing.from_email, outgoing.body
         reminder.handed_over_at, reminder.body_sha256 = moment, body_sha256(text)

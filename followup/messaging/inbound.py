@@ -4,6 +4,7 @@ anything else for a nurse to read."""
 import logging
 import re
 import unicodedata
+from dataclasses import dataclass
 
 import phonenumbers
 from django.db import IntegrityError, transaction
@@ -11,32 +12,75 @@ from django.utils import timezone
 
 from .. import services
 from ..models import Caregiver, InboundMessage, Occurrence, Patient, Reminder, SymptomReport
+from . import routing
 from .planning import cancel_unsent_reminders, plan_reminders
 from .rendering import render_reply
 
 logger = logging.getLogger(__name__)
 
-# The carrier keywords (CTIA; domain.md): each stops every automated message at once.
-STOP_WORDS = {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT"}
+# Opt-outs as the law reads them (FCC 24-24; domain.md "Consent to texts, in law"): each stops texts
+# and automated calls to that number at once. The standard English keywords Twilio answers itself.
+TWILIO_CONFIRMS = {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT"}
+STOP_PHRASES = TWILIO_CONFIRMS | {"OPT OUT", "PARAR", "ALTO", "BAJA", "CANCELAR", "NO MAS"}
+# Natural replies that say it as plainly (accents folded, case ignored, punctuation and "please" aside).
+NATURAL_STOPS = {
+    "STOP TEXTING ME", "STOP TEXTING", "STOP MESSAGING ME", "STOP SENDING ME MESSAGES", "STOP SENDING MESSAGES",
+    "STOP SENDING TEXTS", "NO MORE MESSAGES", "NO MORE TEXTS", "DONT TEXT ME", "DO NOT TEXT ME", "DONT TEXT ME ANYMORE",
+    "DO NOT TEXT ME ANYMORE", "UNSUBSCRIBE ME", "REMOVE ME", "TAKE ME OFF YOUR LIST", "STOP IT",
+    "YA NO ME MANDEN MENSAJES", "YA NO ME MANDEN MAS MENSAJES", "NO ME MANDEN MAS MENSAJES", "NO ME MANDEN MENSAJES",
+    "NO ME ENVIEN MAS MENSAJES", "NO ME ENVIEN MENSAJES", "DEJEN DE ENVIARME MENSAJES", "NO MAS MENSAJES",
+    "YA NO QUIERO MENSAJES", "NO QUIERO MAS MENSAJES", "DENME DE BAJA",
+}
+POLITE = {"PLEASE", "POR", "FAVOR", "THANKS", "THANK", "YOU", "GRACIAS"}
+STOP_WORDS = {phrase for phrase in STOP_PHRASES if " " not in phrase}
 START_WORDS = {"START", "UNSTOP"}
 HELP_WORDS = {"HELP", "INFO", "AYUDA"}
 CONFIRM_WORDS = {"C", "CONFIRM", "CONFIRMAR"}
 
 
-# Symptom words a patient may text with a 0-10 score ("pain 8 nausea 5", "dolor 8"), in English and
-# Spanish, accents folded. Each maps to its ESAS-r item.
-SYMPTOM_WORDS = {
-    "pain": "pain", "dolor": "pain",
-    "tired": "tiredness", "tiredness": "tiredness", "cansancio": "tiredness",
-    "drowsy": "drowsiness", "drowsiness": "drowsiness", "sleepy": "drowsiness", "somnolencia": "drowsiness",
-    "nausea": "nausea", "nauseas": "nausea",
-    "appetite": "lack_of_appetite", "apetito": "lack_of_appetite",
-    "breath": "shortness_of_breath", "breathless": "shortness_of_breath", "breathing": "shortness_of_breath",
-    "aire": "shortness_of_breath",
-    "depression": "depression", "sad": "depression", "depresion": "depression", "tristeza": "depression",
-    "anxiety": "anxiety", "anxious": "anxiety", "ansiedad": "anxiety",
-    "wellbeing": "wellbeing", "bienestar": "wellbeing",
+# Symptom words a patient may text with a 0-10 score ("pain 8 nausea 5", "falta de apetito 7"), in
+# English and Spanish, accents folded: the item names printed on the form in both languages (the
+# reviewed ESAS-r wording table, followup/views/symptom_form.py) and a few everyday words.
+EVERYDAY_WORDS = {
+    "tired": "tiredness", "sleepy": "drowsiness", "drowsy": "drowsiness", "breath": "shortness_of_breath",
+    "breathless": "shortness_of_breath", "breathing": "shortness_of_breath", "aire": "shortness_of_breath",
+    "sad": "depression", "depression": "depression", "depresion": "depression", "tristeza": "depression",
+    "anxious": "anxiety", "ansiedad": "anxiety", "nausea": "nausea", "nauseas": "nausea",
 }
+# Words whose reading is a guess: "appetite 9" may be a good appetite or a severe lack of it. Never
+# stored as a report; the nurse sees the suggested reading and confirms or corrects it.
+AMBIGUOUS_WORDS = {"appetite": "lack_of_appetite", "apetito": "lack_of_appetite"}
+# ESAS-r scores wellbeing 0 = best; a text "wellbeing 10" alone may mean "I feel great".
+AMBIGUOUS_ALONE = {"wellbeing"}
+MAX_PHRASE_WORDS = 4  # "dificultad para respirar", "shortness of breath": a longer run is not an item
+
+
+def _fold(text):
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+
+
+def _printed_item_names():
+    from ..views.symptom_form import ESAS_WORDING
+
+    names = {}
+    for rows in ESAS_WORDING.values():
+        for field, item_name, *_ in rows:
+            if field != "other_problem":
+                names[" ".join(re.findall(r"[a-z]+", _fold(item_name)))] = field
+    return names
+
+
+_PHRASES = None
+
+
+def symptom_phrases():
+    """{folded phrase: item}: the printed item names and everyday words (built once)."""
+    global _PHRASES
+    if _PHRASES is None:
+        _PHRASES = {**_printed_item_names(), **EVERYDAY_WORDS, "well being": "wellbeing"}
+    return _PHRASES
+
+
 # A text read as words, scores and the gaps between them. Each alternative is a run of one kind of
 # character, so one pass reads the whole text: no pattern is retried from every position.
 TOKEN = re.compile(r"(?P<word>[a-z]+)|(?P<score>\d+)|(?P<gap>[\s,.;:=!-]+)|(?P<other>.)", re.DOTALL)
@@ -46,38 +90,76 @@ SCORE_JOINERS = {"", ":", "=", "-"}
 MAX_BODY = 1600
 
 
-def symptom_scores(body):
-    """{item: score} when the whole text is symptom words with scores 0-10, else None.
+@dataclass(frozen=True)
+class ScoreReading:
+    scores: dict
+    ambiguous: bool  # True: a suggestion for the nurse, never a report on its own
+
+
+def read_scores(body):
+    """A ScoreReading when the whole text is symptom names with scores 0-10, else None.
 
     Anything more ("pain 8 since the fall") is left for a nurse to read: a sentence may say more
-    than its numbers. Linear in the length of the text."""
-    text = unicodedata.normalize("NFKD", body).encode("ascii", "ignore").decode().lower()
-    scores, word = {}, None  # `word`: a symptom word still waiting for its score
-    for token in TOKEN.finditer(text):
+    than its numbers. Linear in the length of the text: each token is read once, and a name is at
+    most MAX_PHRASE_WORDS words."""
+    phrases = symptom_phrases()
+    scores, words, ambiguous = {}, [], False  # `words`: a symptom name still waiting for its score
+    for token in TOKEN.finditer(_fold(body)):
         kind, value = token.lastgroup, token.group()
         if kind == "gap":
-            if word is not None and value.strip() not in SCORE_JOINERS:
+            if words and value.strip() not in SCORE_JOINERS and value.strip():
                 return None  # "pain, 8": not a score
-        elif kind == "word" and word is None:
-            word = value
-        elif kind == "score" and word is not None and len(value) <= 2:
-            item = SYMPTOM_WORDS.get(word)
+        elif kind == "word":
+            words.append(value)
+            if len(words) > MAX_PHRASE_WORDS:
+                return None
+        elif kind == "score" and words and len(value) <= 2:
+            phrase = " ".join(words)
+            item = phrases.get(phrase) or AMBIGUOUS_WORDS.get(phrase)
             if item is None or int(value) > 10 or item in scores:
                 return None
+            ambiguous = ambiguous or phrase in AMBIGUOUS_WORDS
             scores[item] = int(value)
-            word = None
+            words = []
         else:
-            return None  # a word without a score, a score without a word, anything else
-    return scores if scores and word is None else None
+            return None  # a score without a name, anything else
+    if not scores or words:
+        return None
+    if set(scores) <= {"wellbeing"} and AMBIGUOUS_ALONE:
+        ambiguous = True
+    return ScoreReading(scores, ambiguous)
+
+
+def symptom_scores(body):
+    """{item: score} when the text reads unambiguously as scores, else None."""
+    reading = read_scores(body)
+    return reading.scores if reading and not reading.ambiguous else None
+
+
+def is_opt_out(body):
+    """A keyword alone ("STOP", "Opt out", "No más") or a plain natural reply ("please stop texting
+    me", "ya no me manden mensajes"). Case, accents, punctuation and politeness do not matter."""
+    words = re.findall(r"[A-Z]+", _fold(body[:200]).upper().replace("'", ""))
+    while words and words[0] in POLITE:
+        words.pop(0)
+    while words and words[-1] in POLITE:
+        words.pop()
+    said = " ".join(words)
+    return said in STOP_PHRASES or said in NATURAL_STOPS
+
+
+def confirmed_by_twilio(body):
+    words = re.findall(r"[A-Z]+", _fold(body[:200]).upper())
+    return " ".join(words) in TWILIO_CONFIRMS
 
 
 def classify(body):
     if symptom_scores(body):
         return InboundMessage.Kind.SYMPTOMS
+    if is_opt_out(body):
+        return InboundMessage.Kind.STOP
     words = re.findall(r"[A-Za-z]+", body.upper())
     first = words[0] if words else ""
-    if first in STOP_WORDS and len(words) == 1:
-        return InboundMessage.Kind.STOP
     if first in START_WORDS and len(words) == 1:
         return InboundMessage.Kind.START
     if first in HELP_WORDS and len(words) == 1:
@@ -155,8 +237,9 @@ def confirm(contacts, at):
 
 def record_scores(contact, body, at):
     """A scored text becomes an ESAS-r report (source SMS) and runs the alert rules at once.
-    From a number shared by several patients we cannot tell whose it is: a nurse reads it instead."""
-    if contact is None or len({_patient_of(c).pk for c in _contacts(contact.mobile.as_e164)}) != 1:
+    `contact` is whom routing attached it to; None when it could not tell whose it is (a nurse
+    reads it instead, or a lead assigns it first)."""
+    if contact is None:
         return False
     patient = _patient_of(contact)
     if patient.status in services.CLOSED_STATUSES:
@@ -167,30 +250,39 @@ def record_scores(contact, body, at):
     return True
 
 
-def receive(*, provider_id, from_number, body):
+def receive(*, provider_id, from_number, body, to_number=""):
     """Store and act on one inbound text. Returns the reply text ("" for none).
 
     Idempotent by the provider's message id: a retried webhook changes nothing and replies nothing.
     STOP and START are confirmed by the carrier/provider itself (Twilio's opt-out handling), so we
     do not add a second confirmation text.
+
+    Which clinic and patient it belongs to is `routing.route`'s answer (the number it was sent to,
+    then the conversation, then the sender); STOP and START still apply to every contact with the
+    number. An unrouted message holds its scores until a lead assigns it.
     """
     now = timezone.now()
     body = body[:MAX_BODY]  # before anything reads it
     number = normalise(from_number)
+    to = normalise(to_number) if to_number else ""
     kind = classify(body)
     with transaction.atomic():
         contacts = _contacts(number)
-        first = contacts[0] if contacts else None
-        patient = _patient_of(first) if first else None
+        found = routing.route(contacts, to, now)
+        first = found.contact
+        patient = found.patient
         try:
             with transaction.atomic():
                 message = InboundMessage.objects.create(
-                    provider_id=provider_id, from_number=number, body=body, kind=kind, received_at=now,
+                    provider_id=provider_id, from_number=number, to_number=to, body=body, kind=kind, received_at=now,
                     patient=patient, caregiver=first if isinstance(first, Caregiver) else None,
-                    clinic=patient.clinic if patient else None,
+                    clinic=found.clinic, routed_by=found.routed_by,
                 )
+                if found.involved:
+                    message.involved_clinics.set(found.involved)
         except IntegrityError:
             return ""  # already received: the provider retried
+        unrouted = found.routed_by == InboundMessage.RoutedBy.UNROUTED
         if kind == InboundMessage.Kind.STOP:
             opt_out(contacts, "SMS STOP", now)
         elif kind == InboundMessage.Kind.START:
@@ -198,17 +290,30 @@ def receive(*, provider_id, from_number, body):
         elif kind == InboundMessage.Kind.CONFIRM and not confirm(contacts, now):
             message.kind = kind = InboundMessage.Kind.OTHER
             message.save(update_fields=["kind"])
+        elif kind == InboundMessage.Kind.SYMPTOMS and unrouted:
+            pass  # held until a lead assigns it
         elif kind == InboundMessage.Kind.SYMPTOMS and not record_scores(first, body, now):
             message.kind = kind = InboundMessage.Kind.OTHER
             message.save(update_fields=["kind"])
-        if kind in (InboundMessage.Kind.STOP, InboundMessage.Kind.START, InboundMessage.Kind.CONFIRM, InboundMessage.Kind.SYMPTOMS):
+        if kind == InboundMessage.Kind.OTHER and patient is not None:
+            reading = read_scores(body)
+            if reading is not None:  # ambiguous, or from a shared number: a suggestion for the nurse
+                message.suggested_scores = reading.scores
+                message.save(update_fields=["suggested_scores"])
+        if kind in (InboundMessage.Kind.STOP, InboundMessage.Kind.START, InboundMessage.Kind.CONFIRM) or (
+                kind == InboundMessage.Kind.SYMPTOMS and not unrouted):
             message.handled_at = now
             message.save(update_fields=["handled_at"])
-    logger.info("inbound message %s: %s from %d known contact(s)", message.pk, kind, len(contacts))
+    logger.info("inbound message %s: %s from %d known contact(s), routed by %s", message.pk, kind, len(contacts),
+                found.routed_by)
+    if kind == InboundMessage.Kind.STOP and not confirmed_by_twilio(body) and patient is not None:
+        # One confirmation, in the sender's language, where Twilio's own opt-out handling is silent.
+        return render_reply("opted_out", patient.clinic, first.language).text
     if kind in (InboundMessage.Kind.STOP, InboundMessage.Kind.START):
         return ""
-    language = first.language if first else "en"
-    clinic = patient.clinic if patient else None
-    if kind == InboundMessage.Kind.OTHER and clinic is None:
-        return ""  # a number we do not know: nothing to say that would not leak who we are for
+    speaker = first or (contacts[0] if contacts else None)
+    language = speaker.language if speaker else "en"
+    clinic = found.clinic
+    if kind != InboundMessage.Kind.HELP and clinic is None:
+        return ""  # unknown or unrouted: nothing to say that would not leak who we are for
     return render_reply(kind, clinic, language).text

@@ -26,6 +26,9 @@ def wanted_send_times(occurrence):
     """(purpose, local send time) the clinic wants for this kind of occurrence, before any rule."""
     clinic = occurrence.patient.clinic
     zone = occurrence.patient.zone
+    if occurrence.kind == Kind.HOME_DRAINAGE:
+        # Only when the clinic turned home-drainage reminders on: the morning of, nothing the day before.
+        return [(Reminder.Purpose.MORNING_OF, scheduling.at_local(occurrence.due_date, clinic.drainage_reminder_morning_at, zone))]
     if occurrence.kind == Kind.PARACENTESIS:
         return [
             (Reminder.Purpose.DAY_BEFORE, scheduling.at_local(occurrence.due_date - timedelta(days=1), clinic.drainage_reminder_day_before_at, zone)),
@@ -44,7 +47,7 @@ def send_window(occurrence, wanted: datetime, now: datetime):
         send_at + timedelta(minutes=patient.clinic.reminder_lateness_minutes),
         scheduling.quiet_hours_begin(send_at, zone, allowed_until),
     )
-    if occurrence.kind == Kind.PARACENTESIS:
+    if occurrence.kind in (Kind.PARACENTESIS, Kind.HOME_DRAINAGE):
         expires_at = min(expires_at, occurrence.due_at)  # no reminder after the appointment
     if send_at < now:
         send_at = now  # planned late (an occurrence made today): send now if still useful
@@ -76,7 +79,7 @@ def plan_reminders(occurrence, now=None):
     """
     now = now or timezone.now()
     patient = occurrence.patient
-    if occurrence.state != Occurrence.State.SCHEDULED or not patient.is_active:
+    if occurrence.state != Occurrence.State.SCHEDULED or not patient.is_active or not occurrence.schedule.sends_reminders:
         return []
     clinic = patient.clinic
     planned = []

@@ -9,6 +9,7 @@ import logging
 import re
 import unicodedata
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from django.template import engines
 from django.template.loader import render_to_string
@@ -17,7 +18,7 @@ from django.utils import formats, translation
 logger = logging.getLogger(__name__)
 
 SMS_LIMIT = 160
-MIN_CLINIC_NAME = 10
+LANGUAGES = ("en", "es")
 
 # GSM 03.38 basic character set (one septet each). Characters of the extension table (e.g. [ ] { } €)
 # take two septets, so we keep to the basic set and count one character as one septet.
@@ -53,6 +54,10 @@ def to_gsm7(text):
     return "".join(folded)
 
 
+def fold_accents(text):
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+
+
 def is_gsm7(text):
     return all(char in GSM7_BASIC for char in text)
 
@@ -73,22 +78,86 @@ def clinic_phone(clinic):
 
 
 def appointment_context(clinic, moment, zone, language):
+    """The day and time as the language writes them, from Django's locale formats: `day` short for a
+    text ("Wed December 30" / "mié 30 de diciembre"), `date` in full for an e-mail ("Wednesday,
+    Dec. 30, 2026" / "miércoles, 30 de diciembre de 2026"), `time` ("2:30 p.m." / "14:30")."""
     local = moment.astimezone(zone)
     with translation.override(language):
-        day = formats.date_format(local, "D j M")
-        time = formats.time_format(local, "g:i A" if language == "en" else "H:i")
-    return {"day": day, "time": time}
+        day = f'{formats.date_format(local, "D")} {formats.date_format(local, "MONTH_DAY_FORMAT")}'
+        date = f'{formats.date_format(local, "l")}, {formats.date_format(local, "DATE_FORMAT")}'
+        time = formats.time_format(local, "TIME_FORMAT")
+    return {"day": day, "date": date, "time": time}
+
+
+def _hour(moment, language):
+    if language == "en":
+        hour = moment.strftime("%I").lstrip("0")
+        minutes = "" if moment.minute == 0 else f":{moment.minute:02d}"
+        return f"{hour}{minutes}{'am' if moment.hour < 12 else 'pm'}"
+    return f"{moment.hour}" if moment.minute == 0 else f"{moment.hour}:{moment.minute:02d}"
+
+
+def window_words(opens, closes, language):
+    """When the nurse calls, as a short text says it: "9am-5pm" / "de 9 a 17 h"."""
+    if language == "en":
+        return f"{_hour(opens, language)}-{_hour(closes, language)}"
+    return f"de {_hour(opens, language)} a {_hour(closes, language)} h"
+
+
+def longest_window(language):
+    from datetime import datetime
+
+    return window_words(datetime(2026, 1, 1, 10, 30), datetime(2026, 1, 1, 12, 30), language)
+
+
+def calling_window(clinic, moment, language):
+    """The clinic's calling window on the local day of `moment` (its working hours that day),
+    in words; "" when the team does not work that day."""
+    zone = ZoneInfo(clinic.time_zone)
+    local = moment.astimezone(zone)
+    window = clinic.calling_window(local.date())
+    if window is None:
+        return ""
+    opens, closes = (edge.astimezone(zone) for edge in window)
+    return window_words(opens, closes, language)
+
+
+def link_in_text(link):
+    """A link as a text shows it: without "https://", which every phone that opens links adds back.
+    Eight characters matter in one segment."""
+    return link.removeprefix("https://")
+
+
+# Words a shortened name must not end on ("St Mary's Care and").
+DANGLING = {"and", "&", "of", "the", "for", "at", "y", "de", "del", "la", "las", "los", "el", "en", "-"}
+
+
+def _words_of(name, count):
+    words = name.split()[:count]
+    while len(words) > 1 and words[-1].lower().strip(",.-") in DANGLING:
+        words.pop()
+    return " ".join(words).rstrip(" -,&")
+
+
+def _render_sms(template, context):
+    return to_gsm7(_clean_text(render_text(template, context)))
+
+
+def render_sms_exactly(kind, language, context):
+    """A text as it would go out, with the name as given: for checking a name fits."""
+    return _render_sms(f"messages/sms/{kind}.{language}.txt", {**context, "link": link_in_text(context.get("link", ""))})
 
 
 def _fit_sms(template, context):
-    """Render a text, shortening the clinic's name if the whole would pass one segment.
-
-    If even the shortest name leaves no room for the symptom-form link (a very long SITE_URL),
-    the text goes without the link rather than not at all: the reminder matters more."""
+    """Render a text in one segment. The clinic's name in messages is checked to fit every template
+    when it is set (followup/messaging/names.py); a name that was never checked (or a site whose
+    address grew) is shortened by whole words, never mid-word. If even its first word leaves no room
+    for the symptom-form link, the text goes without the link: the reminder matters more."""
+    context = {**context, "link": link_in_text(context.get("link", ""))}
     name = context["clinic_name"]
-    for length in range(len(name), min(len(name), MIN_CLINIC_NAME) - 1, -1):
-        shortened = name if length == len(name) else name[:length].rstrip(" -,.&'") + "."
-        text = to_gsm7(_clean_text(render_text(template, {**context, "clinic_name": shortened})))
+    words = len(name.split())
+    for count in range(max(words, 1), 0, -1):
+        text = _render_sms(template, {**context, "clinic_name": name if count == words else _words_of(name, count)})
         if len(text) <= SMS_LIMIT:
             return text
     if context.get("link"):
@@ -100,7 +169,7 @@ def _fit_sms(template, context):
 def render_message(kind, channel, language, context):
     """Render one message. kind: a reminder purpose (day_before, morning_of, checkin) or a reply
     (help, stop, start, confirm, unknown_number); channel: sms or email."""
-    language = language if language in ("en", "es") else "en"
+    language = language if language in LANGUAGES else "en"
     base = f"messages/{channel}/{kind}.{language}"
     if channel == "sms":
         return Rendered(text=_fit_sms(f"{base}.txt", context))
@@ -113,15 +182,17 @@ def render_message(kind, channel, language, context):
         )
 
 
-def render_reminder(reminder, link=""):
+def render_reminder(reminder, link="", unsubscribe_url=""):
     patient = reminder.patient
     clinic = patient.clinic
     contact = reminder.caregiver or patient
     context = {
-        "clinic_name": clinic.name,
+        "clinic_name": clinic.messages_name,
         "clinic_phone": clinic_phone(clinic),
         "link": link,
         "for_caregiver": reminder.caregiver_id is not None,
+        "unsubscribe_url": unsubscribe_url,
+        "window": calling_window(clinic, reminder.occurrence.due_at, contact.language),
         **appointment_context(clinic, reminder.due_at, patient.zone, contact.language),
     }
     return render_message(reminder.purpose, reminder.channel, contact.language, context)
@@ -135,7 +206,7 @@ def render_reply(kind, clinic, language, now=None):
     phone = ""
     if clinic:
         phone = clinic.out_of_hours_number.as_national if closed and clinic.out_of_hours_number else clinic_phone(clinic)
-    context = {"clinic_name": clinic.name if clinic else "", "clinic_phone": phone, "closed": closed}
+    context = {"clinic_name": clinic.messages_name if clinic else "", "clinic_phone": phone, "closed": closed}
     return render_message(kind, "sms", language, context)
 
 

@@ -58,7 +58,9 @@ def twilio_inbound_sms(request):
     sender = request.POST.get("From", "")
     if not PROVIDER_ID.fullmatch(message_sid) or not PHONE.fullmatch(sender):
         return HttpResponse("MessageSid and From are required, as a message id and a phone number.", status=400)
-    reply = inbound.receive(provider_id=message_sid, from_number=sender, body=_field(request, "Body"))
+    to = request.POST.get("To", "")
+    reply = inbound.receive(provider_id=message_sid, from_number=sender, body=_field(request, "Body"),
+                            to_number=to if PHONE.fullmatch(to) else "")
     return _twiml(reply)
 
 

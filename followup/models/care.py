@@ -15,7 +15,11 @@ from .patients import Patient
 class Kind(models.TextChoices):
     PARACENTESIS = "paracentesis", "Drainage (paracentesis)"
     CHECKIN = "checkin", "Check-in call"
+    HOME_DRAINAGE = "home_drain", "Home drainage (catheter)"
     OTHER = "other", "Other"
+
+
+DRAINAGE_KINDS = (Kind.PARACENTESIS, Kind.HOME_DRAINAGE)
 
 
 class CareSchedule(models.Model):
@@ -32,6 +36,8 @@ class CareSchedule(models.Model):
         default=True, help_text="The next one is due one interval after the last one actually done."
     )
     active = models.BooleanField(default=True)
+    sends_reminders = models.BooleanField(
+        default=True, help_text="Off for home drainage by default (the clinic's setting): no automated reminders.")
     started_at = models.DateTimeField(
         default=timezone.now, help_text="When the series began: the base for its first occurrence, and the line "
                                         "between a drainage it asked for and one entered as earlier history.")
@@ -60,7 +66,8 @@ class CareSchedule(models.Model):
         super().clean()
         if not self.cadence_by_phase:
             try:
-                scheduling.Interval(self.interval_count or 0, self.interval_unit).validate()
+                scheduling.Interval(self.interval_count or 0, self.interval_unit).validate(
+                    min_days=scheduling.HOME_DRAINAGE_MIN_DAYS if self.kind == Kind.HOME_DRAINAGE else scheduling.MIN_INTERVAL_DAYS)
             except ValueError as error:
                 raise ValidationError({"interval_count": str(error)}) from None
 
@@ -75,6 +82,14 @@ class Occurrence(models.Model):
         SKIPPED = "skipped", "Skipped"
         CANCELLED = "cancelled", "Cancelled"
 
+    class SkipReason(models.TextChoices):
+        PATIENT_DECLINED = "declined", "Patient declined"
+        TOO_UNWELL = "too_unwell", "Too unwell"
+        IN_HOSPITAL = "in_hospital", "In hospital"
+        NOT_NEEDED = "not_needed", "Not needed yet"
+        UNREACHABLE = "unreachable", "Could not be reached"
+        OTHER = "other", "Other"
+
     schedule = models.ForeignKey(CareSchedule, on_delete=models.CASCADE, related_name="occurrences")
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="occurrences")
     kind = models.CharField(max_length=12, choices=Kind.choices)
@@ -84,6 +99,7 @@ class Occurrence(models.Model):
     closed_at = models.DateTimeField(null=True, blank=True)
     closed_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     note = models.TextField(blank=True)
+    skip_reason = models.CharField(max_length=12, choices=SkipReason.choices, blank=True)
     retry_at = models.DateTimeField(
         null=True, blank=True,
         help_text="A check-in call that reached nobody: when to try again. The due time and its reminders stay.")
@@ -114,19 +130,46 @@ class Occurrence(models.Model):
         return self.is_open and self.due_date < timezone.localdate(timezone=self.patient.zone)
 
 
+HOME_DRAINAGE_MAX_ML = 3000  # a catheter drains small volumes; more is a typing mistake (NICE MTG9)
+
+
 class Procedure(models.Model):
-    """What was performed. Each drainage is recorded once: the same moment twice is refused."""
+    """What was performed. Each drainage is recorded once: the same moment twice is refused.
+
+    Who performed it (a staff account, or a name and role) is kept apart from who recorded it.
+    A volume of 0 is a dry tap.
+    """
+
+    class Setting(models.TextChoices):
+        CLINIC = "clinic", "Clinic or day unit"
+        HOME = "home", "Home"
+        HOSPITAL = "hospital", "Hospital ward"
+
+    class Complication(models.TextChoices):
+        NONE = "none", "None"
+        HYPOTENSION = "hypotension", "Hypotension"
+        LEAK = "leak", "Leak at the puncture site"
+        INFECTION = "infection", "Infection"
+        PAIN = "pain", "Pain"
+        BLEEDING = "bleeding", "Bleeding"
+        OTHER = "other", "Other"
 
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="procedures")
     occurrence = models.OneToOneField(Occurrence, null=True, blank=True, on_delete=models.SET_NULL, related_name="procedure")
     kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.PARACENTESIS)
     performed_at = models.DateTimeField()
     volume_ml = models.PositiveIntegerField(
-        "volume drained (ml)", null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(20000)]
+        "volume drained (ml)", null=True, blank=True, validators=[MinValueValidator(0), MaxValueValidator(20000)]
     )
     duration_minutes = models.PositiveSmallIntegerField(null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(1440)])
-    complications = models.TextField(blank=True)
-    performed_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    complication_codes = models.JSONField(default=list, blank=True, help_text="Coded complications; [] when not recorded.")
+    complications = models.TextField(blank=True, help_text="What the \"other\" complication was.")
+    setting = models.CharField(max_length=10, choices=Setting.choices, default=Setting.CLINIC)
+    performed_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                                     help_text="The staff member who performed it, when they have an account.")
+    performer_name = models.CharField(max_length=120, blank=True, help_text="Who performed it, without an account here.")
+    performer_role = models.CharField(max_length=80, blank=True, help_text="For example: interventional radiologist.")
+    recorded_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     recorded_at = models.DateTimeField(auto_now_add=True)
 
     history = HistoricalRecords()
@@ -135,7 +178,7 @@ class Procedure(models.Model):
         ordering = ["-performed_at"]
         constraints = [
             models.UniqueConstraint(fields=["patient", "kind", "performed_at"], name="procedure_once_per_moment"),
-            models.CheckConstraint(condition=Q(volume_ml__isnull=True) | Q(volume_ml__gte=1, volume_ml__lte=20000), name="volume_in_range"),
+            models.CheckConstraint(condition=Q(volume_ml__isnull=True) | Q(volume_ml__gte=0, volume_ml__lte=20000), name="volume_in_range"),
         ]
         indexes = [
             # Interval history and reports: a patient's drainages in time order.
@@ -144,6 +187,21 @@ class Procedure(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} on {self.performed_at:%Y-%m-%d}"
+
+    @property
+    def performer_label(self):
+        if self.performer_name:
+            return f"{self.performer_name} ({self.performer_role})" if self.performer_role else self.performer_name
+        if self.performed_by_id:
+            return self.performed_by.get_full_name() or self.performed_by.username
+        return ""
+
+    @property
+    def complications_label(self):
+        labels = dict(self.Complication.choices)
+        words = [self.complications if code == self.Complication.OTHER and self.complications else labels.get(code, code)
+                 for code in self.complication_codes or []]
+        return ", ".join(words)
 
     def clean(self):
         super().clean()

@@ -11,6 +11,32 @@ from .. import working_hours
 from .validators import on_one_line
 
 
+def parse_bereavement_plan(text):
+    """[(label, relativedelta)] from "2 weeks, 3 months"; ValueError when a step does not read."""
+    import re
+
+    from dateutil.relativedelta import relativedelta
+
+    steps = []
+    for part in [part.strip() for part in (text or "").split(",") if part.strip()]:
+        match = re.fullmatch(r"(\d{1,3})\s*(day|week|month)s?", part.lower())
+        if not match or int(match[1]) < 1:
+            raise ValueError(f"{part!r} is not a step like \"2 weeks\" or \"3 months\".")
+        count, unit = int(match[1]), match[2]
+        label = f"{count} {unit}{'' if count == 1 else 's'}"
+        steps.append((label, relativedelta(**{f"{unit}s": count})))
+    return steps
+
+
+def validate_bereavement_plan(text):
+    from django.core.exceptions import ValidationError
+
+    try:
+        parse_bereavement_plan(text)
+    except ValueError as error:
+        raise ValidationError(str(error)) from None
+
+
 class Clinic(models.Model):
     """A palliative care team. Every patient belongs to one; staff see only their clinics.
 
@@ -19,7 +45,14 @@ class Clinic(models.Model):
     """
 
     name = models.CharField(max_length=120, unique=True, validators=[on_one_line])
+    name_in_messages = models.CharField(
+        max_length=60, blank=True, validators=[on_one_line],
+        help_text="The name texts and e-mails carry, as a family would recognise it (\"Hillcrest Care Team\"). "
+                  "It must fit one text with every message, and should not name a kind of care: whoever holds "
+                  "the phone reads it. Blank: the clinic's name.")
     phone = PhoneNumberField(help_text="The number patients call to reach the team.")
+    reply_to_email = models.EmailField(
+        blank=True, help_text="Where a patient's reply to an e-mail goes (the team's shared mailbox). Blank: no reply-to.")
     time_zone = models.CharField(max_length=64, default="America/New_York")
 
     paracentesis_interval_days = models.PositiveSmallIntegerField(
@@ -48,6 +81,11 @@ class Clinic(models.Model):
     )
     sms_per_day = models.PositiveSmallIntegerField(default=1)
     sms_per_week = models.PositiveSmallIntegerField(default=3)
+    hl7_assigning_authority = models.CharField(
+        "HL7 assigning authority", max_length=60, blank=True,
+        help_text="The hospital's assigning authority for this clinic's MRNs (PID-3.4). Blank: the clinic's "
+                  "patients are matched only by an MRN sent without an authority, and only when no other clinic has it.",
+    )
 
     out_of_hours_phone = PhoneNumberField(
         blank=True, help_text="The number patients call when the team is closed (on call). Blank: the team's number.")
@@ -58,12 +96,49 @@ class Clinic(models.Model):
     escalate_after_working_hours = models.PositiveSmallIntegerField(
         default=4, validators=[MinValueValidator(1), MaxValueValidator(80)],
         help_text="An alert nobody acknowledged within this many working hours is escalated to the clinical leads.")
+    # Life events (issue 11; docs/scheduling.md "Life events").
+    sending_number = PhoneNumberField(
+        blank=True, help_text="The number this clinic's texts come from; blank: the installation's TWILIO_FROM_NUMBER.")
+    admission_review_days = models.PositiveSmallIntegerField(
+        default=7, validators=[MinValueValidator(1), MaxValueValidator(60)],
+        help_text="A pause for a hospital admission is reviewed this many days later unless a date is given.")
+    bereavement_plan = models.CharField(
+        max_length=200, default="2 weeks, 3 months, 6 months, 13 months", validators=[validate_bereavement_plan],
+        help_text="When the team calls the family after a death, e.g. \"2 weeks, 3 months, 6 months, 13 months\".")
+    advisory_silence_months = models.PositiveSmallIntegerField(
+        default=3, validators=[MinValueValidator(1), MaxValueValidator(24)],
+        help_text="An answer to the catheter advisory silences it for this many months.")
+    home_drainage_interval_days = models.PositiveSmallIntegerField(
+        default=2, validators=[MinValueValidator(1), MaxValueValidator(14)],
+        help_text="Home drainage through a catheter: every this many days by default.")
+    home_drainage_reminders = models.BooleanField(
+        default=False, help_text="Send automated reminders for home drainages (off: daily texts would crowd out "
+                                 "the check-in links under the caps).")
 
     class Meta:
         ordering = ["name"]
 
     def __str__(self):
         return self.name
+
+    @property
+    def messages_name(self):
+        return self.name_in_messages.strip() or self.name
+
+    def clean(self):
+        """The name in messages (or the clinic's name when blank) fits one segment with every text."""
+        super().clean()
+        from ..messaging.names import templates_too_long
+
+        if not self.name:
+            return
+        too_long = templates_too_long(self.messages_name, self.phone.as_national if self.phone else "", self)
+        if too_long:
+            which = "the name in messages" if self.name_in_messages.strip() else "the clinic's name (no name in messages is set)"
+            raise ValidationError({"name_in_messages": (
+                f"\"{self.messages_name}\" is too long for one text with the {too_long[0]} message"
+                f"{' (and ' + ', '.join(too_long[1:]) + ')' if len(too_long) > 1 else ''}: shorten {which}."
+            )})
 
     # --- Working hours (see followup/working_hours.py; Mon-Fri 09:00-17:00 when none are set) ---
 

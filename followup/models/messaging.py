@@ -160,13 +160,32 @@ class InboundMessage(models.Model):
     clinic = models.ForeignKey(Clinic, null=True, blank=True, on_delete=models.SET_NULL, related_name="inbound_messages")
     patient = models.ForeignKey(Patient, null=True, blank=True, on_delete=models.SET_NULL, related_name="inbound_messages")
     caregiver = models.ForeignKey(Caregiver, null=True, blank=True, on_delete=models.SET_NULL, related_name="inbound_messages")
+    class RoutedBy(models.TextChoices):
+        TO_NUMBER = "to_number", "The number it was sent to"
+        CONVERSATION = "conversation", "The latest conversation"
+        SENDER = "sender", "The sender's number"
+        ASSIGNED = "assigned", "Assigned by a clinical lead"
+        UNROUTED = "unrouted", "Waiting to be assigned"
+        UNKNOWN = "unknown", "Unknown sender"
+
     provider_id = models.CharField(max_length=64, unique=True)
     from_number = models.CharField(max_length=20)
+    to_number = models.CharField(max_length=20, blank=True)
+    routed_by = models.CharField(max_length=12, choices=RoutedBy.choices, blank=True)
+    involved_clinics = models.ManyToManyField(
+        Clinic, blank=True, related_name="unrouted_messages",
+        help_text="A shared number's clinics, whose leads may assign the message while it is unrouted.")
+    assigned_at = models.DateTimeField(null=True, blank=True)
+    assigned_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     body = models.TextField(blank=True)
     kind = models.CharField(max_length=10, choices=Kind.choices)
     received_at = models.DateTimeField(default=timezone.now)
     handled_at = models.DateTimeField(null=True, blank=True)
     handled_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    suggested_scores = models.JSONField(
+        null=True, blank=True,
+        help_text="Scores read from a text whose words or direction are ambiguous ('appetite 9'): never a report "
+                  "until a nurse confirms or corrects them.")
 
     class Meta:
         ordering = ["-received_at"]
@@ -195,3 +214,27 @@ class Heartbeat(models.Model):
     @classmethod
     def last(cls, name):
         return cls.objects.filter(name=name).values_list("last_at", flat=True).first()
+
+
+class EmailAddress(models.Model):
+    """An e-mail address we write to, with the secret of its unsubscribe link and its opt-out.
+
+    An e-mail unsubscribe belongs to the address: it stops e-mail to that address only, for every
+    patient and caregiver who gives it, and not texts or calls to anyone's phone."""
+
+    address = models.EmailField(unique=True)  # lower-cased
+    token = models.CharField(max_length=43, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    unsubscribed_at = models.DateTimeField(null=True, blank=True)
+    unsubscribed_source = models.CharField(max_length=40, blank=True,
+                                           help_text="How: one-click (mailbox button), link in the e-mail.")
+
+    class Meta:
+        verbose_name_plural = "e-mail addresses"
+
+    def __str__(self):
+        return f"E-mail address {self.pk}"
+
+    @classmethod
+    def is_unsubscribed(cls, address):
+        return cls.objects.filter(address=address.strip().lower(), unsubscribed_at__isnull=False).exists()

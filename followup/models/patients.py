@@ -208,6 +208,7 @@ class Caregiver(ContactConsent):
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="caregivers")
     name = models.CharField(max_length=120, validators=[on_one_line])
     relationship = models.CharField(max_length=60, blank=True, validators=[on_one_line])
+    next_of_kin = models.BooleanField(default=False, help_text="The team calls them after the patient's death.")
 
     history = HistoricalRecords()
 

@@ -11,13 +11,13 @@ import logging
 import redis
 from django.conf import settings
 from django.db import DatabaseError
-from django.db.models import Count, Q
+from django.db.models import Count, Q, Sum
 from django.utils import timezone
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
 from ..messaging import delivery
-from ..models import Alert, Heartbeat, InboundMessage, Reminder
+from ..models import Alert, Heartbeat, HospitalMessage, HospitalNotice, InboundMessage, Reminder
 from ..worklist import UNDER_CARE, WAITING_KINDS
 from . import worker
 
@@ -90,6 +90,35 @@ class FollowupCollector:
         for kind, total in open_alerts.items():
             alerts.add_metric([kind], total)
         yield alerts
+        yield from self._hospital_figures()
+
+    def _hospital_figures(self):
+        """The HL7 listener's traffic, read from the message log (so every listener process counts)."""
+        by_outcome = dict.fromkeys(HospitalMessage.Outcome.values, 0)
+        for outcome, total in HospitalMessage.objects.values_list("outcome").annotate(n=Count("pk")).order_by():
+            by_outcome[outcome] = total
+        received = CounterMetricFamily("followup_hospital_messages", "HL7 messages received from the hospital, by "
+                                       "outcome (applied, ignored, not_applied = AE, refused = AR).", labels=["outcome"])
+        for outcome, total in by_outcome.items():
+            received.add_metric([outcome], total)
+        yield received
+        repeats = HospitalMessage.objects.aggregate(total=Sum("repeats"))["total"] or 0
+        yield CounterMetricFamily("followup_hospital_message_repeats", "HL7 messages received again with a message id "
+                                  "already answered (answered with the same ACK, nothing changed).", value=repeats)
+        last = HospitalMessage.objects.order_by("-received_at").values_list("received_at", flat=True).first()
+        if last is not None:
+            yield GaugeMetricFamily("followup_hospital_last_message_age_seconds", "Seconds since the last HL7 message "
+                                    "came in.", value=(self.now - last).total_seconds())
+        waiting = GaugeMetricFamily("followup_hospital_notices_open", "What the hospital left for a nurse (back home?, "
+                                    "a phone to confirm, merged records, a death without its time), not yet answered, "
+                                    "for patients under care.", labels=["kind"])
+        open_notices = dict.fromkeys(HospitalNotice.Kind.values, 0)
+        for kind, total in (HospitalNotice.objects.filter(closed_at__isnull=True, patient__status__in=UNDER_CARE)
+                            .values_list("kind").annotate(n=Count("pk")).order_by()):
+            open_notices[kind] = total
+        for kind, total in open_notices.items():
+            waiting.add_metric([kind], total)
+        yield waiting
 
     def _broker_figures(self):
         try:

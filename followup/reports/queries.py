@@ -19,7 +19,7 @@ from django.db.models.functions import TruncMonth, TruncWeek
 from django.utils import timezone
 
 from .. import scheduling
-from ..models import (ESAS_ITEMS, Alert, Caregiver, Clinic, Kind, Occurrence, Patient, Procedure, Reminder,
+from ..models import (ESAS_ITEMS, AdvisoryAnswer, Alert, Caregiver, Catheter, Clinic, Kind, Occurrence, Patient, Procedure, Reminder,
                       SymptomReport)
 from .expressions import DayNumber, DaysBetween, HoursBetween, LocalDate, compiled, percentile, with_percentile_ranks
 
@@ -312,17 +312,26 @@ def patient_statistics_sql(scope, sort=DEFAULT_SORT, limit=None, offset=0):
              "WHEN s.interval_3 < s.interval_2 AND s.interval_2 < s.interval_1 THEN 'lengthening' "
              "ELSE 'steady' END")
     patient, clinic, procedure = (qn(model._meta.db_table) for model in (Patient, Clinic, Procedure))
+    catheter, answer = (qn(model._meta.db_table) for model in (Catheter, AdvisoryAnswer))
+    # No advisory for a patient not active, with a catheter, or while an answer silences it (a
+    # date literal: safe, and it keeps the parameters in the order of the statement).
+    today = timezone.localdate().isoformat()
+    quiet = (f"(p.status <> 'active' OR EXISTS (SELECT 1 FROM {catheter} k WHERE k.patient_id = s.patient_id "
+             f"AND k.removed_on IS NULL) OR EXISTS (SELECT 1 FROM {answer} a WHERE a.patient_id = s.patient_id "
+             f"AND a.silenced_until > '{today}'))")
     with_trend = f"""
         SELECT s.*, p.given_name, p.family_name, p.mrn, p.status, c.name AS clinic_name, lp.volume_ml AS last_volume,
-          {median_of_last} AS median_of_last_three, {trend} AS trend
+          {median_of_last} AS median_of_last_three, {trend} AS trend,
+          CASE WHEN {quiet} THEN 1 ELSE 0 END AS advisory_quiet
         FROM ({per_patient}) s
         JOIN {patient} p ON p.id = s.patient_id
         JOIN {clinic} c ON c.id = p.clinic_id
         LEFT JOIN {procedure} lp ON lp.patient_id = s.patient_id AND lp.kind = %s AND lp.performed_at = s.last_at"""
     params = (*params, Kind.PARACENTESIS.value)
     limit_days = scheduling.CATHETER_MEDIAN_DAYS
-    # The advisory is for patients still in active care, as on the patient's page.
-    advisory = (f"CASE WHEN t.status <> 'active' THEN '' WHEN t.median_of_last_three <= {limit_days} THEN 'median' "
+    # The advisory is for patients still in active care, as on the patient's page, and never for a
+    # patient with a catheter or while an answer silences it.
+    advisory = (f"CASE WHEN t.status <> 'active' OR t.advisory_quiet = 1 THEN '' WHEN t.median_of_last_three <= {limit_days} THEN 'median' "
                 "WHEN t.trend = 'shortening' THEN 'shortening' ELSE '' END")
     key = sort.lstrip("-")
     order_sql, descending_first = SORTS.get(key, SORTS[DEFAULT_SORT])
@@ -334,7 +343,7 @@ def patient_statistics_sql(scope, sort=DEFAULT_SORT, limit=None, offset=0):
         SELECT * FROM (
           SELECT t.*, {advisory} AS advisory,
             CASE t.trend WHEN 'shortening' THEN 1 WHEN 'steady' THEN 2 WHEN 'lengthening' THEN 3 END AS trend_order,
-            CASE WHEN t.status <> 'active' THEN NULL WHEN t.median_of_last_three <= {limit_days} THEN t.median_of_last_three
+            CASE WHEN t.status <> 'active' OR t.advisory_quiet = 1 THEN NULL WHEN t.median_of_last_three <= {limit_days} THEN t.median_of_last_three
                  WHEN t.trend = 'shortening' THEN 1000 END AS advisory_order,
             COUNT(*) OVER () AS total
           FROM ({with_trend}) t

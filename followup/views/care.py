@@ -42,10 +42,13 @@ def record_drainage(request, pk):
     patient_url = reverse("patient", args=[patient.pk])
     with timezone.override(patient.zone):
         if request.method == "POST":
-            form = DrainageForm(request.POST)
+            form = DrainageForm(request.POST, clinic=patient.clinic)
             if form.is_valid():
                 try:
-                    services.record_procedure(patient, performed_by=request.user, **form.cleaned_data)
+                    data = dict(form.cleaned_data)
+                    if not data["performed_by"] and not data["performer_name"].strip():
+                        data["performed_by"] = request.user  # blank: the nurse recording it performed it
+                    services.record_procedure(patient, recorded_by=request.user, **data)
                 except ValidationError as error:
                     performed_at = form.cleaned_data["performed_at"]
                     if patient.procedures.filter(kind=Kind.PARACENTESIS, performed_at=performed_at).exists():
@@ -60,7 +63,7 @@ def record_drainage(request, pk):
                     return done(request, patient_url)
         else:
             now = timezone.localtime().replace(second=0, microsecond=0)
-            form = DrainageForm(initial={"performed_at": now})
+            form = DrainageForm(initial={"performed_at": now}, clinic=patient.clinic, user=request.user)
         return show_form(request, "followup/drainage/_form.html", {"patient": patient, "form": form})
 
 
@@ -132,10 +135,13 @@ def skip_occurrence(request, pk):
     if not occurrence.is_open:
         raise Http404("Only a scheduled occurrence can be skipped.")
     with timezone.override(patient.zone):
-        form = SkipForm(posted(request))
+        form = SkipForm(posted(request), zone=patient.zone,
+                        initial={"look_again_on": services.default_look_again(occurrence)})
         if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
             try:
-                following = services.skip(occurrence, by=request.user, note=form.cleaned_data["note"])
+                following = services.skip(occurrence, by=request.user, note=data["note"], reason=data["reason"],
+                                          look_again_on=data["look_again_on"])
             except ValidationError as error:
                 add_service_errors(form, error)
             else:

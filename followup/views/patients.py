@@ -83,7 +83,7 @@ def patient_page(request, pk):
         drainages = context["drainage_schedule"]
         context.update(
             patient=patient,
-            drainage_form=DrainageForm(initial={"performed_at": now}),
+            drainage_form=DrainageForm(initial={"performed_at": now}, clinic=patient.clinic, user=request.user),
             checkin_form=CheckinForm(),
             interval_form=IntervalForm(initial={"count": drainages.interval.count, "unit": drainages.interval.unit})
             if drainages else None,
@@ -142,7 +142,10 @@ def edit_caregiver(request, pk):
     return show_form(request, "followup/caregiver/_form.html", {"patient": patient, "form": form, "caregiver": caregiver})
 
 
-# Which status changes the patient page offers, from each status, and the button that does it.
+# Which status changes the patient page offers, from each status, and the button that does it. A pause,
+# its end and a death have their own forms (views/life.py); the status URL sends there.
+LIFE_EVENT_VIEWS = {"paused": "pause_patient", "deceased": "record_death"}
+
 STATUS_ACTIONS = {
     Patient.Status.ACTIVE: [("paused", "Pause"), ("discharged", "Mark discharged"), ("deceased", "Mark deceased")],
     Patient.Status.PAUSED: [("active", "Resume"), ("discharged", "Mark discharged"), ("deceased", "Mark deceased")],
@@ -176,6 +179,10 @@ def change_status(request, pk, status):
         messages.error(request, f"A {patient.get_status_display().lower()} patient cannot be marked "
                                 f"{Patient.Status(status).label.lower()}.")
         return redirect("patient", patient.pk)
+    if status in LIFE_EVENT_VIEWS:
+        return redirect(LIFE_EVENT_VIEWS[status], patient.pk)
+    if status == Patient.Status.ACTIVE and patient.status == Patient.Status.PAUSED:
+        return redirect("resume_patient", patient.pk)
     form = StatusForm(posted(request))
     if request.method == "POST" and form.is_valid():
         try:

@@ -19,7 +19,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from .. import symptom_links
-from ..models import ESAS_FIELDS, SymptomReport
+from ..models import ESAS_FIELDS, Patient, SymptomReport
 
 logger = logging.getLogger(__name__)
 
@@ -90,6 +90,7 @@ TEXT = {
         "closed_title": "This link is no longer in use",
         "closed_body": "This symptom form is closed.",
         "call_genuine": "If anything has changed or you feel worse, please call your care team on {phone}.",
+        "call_bereaved": "If you would like to talk with someone from the team, you can call {phone}.",
         "broken_title": "This link does not work",
         "broken_body": "Part of the link may be missing or changed, which can happen when a link is copied. "
                        "Please open it again from the original message.",
@@ -134,6 +135,7 @@ TEXT = {
         "closed_title": "Este enlace ya no está en uso",
         "closed_body": "Este formulario de síntomas está cerrado.",
         "call_genuine": "Si algo ha cambiado o se siente peor, por favor llame a su equipo de cuidados al {phone}.",
+        "call_bereaved": "Si desea hablar con alguien del equipo, puede llamar al {phone}.",
         "broken_title": "Este enlace no funciona",
         "broken_body": "Puede que falte o haya cambiado parte del enlace, algo que ocurre al copiarlo. "
                        "Por favor, ábralo de nuevo desde el mensaje original.",
@@ -251,6 +253,12 @@ def _refused(request, error):
         return response
     patient = error.link.patient
     language = language_of(patient)
+    if patient.status == Patient.Status.DECEASED:
+        # The family may open it after the death: never "if you feel worse", whatever the link's state.
+        return _page(request, "symptoms/closed_link.html", language, {
+            "title": TEXT[language]["closed_title"], "body": TEXT[language]["closed_body"],
+            "call": _say(language, "call_bereaved", phone=_phone_link(patient.clinic)),
+        }, status=410)
     return _page(request, "symptoms/closed_link.html", language, {
         "title": TEXT[language][f"{reason}_title"], "body": TEXT[language][f"{reason}_body"],
         "call": _say(language, "call_genuine", phone=_phone_link(patient.clinic)),
@@ -297,6 +305,8 @@ def symptom_thanks(request, signed):
         symptom_links.resolve(signed)
     except symptom_links.LinkUsed as used:
         patient = used.link.patient
+        if patient.status == Patient.Status.DECEASED:
+            return _refused(request, used)
         clinic = patient.clinic
         language = language_of(patient)
         return _page(request, "symptoms/thanks.html", language, {

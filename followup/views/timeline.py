@@ -10,8 +10,8 @@ from datetime import datetime
 
 from django.utils import formats, timezone
 
-from .. import charts, scheduling
-from ..models import ESAS_ITEMS, Kind, Occurrence, Reminder, ReminderEvent
+from .. import catheter, charts, scheduling
+from ..models import ESAS_ITEMS, Death, Kind, Occurrence, Reminder, ReminderEvent
 from .timeline_views import fold_cancellations
 
 # The timeline shows the most recent events of each kind; charts use the last reports.
@@ -28,6 +28,7 @@ class Event:
     by: object = None
     alerts: list = field(default_factory=list)
     scores: list = field(default_factory=list)  # (item label, score) of the items scored
+    after_death: bool = False  # recorded as happening after the recorded time of death
 
 
 def _recipient(reminder):
@@ -66,7 +67,7 @@ def reminder_event(reminder):
 def build(patient, now=None):
     now = now or timezone.now()
     zone = patient.zone
-    procedures = list(patient.procedures.select_related("performed_by").order_by("-performed_at")[:TIMELINE_LIMIT])
+    procedures = list(patient.procedures.select_related("performed_by", "recorded_by").order_by("-performed_at")[:TIMELINE_LIMIT])
     reports = list(patient.symptom_reports.select_related("recorded_by").order_by("-reported_at")[:TIMELINE_LIMIT])
     alerts = list(patient.alerts.select_related("acknowledged_by", "report").prefetch_related("items")
                   .order_by("-created_at")[:TIMELINE_LIMIT])
@@ -86,13 +87,19 @@ def build(patient, now=None):
 
     events = []
     for procedure in procedures:
-        parts = [f"{procedure.volume_ml} ml" if procedure.volume_ml else "volume not recorded"]
+        if procedure.volume_ml is None:
+            parts = ["volume not recorded"]
+        else:
+            parts = [f"{procedure.volume_ml} ml" + (" (dry tap)" if procedure.volume_ml == 0 else "")]
         if procedure.duration_minutes:
             parts.append(f"{procedure.duration_minutes} min")
-        if procedure.complications:
-            parts.append(f"complications: {procedure.complications}")
+        parts.append(procedure.get_setting_display().lower())
+        if procedure.complications_label:
+            parts.append(f"complications: {procedure.complications_label.lower()}")
+        if procedure.performer_label:
+            parts.append(f"performed by {procedure.performer_label}")
         events.append(Event(procedure.performed_at, "drainage", procedure.get_kind_display(), ", ".join(parts),
-                            procedure.performed_by))
+                            procedure.recorded_by))
     calls_by_report = {call.report_id: call for call in calls if call.report_id}
     for report in reports:
         title = "Check-in call" if report.source == "nurse_call" else f"Symptom report ({report.get_source_display().lower()})"
@@ -133,6 +140,13 @@ def build(patient, now=None):
     for change in status_changes:
         title = f"Status: {change.get_from_status_display().lower()} → {change.get_to_status_display().lower()}"
         events.append(Event(change.at, "status", title, change.note, change.by))
+    events.extend(life_events_of(patient))
+    death = getattr(patient, "death", None) if hasattr(patient, "death") else None
+    if death is not None:
+        for event in events:
+            # What people recorded or sent as happening after it: a hospital record arrives late.
+            if event.at > death.died_at and event.kind in ("drainage", "symptoms", "message-in"):
+                event.after_death = True
     events.sort(key=lambda event: event.at, reverse=True)
 
     planned = {}
@@ -145,6 +159,7 @@ def build(patient, now=None):
 
     drainage_times = [p.performed_at for p in procedures if p.kind == Kind.PARACENTESIS]
     drainages = schedules.get(Kind.PARACENTESIS)
+    home_drainages = schedules.get(Kind.HOME_DRAINAGE)
     intervals = scheduling.intervals_in_days(drainage_times, zone)
     suggested = scheduling.suggested_interval_days(drainage_times, zone)
     current_days = None
@@ -166,10 +181,52 @@ def build(patient, now=None):
         "recent_intervals": [days for days in intervals if days > 0][-3:],
         "suggested_days": suggested,
         "suggestion_differs": suggested is not None and current_days != suggested,
-        "advisory": scheduling.catheter_advisory(drainage_times, zone),
+        "advisory": catheter.advisory(patient, drainage_times),
+        "catheter": patient.catheters.filter(removed_on__isnull=True).first(),
+        "home_drainage_schedule": home_drainages,
+        "advisory_answer": patient.advisory_answers.order_by("-silenced_until").first(),
+        "phase_episodes": list(patient.phase_episodes.select_related("started_by")[:TIMELINE_LIMIT]),
+        "current_pause": patient.pauses.filter(ended_at__isnull=True).first(),
+        "bereavement_calls": list(patient.bereavement_calls.select_related("caregiver", "done_by")),
         "esas_charts": charts.esas_charts(chart_reports, zone),
         "chart_reports": chart_reports,
         "interval_chart": charts.interval_chart(drainage_times, zone, current_days),
         "last_status_change": status_changes[0] if status_changes else None,
         "severe_alerts": sum(1 for alert in alerts if alert.is_open and alert.severe),
     }
+
+
+def life_events_of(patient):
+    """Timeline events of the life-event records: phases, pauses, the death and what followed it,
+    catheter and advisory answers."""
+    events = []
+    for episode in patient.phase_episodes.select_related("started_by")[:TIMELINE_LIMIT]:
+        events.append(Event(episode.started_at, "phase", f"Phase: {episode.get_phase_display().lower()}", "", episode.started_by))
+    for pause in patient.pauses.select_related("started_by")[:TIMELINE_LIMIT]:
+        detail = pause.get_reason_display()
+        if pause.review_on:
+            detail += f", review on {pause.review_on:%-d %b %Y}"
+        if pause.note:
+            detail += f": {pause.note}"
+        events.append(Event(pause.started_at, "pause", "Paused", detail, pause.started_by))
+    try:
+        death = patient.death
+    except Death.DoesNotExist:
+        death = None
+    if death is not None:
+        detail = f"Place: {death.get_place_display().lower()}; source: {death.get_source_display().lower()}"
+        if death.note:
+            detail += f". {death.note}"
+        events.append(Event(death.died_at, "death", "Death recorded", detail, death.recorded_by))
+    for call in patient.bereavement_calls.select_related("done_by").filter(done_at__isnull=False):
+        events.append(Event(call.done_at, "bereavement", f"Bereavement call ({call.step})",
+                            call.get_outcome_display() + (f": {call.note}" if call.note else ""), call.done_by))
+    for placed in patient.catheters.select_related("recorded_by"):
+        events.append(Event(scheduling.at_local(placed.placed_on, patient.clinic.appointment_time, patient.zone), "catheter",
+                            "Catheter placed", placed.get_type_display(), placed.recorded_by))
+    for answer in patient.advisory_answers.select_related("by"):
+        events.append(Event(scheduling.at_local(answer.answered_on, patient.clinic.appointment_time, patient.zone), "advisory",
+                            f"Catheter advisory: {answer.get_answer_display().lower()}",
+                            f"Silent until {answer.silenced_until:%-d %b %Y}" + (f". {answer.note}" if answer.note else ""),
+                            answer.by))
+    return events

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from . import accounts, care, patients, worklist
+from . import accounts, care, home_drainage, life, patients, suggested_scores, worklist
 
 urlpatterns = [
     # Sign-in, sign-out (POST only, Django's LogoutView) and password reset by e-mail.
@@ -23,6 +23,7 @@ urlpatterns = [
     path("", worklist.worklist, name="worklist"),
     path("reminders/<int:pk>/acknowledge/", worklist.acknowledge_reminder, name="acknowledge_reminder"),
     path("messages/<int:pk>/handled/", worklist.mark_message_handled, name="mark_message_handled"),
+    path("messages/<int:pk>/scores/", suggested_scores.confirm_suggested_scores, name="confirm_suggested_scores"),
     path("alerts/<int:pk>/", care.acknowledge_alert, name="alert"),  # the link in on-call and escalation pages
     path("alerts/<int:pk>/acknowledge/", care.acknowledge_alert, name="acknowledge_alert"),
     # Patients.
@@ -40,6 +41,21 @@ urlpatterns = [
     path("patients/<int:pk>/interval/accept/", care.accept_suggested_interval, name="accept_suggested_interval"),
     path("occurrences/<int:pk>/reschedule/", care.reschedule_occurrence, name="reschedule_occurrence"),
     path("occurrences/<int:pk>/skip/", care.skip_occurrence, name="skip_occurrence"),
+    # Life events (issue 11): death, pauses, the catheter, bereavement, unrouted texts, phases.
+    path("patients/<int:pk>/death/", life.record_death, name="record_death"),
+    path("patients/<int:pk>/pause/", life.pause_patient, name="pause_patient"),
+    path("patients/<int:pk>/pause/extend/", life.extend_pause, name="extend_pause"),
+    path("patients/<int:pk>/resume/", life.resume_patient, name="resume_patient"),
+    path("patients/<int:pk>/advisory/", life.answer_advisory, name="answer_advisory"),
+    path("patients/<int:pk>/catheter/", life.place_catheter, name="place_catheter"),
+    path("patients/<int:pk>/home-drainages/", life.log_home_drainage, name="log_home_drainage"),
+    path("patients/<int:pk>/home-drainages/link/", life.issue_drainage_link, name="issue_drainage_link"),
+    path("patients/<int:pk>/phase/", life.resolve_phase, name="resolve_phase"),
+    path("bereavement-calls/<int:pk>/", life.record_bereavement_call, name="record_bereavement_call"),
+    path("messages/<int:pk>/assign/", life.assign_message, name="assign_message"),
+    # The caregiver's home-drainage log, behind a signed single-use link.
+    path("d/<str:signed>/", home_drainage.home_drainage_form, name="home_drainage_form"),
+    path("d/<str:signed>/thanks/", home_drainage.home_drainage_thanks, name="home_drainage_thanks"),
     # patient symptom form (D2)
     path("s/", include("followup.views.symptom_urls")),
 ]

@@ -29,6 +29,7 @@ class SmsMessage:
     body: str
     key: str  # the reminder's unique key, for the provider's idempotency and our logs
     status_callback: str = ""
+    from_number: str = ""  # the clinic's own sending number; "" for TWILIO_FROM_NUMBER
 
 
 @dataclass(frozen=True)

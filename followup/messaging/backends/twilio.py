@@ -69,7 +69,7 @@ class SmsBackend(BaseSmsBackend):
     def send(self, message):
         try:
             created = self.client.messages.create(
-                to=message.to, from_=settings.TWILIO_FROM_NUMBER, body=message.body,
+                to=message.to, from_=message.from_number or settings.TWILIO_FROM_NUMBER, body=message.body,
                 status_callback=message.status_callback or None,
             )
         except TwilioRestException as error:

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('followup', '0010_alert_items_only'),
+        ('followup', '0016_hospital_messages'),
     ]
 
     operations = [

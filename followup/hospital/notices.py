@@ -1,0 +1,86 @@
+"""What the hospital leaves for a nurse: the worklist section "From the hospital" and its answers.
+
+Each answer closes the notice with a conditional UPDATE, so two nurses answering at once both see
+the result and only the first answer acts: a patient is resumed once, a number is used once.
+"""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Count, Q
+from django.db.models.expressions import Window
+from django.utils import timezone
+
+from .. import services
+from ..models import HospitalNotice, Patient
+from ..worklist import ROWS_PER_SECTION, UNDER_CARE, Section
+
+Kind = HospitalNotice.Kind
+Outcome = HospitalNotice.Outcome
+# What a nurse may answer to each kind of notice.
+ANSWERS = {
+    Kind.BACK_HOME: (Outcome.RESUMED, Outcome.KEPT_PAUSED),
+    Kind.PHONE_TO_CONFIRM: (Outcome.NUMBER_USED, Outcome.NUMBER_KEPT),
+    Kind.MERGED_RECORDS: (Outcome.SEEN,),
+    Kind.DEATH_WITHOUT_TIME: (Outcome.SEEN,),
+}
+
+
+def open_notices(user, *, clinic=None, nurse=None):
+    """The open notices of patients still under care in the user's clinics (narrowed like the worklist)."""
+    clinic_ids = sorted(pk for pk in user.clinic_ids() if clinic is None or pk == clinic.pk)
+    scope = Q(patient__clinic_id__in=clinic_ids, patient__status__in=UNDER_CARE, closed_at__isnull=True)
+    if nurse is not None:
+        scope &= Q(patient__nurse=nurse)
+    rows = list(HospitalNotice.objects.filter(scope).select_related("patient", "other_patient", "message")
+                .annotate(section_total=Window(Count("pk"))).order_by("created_at", "pk")[:ROWS_PER_SECTION])
+    return Section(rows[0].section_total if rows else 0, rows)
+
+
+def _close(notice, outcome, by):
+    """True if this call closed the notice (nobody had answered it yet)."""
+    closed = HospitalNotice.objects.filter(pk=notice.pk, closed_at__isnull=True).update(
+        closed_at=timezone.now(), closed_by=by, outcome=outcome)
+    notice.refresh_from_db()
+    return bool(closed)
+
+
+def answer(notice, outcome, *, by, consent=False, consent_source="", consent_given_by=""):
+    """Settle a notice. Resuming needs the patient still paused; using a new number records consent
+    to texts at it only when the nurse says how it was given and who agreed (consent belongs to a
+    number). An opt-out (STOP) stays: it is lifted only where opt-outs are cleared, on the patient page.
+    Returns False when someone had already answered it."""
+    if outcome not in ANSWERS.get(notice.kind, ()):
+        raise ValidationError({"outcome": "That is not an answer to this notice."})
+    if outcome == Outcome.NUMBER_USED and consent:
+        errors = {}
+        if not consent_source.strip():
+            errors["consent_source"] = "Say how consent was given (verbal, written form...)."
+        if not consent_given_by.strip():
+            errors["consent_given_by"] = "Say who agreed: the patient, or who for them."
+        if errors:
+            raise ValidationError(errors)
+    with transaction.atomic():
+        if not _close(notice, outcome, by):
+            return False
+        patient = notice.patient
+        if outcome == Outcome.RESUMED:
+            if Patient.objects.get(pk=patient.pk).status != Patient.Status.PAUSED:
+                raise ValidationError("This patient is no longer paused: nothing to resume.")
+            services.resume(patient, by=by)
+        elif outcome == Outcome.NUMBER_USED:
+            _use_number(patient, notice.new_mobile, by, consent, consent_source.strip(), consent_given_by.strip())
+    return True
+
+
+def _use_number(patient, number, by, consent, consent_source, consent_given_by):
+    patient = Patient.objects.select_for_update().get(pk=patient.pk)
+    patient.mobile = number
+    if consent and patient.opted_out_at is None:
+        patient.opt_in(consent_source[:40], given_by=consent_given_by[:80])
+    elif patient.opted_out_at is None:
+        # Consent was given for the old number: texts wait until it is given for this one.
+        patient.consent_at, patient.consent_source, patient.consent_given_by = None, "", ""
+    patient._history_user = by
+    patient._change_reason = "New number from the hospital, confirmed by the nurse"
+    patient.save(update_fields=["mobile", "consent_at", "consent_source", "consent_given_by"])
+    services.replan_reminders(patient, reason="Mobile number changed")

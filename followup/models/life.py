@@ -1,0 +1,200 @@
+"""The events that change a patient's plan: phase episodes, a death and the bereavement calls after
+it, pauses (a hospital stay), answers to the catheter advisory, a catheter placed, and the
+caregiver's single-use link for logging a home drainage."""
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+from .care import Procedure
+from .clinics import User
+from .patients import Caregiver, Patient
+
+
+class PhaseEpisode(models.Model):
+    """A stretch of time in one PCOC phase: from when it began to when the next one did."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="phase_episodes")
+    phase = models.CharField("PCOC phase", max_length=14, choices=Patient.Phase.choices)
+    started_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+    started_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-started_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["patient"], condition=Q(ended_at__isnull=True), name="one_open_phase_episode"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_phase_display()} from {self.started_at:%Y-%m-%d}"
+
+
+class Death(models.Model):
+    """A patient's death as the team learnt of it. Hospital records often arrive days later."""
+
+    class Place(models.TextChoices):
+        HOME = "home", "Home"
+        INPATIENT_UNIT = "inpatient_unit", "Inpatient unit"
+        HOSPITAL = "hospital", "Hospital"
+        OTHER = "other", "Other"
+
+    class Source(models.TextChoices):
+        FAMILY = "family", "Family"
+        STAFF = "staff", "Staff"
+        HOSPITAL_RECORD = "hospital_record", "Hospital record"
+
+    patient = models.OneToOneField(Patient, on_delete=models.CASCADE, related_name="death")
+    died_at = models.DateTimeField()
+    place = models.CharField(max_length=16, choices=Place.choices)
+    source = models.CharField(max_length=16, choices=Source.choices)
+    recorded_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    recorded_at = models.DateTimeField(default=timezone.now)
+    note = models.TextField(blank=True)
+
+    history = HistoricalRecords()
+
+    def __str__(self):
+        return f"Death on {self.died_at:%Y-%m-%d}"
+
+
+class BereavementCall(models.Model):
+    """A call to the family after a death: a task for a person, never an automated message."""
+
+    class Outcome(models.TextChoices):
+        SPOKE = "spoke", "Spoke with the family"
+        LEFT_MESSAGE = "left_message", "Left a message"
+        NO_ANSWER = "no_answer", "No answer"
+        DECLINED = "declined", "Family declined further calls"
+        REFERRED = "referred", "Referred to bereavement support"
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="bereavement_calls")
+    caregiver = models.ForeignKey(Caregiver, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                                  help_text="The next of kin to call, when one is recorded.")
+    step = models.CharField(max_length=40, help_text='How long after the death, as the plan says: "3 months".')
+    due_on = models.DateField()
+    outcome = models.CharField(max_length=14, choices=Outcome.choices, blank=True)
+    done_at = models.DateTimeField(null=True, blank=True)
+    done_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    note = models.TextField(blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["due_on", "pk"]
+        indexes = [
+            # Worklist: bereavement calls not yet made, by due date.
+            models.Index(fields=["done_at", "due_on"], name="bereavement_open_idx"),
+        ]
+
+    def __str__(self):
+        return f"Bereavement call at {self.step} ({self.due_on})"
+
+    @property
+    def is_open(self):
+        return self.done_at is None
+
+
+class Pause(models.Model):
+    """Why a patient's reminders are paused, and when to look again."""
+
+    class Reason(models.TextChoices):
+        HOSPITAL_ADMISSION = "hospital_admission", "Hospital admission"
+        RESPITE = "respite", "Respite"
+        PATIENT_WISH = "patient_wish", "Patient's wish"
+        OTHER = "other", "Other"
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="pauses")
+    reason = models.CharField(max_length=20, choices=Reason.choices)
+    note = models.TextField(blank=True)
+    review_on = models.DateField(null=True, blank=True, help_text="The day the worklist asks to resume or extend.")
+    started_at = models.DateTimeField()
+    started_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    ended_at = models.DateTimeField(null=True, blank=True)
+    ended_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-started_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["patient"], condition=Q(ended_at__isnull=True), name="one_open_pause"),
+        ]
+
+    def __str__(self):
+        return f"Pause ({self.get_reason_display()}) from {self.started_at:%Y-%m-%d}"
+
+
+class AdvisoryAnswer(models.Model):
+    """The team's answer to the "consider a catheter" advisory; it silences it for a while."""
+
+    class Answer(models.TextChoices):
+        DECLINED = "declined", "Discussed and declined"
+        REFERRED = "referred", "Referred"
+        NOT_SUITABLE = "not_suitable", "Not suitable"
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="advisory_answers")
+    answer = models.CharField(max_length=12, choices=Answer.choices)
+    answered_on = models.DateField()
+    silenced_until = models.DateField(help_text="The advisory is not shown before this day.")
+    note = models.TextField(blank=True)
+    by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-answered_on", "-pk"]
+        indexes = [
+            # The advisory's silence: the latest answer of each patient.
+            models.Index(fields=["patient", "-silenced_until"], name="advisory_silence_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_answer_display()} on {self.answered_on}"
+
+
+class Catheter(models.Model):
+    """An indwelling peritoneal catheter: drainage moves home."""
+
+    class Type(models.TextChoices):
+        TUNNELLED = "tunnelled", "Tunnelled peritoneal catheter"
+        PORT = "port", "Implanted peritoneal port"
+        OTHER = "other", "Other"
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="catheters")
+    placed_on = models.DateField()
+    type = models.CharField(max_length=10, choices=Type.choices)
+    recorded_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    recorded_at = models.DateTimeField(default=timezone.now)
+    removed_on = models.DateField(null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-placed_on", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["patient"], condition=Q(removed_on__isnull=True), name="one_catheter_in_place"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_type_display()} placed {self.placed_on}"
+
+
+class HomeDrainageLink(models.Model):
+    """A caregiver's link to log one home drainage. Like the symptom form's: the URL carries only a
+    signed random token; the row says whose it is, until when, and whether it was used."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="home_drainage_links")
+    token = models.CharField(max_length=32, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    procedure = models.OneToOneField(Procedure, null=True, blank=True, on_delete=models.SET_NULL, related_name="link")
+
+    def __str__(self):
+        return f"Home drainage link {self.pk}"
