@@ -27,7 +27,8 @@ from django.db.models import OuterRef, Prefetch, Subquery
 from django.utils import formats
 
 from . import scheduling
-from .models import ESAS_FIELDS, Alert, AlertItem, Caregiver, Kind, Occurrence, Patient, SymptomReport
+from .models import (ESAS_FIELDS, Alert, AlertItem, BereavementCall, Caregiver, Catheter, InboundMessage, Kind, Occurrence, Patient,
+                     Pause, SymptomReport)
 
 ROWS = 40  # a screen and a half at 1366x768; the chips narrow the rest
 UPCOMING_DAYS = 7
@@ -62,7 +63,8 @@ class Due:
     day: date | None
     state: str  # overdue, today, upcoming, missed, alert, task
     occurrence: Occurrence | None = None
-    kind: str = ""
+    kind: str = ""  # paracentesis, checkin, pause, bereavement
+    task: object = None  # the bereavement call, for its "Record outcome"
 
     @property
     def retry_at(self):
@@ -219,7 +221,31 @@ def _not_reached_candidates(patients, todays, now, found):
         found.setdefault(patient_id, Candidate(OVERDUE_CALL, day)).merge(OVERDUE_CALL, day, "not_reached")
 
 
-CANDIDATE_SOURCES = [_occurrence_candidates, _alert_candidates, _missed_candidates, _not_reached_candidates]
+def _paused_candidates(patients, todays, now, found):
+    """Paused patients: under the "Paused" chip always; on the list itself from their review day."""
+    rows = (Pause.objects.filter(ended_at__isnull=True, patient__in=patients.filter(status=Patient.Status.PAUSED).values("pk"))
+            .values_list("patient_id", "patient__time_zone", "review_on").order_by())
+    for patient_id, zone, review_on in rows:
+        today = _today_for(todays, zone, now)
+        due = review_on is not None and review_on <= today
+        urgency = TODAY if due else NEXT_DAYS
+        found.setdefault(patient_id, Candidate(urgency, review_on, listed=due)).merge(urgency, review_on, "paused", listed=due)
+
+
+def _bereavement_candidates(patients, todays, now, found):
+    """Calls to the family of a patient who died, due within the week or overdue (tasks for staff)."""
+    horizon = max(todays.values()) + timedelta(days=UPCOMING_DAYS)
+    rows = (BereavementCall.objects.filter(done_at__isnull=True, due_on__lte=horizon,
+                                           patient__in=patients.filter(status=Patient.Status.DECEASED).values("pk"))
+            .values_list("patient_id", "patient__time_zone", "due_on").order_by())
+    for patient_id, zone, day in rows:
+        today = _today_for(todays, zone, now)
+        urgency = OVERDUE_CALL if day < today else TODAY if day == today else NEXT_DAYS
+        found.setdefault(patient_id, Candidate(urgency, day)).merge(urgency, day, "bereavement")
+
+
+CANDIDATE_SOURCES = [_occurrence_candidates, _alert_candidates, _missed_candidates, _not_reached_candidates,
+                     _paused_candidates, _bereavement_candidates]
 
 
 def candidates(patients, todays, now):
@@ -277,7 +303,37 @@ def _flags(patient, row):
     return flags
 
 
-ROW_DETAILS = []  # functions (rows by patient id, todays, now) adding more to each row (life events, calls)
+def _life_details(rows, todays, now):
+    """What life events add to the rows shown: the pause and its review day, the family's bereavement
+    call, a catheter at home, and a text from one of the row's numbers that found no patient."""
+    ids = list(rows) or [0]
+    for pause in Pause.objects.filter(patient_id__in=ids, ended_at__isnull=True):
+        row = rows[pause.patient_id]
+        words = f"Paused: {pause.get_reason_display().lower()}"
+        if pause.review_on:
+            words += f", review {formats.date_format(pause.review_on, 'MONTH_DAY_FORMAT')}"
+            today = _today_for(todays, row.patient.time_zone, now)
+            if pause.review_on <= today:
+                label = "Back home?" if pause.reason == Pause.Reason.HOSPITAL_ADMISSION else "Resume or extend?"
+                row.due.insert(0, Due(label, pause.review_on, _state_of(pause.review_on, today), kind="pause"))
+        row.flags = [Flag("paused", words, "info") if flag.key == "paused" else flag for flag in row.flags]
+    for call in BereavementCall.objects.filter(patient_id__in=ids, done_at__isnull=True).select_related("caregiver").order_by("due_on", "pk"):
+        row = rows[call.patient_id]
+        today = _today_for(todays, row.patient.time_zone, now)
+        if call.due_on <= today + timedelta(days=UPCOMING_DAYS):
+            row.due.append(Due(f"Bereavement call ({call.step})", call.due_on, _state_of(call.due_on, today), kind="bereavement", task=call))
+            row.flags.append(Flag("bereavement", "Bereavement call", "info"))
+    for patient_id in Catheter.objects.filter(patient_id__in=ids, removed_on__isnull=True).values_list("patient_id", flat=True):
+        rows[patient_id].flags.append(Flag("catheter", "Catheter at home", "info"))
+    numbers = {row.contact.number: row for row in rows.values() if row.contact}
+    unrouted = (InboundMessage.objects.filter(routed_by=InboundMessage.RoutedBy.UNROUTED, assigned_at__isnull=True,
+                                              from_number__in=list(numbers) or [""])
+                .values_list("from_number", flat=True).distinct())
+    for number in unrouted:
+        numbers[str(number)].flags.append(Flag("unrouted", "Unrouted text from this number", "warn"))
+
+
+ROW_DETAILS = [_life_details]  # functions (rows by patient id, todays, now) adding more to each row
 
 
 def _details(ranked, todays, now):

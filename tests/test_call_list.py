@@ -4,6 +4,7 @@ whom to ring, and the flags to know before dialling; filter chips kept in the UR
 from datetime import datetime, timedelta
 
 import pytest
+import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
@@ -183,3 +184,73 @@ def test_an_alert_row_reads_its_items_in_one_line_and_needs_what_was_done(client
     assert refused.status_code in (200, 422)
     severe.refresh_from_db()
     assert severe.acknowledged_at is None
+
+
+# --- Life events on the call list -------------------------------------------------------------------
+
+
+def test_a_paused_patient_is_under_its_chip_and_joins_the_list_on_the_review_day(client, nina, page, alice, bob):
+    from django.utils import formats
+
+    from followup import life_events
+
+    today = timezone.localdate(timezone=NEW_YORK)
+    life_events.pause(bob, reason="respite", review_on=today + timedelta(days=4))
+    open_item(alice, Kind.CHECKIN, 1)
+    assert names(page()) == ["Alice"]
+    response = page(filter="paused")
+    assert names(response) == ["Bob"]
+    assert [flag.label for flag in response.context["calls"].rows[0].flags if flag.key == "paused"] == [
+        f"Paused: respite, review {formats.date_format(today + timedelta(days=4), 'MONTH_DAY_FORMAT')}"]
+    with time_machine.travel(timezone.now() + timedelta(days=4), tick=False):
+        client.force_login(nina)
+        rows = page().context["calls"].rows
+        bobs = next(row for row in rows if row.patient == bob)
+        assert [(item.label, item.kind) for item in bobs.due][:1] == [("Resume or extend?", "pause")]
+        assert 'href="{}"'.format(reverse("resume_patient", args=[bob.pk])) in page().content.decode()
+
+
+def test_after_an_admission_the_review_asks_back_home(client, nina, page, alice):
+    from followup import life_events
+
+    life_events.pause(alice, reason="hospital_admission", review_on=timezone.localdate(timezone=NEW_YORK) + timedelta(days=1))
+    with time_machine.travel(timezone.now() + timedelta(days=1), tick=False):
+        client.force_login(nina)
+        row = page().context["calls"].rows[0]
+    assert row.due[0].label == "Back home?"
+
+
+def test_a_bereavement_call_due_this_week_is_a_row_with_record_outcome(client, page, riverside, nina):
+    from followup import life_events
+
+    jose = make_patient(riverside, "RV-1010", "José", "Núñez", nurse=nina, mobile="+12025550110")
+    Caregiver.objects.create(patient=jose, name="María Núñez", relationship="wife", mobile="+12025550111", next_of_kin=True)
+    life_events.record_death(jose, died_at=timezone.now() - timedelta(days=20), place="home", source="family")
+    call = jose.bereavement_calls.order_by("due_on").first()
+    with time_machine.travel(scheduling.at_local(call.due_on, datetime.min.time().replace(hour=10), NEW_YORK), tick=False):
+        client.force_login(nina)
+        response = page(filter="bereavement")
+        rows = response.context["calls"].rows
+        assert names(response) == ["José"]
+        assert rows[0].due[-1].kind == "bereavement" and rows[0].due[-1].state == "today"
+        assert "Bereavement call" in [flag.label for flag in rows[0].flags]
+        assert reverse("record_bereavement_call", args=[call.pk]) in response.content.decode()
+        assert names(page()) == ["José"]  # due today: on the list itself too
+
+
+def test_a_catheter_at_home_is_flagged(page, alice):
+    from followup import catheter
+
+    open_item(alice, Kind.CHECKIN, 0)
+    catheter.place_catheter(alice, placed_on=timezone.localdate(timezone=NEW_YORK), type="tunnelled")
+    assert "Catheter at home" in [flag.label for flag in page().context["calls"].rows[0].flags]
+
+
+def test_a_text_from_the_rows_number_that_found_no_patient_is_flagged(page, alice):
+    from followup.models import InboundMessage
+
+    open_item(alice, Kind.CHECKIN, 0)
+    InboundMessage.objects.create(provider_id="SM-unrouted-1", from_number="+12025550101", to_number="+12025550100",
+                                  body="pain 7", routed_by=InboundMessage.RoutedBy.UNROUTED)
+    flags = [flag.key for flag in page().context["calls"].rows[0].flags]
+    assert "unrouted" in flags
