@@ -31,6 +31,12 @@ LAPTOP = {"viewport": {"width": 1366, "height": 768}}
 PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
 SMALL_PHONE = {"viewport": {"width": 360, "height": 780}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
 
+BEAT = """
+from followup.messaging.delivery import TICK
+from followup.models import Heartbeat
+Heartbeat.beat(TICK)
+"""
+
 FIRST_LINK = """
 from followup.models import Patient
 from followup.symptom_links import issue_link
@@ -74,6 +80,8 @@ def main():
     manage("migrate", "--verbosity", "0", env=env)
     manage("seed_demo", env=env, capture=True)
     link = manage("shell", "-c", FIRST_LINK, env=env, capture=True).stdout.strip().splitlines()[-1]
+    # The pages as they look with the dispatcher running (`make run` runs it; here nothing does).
+    manage("shell", "-c", BEAT, env=env, capture=True)
     server = subprocess.Popen([sys.executable, "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"], cwd=BASE_DIR,
                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:

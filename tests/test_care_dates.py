@@ -40,34 +40,34 @@ def refusal(call):
 
 
 def test_a_drainage_typed_with_the_wrong_year_is_refused_on_its_field(alice_since_march):
-    errors = refusal(lambda: services.record_procedure(alice_since_march, performed_at=datetime(2019, 1, 1, 15, tzinfo=UTC)))
+    errors = refusal(lambda: services.record_procedure(alice_since_march, performed_at=datetime(2019, 1, 1, 15, tzinfo=UTC), volume_ml=2500))
     assert "can be dated back to" in errors["performed_at"][0]
     assert "Check the year" in errors["performed_at"][0]
     assert not Procedure.objects.exists()
 
 
 def test_a_drainage_from_before_enrolment_within_the_clinics_window_completes_the_history(alice_since_march):
-    services.record_procedure(alice_since_march, performed_at=ENROLLED - timedelta(days=300))
+    services.record_procedure(alice_since_march, performed_at=ENROLLED - timedelta(days=300), volume_ml=2500)
     assert Procedure.objects.count() == 1
 
 
 def test_the_window_is_the_clinics_setting(alice_since_march, riverside):
     riverside.history_window_days = 30
     riverside.save()
-    errors = refusal(lambda: services.record_procedure(alice_since_march, performed_at=ENROLLED - timedelta(days=31)))
+    errors = refusal(lambda: services.record_procedure(alice_since_march, performed_at=ENROLLED - timedelta(days=31), volume_ml=2500))
     assert "30 days before the patient's series began" in errors["performed_at"][0]
-    services.record_procedure(alice_since_march, performed_at=ENROLLED - timedelta(days=29))
+    services.record_procedure(alice_since_march, performed_at=ENROLLED - timedelta(days=29), volume_ml=2500)
 
 
 def test_a_drainage_before_the_date_of_birth_is_refused_whatever_the_window(alice_since_march, riverside):
     riverside.history_window_days = 3660
     riverside.save()
-    errors = refusal(lambda: services.record_procedure(alice_since_march, performed_at=datetime(1948, 5, 1, 15, tzinfo=UTC)))
+    errors = refusal(lambda: services.record_procedure(alice_since_march, performed_at=datetime(1948, 5, 1, 15, tzinfo=UTC), volume_ml=2500))
     assert errors["performed_at"] == ["A drainage must be dated after the patient's date of birth (12 May 1948)."]
 
 
 def test_a_drainage_in_the_future_is_refused(alice_since_march):
-    errors = refusal(lambda: services.record_procedure(alice_since_march, performed_at=TODAY + timedelta(days=1)))
+    errors = refusal(lambda: services.record_procedure(alice_since_march, performed_at=TODAY + timedelta(days=1), volume_ml=2500))
     assert "future" in errors["performed_at"][0]
 
 
@@ -90,7 +90,7 @@ def test_the_drainage_page_shows_the_refusal_on_the_field_and_keeps_what_was_typ
 
 
 def test_the_api_answers_400_with_the_field_message(as_nina, alice_since_march):
-    response = as_nina.post("/api/v1/procedures/", {"patient": alice_since_march.pk, "performed_at": "2019-01-01T15:00:00Z"},
+    response = as_nina.post("/api/v1/procedures/", {"patient": alice_since_march.pk, "performed_at": "2019-01-01T15:00:00Z", "volume_ml": 2500},
                             format="json")
     assert response.status_code == 400
     assert "Check the year" in response.json()["performed_at"][0]
