@@ -6,7 +6,7 @@ import pytest
 import time_machine
 from django.core.exceptions import ValidationError
 
-from followup import adherence, services
+from followup import adherence, call_list, services
 from followup.models import Occurrence, Patient, SymptomReport
 
 from .conftest import PASSWORD, at
@@ -112,10 +112,14 @@ class TestTwoMissedInARow:
         with time_machine.travel(now, tick=False):
             adherence.follow_up_missed_reports(now)
             client.login(username="nina", password=PASSWORD)
-            worklist = client.get("/").content.decode()
+            worklist = client.get("/")
+            chip = client.get("/", {"filter": "self_reports"})
             page = client.get(f"/patients/{enrolled.pk}/").content.decode()
-        assert "Self-reports missed" in worklist and "Alice Archer" in worklist
-        assert "Two expected self-reports missed in a row: a nurse call is planned" in worklist
+        [row] = [row for row in worklist.context["calls"].rows if row.patient == enrolled]
+        assert "Self-reports missed" in [flag.label for flag in row.flags]
+        assert row.urgency <= call_list.TODAY  # the planned nurse call is today's work (or more urgent)
+        assert [row.patient for row in chip.context["calls"].rows] == [enrolled]
+        assert "Self-reports missed" in chip.content.decode()
         assert "<strong>1 of 3</strong> expected self-reports completed" in page
 
 

@@ -19,7 +19,7 @@ from followup.models import ESAS_FIELDS, Alert, OnCallContact, Reminder, Symptom
 from followup.symptom_links import issue_link
 
 from . import test_voice_calls as calls
-from .conftest import api_client_for, at
+from .conftest import api_client_for, at, make_patient
 
 MONDAY_10 = at("2026-03-02 15:00")  # 10:00 in New York: the team is working
 MONDAY_22 = at("2026-03-03 03:00")  # 22:00 in New York: closed
@@ -63,10 +63,18 @@ def report(patient, moment, clock, needs_call=None, **scores):
                                           needs_call_today=needs_call)
 
 
-def worklist_alerts(client, nina):
+def call_list(client, nina, **params):
+    """The worklist's call list: (the patients' rows in order, the page)."""
     client.force_login(nina)
-    response = client.get(reverse("worklist"))
-    return [alert.pk for alert in response.context["work"].alerts.rows], response
+    response = client.get(reverse("worklist"), params)
+    return [row.patient for row in response.context["calls"].rows], response
+
+
+@pytest.fixture
+def cast(riverside, nina):
+    """Four patients of Nina's with nothing scheduled (so only their alerts rank them)."""
+    return [make_patient(riverside, f"RV-20{n}", given, "Ng", mobile=f"+120255501{20 + n}", nurse=nina)
+            for n, given in enumerate(["Asha", "Bea", "Cy", "Di"])]
 
 
 @pytest.mark.django_db
@@ -106,14 +114,31 @@ class TestYes:
         partial = SymptomReport.objects.get(patient=walter)
         assert partial.partial and partial.needs_call_today is None and not Alert.objects.exists()
 
-    def test_a_call_request_is_first_on_the_worklist_above_a_newer_severe_alert(self, patient, clock, bob, client, nina):
-        services.enrol(bob)
-        asked = report(patient, MONDAY_10, clock, needs_call=True, pain=2)
-        severe = report(bob, MONDAY_10 + timedelta(minutes=30), clock, pain=9)
-        rows, response = worklist_alerts(client, nina)
-        assert rows == [asked.alert.pk, severe.alert.pk]
+    def test_a_call_request_is_first_on_the_worklist_above_an_older_severe_alert(self, clock, cast, client, nina):
+        asha, bea, *_ = cast
+        severe = report(bea, MONDAY_10, clock, pain=9)
+        asked = report(asha, MONDAY_10 + timedelta(minutes=30), clock, needs_call=True, pain=2)
+        rows, response = call_list(client, nina)
+        assert rows[:2] == [asha, bea]
+        first = response.context["calls"].rows[0]
+        assert first.urgency_label == "Asked for a call today" and first.alerts == [asked.alert]
+        assert "Asked for a call today" in [flag.label for flag in first.flags]
         page = response.content.decode()
-        assert "Call requested today" in page and "1 call requested, 1 severe" in page
+        assert "Call requested today" in page and 'chip-call_requested hot' in page
+        assert severe.alert.pk in [alert.pk for alert in response.context["calls"].rows[1].alerts]
+
+    def test_the_call_requested_chip_lists_only_those_patients(self, clock, cast, client, nina):
+        asha, bea, *_ = cast
+        report(asha, MONDAY_10, clock, needs_call=True)
+        report(bea, MONDAY_10, clock, pain=9)
+        rows, response = call_list(client, nina, filter="call_requested")
+        assert rows == [asha] and response.context["calls"].counts["call_requested"] == 1
+
+    def test_a_call_request_is_acknowledged_from_its_row(self, clock, cast, client, nina):
+        asha = cast[0]
+        report(asha, MONDAY_10, clock, needs_call=True)
+        _, response = call_list(client, nina)
+        assert "call request for Asha Ng" in response.content.decode()  # the Acknowledge button's words
 
     def test_in_working_hours_a_call_request_pages_nobody(self, patient, clock, olga):
         send_form(patient, MONDAY_10, clock, "yes", pain=2)
@@ -179,26 +204,39 @@ class TestNo:
         alert = Alert.objects.get(report=sent)
         assert not alert.can_wait and not alert.call_requested
 
-    def test_triage_sorts_what_can_wait_below_an_older_alert_that_did_not_say(self, patient, clock, bob, client, nina):
-        services.enrol(bob)
-        report(bob, MONDAY_10 - timedelta(days=2), clock, nausea=1)
-        unanswered = report(bob, MONDAY_10, clock, nausea=5)
-        report(patient, MONDAY_10 - timedelta(days=2), clock, pain=2)
-        waits = report(patient, MONDAY_10 + timedelta(hours=1), clock, needs_call=False, pain=6)
-        rows, response = worklist_alerts(client, nina)
-        assert rows == [unanswered.alert.pk, waits.alert.pk]
-        assert "Patient says it can wait" in response.content.decode()
+    def test_triage_sorts_what_can_wait_below_a_newer_alert_that_did_not_say(self, clock, cast, client, nina):
+        asha, bea, *_ = cast
+        report(asha, MONDAY_10 - timedelta(days=2), clock, pain=2)
+        report(bea, MONDAY_10 - timedelta(days=2), clock, nausea=1)
+        report(asha, MONDAY_10, clock, needs_call=False, pain=6)
+        report(bea, MONDAY_10 + timedelta(hours=1), clock, nausea=5)
+        rows, response = call_list(client, nina)
+        assert rows == [bea, asha]
+        assert "Patient says it can wait" in [flag.label for flag in response.context["calls"].rows[1].flags]
 
-    def test_a_call_request_then_severe_then_the_rest_then_what_can_wait(self, patient, clock, bob, client, nina):
-        services.enrol(bob)
-        report(patient, MONDAY_10 - timedelta(days=2), clock, pain=2)
-        report(bob, MONDAY_10 - timedelta(days=2), clock, pain=2)
-        waits = report(patient, MONDAY_10, clock, needs_call=False, pain=6)
-        plain = report(bob, MONDAY_10 + timedelta(minutes=10), clock, pain=6)
-        severe = report(patient, MONDAY_10 + timedelta(minutes=20), clock, pain=9)
-        asked = report(bob, MONDAY_10 + timedelta(minutes=5), clock, needs_call=True)
-        rows, _ = worklist_alerts(client, nina)
-        assert rows == [asked.alert.pk, severe.alert.pk, plain.alert.pk, waits.alert.pk]
+    def test_a_call_request_then_severe_then_the_rest_then_what_can_wait(self, clock, cast, client, nina):
+        asha, bea, cy, di = cast
+        for patient in cast:
+            report(patient, MONDAY_10 - timedelta(days=2), clock, pain=2)
+        report(di, MONDAY_10, clock, needs_call=False, pain=6)  # waits
+        report(cy, MONDAY_10 + timedelta(minutes=10), clock, pain=6)  # worse, did not say
+        report(bea, MONDAY_10 + timedelta(minutes=20), clock, pain=9)  # severe
+        report(asha, MONDAY_10 + timedelta(minutes=30), clock, needs_call=True)  # asked, newest
+        rows, _ = call_list(client, nina)
+        assert rows == [asha, bea, cy, di]
+
+    def test_in_the_alerts_api_order_too_call_requests_come_first(self, clock, cast, nina):
+        from followup.alerts import triage_rank
+
+        asha, bea, cy, di = cast
+        for patient in cast:
+            report(patient, MONDAY_10 - timedelta(days=2), clock, pain=2)
+        waits = report(di, MONDAY_10, clock, needs_call=False, pain=6)
+        plain = report(cy, MONDAY_10 + timedelta(minutes=10), clock, pain=6)
+        severe = report(bea, MONDAY_10 + timedelta(minutes=20), clock, pain=9)
+        asked = report(asha, MONDAY_10 + timedelta(minutes=30), clock, needs_call=True)
+        ordered = list(Alert.objects.order_by(triage_rank(), "-created_at").values_list("report", flat=True))
+        assert ordered == [asked.pk, severe.pk, plain.pk, waits.pk]
 
 
 @pytest.mark.django_db

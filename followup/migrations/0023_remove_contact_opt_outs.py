@@ -1,4 +1,4 @@
-"""The contacts' own opt-out fields go: the opt-out lives on the address (0019, 0020)."""
+"""The contacts' own opt-out fields go: the opt-out lives on the address (0021, 0022)."""
 
 from django.db import migrations
 
@@ -6,7 +6,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('followup', '0020_opt_outs_to_addresses'),
+        ('followup', '0022_opt_outs_to_addresses'),
     ]
 
     operations = [

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('followup', '0017_voice_calls_and_adherence'),
+        ('followup', '0019_voice_calls_and_adherence'),
     ]
 
     operations = [

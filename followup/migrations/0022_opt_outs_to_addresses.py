@@ -83,7 +83,7 @@ def back(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("followup", "0019_phone_numbers"),
+        ("followup", "0021_phone_numbers"),
     ]
 
     operations = [

@@ -1,6 +1,6 @@
 """Consent and opt-out belong to a phone number (issue 16 part 5, issue 15): the PhoneNumber record.
 
-0020 moves the contacts' opt-outs onto it (and onto EmailAddress); 0021 removes them from the contacts."""
+0022 moves the contacts' opt-outs onto it (and onto EmailAddress); 0023 removes them from the contacts."""
 
 import django.db.models.deletion
 import django.utils.timezone
@@ -12,7 +12,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('followup', '0018_call_request_alerts'),
+        ('followup', '0020_call_request_alerts'),
     ]
 
     operations = [
