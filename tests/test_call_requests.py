@@ -134,6 +134,15 @@ class TestYes:
         rows, response = call_list(client, nina, filter="call_requested")
         assert rows == [asha] and response.context["calls"].counts["call_requested"] == 1
 
+    def test_the_call_requested_chip_shows_only_while_someone_asked(self, clock, cast, client, nina):
+        asha = cast[0]
+        report(asha, MONDAY_10, clock, pain=9)
+        _, response = call_list(client, nina)
+        assert "chip-call_requested" not in response.content.decode()  # keeps the chips on one line
+        report(asha, MONDAY_10 + timedelta(hours=1), clock, needs_call=True)
+        _, response = call_list(client, nina)
+        assert "chip-call_requested hot" in response.content.decode()
+
     def test_a_call_request_is_acknowledged_from_its_row(self, clock, cast, client, nina):
         asha = cast[0]
         report(asha, MONDAY_10, clock, needs_call=True)
