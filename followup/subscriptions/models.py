@@ -77,7 +77,7 @@ class Subscriber(models.Model):
 
 
 class Event(models.Model):
-    """One change, recorded once: `key` names what it came from, so collecting twice adds nothing."""
+    """One change, recorded in the transaction that made it; `key` names the history row it came from."""
 
     event_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     key = models.CharField(max_length=80, unique=True)
