@@ -92,7 +92,15 @@ def test_observations_by_code_with_or_without_system(as_nina, cast):
 def test_observations_by_date(as_nina, cast):
     alice, second = cast["alice"], cast["second"]
     bundle = fhir(as_nina.get("/fhir/R4/Observation", {"patient": alice.pk, "date": "gt2026-03-21"}))
-    assert ids(bundle) == [f"symptom-report-{second.pk}-pain"]
+    assert ids(bundle) == [f"symptom-report-{second.pk}-pain", f"symptom-report-{second.pk}-panel"]
+
+
+def test_observations_by_the_loinc_esas_panel_code_are_whole_reports(as_nina, cast):
+    alice, first, second = cast["alice"], cast["first"], cast["second"]
+    panels = fhir(as_nina.get("/fhir/R4/Observation", {"patient": alice.pk, "code": "http://loinc.org|112503-8"}))
+    assert ids(panels) == [f"symptom-report-{second.pk}-panel", f"symptom-report-{first.pk}-panel"]
+    first_panel = panels["entry"][1]["resource"]
+    assert [(c["code"]["coding"][0]["code"], c["valueInteger"]) for c in first_panel["component"]] == [("pain", 6), ("tiredness", 3)]
 
 
 # --- _lastUpdated and _sort --------------------------------------------------------------------
@@ -104,7 +112,7 @@ def test_last_updated_finds_what_changed_since(as_nina, cast):
     reports = fhir(as_nina.get("/fhir/R4/QuestionnaireResponse", {"_lastUpdated": "gt2026-03-21"}))
     assert ids(reports) == [str(cast["second"].pk)]
     observations = fhir(as_nina.get("/fhir/R4/Observation", {"patient": cast["alice"].pk, "_lastUpdated": "lt2026-03-21"}))
-    assert len(ids(observations)) == 3
+    assert len(ids(observations)) == 4  # the volume, and the first report's pain, tiredness and panel
 
 
 def test_sort_by_date_either_way(as_nina, cast):
@@ -140,7 +148,7 @@ def test_include_brings_each_appointments_patient_once(as_nina, cast):
 def test_revinclude_brings_a_patients_observations(as_nina, cast):
     bundle = fhir(as_nina.get("/fhir/R4/Patient", {"_id": cast["alice"].pk, "_revinclude": "Observation:patient"}))
     assert ids(bundle) == [str(cast["alice"].pk)]
-    assert len(ids(bundle, "include")) == 4  # the volume, pain and tiredness, then pain again
+    assert len(ids(bundle, "include")) == 6  # the volume, pain, tiredness and their panel, then pain and its panel
     assert {entry["resource"]["resourceType"] for entry in bundle["entry"] if entry["search"]["mode"] == "include"} == {"Observation"}
 
 

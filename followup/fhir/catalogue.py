@@ -338,15 +338,18 @@ def _volume(procedure):
 
 
 def _esas(report):
-    return [Found(observation, str(report.revision), report.revised_at, report.reported_at, item)
-            for item, observation in resources.esas_observations_by_item(report)]
+    """Each scored item of a report, then the report as an ESAS panel."""
+    version = str(report.revision)
+    found = [Found(observation, version, report.revised_at, report.reported_at, item)
+             for item, observation in resources.esas_observations_by_item(report)]
+    return found + [Found(resources.esas_panel_observation(report), version, report.revised_at, report.reported_at, "panel")]
 
 
 def observation_source(user, resource_id):
     """('volume' or 'esas', its procedure or report), or 404."""
     if match := _VOLUME_ID.fullmatch(resource_id):
         return "volume", by_pk(_procedures(user).filter(volume_ml__isnull=False), match[1])
-    if (match := _ESAS_ID.fullmatch(resource_id)) and match[2] in _ESAS_CODES:
+    if (match := _ESAS_ID.fullmatch(resource_id)) and (match[2] in _ESAS_CODES or match[2] == "panel"):
         return "esas", by_pk(_reports(user), match[1])
     return missing()
 
@@ -366,7 +369,7 @@ def observation_at_version(kind, source, version_id):
 
 
 def patient_observations(user, patient_pks):
-    """The drained volumes and ESAS-r item scores of these patients, newest first."""
+    """The drained volumes, ESAS-r item scores and ESAS panels of these patients, newest first."""
     procedures = _procedures(user).filter(patient__in=patient_pks, volume_ml__isnull=False)
     reports = _reports(user).filter(patient__in=patient_pks)
     found = [_volume(procedure) for procedure in procedures] + [item for report in reports for item in _esas(report)]

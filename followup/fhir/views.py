@@ -143,7 +143,19 @@ def _served(resource_type):
 
 # --- Writes ---------------------------------------------------------------------------------------
 
-WRITABLE = {"create": {"Patient", "QuestionnaireResponse"}, "update": {"Patient", "Appointment"}}
+WRITABLE = {"create": {"Patient", "QuestionnaireResponse", "Observation"}, "update": {"Patient", "Appointment"}}
+# What each write takes, as the CapabilityStatement says it: {(type, interaction): documentation}.
+WRITE_DOCUMENTATION = {
+    ("Patient", "create"): "Registers and enrols: identifier (the clinic's MRN system), name, birthDate, telecom, "
+                           "communication, generalPractitioner, managingOrganization. If-None-Exist: identifier=<system>|<MRN>.",
+    ("Patient", "update"): "Corrects name, birthDate, generalPractitioner; deceasedDateTime records the death. If-Match.",
+    ("Appointment", "update"): "A new start reschedules; status cancelled skips it. If-Match.",
+    ("QuestionnaireResponse", "create"): "A completed ESAS-r (Questionnaire/esas-r linkIds): one symptom report, run "
+                                         "through the alert rules.",
+    ("Observation", "create"): "ESAS-r scores, status final: one item (code <esas-r code system>|<item>, valueInteger "
+                               "0-10) or the LOINC ESAS panel 112503-8 with one component per item. Either is one "
+                               "symptom report, run through the alert rules.",
+}
 
 
 def _written(request, resource_type, pk, created):
@@ -158,6 +170,19 @@ def _written(request, resource_type, pk, created):
     if last_updated is not None:
         headers["Last-Modified"] = http_date(last_updated.timestamp())
     return resource, headers, status.HTTP_201_CREATED if created else status.HTTP_200_OK
+
+
+def _written_observation(request, resource_id):
+    """An Observation just created from a symptom report, read back: 201 + Location."""
+    kind, source = catalogue.observation_source(request.user, resource_id)
+    found = catalogue.observation_from(kind, source, resource_id)
+    resource = with_meta(found.resource, found.version, found.last_updated)
+    location = f"{resources.base_url()}/Observation/{resource_id}/_history/{found.version}"
+    audit.record(request, audit.Action.CHANGE, "FHIR create Observation", subject=source)
+    headers = {"ETag": etag(found.version), "Location": location, "Content-Location": location}
+    if found.last_updated is not None:
+        headers["Last-Modified"] = http_date(found.last_updated.timestamp())
+    return resource, headers, status.HTTP_201_CREATED
 
 
 def _not_writable(resource_type, what):
@@ -186,6 +211,9 @@ def create(request, resource_type, body):
                 return _written(request, "Patient", found[0].pk, created=False)
         patient = writes.create_patient(request, body)
         return _written(request, "Patient", patient.pk, created=True)
+    if resource_type == "Observation":
+        _, observation_id = writes.create_observation(request, body)
+        return _written_observation(request, observation_id)
     report = writes.create_symptom_report(request, body)
     return _written(request, "QuestionnaireResponse", report.pk, created=True)
 
@@ -514,8 +542,8 @@ class TransactionView(FhirView):
             fake = _with_headers(request, {"If-Match": call.get("ifMatch")})
             resource, headers, code = update(fake, resource_type, resource_id, body)
         else:
-            raise writes.Invalid({"request": [f"{method} {url!r} is not supported in a transaction: POST Patient or "
-                                              "QuestionnaireResponse, PUT Patient/<id> or Appointment/<id>."]})
+            raise writes.Invalid({"request": [f"{method} {url!r} is not supported in a transaction: POST Patient, "
+                                              "QuestionnaireResponse or Observation, PUT Patient/<id> or Appointment/<id>."]})
         if entry.get("fullUrl"):
             created[entry["fullUrl"]] = f"{resource['resourceType']}/{resource['id']}"
         return {"fullUrl": f"{resources.base_url()}/{resource['resourceType']}/{resource['id']}", "resource": resource,
@@ -603,8 +631,8 @@ class MetadataView(FhirView):
             "format": ["json"],
             "rest": [{
                 "mode": "server",
-                "interaction": [{"code": "transaction", "documentation": "POST Patient and QuestionnaireResponse, PUT Patient "
-                                                                      "and Appointment, all or none."}],
+                "interaction": [{"code": "transaction", "documentation": "POST Patient, QuestionnaireResponse and "
+                                                                      "Observation, PUT Patient and Appointment, all or none."}],
                 "documentation": (
                     "Searches also take _count (1-200), _page, _sort (the keys listed per type, - for descending), "
                     "_summary=count, _total=none|estimate|accurate and _elements. Reads answer an ETag (W/\"<versionId>\") "
@@ -632,7 +660,8 @@ class MetadataView(FhirView):
         params = catalogue.params_of(name)
         entry = {
             "type": name,
-            "interaction": [{"code": code} for code in interactions],
+            "interaction": [{"code": code, **({"documentation": WRITE_DOCUMENTATION[name, code]}
+                                              if (name, code) in WRITE_DOCUMENTATION else {})} for code in interactions],
             "versioning": "versioned",
             "readHistory": keeps_history,
             "conditionalRead": "not-match",

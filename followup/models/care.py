@@ -243,6 +243,7 @@ class SymptomReport(models.Model):
         NURSE_CALL = "nurse_call", "Nurse call"
         WEB = "web", "Patient web form"
         SMS = "sms", "SMS reply"
+        SYSTEM = "system", "Another system"  # e.g. the hospital's record, through FHIR
 
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="symptom_reports")
     reported_at = models.DateTimeField(default=timezone.now)
