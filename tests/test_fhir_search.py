@@ -173,6 +173,54 @@ def test_total_none_leaves_out_the_count_but_still_pages(as_nina, cast):
     assert not any(link["relation"] == "next" for link in last["link"])
 
 
+@pytest.mark.parametrize("mode", ["accurate", "estimate"])
+def test_total_accurate_and_estimate_both_count(as_nina, cast, mode):
+    bundle = fhir(as_nina.get("/fhir/R4/Appointment", {"_total": mode, "_count": 1}))
+    assert bundle["total"] == 5 and len(ids(bundle)) == 1
+
+
+def test_an_unknown_total_or_summary_mode_is_a_400_naming_it(as_nina, cast):
+    assert "_total" in fhir(as_nina.get("/fhir/R4/Appointment", {"_total": "exact"}), status=400)["issue"][0]["diagnostics"]
+    assert "_summary" in fhir(as_nina.get("/fhir/R4/Appointment", {"_summary": "text"}), status=400)["issue"][0]["diagnostics"]
+
+
+def test_summary_count_with_include_still_answers_the_total_alone(as_nina, cast):
+    bundle = fhir(as_nina.get("/fhir/R4/Appointment", {"_summary": "count", "_include": "Appointment:patient"}))
+    assert (bundle["total"], bundle["entry"]) == (5, [])
+
+
+def test_include_with_sort_keeps_the_matches_in_order_and_the_patients_after(as_nina, cast):
+    bundle = fhir(as_nina.get("/fhir/R4/Appointment", {"_include": "Appointment:patient", "_sort": "-date"}))
+    starts = [entry["resource"]["start"] for entry in bundle["entry"] if entry["search"]["mode"] == "match"]
+    assert starts == sorted(starts, reverse=True)
+    modes = [entry["search"]["mode"] for entry in bundle["entry"]]
+    assert modes == ["match"] * 5 + ["include"] * 2
+    assert bundle["total"] == 5  # the included patients are not counted
+
+
+def test_revinclude_on_a_patient_search_brings_only_that_patients_observations(as_nina, cast):
+    bundle = fhir(as_nina.get("/fhir/R4/Patient", {"_id": cast["bob"].pk, "_revinclude": "Observation:patient"}))
+    assert ids(bundle) == [str(cast["bob"].pk)] and ids(bundle, "include") == []
+
+
+def _every_search_parameter():
+    cases = []
+    for name in [*catalogue.TYPES, "Observation"]:
+        for param in [*catalogue.params_of(name), "_count", "_page", "_sort", "_include", "_revinclude", "_summary", "_total",
+                      "_elements"]:
+            cases.append((name, param))
+    return cases
+
+
+@pytest.mark.parametrize(("resource_type", "param"), _every_search_parameter())
+def test_every_search_parameter_given_empty_is_a_400_naming_it(as_nina, cast, resource_type, param):
+    query = {param: ""}
+    if resource_type == "Observation" and param != "patient":
+        query["patient"] = cast["alice"].pk
+    outcome = fhir(as_nina.get(f"/fhir/R4/{resource_type}", query), status=400)
+    assert param in outcome["issue"][0]["diagnostics"], outcome
+
+
 def test_elements_subsets_each_match_and_says_so(as_nina, cast):
     # A subsetted resource need not be valid on its own (its required participant is left out):
     # that is what the SUBSETTED tag tells the client.

@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from django.db.models import Count, F, IntegerField, Max, OuterRef, Q, Subquery, Value
+from django.db.models import Case, Count, F, IntegerField, Max, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce, Greatest
 from django.http import Http404
 
@@ -94,9 +94,9 @@ def _patient_filter(rows, text, field_name="patient"):
     return rows.filter(**{field_name: patient_param(text)})
 
 
-def _date_filter(field_name):
+def _date_filter(field_name, param="date"):
     def apply(rows, text):
-        return rows.filter(parse_date("date", text).q(field_name))
+        return rows.filter(parse_date(param, text).q(field_name))
     return apply
 
 
@@ -127,6 +127,8 @@ def _patients(user):
 
 def _identifier_filter(rows, text):
     system, _, value = text.rpartition("|")
+    if not value.strip():
+        raise SearchError("identifier must not be empty: give <system>|<MRN> or the MRN alone.")
     rows = rows.filter(mrn=value)
     if system:
         clinic_id = resources.clinic_of_mrn_system(system)
@@ -200,11 +202,16 @@ def _reports(user):
 
 
 def _communications(user):
+    """Reminders with their version: one per state change (a ReminderEvent), and one more once a row whose
+    outcome is unknown was left for a nurse (its statusReason then says so)."""
     events = ReminderEvent.objects.filter(reminder=OuterRef("pk")).order_by()
+    changes = Coalesce(Subquery(events.values("reminder").annotate(n=Count("pk")).values("n")[:1],
+                                output_field=IntegerField()), Value(1))
+    last_event = Subquery(events.values("reminder").annotate(last=Max("at")).values("last")[:1])
+    left = Case(When(left_for_nurse_at__isnull=False, then=Value(1)), default=Value(0), output_field=IntegerField())
     return (Reminder.objects.filter(patient__in=access.patients_for(user), state__in=resources.COMMUNICATION_STATUS)
-            .annotate(revision=Coalesce(Subquery(events.values("reminder").annotate(n=Count("pk")).values("n")[:1],
-                                                 output_field=IntegerField()), Value(1)),
-                      last_updated=Subquery(events.values("reminder").annotate(last=Max("at")).values("last")[:1]))
+            .annotate(revision=changes + left,
+                      last_updated=Greatest(last_event, Coalesce("left_for_nurse_at", last_event)))
             .order_by("-sent_at", "-pk"))
 
 
@@ -293,12 +300,13 @@ TYPES = {
     "QuestionnaireResponse": ResourceType(
         rows=_reports, build=resources.questionnaire_response_resource, version=_simple_version,
         at_version=_simple_at_version(SymptomReport),
-        params={"authored": Param("date", "When the report was made, with a prefix.", _date_filter("reported_at"))},
+        params={"authored": Param("date", "When the report was made, with a prefix.", _date_filter("reported_at", "authored"))},
         sorts={"authored": "reported_at"},
     ),
     "Communication": ResourceType(
         rows=_communications, build=resources.communication_resource, version=_communication_version,
-        at_version=_current_only, params={"sent": Param("date", "When it was sent, with a prefix.", _date_filter("sent_at"))},
+        at_version=_current_only,
+        params={"sent": Param("date", "When it was sent, with a prefix.", _date_filter("sent_at", "sent"))},
         sorts={"sent": "sent_at"}, keeps_history=False,
     ),
 }

@@ -342,10 +342,11 @@ class Search:
         count, page = _one(params, "_count"), _one(params, "_page")
         self.count = _count_param(count) if count is not None else DEFAULT_COUNT
         self.page = _page_param(page) if page is not None else 1
-        self.summary = _one(params, "_summary") or "false"
+        summary, total = _one(params, "_summary"), _one(params, "_total")
+        self.summary = "false" if summary is None else summary
         if self.summary not in SUMMARY_MODES:
             raise SearchError(f"_summary: only count and false are supported, not {self.summary!r}.")
-        self.total = _one(params, "_total") or "accurate"
+        self.total = "accurate" if total is None else total
         if self.total not in TOTAL_MODES:
             raise SearchError(f"_total must be none, estimate or accurate, not {self.total!r}.")
         sort = _one(params, "_sort")
