@@ -23,7 +23,7 @@ from rest_framework.views import APIView
 
 from .. import access, audit
 from ..api.errors import api_exception_handler, parse_id
-from ..oauth import tokens as oauth_tokens
+from ..oauth import models as oauth_models, scopes as oauth_scopes, tokens as oauth_tokens
 from . import catalogue, resources, terminology, writes
 from .search import SearchError, sort_keys, tokens
 
@@ -509,9 +509,20 @@ class SearchView(FhirView):
         return bundle
 
 
+def require_write_scope(request, resource_type):
+    """A system's token must allow writing this type (people's tokens and sessions have no scopes)."""
+    token = request.auth
+    if isinstance(token, oauth_models.AccessToken) and not oauth_scopes.allows(token.granted, resource_type, write=True):
+        raise exceptions.PermissionDenied(f"This token's scopes ({token.scope}) do not allow writing {resource_type}.")
+
+
 class TransactionView(FhirView):
     """POST a Bundle of type `transaction` to the base: every entry is applied, in order, or none is.
-    An entry may refer to a resource created earlier in the Bundle by its `fullUrl` (urn:uuid:...)."""
+    An entry may refer to a resource created earlier in the Bundle by its `fullUrl` (urn:uuid:...).
+    A system's token needs the write scope of each entry's type (system/Patient.write ...), checked
+    entry by entry: one entry beyond them is a 403 and nothing is written."""
+
+    scopes_checked_per_entry = True
 
     def post(self, request):
         bundle = request.data
@@ -535,11 +546,13 @@ class TransactionView(FhirView):
         method, url = call.get("method"), (call.get("url") or "").strip("/")
         body = _resolve(entry.get("resource"), created)
         if method == "POST" and url in WRITABLE["create"]:
+            require_write_scope(request, url)
             fake = _with_headers(request, {"If-None-Exist": call.get("ifNoneExist")})
             resource, headers, code = create(fake, url, body)
         elif method == "PUT" and "/" in url:
             resource_type, resource_id = url.split("/", 1)
             _served(resource_type)
+            require_write_scope(request, resource_type)
             fake = _with_headers(request, {"If-Match": call.get("ifMatch")})
             resource, headers, code = update(fake, resource_type, resource_id, body)
         else:
