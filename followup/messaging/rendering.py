@@ -11,9 +11,12 @@ import unicodedata
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+from importlib import import_module
+
+from django.conf import settings
 from django.template import engines
 from django.template.loader import render_to_string
-from django.utils import formats, translation
+from django.utils import dateformat, translation
 
 logger = logging.getLogger(__name__)
 
@@ -83,10 +86,20 @@ def appointment_context(clinic, moment, zone, language):
     Dec. 30, 2026" / "miércoles, 30 de diciembre de 2026"), `time` ("2:30 p.m." / "14:30")."""
     local = moment.astimezone(zone)
     with translation.override(language):
-        day = f'{formats.date_format(local, "D")} {formats.date_format(local, "MONTH_DAY_FORMAT")}'
-        date = f'{formats.date_format(local, "l")}, {formats.date_format(local, "DATE_FORMAT")}'
-        time = formats.time_format(local, "TIME_FORMAT")
+        day = f'{dateformat.format(local, "D")} {dateformat.format(local, locale_format("MONTH_DAY_FORMAT", language))}'
+        date = f'{dateformat.format(local, "l")}, {dateformat.format(local, locale_format("DATE_FORMAT", language))}'
+        time = dateformat.time_format(local, locale_format("TIME_FORMAT", language))
     return {"day": day, "date": date, "time": time}
+
+
+def locale_format(name, language):
+    """Django's own format for `language`, as the language writes dates in a letter. The staff
+    screens' compact formats (config/formats, one format across every table) are not for patients."""
+    try:
+        module = import_module(f"django.conf.locale.{translation.to_locale(language)}.formats")
+    except ImportError:
+        module = None
+    return getattr(module, name, None) or getattr(settings, name)
 
 
 def _hour(moment, language):

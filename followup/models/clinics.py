@@ -74,6 +74,11 @@ class Clinic(models.Model):
         default=180, validators=[MinValueValidator(10)],
         help_text="A reminder not sent within this long after its time expires instead of going out late.",
     )
+    history_window_days = models.PositiveSmallIntegerField(
+        "history kept from before enrolment (days)", default=365, validators=[MaxValueValidator(3660)],
+        help_text="A drainage or symptom report may be dated up to this many days before the patient's series "
+                  "began (history entered later); anything earlier is refused as a likely typing slip.",
+    )
     sms_per_day = models.PositiveSmallIntegerField(default=1)
     sms_per_week = models.PositiveSmallIntegerField(default=3)
     hl7_assigning_authority = models.CharField(

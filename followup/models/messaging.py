@@ -186,6 +186,13 @@ class InboundMessage(models.Model):
         null=True, blank=True,
         help_text="Scores read from a text whose words or direction are ambiguous ('appetite 9'): never a report "
                   "until a nurse confirms or corrects them.")
+    class OptOutDecision(models.TextChoices):
+        OPT_OUT = "opt_out", "Read as an opt-out"
+        NOT_OPT_OUT = "not_opt_out", "Not an opt-out"
+
+    possible_opt_out = models.BooleanField(
+        default=False, help_text="A reply that may mean 'stop': waits for a nurse to decide (overdue after 10 business days).")
+    opt_out_decision = models.CharField(max_length=12, choices=OptOutDecision.choices, blank=True)
 
     class Meta:
         ordering = ["-received_at"]

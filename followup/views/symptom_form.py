@@ -58,6 +58,10 @@ TEXT = {
         "title": "How are you feeling now?",
         "for_patient": "This form is for {first_name}, from the {clinic} team.",
         "instruction": "Please tap the number that best describes how you feel NOW.",
+        "instruction_caregiver": "Please tap the number that best describes how the patient feels NOW.",
+        "progress": "{number} of {total}",
+        "all_blank": "No number has been chosen yet. Please answer at least one question, then send again. "
+                     "Nothing has been sent and this link still works.",
         "scale_help": "0 is the best and 10 the worst. You can leave out any question you do not want to answer.",
         "urgent": "This form is not for emergencies. If you feel much worse, do not wait: call the team on {phone}.",
         "who_legend": "Who is filling this in?",
@@ -97,6 +101,10 @@ TEXT = {
         "title": "¿Cómo se siente ahora?",
         "for_patient": "Este formulario es para {first_name}, del equipo de {clinic}.",
         "instruction": "Por favor, toque el número que mejor describa cómo se siente AHORA.",
+        "instruction_caregiver": "Por favor, toque el número que mejor describa cómo se siente el paciente AHORA.",
+        "progress": "{number} de {total}",
+        "all_blank": "Todavía no ha elegido ningún número. Por favor, conteste al menos una pregunta y envíe de nuevo. "
+                     "No se ha enviado nada y este enlace sigue funcionando.",
         "scale_help": "0 es lo mejor y 10 lo peor. Puede dejar sin contestar cualquier pregunta que no quiera responder.",
         "urgent": "Este formulario no es para emergencias. Si se siente mucho peor, no espere: llame al equipo al {phone}.",
         "who_legend": "¿Quién está completando este formulario?",
@@ -174,7 +182,19 @@ class SymptomForm(forms.Form):
         cleaned = super().clean()
         if cleaned.get("other_problem") is not None and not cleaned.get("other_problem_name"):
             self.add_error("other_problem_name", self.text["other_name_required"])
+        scored_or_refused = [name for name in ESAS_FIELDS if cleaned.get(name) is not None or name in self.errors]
+        if not scored_or_refused:
+            # An empty report would tell the team nothing and use up the link.
+            raise ValidationError(self.text["all_blank"], code="all_blank")
         return cleaned
+
+    @property
+    def has_field_errors(self):
+        return any(name != forms.forms.NON_FIELD_ERRORS for name in self.errors)
+
+    @property
+    def caregiver_answers(self):
+        return self["completed_by"].value() == SymptomReport.CompletedBy.CAREGIVER
 
     def scores(self):
         return {name: self.cleaned_data[name] for name in ESAS_FIELDS}
@@ -182,11 +202,13 @@ class SymptomForm(forms.Form):
     def items(self):
         """What the template needs to draw each item: its words, its choices, what was picked, its errors."""
         rows = []
-        for name, item, best, worst in ESAS_WORDING[self.language]:
+        wording = ESAS_WORDING[self.language]
+        for number, (name, item, best, worst) in enumerate(wording, start=1):
             raw = self[name].value()
             picked = "" if raw is None else str(raw)
             rows.append({
                 "name": name, "item": item, "best": best, "worst": worst,
+                "progress": self.text["progress"].format(number=number, total=len(wording)),
                 "choices": [(score, picked == score) for score in SCORES],
                 "blank_picked": raw is not None and picked == "",
                 "errors": self.errors.get(name, []),
