@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('followup', '0016_hospital_messages'),
+        ('followup', '0018_inbound_possible_opt_out'),
     ]
 
     operations = [
