@@ -70,3 +70,34 @@ def test_the_clinic_message_hours_read_from_then_until(client, root, riverside):
     page = client.get(reverse("admin:followup_clinic_change", args=[riverside.pk])).content.decode()
     assert page.index("Messages allowed from") < page.index("Messages allowed until")
     assert "History kept from before enrolment (days)" in page
+
+
+PROJECT_APPS = ("followup", "subscriptions", "oauth")
+
+
+def unnamed_models_and_fields():
+    """Every model and concrete field of our apps that leaves its name to Django's guess
+    ("checkin days stable") rather than saying it in the clinic's words."""
+    from django.apps import apps
+
+    missing = []
+    for label in PROJECT_APPS:
+        for model in apps.get_app_config(label).get_models():
+            if model.__name__.startswith("Historical"):
+                continue
+            if "verbose_name" not in model._meta.original_attrs:
+                missing.append(f"{label}.{model.__name__}: verbose_name")
+            if "verbose_name_plural" not in model._meta.original_attrs:
+                missing.append(f"{label}.{model.__name__}: verbose_name_plural")
+            for field in model._meta.get_fields(include_parents=False):
+                if field.auto_created or not field.concrete:
+                    continue
+                # A field given no verbose_name carries none until Django derives it from the name.
+                if field.deconstruct()[3].get("verbose_name") is None:
+                    missing.append(f"{label}.{model.__name__}.{field.name}")
+    return missing
+
+
+def test_every_model_and_field_is_named_in_the_clinics_words():
+    missing = unnamed_models_and_fields()
+    assert missing == [], f"{len(missing)} without an explicit verbose_name:\n" + "\n".join(missing)
