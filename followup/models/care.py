@@ -162,7 +162,7 @@ class Procedure(models.Model):
     patient = models.ForeignKey(Patient, verbose_name=_("patient"), on_delete=models.CASCADE, related_name="procedures")
     occurrence = models.OneToOneField(Occurrence, verbose_name=_("appointment"), null=True, blank=True, on_delete=models.SET_NULL, related_name="procedure")
     kind = models.CharField(_("kind of care"), max_length=12, choices=Kind.choices, default=Kind.PARACENTESIS)
-    performed_at = models.DateTimeField(_("performed"))
+    performed_at = models.DateTimeField(_("performed at"))
     volume_ml = models.PositiveIntegerField(
         _("volume drained (ml)"), null=True, blank=True, validators=[MinValueValidator(0), MaxValueValidator(20000)]
     )
