@@ -10,6 +10,8 @@ from datetime import timedelta
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from . import scheduling
 from .access import clinics_for
@@ -51,7 +53,7 @@ class TimeInput(forms.TimeInput):
 
 
 def _whole_number(what, low, high, **kwargs):
-    message = f"Enter {what} as a whole number from {low} to {high}."
+    message = format_lazy(_("Enter {what} as a whole number from {low} to {high}."), what=what, low=low, high=high)
     return forms.IntegerField(
         min_value=low, max_value=high,
         error_messages={"invalid": message, "min_value": message, "max_value": message},

@@ -5,6 +5,7 @@ each turns text into domain values and explains refusals on the field; times are
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from .forms import FUTURE_GRACE, DateInput, LocalDateTimeInput, NurseForm, _past_moment, _whole_number
 from .models import HOME_DRAINAGE_MAX_ML, AdvisoryAnswer, BereavementCall, Catheter, Death, Patient, Pause, Procedure
@@ -197,12 +198,12 @@ class PhaseForm(NurseForm, forms.Form):
 class CaregiverDrainageForm(forms.Form):
     """What a caregiver fills in through the link: when, how much, their name."""
 
-    performed_at = forms.DateTimeField(label="When did you drain?", widget=LocalDateTimeInput())
-    volume_ml = _whole_number("the amount in ml", 0, HOME_DRAINAGE_MAX_ML, label="How much came out (ml)?")
-    name = forms.CharField(label="Your name", max_length=120)
+    performed_at = forms.DateTimeField(label=_("When did you drain?"), widget=LocalDateTimeInput())
+    volume_ml = _whole_number(_("the amount in ml"), 0, HOME_DRAINAGE_MAX_ML, label=_("How much came out (ml)?"))
+    name = forms.CharField(label=_("Your name"), max_length=120)
 
     def clean_performed_at(self):
         value = self.cleaned_data["performed_at"]
         if value and value > timezone.now() + FUTURE_GRACE:
-            raise ValidationError("This time is in the future: please check it.", code="future")
+            raise ValidationError(_("This time is in the future: please check it."), code="future")
         return value

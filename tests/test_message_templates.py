@@ -68,9 +68,10 @@ MESSAGES = list(all_messages())
 
 
 def test_every_template_file_is_rendered_by_this_test():
-    covered = {f"{kind}.{language}" for kind in REMINDERS + REPLIES for language in LANGUAGES}
+    covered = set(REMINDERS + REPLIES)
     on_disk = {path.name.split(".txt")[0] for path in (TEMPLATES / "sms").glob("*.txt")}
     assert on_disk == covered
+    assert {path.name.split(".")[0] for path in (TEMPLATES / "email").glob("[!_]*")} == set(REMINDERS)
 
 
 @pytest.mark.parametrize(("name", "channel", "message"), [m for m in MESSAGES if m[1] == "sms"], ids=lambda v: v if isinstance(v, str) else "")

@@ -8,6 +8,7 @@ from django.db import models
 from phonenumber_field.modelfields import PhoneNumberField
 
 from .. import working_hours
+from ..languages import language_choices
 from .validators import on_one_line
 
 
@@ -216,6 +217,10 @@ class WorkingHours(models.Model):
 
 class User(AbstractUser):
     """Staff. Custom from the first migration so it can grow without a painful swap."""
+
+    # Every staff page this person opens is in this language (followup.languages.StaffLanguageMiddleware).
+    language = models.CharField(max_length=10, choices=language_choices, default="en",
+                                help_text="The language of Followup's pages for this person (settings.LANGUAGES).")
 
     def clinic_ids(self):
         if not hasattr(self, "_clinic_ids"):

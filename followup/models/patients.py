@@ -9,6 +9,7 @@ from django.utils import timezone
 from phonenumber_field.modelfields import PhoneNumberField
 from simple_history.models import HistoricalRecords
 
+from ..languages import language_choices
 from .clinics import Clinic, User
 from .validators import on_one_line
 
@@ -45,6 +46,9 @@ class Channel(models.TextChoices):
 
 
 class Language(models.TextChoices):
+    """The languages the demo and the tests name; a contact's language field offers every one in
+    settings.LANGUAGES (followup.languages), so adding a language needs no migration."""
+
     ENGLISH = "en", "English"
     SPANISH = "es", "Español"
 
@@ -59,7 +63,7 @@ class ContactConsent(models.Model):
     mobile = PhoneNumberField(blank=True, validators=[validate_mobile])
     email = models.EmailField(blank=True)
     preferred_channel = models.CharField(max_length=5, choices=Channel.choices, default=Channel.SMS)
-    language = models.CharField(max_length=2, choices=Language.choices, default=Language.ENGLISH)
+    language = models.CharField(max_length=10, choices=language_choices, default=Language.ENGLISH)
     receives_reminders = models.BooleanField(default=True)
     consent_at = models.DateTimeField(null=True, blank=True, help_text="When consent to automated messages was given.")
     consent_source = models.CharField(max_length=40, blank=True, help_text="How: verbal, written form, web...")
