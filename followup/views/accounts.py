@@ -24,7 +24,7 @@ from django.conf import settings
 from django.contrib import auth, messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.contrib.auth.signals import user_login_failed
 from django.db import transaction
 from django.http import HttpResponseRedirect
@@ -253,10 +253,20 @@ def account_language(request):
     return redirect("account")
 
 
+class PasswordResetInOwnLanguage(PasswordResetForm):
+    """The reset e-mail is in the language of the account it is for, not of the browser that asked."""
+
+    def send_mail(self, subject_template_name, email_template_name, context, *args, **kwargs):
+        with translation.override(languages.supported(context["user"].language)):
+            super().send_mail(subject_template_name, email_template_name, context, *args, **kwargs)
+
+
 class PasswordResetBySiteUrl(auth_views.PasswordResetView):
     """Django's password reset by e-mail, with the link built from SITE_URL. Django builds it from
     the request's Host header, which the sender of the request chooses: a reset asked for with
     `Host: evil.example` would mail the user a link to that host, carrying their reset token."""
+
+    form_class = PasswordResetInOwnLanguage
 
     def form_valid(self, form):
         site = urlsplit(settings.SITE_URL)
