@@ -33,8 +33,21 @@ def name_of(code):
     return dict(settings.LANGUAGES).get(code, code)
 
 
+# What systems call (the REST API, FHIR, OAuth, webhooks, metrics): their labels and messages are part
+# of the contract with the integrator, so they stay in the source language whatever Accept-Language says.
+MACHINE_PATHS = ("/api/", "/fhir/", "/oauth/", "/webhooks/", "/.well-known/", "/metrics", "/healthz")
+
+
+def in_source_language(text):
+    """`text` (a lazy translation, a choice's label) in English: what systems read (FHIR displays,
+    code systems) is part of a contract and never follows the language of whoever caused it."""
+    with translation.override(SOURCE_LANGUAGE):
+        return str(text)
+
+
 class StaffLanguageMiddleware:
-    """Every page a signed-in staff member asks for is in the language of their account.
+    """Every page a signed-in staff member asks for is in the language of their account; what
+    systems call is in English.
 
     After AuthenticationMiddleware (it needs request.user) and after LocaleMiddleware, whose choice
     from the browser it replaces; LocaleMiddleware still adds Content-Language to the response."""
@@ -44,7 +57,10 @@ class StaffLanguageMiddleware:
 
     def __call__(self, request):
         user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated and getattr(user, "language", ""):
+        if request.path.startswith(MACHINE_PATHS):
+            translation.activate(SOURCE_LANGUAGE)
+            request.LANGUAGE_CODE = SOURCE_LANGUAGE
+        elif user is not None and user.is_authenticated and getattr(user, "language", ""):
             language = supported(user.language)
             translation.activate(language)
             request.LANGUAGE_CODE = language

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
 from django.db.models import TextChoices
+from django.utils.translation import gettext_lazy as _
 
 MIN_INTERVAL_DAYS = 2
 HOME_DRAINAGE_MIN_DAYS = 1  # a catheter may be drained daily (NICE MTG9)
@@ -27,9 +28,9 @@ CATHETER_MEDIAN_DAYS = 14
 
 
 class Unit(TextChoices):
-    DAYS = "days", "days"
-    WEEKS = "weeks", "weeks"
-    MONTHS = "months", "months"
+    DAYS = "days", _("days")
+    WEEKS = "weeks", _("weeks")
+    MONTHS = "months", _("months")
 
 
 @dataclass(frozen=True)

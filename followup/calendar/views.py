@@ -6,11 +6,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import translation
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date
 from django.views.decorators.http import require_POST, require_safe
 
-from .. import access, audit
+from .. import access, audit, languages
 from ..models import CalendarFeed
 from . import feeds
 
@@ -26,7 +27,9 @@ def feed(request, token):
     # of a clinic feed. The path is logged without the token, which is the feed's only credential.
     logged = SimpleNamespace(method=request.method, path=request.path.replace(token, "<token>"), META=request.META)
     audit.record(logged, audit.Action.VIEW, "calendar feed", subject=found, user=found.owner)
-    body, last_modified = feeds.render_feed(found)
+    # In the owner's language, like the pages they sign in to (the calendar app asks in its own).
+    with translation.override(languages.supported(found.owner.language)):
+        body, last_modified = feeds.render_feed(found)
     etag = feeds.etag(body)
     response = get_conditional_response(request, etag=etag, last_modified=int(last_modified.timestamp()))
     if response is None:

@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from .care import Occurrence, SymptomReport
@@ -11,12 +12,12 @@ class CallAttempt(models.Model):
     """One try at a check-in call, and what came of it."""
 
     class Outcome(models.TextChoices):
-        REACHED = "reached", "Reached the patient"
-        CAREGIVER = "caregiver", "Spoke with a caregiver"
-        NO_ANSWER = "no_answer", "No answer"
-        VOICEMAIL = "voicemail", "Left a voicemail"
-        WRONG_NUMBER = "wrong_number", "Wrong number"
-        DECLINED = "declined", "Declined"
+        REACHED = "reached", _("Reached the patient")
+        CAREGIVER = "caregiver", _("Spoke with a caregiver")
+        NO_ANSWER = "no_answer", _("No answer")
+        VOICEMAIL = "voicemail", _("Left a voicemail")
+        WRONG_NUMBER = "wrong_number", _("Wrong number")
+        DECLINED = "declined", _("Declined")
 
     ANSWERED = (Outcome.REACHED, Outcome.CAREGIVER)
     # Calls that reached nobody; two in a row flag the patient "not reached".

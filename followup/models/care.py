@@ -5,6 +5,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from .. import scheduling
@@ -13,10 +14,10 @@ from .patients import Patient
 
 
 class Kind(models.TextChoices):
-    PARACENTESIS = "paracentesis", "Drainage (paracentesis)"
-    CHECKIN = "checkin", "Check-in call"
-    HOME_DRAINAGE = "home_drain", "Home drainage (catheter)"
-    OTHER = "other", "Other"
+    PARACENTESIS = "paracentesis", _("Drainage (paracentesis)")
+    CHECKIN = "checkin", _("Check-in call")
+    HOME_DRAINAGE = "home_drain", _("Home drainage (catheter)")
+    OTHER = "other", _("Other")
 
 
 DRAINAGE_KINDS = (Kind.PARACENTESIS, Kind.HOME_DRAINAGE)
@@ -76,19 +77,19 @@ class Occurrence(models.Model):
     """One due instance of a series."""
 
     class State(models.TextChoices):
-        SCHEDULED = "scheduled", "Scheduled"
-        DONE = "done", "Done"
-        MISSED = "missed", "Missed"
-        SKIPPED = "skipped", "Skipped"
-        CANCELLED = "cancelled", "Cancelled"
+        SCHEDULED = "scheduled", _("Scheduled")
+        DONE = "done", _("Done")
+        MISSED = "missed", _("Missed")
+        SKIPPED = "skipped", _("Skipped")
+        CANCELLED = "cancelled", _("Cancelled")
 
     class SkipReason(models.TextChoices):
-        PATIENT_DECLINED = "declined", "Patient declined"
-        TOO_UNWELL = "too_unwell", "Too unwell"
-        IN_HOSPITAL = "in_hospital", "In hospital"
-        NOT_NEEDED = "not_needed", "Not needed yet"
-        UNREACHABLE = "unreachable", "Could not be reached"
-        OTHER = "other", "Other"
+        PATIENT_DECLINED = "declined", _("Patient declined")
+        TOO_UNWELL = "too_unwell", _("Too unwell")
+        IN_HOSPITAL = "in_hospital", _("In hospital")
+        NOT_NEEDED = "not_needed", _("Not needed yet")
+        UNREACHABLE = "unreachable", _("Could not be reached")
+        OTHER = "other", _("Other")
 
     schedule = models.ForeignKey(CareSchedule, on_delete=models.CASCADE, related_name="occurrences")
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="occurrences")
@@ -141,18 +142,18 @@ class Procedure(models.Model):
     """
 
     class Setting(models.TextChoices):
-        CLINIC = "clinic", "Clinic or day unit"
-        HOME = "home", "Home"
-        HOSPITAL = "hospital", "Hospital ward"
+        CLINIC = "clinic", _("Clinic or day unit")
+        HOME = "home", _("Home")
+        HOSPITAL = "hospital", _("Hospital ward")
 
     class Complication(models.TextChoices):
-        NONE = "none", "None"
-        HYPOTENSION = "hypotension", "Hypotension"
-        LEAK = "leak", "Leak at the puncture site"
-        INFECTION = "infection", "Infection"
-        PAIN = "pain", "Pain"
-        BLEEDING = "bleeding", "Bleeding"
-        OTHER = "other", "Other"
+        NONE = "none", _("None")
+        HYPOTENSION = "hypotension", _("Hypotension")
+        LEAK = "leak", _("Leak at the puncture site")
+        INFECTION = "infection", _("Infection")
+        PAIN = "pain", _("Pain")
+        BLEEDING = "bleeding", _("Bleeding")
+        OTHER = "other", _("Other")
 
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="procedures")
     occurrence = models.OneToOneField(Occurrence, null=True, blank=True, on_delete=models.SET_NULL, related_name="procedure")
@@ -199,7 +200,7 @@ class Procedure(models.Model):
     @property
     def complications_label(self):
         labels = dict(self.Complication.choices)
-        words = [self.complications if code == self.Complication.OTHER and self.complications else labels.get(code, code)
+        words = [self.complications if code == self.Complication.OTHER and self.complications else str(labels.get(code, code))
                  for code in self.complication_codes or []]
         return ", ".join(words)
 
@@ -234,15 +235,15 @@ class SymptomReport(models.Model):
     class CompletedBy(models.TextChoices):
         """The four options of the ESAS-r form (revised November 2010), in its words."""
 
-        PATIENT = "patient", "Patient"
-        CAREGIVER = "caregiver", "Family caregiver"
-        PROFESSIONAL = "professional", "Health care professional caregiver"
-        ASSISTED = "caregiver_assisted", "Caregiver-assisted"
+        PATIENT = "patient", _("Patient")
+        CAREGIVER = "caregiver", _("Family caregiver")
+        PROFESSIONAL = "professional", _("Health care professional caregiver")
+        ASSISTED = "caregiver_assisted", _("Caregiver-assisted")
 
     class Source(models.TextChoices):
-        NURSE_CALL = "nurse_call", "Nurse call"
-        WEB = "web", "Patient web form"
-        SMS = "sms", "SMS reply"
+        NURSE_CALL = "nurse_call", _("Nurse call")
+        WEB = "web", _("Patient web form")
+        SMS = "sms", _("SMS reply")
 
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="symptom_reports")
     reported_at = models.DateTimeField(default=timezone.now)
@@ -300,12 +301,12 @@ class Alert(models.Model):
     """One alert per symptom report that flagged anything: its items, and one acknowledgement."""
 
     class Action(models.TextChoices):
-        CALLED = "called_patient", "Called the patient"
-        ADVICE = "advice_given", "Advice given"
-        MEDICINES = "medicines_reviewed", "Medicines reviewed"
-        VISIT = "visit_arranged", "Visit arranged"
-        REFERRED = "referred", "Referred"
-        NO_ACTION = "no_action", "No action needed"
+        CALLED = "called_patient", _("Called the patient")
+        ADVICE = "advice_given", _("Advice given")
+        MEDICINES = "medicines_reviewed", _("Medicines reviewed")
+        VISIT = "visit_arranged", _("Visit arranged")
+        REFERRED = "referred", _("Referred")
+        NO_ACTION = "no_action", _("No action needed")
 
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="alerts")
     report = models.OneToOneField(SymptomReport, on_delete=models.CASCADE, related_name="alert")

@@ -5,6 +5,7 @@ caregiver's single-use link for logging a home drainage."""
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from .care import Procedure
@@ -37,15 +38,15 @@ class Death(models.Model):
     """A patient's death as the team learnt of it. Hospital records often arrive days later."""
 
     class Place(models.TextChoices):
-        HOME = "home", "Home"
-        INPATIENT_UNIT = "inpatient_unit", "Inpatient unit"
-        HOSPITAL = "hospital", "Hospital"
-        OTHER = "other", "Other"
+        HOME = "home", _("Home")
+        INPATIENT_UNIT = "inpatient_unit", _("Inpatient unit")
+        HOSPITAL = "hospital", _("Hospital")
+        OTHER = "other", _("Other")
 
     class Source(models.TextChoices):
-        FAMILY = "family", "Family"
-        STAFF = "staff", "Staff"
-        HOSPITAL_RECORD = "hospital_record", "Hospital record"
+        FAMILY = "family", _("Family")
+        STAFF = "staff", _("Staff")
+        HOSPITAL_RECORD = "hospital_record", _("Hospital record")
 
     patient = models.OneToOneField(Patient, on_delete=models.CASCADE, related_name="death")
     died_at = models.DateTimeField()
@@ -65,11 +66,11 @@ class BereavementCall(models.Model):
     """A call to the family after a death: a task for a person, never an automated message."""
 
     class Outcome(models.TextChoices):
-        SPOKE = "spoke", "Spoke with the family"
-        LEFT_MESSAGE = "left_message", "Left a message"
-        NO_ANSWER = "no_answer", "No answer"
-        DECLINED = "declined", "Family declined further calls"
-        REFERRED = "referred", "Referred to bereavement support"
+        SPOKE = "spoke", _("Spoke with the family")
+        LEFT_MESSAGE = "left_message", _("Left a message")
+        NO_ANSWER = "no_answer", _("No answer")
+        DECLINED = "declined", _("Family declined further calls")
+        REFERRED = "referred", _("Referred to bereavement support")
 
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="bereavement_calls")
     caregiver = models.ForeignKey(Caregiver, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
@@ -102,10 +103,10 @@ class Pause(models.Model):
     """Why a patient's reminders are paused, and when to look again."""
 
     class Reason(models.TextChoices):
-        HOSPITAL_ADMISSION = "hospital_admission", "Hospital admission"
-        RESPITE = "respite", "Respite"
-        PATIENT_WISH = "patient_wish", "Patient's wish"
-        OTHER = "other", "Other"
+        HOSPITAL_ADMISSION = "hospital_admission", _("Hospital admission")
+        RESPITE = "respite", _("Respite")
+        PATIENT_WISH = "patient_wish", _("Patient's wish")
+        OTHER = "other", _("Other")
 
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="pauses")
     reason = models.CharField(max_length=20, choices=Reason.choices)
@@ -132,9 +133,9 @@ class AdvisoryAnswer(models.Model):
     """The team's answer to the "consider a catheter" advisory; it silences it for a while."""
 
     class Answer(models.TextChoices):
-        DECLINED = "declined", "Discussed and declined"
-        REFERRED = "referred", "Referred"
-        NOT_SUITABLE = "not_suitable", "Not suitable"
+        DECLINED = "declined", _("Discussed and declined")
+        REFERRED = "referred", _("Referred")
+        NOT_SUITABLE = "not_suitable", _("Not suitable")
 
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="advisory_answers")
     answer = models.CharField(max_length=12, choices=Answer.choices)
@@ -161,9 +162,9 @@ class Catheter(models.Model):
     """An indwelling peritoneal catheter: drainage moves home."""
 
     class Type(models.TextChoices):
-        TUNNELLED = "tunnelled", "Tunnelled peritoneal catheter"
-        PORT = "port", "Implanted peritoneal port"
-        OTHER = "other", "Other"
+        TUNNELLED = "tunnelled", _("Tunnelled peritoneal catheter")
+        PORT = "port", _("Implanted peritoneal port")
+        OTHER = "other", _("Other")
 
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="catheters")
     placed_on = models.DateField()

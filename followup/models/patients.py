@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
 from simple_history.models import HistoricalRecords
 
@@ -40,9 +41,9 @@ def validate_mobile(number):
 
 
 class Channel(models.TextChoices):
-    SMS = "sms", "Text message"
-    EMAIL = "email", "E-mail"
-    NONE = "none", "No reminders"
+    SMS = "sms", _("Text message")
+    EMAIL = "email", _("E-mail")
+    NONE = "none", _("No reminders")
 
 
 class Language(models.TextChoices):
@@ -129,17 +130,17 @@ class ContactConsent(models.Model):
 
 class Patient(ContactConsent):
     class Status(models.TextChoices):
-        ACTIVE = "active", "Active"
-        PAUSED = "paused", "Paused"
-        DISCHARGED = "discharged", "Discharged"
-        DECEASED = "deceased", "Deceased"
+        ACTIVE = "active", _("Active")
+        PAUSED = "paused", _("Paused")
+        DISCHARGED = "discharged", _("Discharged")
+        DECEASED = "deceased", _("Deceased")
 
     class Phase(models.TextChoices):
-        STABLE = "stable", "Stable"
-        UNSTABLE = "unstable", "Unstable"
-        DETERIORATING = "deteriorating", "Deteriorating"
-        TERMINAL = "terminal", "Terminal"
-        BEREAVED = "bereaved", "Bereaved"
+        STABLE = "stable", _("Stable")
+        UNSTABLE = "unstable", _("Unstable")
+        DETERIORATING = "deteriorating", _("Deteriorating")
+        TERMINAL = "terminal", _("Terminal")
+        BEREAVED = "bereaved", _("Bereaved")
 
     clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="patients")
     mrn = models.CharField("MRN", max_length=40, validators=[on_one_line])
