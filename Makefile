@@ -22,9 +22,12 @@ SQLITE_TOO := tests/test_reports_*.py tests/test_services.py tests/test_reminder
 
 ## The whole suite on throwaway PostgreSQL and Redis servers the run starts and stops, then the
 ## engine-dependent files again on SQLite.
+## The last lines repeat how many browser tests ran (and warn when Chromium was missing).
 test: venv
+	@rm -f test-artifacts/browser-tests.txt
 	$(BIN)/python scripts/services.py -- $(BIN)/pytest $(PYTEST_ARGS)
 	FOLLOWUP_TEST_DB=sqlite $(BIN)/python scripts/services.py -- $(BIN)/pytest $(SQLITE_TOO)
+	@cat test-artifacts/browser-tests.txt 2>/dev/null || echo "Browser tests: none collected."
 
 migrate: venv
 	$(BIN)/python manage.py migrate

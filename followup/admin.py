@@ -17,6 +17,7 @@ from django.http import Http404
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import access, audit, services
+from .admin_machinery import for_superusers_only
 from .models import (
     AccessLog,
     Alert,
@@ -98,7 +99,14 @@ class ClinicScoped:
             choices = scoped_choices(db_field.related_model, request.user)
             if choices is not None:
                 kwargs["queryset"] = choices
+        if db_field.related_model is User:
+            kwargs.setdefault("form_class", StaffChoiceField)  # full names, not usernames
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class StaffChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, user):
+        return user.get_full_name() or user.username
 
 
 class ReadOnly:
@@ -188,10 +196,11 @@ class ClinicAdmin(ClinicScoped, admin.ModelAdmin):
         (None, {"fields": ["name", "name_in_messages", "phone", "reply_to_email", "time_zone"]}),
         ("Care defaults", {"fields": [
             "paracentesis_interval_days", "appointment_time", "checkin_days_stable", "checkin_days_unstable",
-            "checkin_days_deteriorating", "checkin_days_terminal",
+            "checkin_days_deteriorating", "checkin_days_terminal", "history_window_days",
         ]}),
+        # The day as a nurse says it: messages from the morning time until the evening time.
         ("Reminders", {"fields": [
-            "quiet_hours_end", "quiet_hours_start", "drainage_reminder_day_before_at", "drainage_reminder_morning_at",
+            ("quiet_hours_end", "quiet_hours_start"), "drainage_reminder_day_before_at", "drainage_reminder_morning_at",
             "checkin_reminder_at", "reminder_lateness_minutes", "sms_per_day", "sms_per_week",
         ]}),
         ("Life events", {"fields": [
@@ -203,6 +212,14 @@ class ClinicAdmin(ClinicScoped, admin.ModelAdmin):
         ]}),
         ("Hospital interface (HL7)", {"fields": ["hl7_assigning_authority"]}),
     ]
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        labels = {"quiet_hours_end": "Messages allowed from", "quiet_hours_start": "Messages allowed until"}
+        for name, label in labels.items():
+            if name in form.base_fields:
+                form.base_fields[name].label = label
+        return form
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(patient_total=Count("patients"))
@@ -545,10 +562,15 @@ class ReminderEventInline(ReadOnly, admin.TabularInline):
 
 @admin.register(Reminder)
 class ReminderAdmin(ClinicScoped, ReadOnly, admin.ModelAdmin):
-    list_display = ["key", "patient", "recipient", "channel", "purpose", "send_at", "state", "attempts", "reason"]
+    list_display = ["key", "patient", "recipient_name", "channel", "purpose", "send_at", "state", "attempts", "reason"]
     list_filter = [_related_only("patient__clinic"), "state", "channel", "purpose"]
     search_fields = [*PATIENT_SEARCH, "=provider_id"]
-    list_select_related = ["patient"]
+    list_select_related = ["patient", "caregiver"]
+
+    @admin.display(description="recipient", ordering="recipient")
+    def recipient_name(self, reminder):
+        """The caregiver by name ("Dora Archer (daughter)"), or "the patient": never "caregiver-11"."""
+        return str(reminder.caregiver) if reminder.caregiver_id else "the patient"
     inlines = [ReminderEventInline]
     date_hierarchy = "send_at"
 
@@ -630,3 +652,6 @@ class HospitalNoticeAdmin(ClinicScoped, ReadOnly, admin.ModelAdmin):
 
 
 from . import life_admin  # noqa: E402, F401 - registers the life-event records
+
+# Last: the other apps' admin classes are registered by now.
+for_superusers_only()

@@ -5,10 +5,13 @@ Each chart carries a text alternative (an SVG <title> and <desc> it is labelled 
 it plots, which the page also shows as a table.
 """
 
+import math
+import statistics
 from dataclasses import dataclass, field
 from datetime import date
 from itertools import pairwise
 
+from django.utils import formats
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -18,6 +21,9 @@ from .models import ESAS_ITEMS
 # Small multiples: one viewBox, scaled by CSS to the column width.
 WIDTH, HEIGHT = 240, 96
 LEFT, RIGHT, TOP, BOTTOM = 24, 8, 8, 18
+# An interval longer than this many times the patient's median (a gap of months, a pause in
+# hospital) would flatten every other bar: the scale stops there and the long bar is cut, marked.
+OUTLIER_FACTOR = 3
 
 
 @dataclass
@@ -34,7 +40,7 @@ class Chart:
 
 
 def _day(moment: date) -> str:
-    return f"{moment:%-d %b}"
+    return formats.date_format(moment, "MONTH_DAY_FORMAT")
 
 
 def _x_positions(days: list[date]) -> list[float]:
@@ -120,14 +126,17 @@ def interval_chart(performed, zone, current_days=None) -> Chart:
         return Chart(key, title, "Fewer than two drainages recorded: no interval yet.")
     points = [(f"to {_day(day)}", length) for day, length in intervals]
     lengths = [length for _, length in intervals]
-    top = max(lengths + [current_days or 0, 7])
-    top = top + (7 - top % 7) % 7  # whole weeks on the scale
+    top = scale_top(lengths, current_days)
+    clipped = [length for length in lengths if length > top]
     description = (
         f"{len(lengths)} interval{'s' if len(lengths) != 1 else ''} between drainages, oldest first: "
         f"{', '.join(f'{length} days' for length in lengths)}."
     )
     if current_days:
         description += f" Current interval: {current_days} days."
+    if clipped:
+        description += (f" {len(clipped)} interval{'s' if len(clipped) != 1 else ''} longer than {top} days "
+                        f"{'are' if len(clipped) != 1 else 'is'} drawn cut off at the top of the scale, marked with a triangle.")
     inner = WIDTH - LEFT - RIGHT
     slot = inner / len(lengths)
     bar = max(min(slot * 0.7, 28), 2)
@@ -138,11 +147,16 @@ def interval_chart(performed, zone, current_days=None) -> Chart:
         parts.append(f'<text class="axis" x="{LEFT - 4}" y="{y + 3:.1f}" text-anchor="end">{value}</text>')
     for index, ((label, length), (day, _)) in enumerate(zip(points, intervals)):
         x = LEFT + slot * index + (slot - bar) / 2
-        y = _y(length, top)
+        y = _y(min(length, top), top)
         height = _y(0, top) - y
         short = " short" if length <= scheduling.CATHETER_MEDIAN_DAYS else ""
-        parts.append(f'<rect class="bar{short}" x="{x:.1f}" y="{y:.1f}" width="{bar:.1f}" height="{height:.1f}">'
+        cut = " clipped" if length > top else ""
+        parts.append(f'<rect class="bar{short}{cut}" x="{x:.1f}" y="{y:.1f}" width="{bar:.1f}" height="{height:.1f}">'
                      f"<title>{length} days, {escape(label)}</title></rect>")
+        if cut:
+            middle = x + bar / 2
+            parts.append(f'<path class="clip-marker" d="M{middle - 4:.1f},{TOP - 1:.1f} L{middle:.1f},1 '
+                         f'L{middle + 4:.1f},{TOP - 1:.1f} Z"><title>{length} days (cut off)</title></path>')
     if current_days:
         y = _y(current_days, top)
         parts.append(f'<line class="target" x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y:.1f}" y2="{y:.1f}"/>')
@@ -150,3 +164,12 @@ def interval_chart(performed, zone, current_days=None) -> Chart:
     if len(intervals) > 1:
         parts.append(f'<text class="axis" x="{WIDTH - RIGHT}" y="{HEIGHT - 4}" text-anchor="end">{escape(_day(intervals[-1][0]))}</text>')
     return Chart(key, title, description, _svg(key, title, description, "".join(parts)), points)
+
+
+def scale_top(lengths, current_days=None):
+    """The top of the interval chart's scale, in whole weeks: the longest interval, unless that is an
+    outlier (over OUTLIER_FACTOR times the median), when the scale ends just above the others."""
+    limit = OUTLIER_FACTOR * max(statistics.median(lengths), 1)
+    ordinary = [length for length in lengths if length <= limit]  # never empty: half are at most the median
+    top = max(max(ordinary), current_days or 0, 7)
+    return 7 * math.ceil(top / 7)

@@ -308,7 +308,17 @@ def _build_story_patient(plan, clinic_index, clinic, nurse, index, story, mrn, z
         services.accept_suggested_interval(patient, by=nurse)
     if story.status:
         status, days_ago, note = story.status
-        services.change_status(patient, status, by=nurse, note=note, at=now - timedelta(days=days_ago))
+        if status == "deceased":  # as a nurse records it: where, and who told the team
+            from . import life_events
+
+            life_events.record_death(patient, died_at=now - timedelta(days=days_ago), place="home", source="family", by=nurse,
+                                     note=note)
+        elif status == "paused":  # an admission: the worklist asks "back home?" on the clinic's review day
+            from . import life_events
+
+            life_events.pause(patient, reason="hospital_admission", note=note, by=nurse)
+        else:
+            services.change_status(patient, status, by=nurse, note=note, at=now - timedelta(days=days_ago))
     return patient
 
 
@@ -335,7 +345,11 @@ def _add_caregiver(plan, patient, index, story, consent_at):
     contact = ({"mobile": _phone(plan.first_phone + 20 + index)} if channel == "sms"
                else {"email": _email(given, patient.family_name, patient.mrn)})
     Caregiver.objects.create(patient=patient, name=name, relationship=relationship, preferred_channel=channel,
-                             consent_at=consent_at, consent_source="verbal" if consent_at else "", **contact)
+                             consent_at=consent_at, consent_source="verbal" if consent_at else "",
+                             next_of_kin=relationship in NEXT_OF_KIN, **contact)
+
+
+NEXT_OF_KIN = {"wife", "husband", "partner", "daughter", "son"}  # whom the team calls after a death
 
 
 def _record_reports(patient, story, report_dates, rng, nurse, now, zone):

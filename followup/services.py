@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from . import alerts, scheduling
+from . import alerts, care_dates, scheduling
 from .messaging.planning import cancel_unsent_reminders, plan_reminders
 from .models import (
     DRAINAGE_KINDS,
@@ -283,6 +283,7 @@ def record_procedure(patient, *, performed_at, volume_ml=None, duration_minutes=
                              performer_role or "", setting)
     with transaction.atomic():
         patient = _lock(patient)
+        care_dates.check_care_moment(patient, performed_at, field="performed_at", what="A drainage", kind=kind)
         schedule = patient.schedules.filter(kind=kind, active=True).first()
         if schedule is None and patient.status not in CLOSED_STATUSES:
             schedule = _active_schedule(patient, kind)  # raises: nothing to plan the next one in
@@ -353,6 +354,7 @@ def record_symptom_report(patient, *, scores: dict, completed_by, source, record
 
     with transaction.atomic():
         patient = _lock(patient)
+        care_dates.check_report(patient, reported_at)
         life_events.check_phase(patient, phase)
         report = SymptomReport(
             patient=patient, reported_at=reported_at or now, completed_by=completed_by, source=source,

@@ -21,13 +21,12 @@ from django.db.models.expressions import Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 
-from . import access, catheter, scheduling
+from . import access, call_list, catheter, scheduling
 from .life_worklist import life_sections
 from .models import Alert, InboundMessage, Kind, Occurrence, Patient, Procedure, Reminder
 
 ROWS_PER_SECTION = 25
 UPCOMING_DAYS = 7
-MISSED_DAYS = 7  # missed check-ins are listed for a week
 # Open work is shown for patients still under care; a discharged or deceased patient's leftovers
 # would only crowd the list (their reminders are already cancelled).
 UNDER_CARE = (Patient.Status.ACTIVE, Patient.Status.PAUSED)
@@ -69,9 +68,8 @@ class Worklist:
     messages_waiting: Section
     no_upcoming_contact: Section
     catheter_advisories: Section
-    not_reached: Section = field(default_factory=lambda: Section(0))
-    missed: Section = field(default_factory=lambda: Section(0))
-    # Life events (followup/life_worklist.py).
+    calls: object = None  # call_list.CallList: one row per patient (the page's table)
+    # Life events (followup/life_worklist.py): their actions, below the table.
     bereavement_calls: Section = None
     paused: Section = None
     paused_review_due: int = 0
@@ -150,8 +148,11 @@ def occurrence_counts(active_patients, todays, now):
     return counts
 
 
-def build(user, *, clinic=None, nurse=None, now=None):
+def build(user, *, clinic=None, nurse=None, now=None, with_calls=False, calls_filter=""):
     """The worklist for `user`, optionally narrowed to one of their clinics and one nurse's patients.
+
+    With `with_calls` (the page) the due work comes as one row per patient (`call_list`), and the
+    per-section lists of appointments and alerts are left empty.
 
     The view checks `clinic` and `nurse` against the user's clinics (another clinic is a 404); the
     scope here stays within the user's clinics in any case: a foreign clinic gives an empty list.
@@ -179,7 +180,7 @@ def build(user, *, clinic=None, nurse=None, now=None):
 
     open_occurrences = Occurrence.objects.filter(patient_scope, state=Occurrence.State.SCHEDULED,
                                                  patient__status=Patient.Status.ACTIVE)
-    counts = occurrence_counts(active_patients, todays, now)
+    counts = None if with_calls else occurrence_counts(active_patients, todays, now)
     listed = open_occurrences.select_related("patient", "patient__nurse").order_by("due_at", "pk")
 
     alerts = Alert.objects.filter(patient_scope, acknowledged_at__isnull=True, patient__status__in=UNDER_CARE)
@@ -198,24 +199,28 @@ def build(user, *, clinic=None, nurse=None, now=None):
     has_open = Occurrence.objects.filter(patient=OuterRef("pk"), state=Occurrence.State.SCHEDULED)
     uncovered = active_patients.exclude(Exists(has_open))
 
-    alerts_section = _counted(alert_rows)
-    prefetch_related_objects(alerts_section.rows, "items")  # one query for the items of the rows shown
-
-    not_reached = patients.filter(status__in=UNDER_CARE, not_reached_since__isnull=False)
-    missed = Occurrence.objects.filter(patient_scope, kind=Kind.CHECKIN, state=Occurrence.State.MISSED,
-                                       closed_at__gte=now - timedelta(days=MISSED_DAYS), patient__status__in=UNDER_CARE)
+    if with_calls:
+        calls = call_list.build(patients, todays, now, active_filter=calls_filter)
+        nothing = Section(0)
+        overdue = due_today = next_days = alerts_section = nothing
+    else:
+        calls = None
+        overdue = Section(counts["overdue"], list(listed.filter(overdue_q)[:ROWS_PER_SECTION]))
+        due_today = Section(counts["today"], list(listed.filter(today_q)[:ROWS_PER_SECTION]))
+        next_days = Section(counts["upcoming"], list(listed.filter(next_q)[:ROWS_PER_SECTION]))
+        alerts_section = _counted(alert_rows)
+        prefetch_related_objects(alerts_section.rows, "items")  # one query for the items of the rows shown
     return Worklist(
-        overdue=Section(counts["overdue"], list(listed.filter(overdue_q)[:ROWS_PER_SECTION])),
-        due_today=Section(counts["today"], list(listed.filter(today_q)[:ROWS_PER_SECTION])),
-        next_days=Section(counts["upcoming"], list(listed.filter(next_q)[:ROWS_PER_SECTION])),
+        calls=calls,
+        overdue=overdue,
+        due_today=due_today,
+        next_days=next_days,
         alerts=alerts_section,
         severe_alerts=alerts_section.rows[0].severe_total if alerts_section.rows else 0,
         delivery_problems=_counted(problems.select_related("patient", "caregiver").order_by("-send_at", "-pk")),
         messages_waiting=_counted(messages.select_related("patient", "caregiver").order_by("received_at", "pk")),
         no_upcoming_contact=_counted(uncovered.select_related("nurse").order_by("family_name", "given_name", "pk")),
         catheter_advisories=catheter_advisories(clinic_ids, active_patients, now),
-        not_reached=_counted(not_reached.select_related("nurse").order_by("not_reached_since", "pk")),
-        missed=_counted(missed.select_related("patient", "patient__nurse").order_by("-due_at", "-pk")),
         **life_sections(user, patients, todays, now),
     )
 

@@ -100,3 +100,16 @@ def test_every_catalogue_has_every_string_of_the_code_and_templates(tmp_path):
         assert not new and not gone, (
             f"{path.relative_to(ROOT)} is behind the code: run `make makemessages`, translate, `make compilemessages`.\n"
             f"  new strings: {new}\n  strings the code no longer has: {gone}")
+
+
+def test_no_string_of_ours_overrides_djangos_own_day_month_or_time_words():
+    """Our catalogue is read before Django's: a "Wednesday" of ours (a working-hours label) would turn
+    the "miércoles" of every Spanish appointment date into "Miércoles". Our labels take a context."""
+    import django
+
+    djangos = polib.pofile(str(Path(django.__file__).parent / "conf" / "locale" / "en" / "LC_MESSAGES" / "django.po"))
+    date_words = {(entry.msgctxt, entry.msgid) for entry in djangos
+                  if any(path.startswith(("utils/dates.py", "utils/dateformat.py")) for path, _line in entry.occurrences)}
+    for path in CATALOGUES:
+        ours = {(entry.msgctxt, entry.msgid) for entry in polib.pofile(str(path))}
+        assert not ours & date_words, f"{path}: {sorted(ours & date_words, key=str)}"

@@ -99,9 +99,9 @@ def checkins(alice, bob, carmen):
 def test_checkins_done_versus_due_and_missed_rate(riverside, checkins):
     rows = queries.checkins_per_period(scope([riverside], "2026-03-02", "2026-03-15"))
     assert rows == [
-        # week, due, done, skipped, missed, missed %
-        (date(2026, 3, 2), 4, 2, 1, 1, 25.0),
-        (date(2026, 3, 9), 1, 0, 0, 1, 100.0),  # open since 9 March: missed; Bob's is due today
+        # week, due, done, skipped, missed, overdue, not done %
+        (date(2026, 3, 2), 4, 2, 1, 1, 0, 25.0),
+        (date(2026, 3, 9), 1, 0, 0, 0, 1, 100.0),  # open since 9 March: overdue, as on the worklist; Bob's is due today
     ]
 
 
@@ -109,10 +109,10 @@ def test_checkins_done_versus_due_and_missed_rate(riverside, checkins):
 def test_by_clinic_table_has_a_row_per_clinic_and_one_for_all(riverside, hillcrest, drainages, checkins):
     rows = queries.frequency_by_clinic(scope([riverside, hillcrest], "2026-03-02", "2026-03-15"))
     assert rows == [
-        # clinic, drainages, patients drained, check-ins due, done, missed, missed %
-        ("Riverside Palliative Care", 4, 2, 5, 2, 2, 40.0),
-        ("Hillcrest Hospice", 1, 1, 1, 1, 0, 0.0),
-        ("All selected clinics", 5, 3, 6, 3, 2, 100 * 2 / 6),
+        # clinic, drainages, patients drained, check-ins due, done, missed, overdue, not done %
+        ("Riverside Palliative Care", 4, 2, 5, 2, 1, 1, 40.0),
+        ("Hillcrest Hospice", 1, 1, 1, 1, 0, 0, 0.0),
+        ("All selected clinics", 5, 3, 6, 3, 1, 1, 100 * 2 / 6),
     ]
 
 
@@ -120,5 +120,5 @@ def test_by_clinic_table_has_a_row_per_clinic_and_one_for_all(riverside, hillcre
 def test_checkin_table_and_chart_on_the_page(client, leo, checkins):
     client.force_login(leo)
     body = client.get("/reports/frequency/", {"start": "2026-03-02", "end": "2026-03-15"}).content.decode()
-    assert '<td class="num">25.0</td>' in body
-    assert "Stacked: Done, Skipped, Missed." in body
+    assert '<td class="num">25.0 (n=4)</td>' in body  # the percentage with its n
+    assert "Stacked: Done, Skipped, Missed, Overdue." in body

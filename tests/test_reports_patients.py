@@ -185,7 +185,7 @@ def test_table_sorts_by_any_column(client, leo, histories, sort, order):
 def test_sorted_column_header_says_so_and_links_to_the_reverse_order(client, leo, histories):
     client.force_login(leo)
     body = client.get("/reports/patients/", {**FEB_MARCH, "sort": "median"}).content.decode()
-    assert 'aria-sort="ascending"><a href="?start=2026-02-01&amp;end=2026-03-20&amp;clinic=&amp;sort=-median">' in body
+    assert 'aria-sort="ascending"><a href="?start=2026-02-01&amp;end=2026-03-20&amp;clinic=&amp;status=active&amp;sort=-median">' in body
 
 
 def test_table_pages_through_many_patients(client, leo, histories, monkeypatch):
@@ -201,4 +201,4 @@ def test_drainage_log_gives_days_since_the_previous_drainage_even_before_the_ran
     client.force_login(leo)
     response = client.get("/reports/export/drainage-log.csv", {"start": "2026-02-13", "end": "2026-02-13"})
     body = b"".join(response.streaming_content).decode("utf-8-sig")
-    assert body.splitlines()[1:] == ['2026-02-13,"Archer, Alice",RV-1001,Riverside Palliative Care,4000,18']
+    assert body.splitlines()[1:] == ['2026-02-13,"Archer, Alice",RV-1001,Active,Riverside Palliative Care,4000,18']

@@ -83,19 +83,25 @@ def test_the_alert_page_lists_its_items_as_one_line_each(browser, patient, time_
     assert "Pain 8, was 3: severe, up 5" in page
 
 
-def test_the_worklist_shows_a_patient_not_reached(browser, patient, nina, time_machine):
+def test_the_call_list_flags_a_patient_not_reached_with_the_retry_time(browser, patient, nina, time_machine):
     calls.record_call(patient, outcome="no_answer", by=nina)
     time_machine.move_to(MONDAY_10 + timedelta(hours=4), tick=False)
     calls.record_call(patient, outcome="voicemail", by=nina)
-    page = browser.get(reverse("worklist")).content.decode()
-    assert "Not reached" in page and "two calls in a row reached nobody" in page
+    response = browser.get(reverse("worklist"))
+    row = response.context["calls"].rows[0]
+    assert row.patient == patient and "not_reached" in [flag.key for flag in row.flags]
+    page = response.content.decode()
+    assert "Not reached since" in page and "no answer, try again" in page
 
 
-def test_the_worklist_shows_a_missed_checkin(browser, patient, time_machine):
+def test_the_call_list_shows_a_missed_checkin_as_an_overdue_call(browser, patient, time_machine):
     calls.mark_missed(at("2026-02-10 05:05"))
     time_machine.move_to(at("2026-02-10 15:00"), tick=False)
-    page = browser.get(reverse("worklist")).content.decode()
-    assert "Missed check-ins" in page and "not done by the end of its day" in page
+    response = browser.get(reverse("worklist"))
+    row = response.context["calls"].rows[0]
+    assert (row.patient, row.urgency_label) == (patient, "Call overdue, missed or not reached")
+    assert "missed" in [item.state for item in row.due]
+    assert "Check-in call missed" in response.content.decode()
 
 
 def _thanks_page(client, patient):
@@ -135,3 +141,12 @@ def test_a_text_reply_in_working_hours_names_the_team_number(patient, riverside)
     riverside.save()
     reply = inbound.receive(provider_id="SM-day", from_number="+12025550101", body="pain 4")
     assert "(202) 555-0100" in reply
+
+
+def test_the_timeline_shows_a_calls_outcome_note_pps_and_phase(browser, patient, nina):
+    calls.record_call(patient, outcome="caregiver", by=nina, scores={"pain": 4}, completed_by="caregiver_assisted",
+                      pps=50, phase="unstable", note="Dora says she sleeps more.")
+    page = browser.get(reverse("patient", args=[patient.pk])).content.decode()
+    timeline = page[page.index('id="timeline'):]
+    assert "Check-in call: spoke with a caregiver" in timeline
+    assert "PPS 50%" in timeline and "Phase: Unstable" in timeline and "Dora says she sleeps more." in timeline

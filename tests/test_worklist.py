@@ -9,7 +9,7 @@ from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 
-from followup import scheduling, services, worklist
+from followup import call_list, scheduling, services, worklist
 from followup.models import (
     CareSchedule,
     InboundMessage,
@@ -95,6 +95,12 @@ def _fresh_advisory_cache():
     cache.clear()
 
 
+def patients_in(work, state=None):
+    """The patients of the call list, in its order; with `state`, those with an item in that state
+    (overdue, today, upcoming)."""
+    return [row.patient for row in work.calls.rows if state is None or any(item.state == state for item in row.due)]
+
+
 @pytest.fixture
 def worklist_page(client, nina):
     client.force_login(nina)
@@ -107,11 +113,14 @@ def worklist_page(client, nina):
 
 # --- Query count ---------------------------------------------------------------------------------
 
-# Session, user, clinics, memberships, nurses, zones, occurrences per due date and three lists,
-# alerts, delivery problems, messages and no upcoming contact (one query each, the total riding
-# along as a window count), advisories (version, patients in scope, rows), the lead check in the
-# nav, and the session save (an UPDATE between two savepoints inside a test's transaction).
-WORKLIST_QUERIES = 32  # 30 for the sections (the alerts' items, not reached and missed; 6 for paused, bereavement, unrouted, phase and advisory silences), 1 for "From the hospital", 1 for the heartbeat
+# Session, user, clinics, memberships, nurses, zones; the call list (open occurrences of the week,
+# open alerts, missed check-ins, patients not reached, then for the rows shown: patients with their
+# last report, caregivers, reports, open items, missed check-ins, alerts and their items); delivery
+# problems, messages and no upcoming contact (one query each, the total riding along as a window
+# count), advisories (version, patients in scope, rows), the lead check in the nav, life events (paused, bereavement, unrouted, phase: 6),
+# "From the hospital", and the session
+# save (an UPDATE between two savepoints inside a test's transaction).
+WORKLIST_QUERIES = 41  # 40 for the page (27 + 6 life-event sections + 1 from the hospital + 2 life-event candidates + 4 life details of the rows shown), 1 for the heartbeat
 
 
 @pytest.mark.parametrize("patients", [10, 500])
@@ -125,25 +134,28 @@ def test_worklist_costs_the_same_queries_for_10_and_500_patients(client, nina, r
         response = client.get(reverse("worklist"))
     assert response.status_code == 200
     work = response.context["work"]
-    assert work.overdue.count == len(range(0, patients, 4))
+    severe = set(range(0, patients, 7))
+    assert work.calls.counts["overdue"] == len(range(0, patients, 4))
+    assert work.calls.counts["alerts"] == len(severe)
+    assert work.calls.total == len({i for i in range(patients) if i % 4 != 3} | severe)
+    assert len(work.calls.rows) == min(work.calls.total, call_list.ROWS)
     assert work.no_upcoming_contact.count == len(range(3, patients, 4))
     assert work.catheter_advisories.count == len(range(0, patients, 5))
-    assert len(work.overdue.rows) == min(work.overdue.count, worklist.ROWS_PER_SECTION)
 
 
 @pytest.mark.parametrize("patients", [10, 500])
-def test_patients_in_two_zones_cost_one_query_more_however_many(client, nina, riverside, django_assert_num_queries, patients):
+def test_patients_in_two_zones_cost_no_query_more_however_many(client, nina, riverside, django_assert_num_queries, patients):
     # 20:00 UTC: 10 March in New York, already 11 March in Tokyo.
     with time_machine.travel(datetime(2026, 3, 10, 20, 0, tzinfo=UTC), tick=False):
         build_clinic_load(riverside, nina, patients, zones=("America/New_York", "Asia/Tokyo"))
         client.force_login(nina)
         client.get(reverse("worklist"))
-        with django_assert_num_queries(WORKLIST_QUERIES + 1):  # the dates whose section depends on the zone
+        with django_assert_num_queries(WORKLIST_QUERIES):  # each patient's own today, with no query more
             response = client.get(reverse("worklist"))
     work = response.context["work"]
-    assert work.overdue.count == len(range(0, patients, 4))
-    assert work.due_today.count == len(range(1, patients, 4))
-    assert work.next_days.count == len(range(2, patients, 4))
+    assert work.calls.counts["overdue"] == len(range(0, patients, 4))
+    assert work.calls.counts["today"] == len(range(1, patients, 4))
+    assert work.calls.total == len({i for i in range(patients) if i % 4 != 3} | set(range(0, patients, 7)))
 
 
 # --- Sections --------------------------------------------------------------------------------------
@@ -159,10 +171,11 @@ def test_overdue_today_and_next_days_follow_the_patients_local_date(worklist_pag
         dan = make_patient(riverside, "RV-1004", "Dan", "Diaz", nurse=nina)
         open_drainage(dan, date(2026, 3, 17))  # 8 days ahead: not on the worklist
         work = worklist_page().context["work"]
-    assert [o.patient for o in work.due_today.rows] == [alice]
-    assert [o.patient for o in work.overdue.rows] == [bob]
-    assert [o.patient for o in work.next_days.rows] == [carol]
-    assert (work.overdue.count, work.due_today.count, work.next_days.count) == (1, 1, 1)
+    assert patients_in(work, "today") == [alice]
+    assert patients_in(work, "overdue") == [bob]
+    assert patients_in(work, "upcoming") == [carol]
+    assert patients_in(work) == [bob, alice, carol]  # most urgent first; Dan is 8 days ahead
+    assert (work.calls.counts["overdue"], work.calls.counts["today"], work.calls.total) == (1, 1, 3)
 
 
 def test_patients_in_different_zones_each_have_their_own_today(worklist_page, alice, riverside, nina):
@@ -172,8 +185,8 @@ def test_patients_in_different_zones_each_have_their_own_today(worklist_page, al
         open_drainage(alice, date(2026, 3, 9))
         open_drainage(west, date(2026, 3, 9))
         work = worklist_page().context["work"]
-    assert [o.patient for o in work.overdue.rows] == [alice]
-    assert [o.patient for o in work.due_today.rows] == [west]
+    assert patients_in(work, "overdue") == [alice]
+    assert patients_in(work, "today") == [west]
 
 
 def test_a_paused_or_discharged_patients_occurrence_is_not_on_the_worklist(worklist_page, alice):
@@ -181,7 +194,7 @@ def test_a_paused_or_discharged_patients_occurrence_is_not_on_the_worklist(workl
     alice.status, alice.status_changed_at = Patient.Status.PAUSED, timezone.now()
     alice.save()
     work = worklist_page().context["work"]
-    assert work.overdue.count == 0
+    assert work.calls.counts["overdue"] == 0 and patients_in(work) == []
 
 
 def test_severe_alerts_come_first_and_acknowledged_ones_leave(worklist_page, alice, bob, nina):
@@ -191,10 +204,11 @@ def test_severe_alerts_come_first_and_acknowledged_ones_leave(worklist_page, ali
     seen = make_alert(severe_report(alice), ("pain", 8, 4), acknowledged_at=timezone.now(), acknowledged_by=nina)
     response = worklist_page()
     work = response.context["work"]
-    assert work.alerts.rows == [severe, worsening]
-    assert seen not in work.alerts.rows
-    assert work.severe_alerts == 1
-    assert b"Pain 8: severe" in response.content and b"Nausea 6, was 2: up 4" in response.content
+    assert patients_in(work) == [alice, bob]  # the severe report first, though older
+    assert [row.alerts for row in work.calls.rows] == [[severe], [worsening]]
+    assert all(seen not in row.alerts for row in work.calls.rows)
+    assert work.calls.counts["alerts"] == 2
+    assert b"Severe symptom: Pain 8: severe" in response.content and b"Nausea 6, was 2: up 4" in response.content
 
 
 def test_delivery_problems_list_unacknowledged_failed_unknown_and_expired_reminders(worklist_page, alice):
@@ -213,7 +227,8 @@ def test_delivery_problems_list_unacknowledged_failed_unknown_and_expired_remind
                             due_at=occurrence.due_at, send_at=now, expires_at=now, state=Reminder.State.DELIVERED)
     response = worklist_page()
     assert set(response.context["work"].delivery_problems.rows) == {failed, unknown}
-    assert b"+12025550101" not in response.content  # the number never shows
+    delivery = response.content.decode().split('id="delivery"')[1].split("</section>")[0]
+    assert "+12025550101" not in delivery and "555-0101" not in delivery  # a delivery problem never shows the number
 
 
 def test_messages_waiting_are_other_and_help_messages_not_yet_handled(worklist_page, alice, riverside, nina):
@@ -271,7 +286,7 @@ def test_nurse_sees_only_her_clinics_patients(worklist_page, alice, carmen):
     open_drainage(alice, timezone.localdate(timezone=NEW_YORK) - timedelta(days=1))
     open_drainage(carmen, timezone.localdate(timezone=scheduling.ZoneInfo("America/Los_Angeles")) - timedelta(days=1))
     response = worklist_page()
-    assert [o.patient for o in response.context["work"].overdue.rows] == [alice]
+    assert patients_in(response.context["work"], "overdue") == [alice]
     assert b"Carmen" not in response.content
 
 
@@ -281,8 +296,8 @@ def test_filter_by_nurse_keeps_only_that_nurses_patients(worklist_page, riversid
     open_drainage(other, timezone.localdate(timezone=NEW_YORK) - timedelta(days=1))
     everyone = worklist_page().context["work"]
     only_leo = worklist_page(nurse=leo.pk).context["work"]
-    assert {o.patient for o in everyone.overdue.rows} == {alice, other}
-    assert [o.patient for o in only_leo.overdue.rows] == [other]
+    assert set(patients_in(everyone, "overdue")) == {alice, other}
+    assert patients_in(only_leo, "overdue") == [other]
 
 
 def test_filter_by_clinic_for_a_nurse_of_two_clinics(client, nina, hillcrest, alice, carmen):
@@ -294,8 +309,8 @@ def test_filter_by_clinic_for_a_nurse_of_two_clinics(client, nina, hillcrest, al
     client.force_login(nina)
     both = client.get(reverse("worklist")).context["work"]
     hill = client.get(reverse("worklist"), {"clinic": hillcrest.pk}).context["work"]
-    assert {o.patient for o in both.overdue.rows} == {alice, carmen}
-    assert [o.patient for o in hill.overdue.rows] == [carmen]
+    assert set(patients_in(both, "overdue")) == {alice, carmen}
+    assert patients_in(hill, "overdue") == [carmen]
 
 
 def test_filtering_by_another_clinic_or_its_nurse_is_404(worklist_page, hillcrest, noah):
@@ -305,8 +320,8 @@ def test_filtering_by_another_clinic_or_its_nurse_is_404(worklist_page, hillcres
 
 def test_the_worklist_never_reaches_beyond_the_users_clinics(nina, hillcrest, carmen):
     open_drainage(carmen, timezone.localdate(timezone=scheduling.ZoneInfo("America/Los_Angeles")) - timedelta(days=1))
-    work = worklist.build(nina, clinic=hillcrest)
-    assert work.overdue.count == 0 and work.overdue.rows == []
+    work = worklist.build(nina, clinic=hillcrest, with_calls=True)
+    assert work.calls.total == 0 and work.calls.rows == []
 
 
 def test_worklist_needs_sign_in(client):

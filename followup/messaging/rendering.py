@@ -13,9 +13,12 @@ import unicodedata
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+from importlib import import_module
+
+from django.conf import settings
 from django.template import engines
 from django.template.loader import render_to_string
-from django.utils import formats, translation
+from django.utils import dateformat, translation
 from django.utils.translation import pgettext
 
 from .. import languages
@@ -86,13 +89,25 @@ def appointment_context(clinic, moment, zone, language):
     text ("Wed December 30" / "mié 30 de diciembre"), `date` in full for an e-mail ("Wednesday,
     Dec. 30, 2026" / "miércoles, 30 de diciembre de 2026"), `time` ("2:30 p.m." / "14:30")."""
     local = moment.astimezone(zone)
-    with translation.override(languages.supported(language)):
+    language = languages.supported(language)
+    with translation.override(language):
         day = pgettext("the day of an appointment in a text: weekday, then month and day", "%(weekday)s %(month_day)s") % {
-            "weekday": formats.date_format(local, "D"), "month_day": formats.date_format(local, "MONTH_DAY_FORMAT")}
+            "weekday": dateformat.format(local, "D"),
+            "month_day": dateformat.format(local, locale_format("MONTH_DAY_FORMAT", language))}
         date = pgettext("the day of an appointment in an e-mail: weekday, then date", "%(weekday)s, %(date)s") % {
-            "weekday": formats.date_format(local, "l"), "date": formats.date_format(local, "DATE_FORMAT")}
-        time = formats.time_format(local, "TIME_FORMAT")
+            "weekday": dateformat.format(local, "l"), "date": dateformat.format(local, locale_format("DATE_FORMAT", language))}
+        time = dateformat.time_format(local, locale_format("TIME_FORMAT", language))
     return {"day": day, "date": date, "time": time}
+
+
+def locale_format(name, language):
+    """Django's own format for `language`, as the language writes dates in a letter. The staff
+    screens' compact formats (config/formats, one format across every table) are not for patients."""
+    try:
+        module = import_module(f"django.conf.locale.{translation.to_locale(language)}.formats")
+    except ImportError:
+        module = None
+    return getattr(module, name, None) or getattr(settings, name)
 
 
 def _hour(moment):
@@ -104,7 +119,7 @@ def _hour(moment):
     else:
         pattern = (pgettext("an hour and minutes before noon in a text; a Django date format", "g:i\\a\\m") if moment.hour < 12
                    else pgettext("an hour and minutes after noon in a text; a Django date format", "g:i\\p\\m"))
-    return formats.date_format(moment, pattern)
+    return dateformat.format(moment, pattern)
 
 
 def window_words(opens, closes, language):
@@ -124,8 +139,10 @@ def longest_time(language):
     """The longest time of day as an appointment text writes it in `language` ("12:30 p.m.")."""
     from datetime import datetime
 
-    with translation.override(languages.supported(language)):
-        return max((formats.time_format(datetime(2026, 1, 1, hour, 30), "TIME_FORMAT") for hour in range(24)), key=len)
+    language = languages.supported(language)
+    with translation.override(language):
+        return max((dateformat.time_format(datetime(2026, 1, 1, hour, 30), locale_format("TIME_FORMAT", language))
+                    for hour in range(24)), key=len)
 
 
 def calling_window(clinic, moment, language):

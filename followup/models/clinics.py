@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from phonenumber_field.modelfields import PhoneNumberField
 
 from .. import working_hours
@@ -75,6 +76,11 @@ class Clinic(models.Model):
     reminder_lateness_minutes = models.PositiveSmallIntegerField(
         default=180, validators=[MinValueValidator(10)],
         help_text="A reminder not sent within this long after its time expires instead of going out late.",
+    )
+    history_window_days = models.PositiveSmallIntegerField(
+        "history kept from before enrolment (days)", default=365, validators=[MaxValueValidator(3660)],
+        help_text="A drainage or symptom report may be dated up to this many days before the patient's series "
+                  "began (history entered later); anything earlier is refused as a likely typing slip.",
     )
     sms_per_day = models.PositiveSmallIntegerField(default=1)
     sms_per_week = models.PositiveSmallIntegerField(default=3)
@@ -186,13 +192,13 @@ class WorkingHours(models.Model):
     """One weekday the team works, in the clinic's zone. A clinic with none works Mon-Fri 09:00-17:00."""
 
     class Weekday(models.IntegerChoices):
-        MONDAY = 0, _("Monday")
-        TUESDAY = 1, _("Tuesday")
-        WEDNESDAY = 2, _("Wednesday")
-        THURSDAY = 3, _("Thursday")
-        FRIDAY = 4, _("Friday")
-        SATURDAY = 5, _("Saturday")
-        SUNDAY = 6, _("Sunday")
+        MONDAY = 0, pgettext_lazy("a day of the clinic's working week", "Monday")
+        TUESDAY = 1, pgettext_lazy("a day of the clinic's working week", "Tuesday")
+        WEDNESDAY = 2, pgettext_lazy("a day of the clinic's working week", "Wednesday")
+        THURSDAY = 3, pgettext_lazy("a day of the clinic's working week", "Thursday")
+        FRIDAY = 4, pgettext_lazy("a day of the clinic's working week", "Friday")
+        SATURDAY = 5, pgettext_lazy("a day of the clinic's working week", "Saturday")
+        SUNDAY = 6, pgettext_lazy("a day of the clinic's working week", "Sunday")
 
     clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="working_hours")
     weekday = models.PositiveSmallIntegerField(choices=Weekday.choices)

@@ -33,6 +33,7 @@ class Chart:
     ticks: list = field(default_factory=list)  # (y, label)
     labels: list = field(default_factory=list)  # (x, label)
     legend: list = field(default_factory=list)  # (series index, label)
+    counts: list = field(default_factory=list)  # (x, "n=3") under each labelled bar of a percentage chart
     width: int = WIDTH
     height: int = HEIGHT
     baseline: float = HEIGHT - BOTTOM
@@ -71,13 +72,16 @@ def _number(value, unit):
     return f"{text}{unit}"
 
 
-def bar_chart(key, title, categories, series, *, unit="", ceiling=None, what="", category_label="", axis_labels=None):
+def bar_chart(key, title, categories, series, *, unit="", ceiling=None, what="", category_label="", axis_labels=None,
+              counts=None):
     """A bar chart: one bar per category, stacked when there are several series.
 
     `series` is [(label, [value per category])]; None counts as 0 in the picture (and is blank in
     the table). The axis ends at a round number above the highest bar, never above `ceiling`
     (100 for percentages: small shares stay readable); `what` names one unit of the bars in
-    the description ("drainages"); `axis_labels` are shorter names for under the bars.
+    the description ("drainages"); `axis_labels` are shorter names for under the bars; `counts` is
+    the n behind each bar of a percentage (shown under its label and in its title: 67 % of 3
+    reports is not 67 % of 300).
     """
     count = len(categories)
     totals = [sum(values[i] or 0 for _, values in series) for i in range(count)]
@@ -97,21 +101,24 @@ def bar_chart(key, title, categories, series, *, unit="", ceiling=None, what="",
             height = inner_height * value / axis_top if axis_top else 0
             base -= height
             name = f"{label}: " if len(series) > 1 else ""
+            n = f" (n={counts[i]})" if counts is not None else ""
             chart.bars.append(Bar(round(x, 1), round(base, 1), round(bar_width, 1), round(height, 1), index,
-                                  f"{category_label}{category} - {name}{_number(values[i] or 0, unit)}"))
+                                  f"{category_label}{category} - {name}{_number(values[i] or 0, unit)}{n}"))
     for value in axis_ticks(axis_top):
         y = HEIGHT - BOTTOM - inner_height * value / axis_top
         chart.ticks.append((round(y, 1), _number(float(value) if value % 1 else int(value), unit)))
     every = max(1, math.ceil(count / MAX_LABELS))
     axis_labels = axis_labels or categories
     chart.labels = [(round(LEFT + i * slot + slot / 2, 1), str(axis_labels[i])) for i in range(count) if i % every == 0]
+    if counts is not None:
+        chart.counts = [(round(LEFT + i * slot + slot / 2, 1), f"n={counts[i]}") for i in range(count) if i % every == 0]
     if len(series) > 1:
         chart.legend = [(index, label) for index, (label, _) in enumerate(series)]
-    chart.description = describe(title, categories, series, totals, unit, what, category_label)
+    chart.description = describe(title, categories, series, totals, unit, what, category_label, counts)
     return chart
 
 
-def describe(title, categories, series, totals, unit, what, category_label):
+def describe(title, categories, series, totals, unit, what, category_label, counts=None):
     """The text alternative: what the chart covers, its highest bar and its total."""
     if not categories or not any(totals):
         return f"{title}: nothing to show in this range."
@@ -119,7 +126,8 @@ def describe(title, categories, series, totals, unit, what, category_label):
     parts = [f"{title}, {category_label}{categories[0]} to {category_label}{categories[-1]}."]
     if len(series) > 1:
         parts.append("Stacked: " + ", ".join(label for label, _ in series) + ".")
-    parts.append(f"Highest: {_number(totals[highest], unit)} {what}".rstrip() + f" ({category_label}{categories[highest]}).")
+    n = f", n={counts[highest]}" if counts is not None else ""
+    parts.append(f"Highest: {_number(totals[highest], unit)} {what}".rstrip() + f" ({category_label}{categories[highest]}{n}).")
     if not unit:
         parts.append(f"Total: {sum(totals)} {what}".rstrip() + ".")
     parts.append("The numbers are in the table below the chart.")

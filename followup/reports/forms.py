@@ -8,6 +8,7 @@ from django import forms
 from django.utils import timezone
 
 from ..access import lead_clinics_for
+from ..models import Patient
 from .queries import PERIODS, Scope
 
 DEFAULT_WEEKS = 12
@@ -23,19 +24,29 @@ class ReportFilterForm(forms.Form):
     )
     period = forms.ChoiceField(label="Per", choices=[(key, key) for key in PERIODS], required=False,
                                widget=forms.RadioSelect)
+    status = forms.ChoiceField(label="Patients", required=False,
+                               choices=[(value, f"{label} patients") for value, label in Patient.Status.choices]
+                               + [("all", "All patients")],
+                               error_messages={"invalid_choice": "Choose a patient status, or all patients."})
 
-    def __init__(self, user, query, *, with_period=False):
+    def __init__(self, user, query, *, with_period=False, with_status=False):
         """Bound to the query string with the defaults filled in, so a bare URL is a valid report
         (the last 12 weeks, all the lead's clinics) and anything typed is kept on error."""
         self.lead_clinics = list(lead_clinics_for(user).order_by("name"))
         today = timezone.localdate(timezone=zoneinfo.ZoneInfo(self.lead_clinics[0].time_zone)) if self.lead_clinics else timezone.localdate()
-        data = {"start": today - timedelta(weeks=DEFAULT_WEEKS) + timedelta(days=1), "end": today, "clinic": "", "period": "week"}
+        data = {"start": today - timedelta(weeks=DEFAULT_WEEKS) + timedelta(days=1), "end": today, "clinic": "", "period": "week",
+                "status": Patient.Status.ACTIVE}
         data.update({key: query.get(key) for key in data if query.get(key) is not None})
         super().__init__(data)
         self.fields["clinic"].queryset = lead_clinics_for(user).order_by("name")
         self.fields["period"].choices = [("week", "Week"), ("month", "Month")]
         if not with_period:
             del self.fields["period"]
+        if not with_status:
+            del self.fields["status"]
+
+    def clean_status(self):
+        return self.cleaned_data.get("status") or Patient.Status.ACTIVE
 
     def clean_period(self):
         return self.cleaned_data.get("period") or "week"
@@ -57,10 +68,13 @@ class ReportFilterForm(forms.Form):
                   "clinic": clinic.pk if clinic else ""}
         if "period" in self.fields:
             values["period"] = self.cleaned_data["period"]
+        if "status" in self.fields:
+            values["status"] = self.cleaned_data["status"]
         return urlencode(values)
 
     def scope(self):
         """The validated filter as a `Scope` (call after is_valid())."""
         chosen = self.cleaned_data.get("clinic")
         clinics = (chosen,) if chosen else tuple(self.lead_clinics)
-        return Scope(clinics, self.cleaned_data["start"], self.cleaned_data["end"], self.cleaned_data.get("period", "week"))
+        return Scope(clinics, self.cleaned_data["start"], self.cleaned_data["end"], self.cleaned_data.get("period", "week"),
+                     self.cleaned_data.get("status", "all"))

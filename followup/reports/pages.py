@@ -3,12 +3,14 @@
 The figures are fetched once per page; a chart is built from the very rows its table shows.
 """
 
+from django.utils import formats
+
 from . import queries, tables
 from .charts import bar_chart
 
 
 def _axis_label(period, scope):
-    return f"{period:%-d %b}" if scope.period == "week" else f"{period:%b %Y}"
+    return formats.date_format(period, "MONTH_DAY_FORMAT" if scope.period == "week" else "YEAR_MONTH_FORMAT")
 
 
 def _category(period, scope):
@@ -28,7 +30,7 @@ def frequency(scope):
     axis = [_axis_label(period, scope) for period in periods]
     drainage_series = [(clinic.name, [per_clinic[clinic.pk] for _, per_clinic, _ in drained]) for clinic in scope.clinics]
     checkin_series = [("Done", [row[2] for row in called]), ("Skipped", [row[3] for row in called]),
-                      ("Missed", [row[4] for row in called])]
+                      ("Missed", [row[4] for row in called]), ("Overdue", [row[5] for row in called])]
     return {
         "drainage_chart": bar_chart("drainage-chart", f"Drainages per {scope.period}", categories, drainage_series,
                                     what="drainages", category_label=_period_words(scope), axis_labels=axis),
@@ -117,11 +119,13 @@ def symptoms(scope):
     return {
         "severe_chart": bar_chart("severe-chart", "Reports with a severe item (%), per month",
                                   [f"{month:%Y-%m}" for month in months], [("Severe", [row[3] for row in monthly])],
-                                  unit="%", ceiling=100, axis_labels=[f"{month:%b %Y}" for month in months]),
+                                  unit="%", ceiling=100, axis_labels=[formats.date_format(month, "YEAR_MONTH_FORMAT") for month in months],
+                                  counts=[row[1] for row in monthly]),
         "item_chart": bar_chart("item-chart", "Severe scores per ESAS-r item over the range (%)",
                                 [label for label, *_ in by_item], [("Severe", [row[3] for row in by_item])],
                                 unit="%", ceiling=100, axis_labels=[label.replace("Shortness of Breath", "Breath")
-                                                                .replace("Lack of Appetite", "Appetite") for label, *_ in by_item]),
+                                                                .replace("Lack of Appetite", "Appetite") for label, *_ in by_item],
+                                counts=[row[1] for row in by_item]),
         "severe": tables.severe_share_per_month(scope, monthly),
         "severe_items": tables.severe_share_per_item(scope),
         "acknowledgement": acknowledgement,

@@ -34,6 +34,10 @@ class Scope:
     start: date
     end: date
     period: str = "week"
+    status: str = "all"  # the per-patient tables: one patient status, or "all"
+
+    def patients_with_status(self, queryset, field="patient__status"):
+        return queryset if self.status == "all" else queryset.filter(**{field: self.status})
 
     @property
     def clinic_ids(self):
@@ -124,9 +128,9 @@ def drainages_per_period(scope, counts=None):
 def checkins(scope, now=None):
     """Check-in calls due in the range that are past due by now.
 
-    An open check-in counts as missed once its local due date has passed (the worklist calls it
-    overdue); one due today or later is not due yet. Cancelled ones (a patient discharged or died)
-    were never owed.
+    An open check-in whose local due date has passed is overdue (the worklist's word); one marked
+    missed is missed; one due today or later is not due yet. Cancelled ones (a patient discharged or
+    died) were never owed.
     """
     now = now or timezone.now()
     today = LocalDate(Value(now), "patient__time_zone")
@@ -136,15 +140,16 @@ def checkins(scope, now=None):
             .exclude(state=Occurrence.State.SCHEDULED, due_date__gte=today))
 
 
-CHECKIN_FIGURES = ("due", "done", "skipped", "missed")
+CHECKIN_FIGURES = ("due", "done", "skipped", "missed", "overdue")
 
 
 def checkin_counts(scope, now=None):
-    """{(period start, clinic id): {due, done, skipped, missed}}."""
+    """{(period start, clinic id): {due, done, skipped, missed, overdue}}."""
     rows = (checkins(scope, now).annotate(period=scope.truncate("due_date")).values("period", "patient__clinic_id")
             .annotate(due=Count("id"), done=Count("id", filter=Q(state=Occurrence.State.DONE)),
                       skipped=Count("id", filter=Q(state=Occurrence.State.SKIPPED)),
-                      missed=Count("id", filter=Q(state__in=[Occurrence.State.MISSED, Occurrence.State.SCHEDULED])))
+                      missed=Count("id", filter=Q(state=Occurrence.State.MISSED)),
+                      overdue=Count("id", filter=Q(state=Occurrence.State.SCHEDULED)))
             .order_by())
     return {(as_date(row["period"]), row["patient__clinic_id"]): {name: row[name] for name in CHECKIN_FIGURES} for row in rows}
 
@@ -157,35 +162,36 @@ NO_CHECKINS = dict.fromkeys(CHECKIN_FIGURES, 0)
 
 
 def checkins_per_period(scope, now=None, counts=None):
-    """[(period start, due, done, skipped, missed, missed %)] for every period of the range."""
+    """[(period start, due, done, skipped, missed, overdue, not done %)] for every period of the range."""
     counts = checkin_counts(scope, now) if counts is None else counts
     rows = []
     for period in scope.periods():
         row = NO_CHECKINS
         for clinic in scope.clinics:
             row = _add(row, counts.get((period, clinic.pk), NO_CHECKINS))
-        rows.append((period, row["due"], row["done"], row["skipped"], row["missed"], share(row["missed"], row["due"])))
+        rows.append((period, row["due"], row["done"], row["skipped"], row["missed"], row["overdue"],
+                     share(row["missed"] + row["overdue"], row["due"])))
     return rows
 
 
 def frequency_by_clinic(scope, now=None, drained=None, called=None):
-    """[(clinic name, drainages, patients drained, check-ins due, done, missed, missed %)], one row
-    per clinic and a last row for all of them together."""
+    """[(clinic name, drainages, patients drained, check-ins due, done, missed, overdue, not done %)],
+    one row per clinic and a last row for all of them together."""
     drained = drainage_counts(scope) if drained is None else drained
     called = checkin_counts(scope, now) if called is None else called
     patients = dict(drainages(scope).values_list("patient__clinic_id").annotate(n=Count("patient_id", distinct=True)).order_by())
-    rows, totals = [], [0, 0, 0, 0, 0]
+    rows, totals = [], [0, 0, 0, 0, 0, 0]
     for clinic in scope.clinics:
         calls = NO_CHECKINS
         for (_, clinic_id), figures in called.items():
             if clinic_id == clinic.pk:
                 calls = _add(calls, figures)
         figures = [sum(n for (_, clinic_id), n in drained.items() if clinic_id == clinic.pk), patients.get(clinic.pk, 0),
-                   calls["due"], calls["done"], calls["missed"]]
+                   calls["due"], calls["done"], calls["missed"], calls["overdue"]]
         totals = [a + b for a, b in zip(totals, figures)]
-        rows.append((clinic.name, *figures, share(figures[4], figures[2])))
+        rows.append((clinic.name, *figures, share(figures[4] + figures[5], figures[2])))
     if len(scope.clinics) > 1:
-        rows.append(("All selected clinics", *totals, share(totals[4], totals[2])))
+        rows.append(("All selected clinics", *totals, share(totals[4] + totals[5], totals[2])))
     return rows
 
 
@@ -201,20 +207,21 @@ def drainage_log(scope):
     previous = (Procedure.objects.filter(patient=OuterRef("patient"), kind=Kind.PARACENTESIS,
                                          performed_at__lt=OuterRef("performed_at"))
                 .order_by("-performed_at").values("performed_at")[:1])
-    return (drainages(scope)
+    return (scope.patients_with_status(drainages(scope))
             .annotate(previous_day=LocalDate(Subquery(previous), "patient__time_zone"))
             .annotate(interval_days=DaysBetween(F("day"), F("previous_day")))
             .order_by("-performed_at", "-id"))
 
 
 DRAINAGE_LOG_FIELDS = ("day", "patient_id", "patient__family_name", "patient__given_name", "patient__mrn",
-                       "patient__clinic__name", "volume_ml", "interval_days")
+                       "patient__status", "patient__clinic__name", "volume_ml", "interval_days")
 
 
 SORTS = {
     # key: (SQL to order by, default direction descending?)
     "patient": ("family_name, given_name", False),
     "clinic": ("clinic_name", False),
+    "status": ("status", False),
     "drainages": ("drainages", True),
     "median": ("median_interval", False),
     "last_interval": ("interval_1", False),
@@ -259,8 +266,9 @@ def patient_statistics_sql(scope, sort=DEFAULT_SORT, limit=None, offset=0):
     # drainages all fall just outside it in their own zone drop out at the HAVING below.
     low, high = scope.utc_bounds
     nearly_in_range = Procedure.objects.filter(kind=Kind.PARACENTESIS, performed_at__gte=low, performed_at__lt=high).values("patient_id")
-    days = (Procedure.objects.filter(kind=Kind.PARACENTESIS, patient__clinic__in=scope.clinic_ids,
-                                     performed_at__lt=scope.utc_bounds[1], patient__in=nearly_in_range)
+    days = (scope.patients_with_status(Procedure.objects.filter(
+                kind=Kind.PARACENTESIS, patient__clinic__in=scope.clinic_ids, performed_at__lt=scope.utc_bounds[1],
+                patient__in=nearly_in_range))
             .annotate(day=LocalDate("performed_at", "patient__time_zone"))
             .filter(day__lte=scope.end)
             .annotate(day_number=DayNumber("day"))
@@ -312,7 +320,7 @@ def patient_statistics_sql(scope, sort=DEFAULT_SORT, limit=None, offset=0):
              f"AND k.removed_on IS NULL) OR EXISTS (SELECT 1 FROM {answer} a WHERE a.patient_id = s.patient_id "
              f"AND a.silenced_until > '{today}'))")
     with_trend = f"""
-        SELECT s.*, p.given_name, p.family_name, p.mrn, c.name AS clinic_name, lp.volume_ml AS last_volume,
+        SELECT s.*, p.given_name, p.family_name, p.mrn, p.status, c.name AS clinic_name, lp.volume_ml AS last_volume,
           {median_of_last} AS median_of_last_three, {trend} AS trend,
           CASE WHEN {quiet} THEN 1 ELSE 0 END AS advisory_quiet
         FROM ({per_patient}) s
@@ -321,7 +329,9 @@ def patient_statistics_sql(scope, sort=DEFAULT_SORT, limit=None, offset=0):
         LEFT JOIN {procedure} lp ON lp.patient_id = s.patient_id AND lp.kind = %s AND lp.performed_at = s.last_at"""
     params = (*params, Kind.PARACENTESIS.value)
     limit_days = scheduling.CATHETER_MEDIAN_DAYS
-    advisory = (f"CASE WHEN t.advisory_quiet = 1 THEN '' WHEN t.median_of_last_three <= {limit_days} THEN 'median' "
+    # The advisory is for patients still in active care, as on the patient's page, and never for a
+    # patient with a catheter or while an answer silences it.
+    advisory = (f"CASE WHEN t.status <> 'active' OR t.advisory_quiet = 1 THEN '' WHEN t.median_of_last_three <= {limit_days} THEN 'median' "
                 "WHEN t.trend = 'shortening' THEN 'shortening' ELSE '' END")
     key = sort.lstrip("-")
     order_sql, descending_first = SORTS.get(key, SORTS[DEFAULT_SORT])
@@ -333,7 +343,7 @@ def patient_statistics_sql(scope, sort=DEFAULT_SORT, limit=None, offset=0):
         SELECT * FROM (
           SELECT t.*, {advisory} AS advisory,
             CASE t.trend WHEN 'shortening' THEN 1 WHEN 'steady' THEN 2 WHEN 'lengthening' THEN 3 END AS trend_order,
-            CASE WHEN t.advisory_quiet = 1 THEN NULL WHEN t.median_of_last_three <= {limit_days} THEN t.median_of_last_three
+            CASE WHEN t.status <> 'active' OR t.advisory_quiet = 1 THEN NULL WHEN t.median_of_last_three <= {limit_days} THEN t.median_of_last_three
                  WHEN t.trend = 'shortening' THEN 1000 END AS advisory_order,
             COUNT(*) OVER () AS total
           FROM ({with_trend}) t

@@ -8,7 +8,9 @@ returns a Table; `TABLES` names them for the export URL.
 from dataclasses import dataclass, field
 
 from django.urls import reverse
+from django.utils import formats
 
+from ..models import Patient
 from . import queries
 from .queries import REMINDER_STATES
 
@@ -21,12 +23,15 @@ class Column:
     kind: str = "text"  # text, count, days, percent, hours, ml, date, month
     sort: str | None = None
     wrap: bool = False  # long text that may wrap; other cells stay on one line
+    of: int | None = None  # a percentage: the index of the column holding its base (n), shown beside it
 
     @property
     def numeric(self):
         return self.kind not in ("text", "date", "month")
 
-    def text(self, value):
+    def text(self, value, *, for_page=False, base=None):
+        """The cell as the CSV has it (ISO dates, bare numbers), or as the page shows it
+        (`for_page`: dates in the locale's format, a percentage with its n)."""
         if value is None or value == "":
             return ""
         if isinstance(value, str):
@@ -34,13 +39,13 @@ class Column:
         if self.kind in ("days", "hours"):
             return f"{value:.1f}".rstrip("0").rstrip(".")
         if self.kind == "percent":
-            return f"{value:.1f}"
+            return f"{value:.1f} (n={base})" if for_page and base is not None else f"{value:.1f}"
         if self.kind == "ml":
             return f"{value:.0f}"
         if self.kind == "date":
-            return value.isoformat()
+            return formats.date_format(value, "SHORT_DATE_FORMAT") if for_page else value.isoformat()
         if self.kind == "month":
-            return f"{value:%Y-%m}"
+            return formats.date_format(value, "YEAR_MONTH_FORMAT") if for_page else f"{value:%Y-%m}"
         return str(value)
 
 
@@ -70,14 +75,16 @@ class Table:
     links: bool = False
     link_column: int = 0  # which cell carries the row's link (the patient's name)
 
-    def text_rows(self):
+    def text_rows(self, for_page=False):
         for raw in self.rows:
             values, link = raw if self.links else (raw, "")
-            yield Row([column.text(value) for column, value in zip(self.columns, values)], link, self.columns, self.link_column)
+            cells = [column.text(value, for_page=for_page, base=values[column.of] if column.of is not None else None)
+                     for column, value in zip(self.columns, values)]
+            yield Row(cells, link, self.columns, self.link_column)
 
     def page_rows(self):
         """The rows for the page (a list: the template walks it and asks whether it is empty)."""
-        return list(self.text_rows())
+        return list(self.text_rows(for_page=True))
 
     def header(self):
         return [column.label for column in self.columns]
@@ -105,17 +112,18 @@ def drainages_per_period(scope, rows=None):
 def checkins_per_period(scope, rows=None):
     rows = rows if rows is not None else queries.checkins_per_period(scope)
     columns = [_period_column(scope), Column("Due", "count"), Column("Done", "count"), Column("Skipped", "count"),
-               Column("Missed", "count"), Column("Missed (%)", "percent")]
+               Column("Missed", "count"), Column("Overdue", "count"), Column("Not done (%)", "percent", of=1)]
     return Table("checkins", f"Check-in calls per {scope.period}: done versus due", columns, rows,
                  empty="No check-in calls were due in this range.",
-                 caption="Due: check-ins whose due date is in the range and has passed. Missed: marked missed, "
-                         "or still open after their due date. Cancelled ones (discharge, death) are not counted.")
+                 caption="Due: check-ins whose due date is in the range and has passed. Missed: marked missed. "
+                         "Overdue: still open after their due date, as on the worklist. Not done: missed or overdue, "
+                         "of those due (n). Cancelled ones (discharge, death) are not counted.")
 
 
 def frequency_by_clinic(scope, drained=None, called=None):
     columns = [Column("Clinic"), Column("Drainages", "count"), Column("Patients drained", "count"),
                Column("Check-ins due", "count"), Column("Check-ins done", "count"), Column("Check-ins missed", "count"),
-               Column("Missed (%)", "percent")]
+               Column("Check-ins overdue", "count"), Column("Not done (%)", "percent", of=3)]
     return Table("by-clinic", "By clinic", columns, queries.frequency_by_clinic(scope, drained=drained, called=called))
 
 
@@ -139,6 +147,7 @@ def _advisory(row):
 PATIENT_COLUMNS = [
     Column("Patient", sort="patient"),
     Column("MRN"),
+    Column("Status", sort="status"),
     Column("Clinic", sort="clinic", wrap=True),
     Column("Drainages", "count", sort="drainages"),
     Column("Median interval (days)", "days", sort="median"),
@@ -152,7 +161,8 @@ PATIENT_COLUMNS = [
 
 
 def _patient_values(row):
-    return (f"{row['family_name']}, {row['given_name']}", row["mrn"], row["clinic_name"], row["drainages"],
+    return (f"{row['family_name']}, {row['given_name']}", row["mrn"], Patient.Status(row["status"]).label, row["clinic_name"],
+            row["drainages"],
             row["median_interval"], _last_three(row), row["trend"], row["mean_volume"], row["last_volume"],
             row["last_drainage"], _advisory(row))
 
@@ -170,13 +180,13 @@ def patient_statistics(scope, sort=queries.DEFAULT_SORT, page=None):
                  empty="No patient had a drainage in this range.")
 
 
-DRAINAGE_LOG_COLUMNS = [Column("Date", "date"), Column("Patient"), Column("MRN"), Column("Clinic"),
+DRAINAGE_LOG_COLUMNS = [Column("Date", "date"), Column("Patient"), Column("MRN"), Column("Status"), Column("Clinic"),
                         Column("Volume (ml)", "ml"), Column("Days since previous drainage", "count")]
 
 
 def _log_values(row):
-    day, patient_id, family, given, mrn, clinic, volume, interval = row
-    return (day, f"{family}, {given}", mrn, clinic, volume, interval), patient_id
+    day, patient_id, family, given, mrn, status, clinic, volume, interval = row
+    return (day, f"{family}, {given}", mrn, Patient.Status(status).label, clinic, volume, interval), patient_id
 
 
 def drainage_log(scope, page=None):
@@ -185,7 +195,7 @@ def drainage_log(scope, page=None):
     if page is None:
         rows = (_log_values(row)[0] for row in log.iterator(chunk_size=2000))
         return Table("drainage-log", "Drainage log", DRAINAGE_LOG_COLUMNS, rows)
-    total = queries.drainages(scope).count()
+    total = scope.patients_with_status(queries.drainages(scope)).count()
     rows = [(values, reverse("patient", args=[patient_id]))
             for values, patient_id in map(_log_values, log[(page - 1) * PAGE_SIZE:page * PAGE_SIZE])]
     return Table("drainage-log", "Drainage log", DRAINAGE_LOG_COLUMNS, rows, total=total, links=True, link_column=1,
@@ -223,7 +233,7 @@ def opt_outs_per_period(scope):
 
 def confirmations_per_period(scope):
     columns = [_period_column(scope), Column("Drainage reminders sent", "count"), Column("Confirmed", "count"),
-               Column("Confirmation rate (%)", "percent")]
+               Column("Confirmation rate (%)", "percent", of=1)]
     rows = [(period if period is not None else "Whole range", *figures) for period, *figures in queries.confirmations_per_period(scope)]
     return Table("confirmations", "Drainage reminders confirmed", columns, rows,
                  empty="No drainage reminder was sent in this range.",
@@ -236,14 +246,14 @@ def confirmations_per_period(scope):
 def severe_share_per_month(scope, rows=None):
     rows = rows if rows is not None else queries.severe_share_per_month(scope)
     columns = [Column("Month", "month"), Column("Reports", "count"), Column("With a severe item", "count"),
-               Column("Severe (%)", "percent")]
+               Column("Severe (%)", "percent", of=1)]
     return Table("severe", "Symptom reports with a severe item (7-10), per month", columns, rows,
                  empty="No symptom reports in this range.")
 
 
 def severe_share_per_item(scope):
     columns = [Column("Month", "month"), Column("ESAS-r item"), Column("Reports scoring it", "count"),
-               Column("Severe (7-10)", "count"), Column("Severe (%)", "percent")]
+               Column("Severe (7-10)", "count"), Column("Severe (%)", "percent", of=2)]
     return Table("severe-items", "Severe scores per ESAS-r item, per month", columns, queries.severe_share_per_item(scope),
                  empty="No symptom reports in this range.",
                  caption="A report that left an item blank (not asked) does not count for that item.")

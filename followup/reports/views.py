@@ -41,10 +41,10 @@ def _page_number(request):
         return 1
 
 
-def _report(request, template, build, *, with_period=False):
+def _report(request, template, build, *, with_period=False, with_status=False):
     """The shared shape of a report page: leads only, validate the filter, then the figures."""
     require_lead(request.user)
-    form = ReportFilterForm(request.user, request.GET, with_period=with_period)
+    form = ReportFilterForm(request.user, request.GET, with_period=with_period, with_status=with_status)
     if not form.is_valid():
         return render(request, template, {"form": form}, status=400)
     scope = form.scope()
@@ -67,12 +67,14 @@ def patients(request):
     sort = request.GET.get("sort", queries.DEFAULT_SORT)
     if sort.lstrip("-") not in queries.SORTS:
         sort = queries.DEFAULT_SORT
-    return _report(request, "reports/patients.html", lambda scope: pages.patients(scope, sort, _page_number(request)))
+    return _report(request, "reports/patients.html", lambda scope: pages.patients(scope, sort, _page_number(request)),
+                   with_status=True)
 
 
 @login_required
 def drainage_log(request):
-    return _report(request, "reports/drainage_log.html", lambda scope: pages.drainage_log(scope, _page_number(request)))
+    return _report(request, "reports/drainage_log.html", lambda scope: pages.drainage_log(scope, _page_number(request)),
+                   with_status=True)
 
 
 @login_required
@@ -122,7 +124,7 @@ def export(request, key):
     require_lead(request.user)
     if key not in tables.EXPORTS:
         raise Http404("No such table.")
-    form = ReportFilterForm(request.user, request.GET, with_period=True)
+    form = ReportFilterForm(request.user, request.GET, with_period=True, with_status=key in ("patients", "drainage-log"))
     if not form.is_valid():
         errors = "\n".join(f"{form.fields[name].label if name in form.fields else name}: {' '.join(messages)}"
                            for name, messages in form.errors.items())

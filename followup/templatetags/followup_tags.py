@@ -4,14 +4,12 @@ the patient's today, ESAS-r severity bands, and filter links that keep the other
 from zoneinfo import ZoneInfo
 
 from django import template
-from django.utils import dateformat, timezone
+from django.utils import dateformat, formats, timezone
 
 from followup import scheduling
 
 register = template.Library()
 
-TIME_FORMAT = "D j M Y, H:i"
-DAY_FORMAT = "D j M Y"
 
 
 def _zone(zone):
@@ -24,14 +22,14 @@ def local_time(moment, zone):
     convert back to the page's current zone, so this formats itself."""
     if not moment:
         return ""
-    return dateformat.format(moment.astimezone(_zone(zone)), TIME_FORMAT)
+    return dateformat.format(moment.astimezone(_zone(zone)), formats.get_format("DATETIME_FORMAT"))
 
 
 @register.filter
 def local_day(moment, zone):
     if not moment:
         return ""
-    return dateformat.format(moment.astimezone(_zone(zone)), DAY_FORMAT)
+    return dateformat.format(moment.astimezone(_zone(zone)), formats.get_format("DATE_FORMAT"))
 
 
 @register.filter
@@ -85,3 +83,24 @@ def query_with(context, **changes):
             query[key] = value
     encoded = query.urlencode()
     return f"?{encoded}" if encoded else "?"
+
+
+@register.filter
+def filter_label(key):
+    """The words on a worklist filter chip."""
+    from followup.call_list import FILTERS
+
+    return FILTERS.get(key, key)
+
+
+@register.simple_tag
+def error_safe_static(path):
+    """The static URL of `path`, or its plain URL when the hashed manifest has no entry for it: an
+    error page must render even on a server whose static files were never collected."""
+    from django.conf import settings
+    from django.templatetags.static import static
+
+    try:
+        return static(path)
+    except ValueError:
+        return f"{settings.STATIC_URL.rstrip('/')}/{path}"

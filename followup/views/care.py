@@ -218,6 +218,8 @@ def acknowledge_alert(request, pk):
         text = "Alert acknowledged." if recorded else "Someone had already acknowledged this alert."
         if request.htmx and request.POST.get("from") == "worklist":
             return done_row(request, text)
+        if request.htmx and request.POST.get("from") == "worklist-table":  # a row of the call list
+            return done_row(request, text, "followup/worklist/calls/_done_row.html")
         messages.success(request, text)
         return done(request, safe_next(request) or reverse("patient", args=[patient.pk]))
     return show_form(request, "followup/alert/_form.html", {"patient": patient, "alert": alert, "form": form})

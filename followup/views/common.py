@@ -29,15 +29,18 @@ def done(request, url):
 
 
 def show_form(request, form_template, context):
-    """The form alone for HTMX (it replaces itself), or a page around it without JavaScript."""
+    """The form alone for HTMX (it replaces itself), or a page around it without JavaScript.
+
+    A form on its own page posts `page=1`, so the fragment that replaces it after an error keeps
+    the page's heading and the patient's name."""
     if request.htmx:
-        return render(request, form_template, context)
+        return render(request, form_template, {**context, "page": request.POST.get("page") == "1"})
     return render(request, "followup/form_page.html", {**context, "form_template": form_template})
 
 
-def done_row(request, text):
+def done_row(request, text, template="followup/worklist/_done_row.html"):
     """The row that replaces an acted-on worklist row in place; it tells the counts to refresh."""
-    response = render(request, "followup/worklist/_done_row.html", {"text": text})
+    response = render(request, template, {"text": text})
     response["HX-Trigger"] = "worklist-changed"
     return response
 

@@ -25,7 +25,7 @@ from ..forms import (
     StatusForm,
 )
 from ..models import Occurrence, Patient, Reminder
-from . import timeline
+from . import timeline, timeline_views
 from .care import add_service_errors
 from .common import done, posted, show_form
 
@@ -76,6 +76,9 @@ def patient_page(request, pk):
     audit.record_access(request, patient, "patient page")
     with timezone.override(patient.zone):
         context = timeline.build(patient)
+        view = timeline_views.chosen_view(request)
+        context.update(timeline_view=view, timeline_views=timeline_views.VIEWS,
+                       events=timeline_views.shown(context["events"], view))
         now = timezone.localtime().replace(second=0, microsecond=0)
         drainages = context["drainage_schedule"]
         context.update(

@@ -63,7 +63,20 @@ class SymptomForm(forms.Form):
         if cleaned.get("other_problem") is not None and not cleaned.get("other_problem_name"):
             self.add_error("other_problem_name", gettext(
                 "Please write what the other problem is, or choose “Leave blank” for its score."))
+        scored_or_refused = [name for name in ESAS_FIELDS if cleaned.get(name) is not None or name in self.errors]
+        if not scored_or_refused:
+            # An empty report would tell the team nothing and use up the link.
+            raise ValidationError(gettext("No number has been chosen yet. Please answer at least one question, then send "
+                                          "again. Nothing has been sent and this link still works."), code="all_blank")
         return cleaned
+
+    @property
+    def has_field_errors(self):
+        return any(name != forms.forms.NON_FIELD_ERRORS for name in self.errors)
+
+    @property
+    def caregiver_answers(self):
+        return self["completed_by"].value() == SymptomReport.CompletedBy.CAREGIVER
 
     def scores(self):
         return {name: self.cleaned_data[name] for name in ESAS_FIELDS}
@@ -72,11 +85,13 @@ class SymptomForm(forms.Form):
         """What the template needs to draw each item: its words (the wording table of the active
         language), its choices, what was picked, its errors."""
         rows = []
-        for item in esas_r.wording():
+        wording = esas_r.wording()
+        for number, item in enumerate(wording, start=1):
             raw = self[item.field].value()
             picked = "" if raw is None else str(raw)
             rows.append({
                 "name": item.field, "item": item.name, "best": item.best, "worst": item.worst,
+                "progress": gettext("%(number)s of %(total)s") % {"number": number, "total": len(wording)},
                 "choices": [(score, picked == score) for score in SCORES],
                 "blank_picked": raw is not None and picked == "",
                 "errors": self.errors.get(item.field, []),

@@ -8,10 +8,11 @@ whom it went to by role or name.
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.utils import timezone
+from django.utils import formats, timezone
 
 from .. import catheter, charts, scheduling
-from ..models import ESAS_ITEMS, Death, Kind, Occurrence, Reminder
+from ..models import ESAS_ITEMS, Death, Kind, Occurrence, Reminder, ReminderEvent
+from .timeline_views import fold_cancellations
 
 # The timeline shows the most recent events of each kind; charts use the last reports.
 TIMELINE_LIMIT = 200
@@ -43,6 +44,17 @@ def _scores(report):
         if score is not None:
             scored.append((report.other_problem_name or label if item == "other_problem" else label, score))
     return scored
+
+
+def _report_detail(report):
+    """"Completed by: Patient · PPS 50% · Phase: Unstable. Sleeping more." (what the nurse recorded)."""
+    parts = [f"Completed by: {report.get_completed_by_display()}"]
+    if report.pps is not None:
+        parts.append(f"PPS {report.pps}%")
+    if report.phase:
+        parts.append(f"Phase: {report.get_phase_display()}")
+    detail = " · ".join(parts)
+    return f"{detail}. {report.note}" if report.note else detail
 
 
 def reminder_event(reminder):
@@ -88,9 +100,13 @@ def build(patient, now=None):
             parts.append(f"performed by {procedure.performer_label}")
         events.append(Event(procedure.performed_at, "drainage", procedure.get_kind_display(), ", ".join(parts),
                             procedure.recorded_by))
+    calls_by_report = {call.report_id: call for call in calls if call.report_id}
     for report in reports:
         title = "Check-in call" if report.source == "nurse_call" else f"Symptom report ({report.get_source_display().lower()})"
-        events.append(Event(report.reported_at, "symptoms", title, f"Completed by: {report.get_completed_by_display()}",
+        call = calls_by_report.get(report.pk)
+        if call is not None:
+            title = f"Check-in call: {call.get_outcome_display().lower()}"
+        events.append(Event(report.reported_at, "symptoms", title, _report_detail(report),
                             report.recorded_by, alerts_by_report.get(report.pk, []), _scores(report)))
     for call in calls:
         if call.report_id:
@@ -101,11 +117,19 @@ def build(patient, now=None):
         events.append(Event(call.at, "call", f"Check-in call: {call.get_outcome_display().lower()}", detail, call.by))
     for occurrence in closed:
         title = f"{occurrence.get_kind_display()} {occurrence.get_state_display().lower()}"
-        detail = f"Was due {occurrence.due_date:%-d %b %Y}" + (f": {occurrence.note}" if occurrence.note else "")
+        detail = f"Was due {formats.date_format(occurrence.due_date, 'SHORT_DATE_FORMAT')}" + (f": {occurrence.note}" if occurrence.note else "")
         events.append(Event(occurrence.closed_at or occurrence.due_at, "occurrence", title, detail, occurrence.closed_by))
+    cancelled = [reminder for reminder in reminders if reminder.state == Reminder.State.CANCELLED]
+    cancelled_at = dict(ReminderEvent.objects.filter(reminder__in=[r.pk for r in cancelled], to_state=Reminder.State.CANCELLED)
+                        .values_list("reminder_id", "at"))
+    folded, alone = fold_cancellations(cancelled, cancelled_at, lambda at, title, detail: Event(at, "message-out", title, detail))
+    events.extend(folded)
+    standing_alone = {reminder.pk for reminder in alone}
     for reminder in reminders:
         if reminder.state == Reminder.State.PLANNED:
             continue  # upcoming: shown with the open occurrences
+        if reminder.state == Reminder.State.CANCELLED and reminder.pk not in standing_alone:
+            continue  # folded above
         events.append(reminder_event(reminder))
     for message in inbound:
         sender = f"from {message.caregiver.name} (caregiver)" if message.caregiver_id else "from the patient"
@@ -167,6 +191,7 @@ def build(patient, now=None):
         "esas_charts": charts.esas_charts(chart_reports, zone),
         "chart_reports": chart_reports,
         "interval_chart": charts.interval_chart(drainage_times, zone, current_days),
+        "last_status_change": status_changes[0] if status_changes else None,
         "severe_alerts": sum(1 for alert in alerts if alert.is_open and alert.severe),
     }
 

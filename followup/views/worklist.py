@@ -6,7 +6,7 @@ from django.http import Http404
 from django.shortcuts import render
 from django.views.decorators.http import require_POST
 
-from .. import access, audit
+from .. import access, audit, call_list
 from .. import worklist as worklist_queries
 from ..hospital import notices as hospital_notices
 from ..messaging import delivery
@@ -33,17 +33,37 @@ def _filters(request):
     return clinics, clinic, nurses, nurse
 
 
+# The work below the call list, each linked from the title with its count. The hospital's notices
+# come first: a death or an admission to confirm changes whom the nurse calls today.
+OTHER_SECTIONS = [("delivery", "Delivery problems", "delivery_problems"), ("messages", "Messages waiting", "messages_waiting"),
+                  ("paused", "Paused", "paused"), ("bereavement", "Bereavement calls", "bereavement_calls"),
+                  ("unrouted", "Unrouted texts", "unrouted_messages"), ("phase", "Phase to resolve", "phase_to_resolve"),
+                  ("uncovered", "No upcoming contact", "no_upcoming_contact"), ("catheter", "Catheter advisories", "catheter_advisories")]
+# Shown only when there is something in them.
+SOMETIMES = {"unrouted", "phase"}
+
+
+def _other_sections(work, notices):
+    sections = [("hospital", "From the hospital", notices)] if notices.count else []
+    sections += [(key, label, getattr(work, attribute)) for key, label, attribute in OTHER_SECTIONS]
+    return [(key, label, section) for key, label, section in sections if key not in SOMETIMES or section.count]
+
+
 @login_required
 def worklist(request):
     clinics, clinic, nurses, nurse = _filters(request)
-    work = worklist_queries.build(request.user, clinic=clinic, nurse=nurse)
-    context = {"work": work, "clinics": clinics, "clinic": clinic, "nurses": nurses, "nurse": nurse}
+    chosen = request.GET.get("filter", "")
+    if chosen and chosen not in call_list.FILTERS:
+        raise Http404("No such filter.")
+    work = worklist_queries.build(request.user, clinic=clinic, nurse=nurse, with_calls=True, calls_filter=chosen)
+    notices = hospital_notices.open_notices(request.user, clinic=clinic, nurse=nurse)
+    context = {"work": work, "calls": work.calls, "clinics": clinics, "clinic": clinic, "nurses": nurses, "nurse": nurse,
+               "hospital_notices": notices, "other_sections": _other_sections(work, notices)}
     if request.htmx and request.GET.get("part") == "counts":
-        return render(request, "followup/worklist/_counts.html", context)
+        return render(request, "followup/worklist/calls/_chips.html", context)
     # Reminders go out only while the dispatch tick runs: say so when it has stopped.
     context["last_tick"] = delivery.last_tick()
     context["tick_late"] = delivery.tick_is_late(last=context["last_tick"])
-    context["hospital_notices"] = hospital_notices.open_notices(request.user, clinic=clinic, nurse=nurse)
     return render(request, "followup/worklist/page.html", context)
 
 

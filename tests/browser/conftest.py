@@ -5,29 +5,26 @@ system Chromium (`apt-get install -y chromium`); set CHROMIUM_PATH to use anothe
 Screenshots go to test-artifacts/screenshots/, one or more per test, named after the test.
 """
 
-import os
 import re
 from pathlib import Path
 
 import pytest
 
 from ..conftest import PASSWORD
+# The skip without Chromium and the count of browser tests at the end of the run.
+from .tally import (  # noqa: F401
+    CHROMIUM,
+    pytest_collection_modifyitems,
+    pytest_runtest_logreport,
+    pytest_sessionfinish,
+    pytest_terminal_summary,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
 AXE = Path(__file__).resolve().parent / "vendor" / "axe-4.14.1.min.js"
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
 LAPTOP = {"viewport": {"width": 1280, "height": 900}}
-
-
-def pytest_collection_modifyitems(items):
-    if Path(CHROMIUM).exists():
-        return
-    skip = pytest.mark.skip(reason=f"no Chromium at {CHROMIUM}: apt-get install -y chromium, or set CHROMIUM_PATH")
-    for item in items:
-        if "browser" in item.keywords:
-            item.add_marker(skip)
 
 
 @pytest.fixture(scope="session")

@@ -43,11 +43,11 @@ def test_nurse_records_an_overdue_drainage_and_sees_the_next_date_move(site, lap
 
     sign_in(laptop, site.url, "nina")
     expect(laptop.get_by_role("heading", level=1)).to_have_text("Worklist")
-    overdue_drainage = section(laptop, "Overdue").locator("li", has_text="Drainage")
-    expect(overdue_drainage).to_contain_text("Alice Archer")
+    alice_row = laptop.locator("table.calls tbody tr", has_text="Archer, Alice")
+    expect(alice_row).to_contain_text("Drainage overdue since")
     screenshot(laptop, "1-worklist")
 
-    overdue_drainage.get_by_role("link", name="Alice Archer", exact=True).click()
+    alice_row.get_by_role("link", name="Archer, Alice", exact=True).click()
     expect(laptop.get_by_role("heading", level=1)).to_have_text("Alice Archer")
     upcoming = section(laptop, "Upcoming")
     expect(upcoming).to_contain_text(shown(before.due_at, alice.zone))
@@ -70,5 +70,5 @@ def test_nurse_records_an_overdue_drainage_and_sees_the_next_date_move(site, lap
 
     laptop.get_by_role("link", name="Worklist").first.click()
     expect(laptop.get_by_role("heading", level=1)).to_have_text("Worklist")
-    expect(section(laptop, "Overdue").locator("li", has_text="Drainage")).to_have_count(0)
+    expect(laptop.locator("table.calls tbody tr", has_text="Drainage overdue")).to_have_count(0)
     screenshot(laptop, "4-worklist-after")

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('followup', '0016_hospital_messages'),
+        ('followup', '0017_clinic_history_window'),
     ]
 
     operations = [

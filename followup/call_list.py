@@ -1,0 +1,390 @@
+"""The worklist for calling: one row per patient, holding everything due for them, most urgent first.
+
+A nurse works down the list with a phone: who is this, what is due and since when, how bad were the
+last symptoms, whom to ring (a `tel:` link and the language), and what to know before dialling (opted
+out, no consent, only a caregiver to call, catheter at home, phase, not reached last time, paused,
+a bereavement call, a text that found no patient).
+
+Urgency, in the order the clinic works:
+  0 an unacknowledged severe symptom report
+  1 an overdue drainage
+  2 an overdue or missed call, a patient not reached at the last two calls (and a worsening symptom)
+  3 something due today (and a pause whose review day has come)
+  4 something due in the next 7 days
+
+The page costs the same queries whatever the size of the clinic: the candidates come from a few
+grouped or bounded queries (open occurrences in the next week, open alerts, the small sets of the
+other states), ranked in Python; details are fetched for the rows shown only.
+"""
+
+import heapq
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from zoneinfo import ZoneInfo
+
+from django.db.models import OuterRef, Prefetch, Subquery
+from django.utils import formats
+
+from . import scheduling
+from .models import (ESAS_FIELDS, Alert, AlertItem, BereavementCall, Caregiver, Catheter, InboundMessage, Kind, Occurrence, Patient,
+                     Pause, SymptomReport)
+
+ROWS = 40  # a screen and a half at 1366x768; the chips narrow the rest
+UPCOMING_DAYS = 7
+MISSED_DAYS = 7  # a check-in the care tick marked missed stays on the list for a week
+UNDER_CARE = (Patient.Status.ACTIVE, Patient.Status.PAUSED)
+
+SEVERE_ALERT, OVERDUE_DRAINAGE, OVERDUE_CALL, TODAY, NEXT_DAYS = range(5)
+URGENCY_LABELS = {
+    SEVERE_ALERT: "Severe symptoms",
+    OVERDUE_DRAINAGE: "Drainage overdue",
+    OVERDUE_CALL: "Call overdue, missed or not reached",
+    TODAY: "Due today",
+    NEXT_DAYS: "Next 7 days",
+}
+
+# The filter chips, in the order they are shown, with the words on them.
+FILTERS = {
+    "overdue": "Overdue",
+    "today": "Today",
+    "alerts": "Alerts",
+    "not_reached": "Not reached",
+    "paused": "Paused",
+    "bereavement": "Bereavement",
+}
+
+
+@dataclass
+class Due:
+    """One thing due for the patient: an open drainage or call, or another task, with its state."""
+
+    label: str
+    day: date | None
+    state: str  # overdue, today, upcoming, missed, alert, task
+    occurrence: Occurrence | None = None
+    kind: str = ""  # paracentesis, checkin, pause, bereavement
+    task: object = None  # the bereavement call, for its "Record outcome"
+
+    @property
+    def retry_at(self):
+        """When to try again, after a call that reached nobody (the open check-in's retry time)."""
+        return self.occurrence.retry_at if self.occurrence is not None and self.state != "missed" else None
+
+
+@dataclass
+class Contact:
+    """Whom to ring: the patient or a caregiver, the number, the language."""
+
+    name: str
+    role: str  # "patient" or a relationship ("daughter")
+    number: str  # E.164, for tel:
+    shown: str  # as a nurse reads it
+    language: str
+
+
+@dataclass
+class Flag:
+    key: str
+    label: str
+    tone: str = "info"  # info, warn, danger
+
+
+@dataclass
+class Candidate:
+    """What ranks a patient before the details are fetched."""
+
+    urgency: int
+    since: date | None = None
+    facts: set = field(default_factory=set)  # filter keys this patient matches
+    listed: bool = True  # False: shown only under its filter chip (a paused patient whose review is not due)
+
+    def merge(self, urgency, since, *facts, listed=True):
+        if urgency < self.urgency or (urgency == self.urgency and since and (self.since is None or since < self.since)):
+            self.urgency, self.since = urgency, since
+        self.facts.update(facts)
+        self.listed = self.listed or listed
+
+
+@dataclass
+class PatientRow:
+    patient: Patient
+    urgency: int
+    since: date | None
+    due: list = field(default_factory=list)
+    alerts: list = field(default_factory=list)
+    last_report: SymptomReport | None = None
+    contact: Contact | None = None
+    flags: list = field(default_factory=list)
+
+    @property
+    def urgency_label(self):
+        return URGENCY_LABELS[self.urgency]
+
+    @property
+    def last_report_day(self):
+        return scheduling.local_date(self.last_report.reported_at, self.patient.zone) if self.last_report else None
+
+    @property
+    def last_esas_max(self):
+        if self.last_report is None:
+            return None
+        scores = [getattr(self.last_report, name) for name in ESAS_FIELDS]
+        scores = [score for score in scores if score is not None]
+        return max(scores) if scores else None
+
+
+@dataclass
+class CallList:
+    rows: list
+    total: int  # patients matching the filter
+    counts: dict  # filter key -> patients
+    everyone: int  # patients on the list without a filter
+    active_filter: str = ""
+
+    @property
+    def more(self):
+        return max(self.total - len(self.rows), 0)
+
+    @property
+    def alert_actions(self):
+        """What a nurse can say was done about an alert, required to acknowledge it from its row."""
+        return Alert.Action.choices
+
+    @property
+    def chips(self):
+        return [(key, label, self.counts.get(key, 0)) for key, label in FILTERS.items()]
+
+
+def _state_of(day, today):
+    if day < today:
+        return "overdue"
+    if day == today:
+        return "today"
+    return "upcoming"
+
+
+def _today_for(todays, zone, now):
+    return todays[zone] if zone in todays else scheduling.local_date(now, ZoneInfo(zone))
+
+
+def _occurrence_candidates(patients, todays, now, found):
+    """Open drainages and calls up to a week ahead of active patients, one tuple per occurrence."""
+    latest = max(todays.values()) + timedelta(days=UPCOMING_DAYS)
+    rows = (Occurrence.objects.filter(state=Occurrence.State.SCHEDULED, due_date__lte=latest,
+                                      patient__in=patients.filter(status=Patient.Status.ACTIVE).values("pk"))
+            .values_list("patient_id", "patient__time_zone", "kind", "due_date").order_by())
+    week = timedelta(days=UPCOMING_DAYS)
+    for patient_id, zone, kind, day in rows.iterator(chunk_size=5000):
+        today = todays.get(zone) or _today_for(todays, zone, now)
+        if day > today + week:
+            continue
+        if day < today:
+            urgency = OVERDUE_DRAINAGE if kind == Kind.PARACENTESIS else OVERDUE_CALL
+            facts = ("overdue",)
+        elif day == today:
+            urgency, facts = TODAY, ("today",)
+        else:
+            urgency, facts = NEXT_DAYS, ()
+        candidate = found.get(patient_id)
+        if candidate is None:
+            found[patient_id] = Candidate(urgency, day, set(facts))
+        else:
+            candidate.merge(urgency, day, *facts)
+
+
+def _alert_candidates(patients, todays, now, found):
+    """Patients with an unacknowledged alert: a severe one first of all; a worsening one with the calls."""
+    rows = (Alert.objects.filter(acknowledged_at__isnull=True, patient__in=patients.filter(status__in=UNDER_CARE).values("pk"))
+            .values_list("patient_id", "patient__time_zone", "severe", "created_at").order_by())
+    for patient_id, zone, severe, created_at in rows:
+        urgency = SEVERE_ALERT if severe else OVERDUE_CALL
+        day = scheduling.local_date(created_at, ZoneInfo(zone))
+        found.setdefault(patient_id, Candidate(urgency, day)).merge(urgency, day, "alerts")
+
+
+def _missed_candidates(patients, todays, now, found):
+    """Check-ins the care tick marked missed in the last week, of patients under care: with the overdue calls."""
+    rows = (Occurrence.objects.filter(kind=Kind.CHECKIN, state=Occurrence.State.MISSED, closed_at__gte=now - timedelta(days=MISSED_DAYS),
+                                      patient__in=patients.filter(status__in=UNDER_CARE).values("pk"))
+            .values_list("patient_id", "due_date").order_by())
+    for patient_id, day in rows:
+        found.setdefault(patient_id, Candidate(OVERDUE_CALL, day)).merge(OVERDUE_CALL, day, "overdue")
+
+
+def _not_reached_candidates(patients, todays, now, found):
+    """Patients under care whose last two check-in calls reached nobody (`Patient.not_reached_since`)."""
+    rows = (patients.filter(status__in=UNDER_CARE, not_reached_since__isnull=False)
+            .values_list("pk", "time_zone", "not_reached_since").order_by())
+    for patient_id, zone, since in rows:
+        day = scheduling.local_date(since, ZoneInfo(zone))
+        found.setdefault(patient_id, Candidate(OVERDUE_CALL, day)).merge(OVERDUE_CALL, day, "not_reached")
+
+
+def _paused_candidates(patients, todays, now, found):
+    """Paused patients: under the "Paused" chip always; on the list itself from their review day."""
+    rows = (Pause.objects.filter(ended_at__isnull=True, patient__in=patients.filter(status=Patient.Status.PAUSED).values("pk"))
+            .values_list("patient_id", "patient__time_zone", "review_on").order_by())
+    for patient_id, zone, review_on in rows:
+        today = _today_for(todays, zone, now)
+        due = review_on is not None and review_on <= today
+        urgency = TODAY if due else NEXT_DAYS
+        found.setdefault(patient_id, Candidate(urgency, review_on, listed=due)).merge(urgency, review_on, "paused", listed=due)
+
+
+def _bereavement_candidates(patients, todays, now, found):
+    """Calls to the family of a patient who died, due within the week or overdue (tasks for staff)."""
+    horizon = max(todays.values()) + timedelta(days=UPCOMING_DAYS)
+    rows = (BereavementCall.objects.filter(done_at__isnull=True, due_on__lte=horizon,
+                                           patient__in=patients.filter(status=Patient.Status.DECEASED).values("pk"))
+            .values_list("patient_id", "patient__time_zone", "due_on").order_by())
+    for patient_id, zone, day in rows:
+        today = _today_for(todays, zone, now)
+        urgency = OVERDUE_CALL if day < today else TODAY if day == today else NEXT_DAYS
+        found.setdefault(patient_id, Candidate(urgency, day)).merge(urgency, day, "bereavement")
+
+
+CANDIDATE_SOURCES = [_occurrence_candidates, _alert_candidates, _missed_candidates, _not_reached_candidates,
+                     _paused_candidates, _bereavement_candidates]
+
+
+def candidates(patients, todays, now):
+    """{patient id: Candidate} for everyone with something on the worklist."""
+    found = {}
+    for source in CANDIDATE_SOURCES:
+        source(patients, todays, now, found)
+    return found
+
+
+def _ranked(found, active_filter, rows=ROWS):
+    """(how many match the filter, the first `rows` of them in order: most urgent, then what has
+    waited longest, then a stable order)."""
+    chosen = [(c.urgency, c.since or date.max, pk, c) for pk, c in found.items()
+              if (active_filter in c.facts if active_filter else c.listed)]
+    return len(chosen), [(pk, c) for _, _, pk, c in heapq.nsmallest(rows, chosen, key=lambda item: item[:3])]
+
+
+def _contact(patient):
+    """The patient's own mobile, or else the first caregiver with one (a caregiver-only contact)."""
+    if patient.mobile:
+        return Contact(patient.full_name, "patient", patient.mobile.as_e164, _shown(patient.mobile), patient.get_language_display())
+    for caregiver in patient.callable_caregivers:
+        return Contact(caregiver.name, caregiver.relationship or "caregiver", caregiver.mobile.as_e164, _shown(caregiver.mobile),
+                       caregiver.get_language_display())
+    return None
+
+
+def _shown(number):
+    import phonenumbers
+
+    parsed = number._phonenumber if hasattr(number, "_phonenumber") else phonenumbers.parse(str(number))
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL
+                                      if phonenumbers.region_code_for_number(parsed) == "US"
+                                      else phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+def _flags(patient, row):
+    flags = []
+    if patient.opted_out_at:
+        flags.append(Flag("opted_out", "Opted out of texts", "warn"))
+    elif patient.consent_at is None:
+        flags.append(Flag("no_consent", "No consent to texts", "warn"))
+    if row.contact and row.contact.role != "patient":
+        flags.append(Flag("caregiver_only", f"Call {row.contact.role}", "info"))
+    elif row.contact is None:
+        flags.append(Flag("no_number", "No phone number", "danger"))
+    if patient.not_reached_since:
+        since = scheduling.local_date(patient.not_reached_since, patient.zone)
+        flags.append(Flag("not_reached", f"Not reached since {formats.date_format(since, 'MONTH_DAY_FORMAT')}", "danger"))
+    if patient.phase != Patient.Phase.STABLE:
+        flags.append(Flag("phase", patient.get_phase_display(), "danger" if patient.phase in ("unstable", "terminal") else "info"))
+    if patient.status == Patient.Status.PAUSED:
+        flags.append(Flag("paused", "Paused", "info"))
+    return flags
+
+
+def _life_details(rows, todays, now):
+    """What life events add to the rows shown: the pause and its review day, the family's bereavement
+    call, a catheter at home, and a text from one of the row's numbers that found no patient."""
+    ids = list(rows) or [0]
+    for pause in Pause.objects.filter(patient_id__in=ids, ended_at__isnull=True):
+        row = rows[pause.patient_id]
+        words = f"Paused: {pause.get_reason_display().lower()}"
+        if pause.review_on:
+            words += f", review {formats.date_format(pause.review_on, 'MONTH_DAY_FORMAT')}"
+            today = _today_for(todays, row.patient.time_zone, now)
+            if pause.review_on <= today:
+                label = "Back home?" if pause.reason == Pause.Reason.HOSPITAL_ADMISSION else "Resume or extend?"
+                row.due.insert(0, Due(label, pause.review_on, _state_of(pause.review_on, today), kind="pause"))
+        row.flags = [Flag("paused", words, "info") if flag.key == "paused" else flag for flag in row.flags]
+    for call in BereavementCall.objects.filter(patient_id__in=ids, done_at__isnull=True).select_related("caregiver").order_by("due_on", "pk"):
+        row = rows[call.patient_id]
+        today = _today_for(todays, row.patient.time_zone, now)
+        if call.due_on <= today + timedelta(days=UPCOMING_DAYS):
+            row.due.append(Due(f"Bereavement call ({call.step})", call.due_on, _state_of(call.due_on, today), kind="bereavement", task=call))
+            row.flags.append(Flag("bereavement", "Bereavement call", "info"))
+    for patient_id in Catheter.objects.filter(patient_id__in=ids, removed_on__isnull=True).values_list("patient_id", flat=True):
+        rows[patient_id].flags.append(Flag("catheter", "Catheter at home", "info"))
+    numbers = {row.contact.number: row for row in rows.values() if row.contact}
+    unrouted = (InboundMessage.objects.filter(routed_by=InboundMessage.RoutedBy.UNROUTED, assigned_at__isnull=True,
+                                              from_number__in=list(numbers) or [""])
+                .values_list("from_number", flat=True).distinct())
+    for number in unrouted:
+        numbers[str(number)].flags.append(Flag("unrouted", "Unrouted text from this number", "warn"))
+
+
+ROW_DETAILS = [_life_details]  # functions (rows by patient id, todays, now) adding more to each row
+
+
+def _details(ranked, todays, now):
+    """The rows shown, with what each needs: open items, alerts, the last report, whom to call, flags."""
+    ids = [pk for pk, _ in ranked]
+    last_report = SymptomReport.objects.filter(patient=OuterRef("pk")).order_by("-reported_at", "-pk").values("pk")[:1]
+    callable_caregivers = Prefetch("caregivers", queryset=Caregiver.objects.exclude(mobile="").order_by("pk"),
+                                   to_attr="callable_caregivers")
+    patients = {patient.pk: patient for patient in Patient.objects.filter(pk__in=ids or [0])
+                .select_related("nurse", "clinic").annotate(last_report_id=Subquery(last_report))
+                .prefetch_related(callable_caregivers)}
+    reports = SymptomReport.objects.in_bulk([p.last_report_id for p in patients.values() if p.last_report_id])
+    open_items = defaultdict(list)
+    horizon = max(todays.values()) + timedelta(days=UPCOMING_DAYS)
+    for occurrence in (Occurrence.objects.filter(patient_id__in=ids or [0], state=Occurrence.State.SCHEDULED, due_date__lte=horizon)
+                       .order_by("due_at", "pk")):
+        open_items[occurrence.patient_id].append(occurrence)
+    missed = defaultdict(list)
+    for occurrence in (Occurrence.objects.filter(patient_id__in=ids or [0], kind=Kind.CHECKIN, state=Occurrence.State.MISSED,
+                                                 closed_at__gte=now - timedelta(days=MISSED_DAYS))
+                       .order_by("due_at", "pk")):
+        missed[occurrence.patient_id].append(occurrence)
+    alerts = defaultdict(list)
+    items = Prefetch("items", queryset=AlertItem.objects.select_related("alert__report"))
+    for alert in (Alert.objects.filter(patient_id__in=ids or [0], acknowledged_at__isnull=True)
+                  .select_related("report").prefetch_related(items).order_by("-severe", "-created_at", "-pk")):
+        alerts[alert.patient_id].append(alert)  # severe first, then newest
+
+    rows = {}
+    for pk, candidate in ranked:
+        patient = patients[pk]
+        today = _today_for(todays, patient.time_zone, now)
+        row = PatientRow(patient, candidate.urgency, candidate.since, alerts=alerts[pk], last_report=reports.get(patient.last_report_id))
+        for occurrence in missed[pk]:
+            row.due.append(Due("Check-in call", occurrence.due_date, "missed", occurrence, occurrence.kind))
+        for occurrence in open_items[pk]:
+            if occurrence.due_date <= today + timedelta(days=UPCOMING_DAYS):
+                label = "Drainage" if occurrence.kind == Kind.PARACENTESIS else "Check-in call"
+                row.due.append(Due(label, occurrence.due_date, _state_of(occurrence.due_date, today), occurrence, occurrence.kind))
+        row.contact = _contact(patient)
+        row.flags = _flags(patient, row)
+        rows[pk] = row
+    for add in ROW_DETAILS:
+        add(rows, todays, now)
+    return [rows[pk] for pk, _ in ranked]
+
+
+def build(patients, todays, now, *, active_filter=""):
+    """The call list of `patients` (the worklist's scope), optionally narrowed to one filter chip."""
+    found = candidates(patients, todays, now)
+    counts = {key: sum(1 for c in found.values() if key in c.facts) for key in FILTERS}
+    total, first = _ranked(found, active_filter)
+    everyone = sum(1 for c in found.values() if c.listed)
+    return CallList(_details(first, todays, now), total, counts, everyone, active_filter)
