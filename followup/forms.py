@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from . import scheduling
+from . import esas_r, scheduling
 from .access import clinics_for
 from .models import ESAS_ITEMS, Alert, CallAttempt, Caregiver, Membership, Occurrence, Patient, Procedure, SymptomReport, User
 from .models.validators import on_one_line
@@ -169,8 +169,9 @@ class CheckinForm(NurseForm, forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        for name, label in ESAS_ITEMS:
-            self.fields[name] = _whole_number(_("a score"), 0, 10, label=label, required=False)
+        names = esas_r.item_names()  # the reviewed ESAS-r wording of the page's language
+        for name, _label in ESAS_ITEMS:
+            self.fields[name] = _whole_number(_("a score"), 0, 10, label=names[name], required=False)
             self.fields[name].widget.attrs.update(min=0, max=10)
         self.order_fields(self.field_order)
 

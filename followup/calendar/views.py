@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import translation
+from django.utils.translation import gettext as _
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date
 from django.views.decorators.http import require_POST, require_safe
@@ -62,7 +63,8 @@ def feed_create(request):
             raise Http404("No such clinic.")
         clinic = get_object_or_404(access.clinics_for(request.user), pk=int(clinic_id))
     created = feeds.create_feed(request.user, clinic)
-    messages.success(request, f"New calendar feed: {feeds.calendar_name(created)}. Copy its address into your calendar app.")
+    messages.success(request, _("New calendar feed: %(name)s. Copy its address into your calendar app.") % {
+        "name": feeds.calendar_name(created)})
     return redirect("calendar-feeds")
 
 
@@ -71,5 +73,5 @@ def feed_create(request):
 def feed_revoke(request, pk):
     owned = get_object_or_404(CalendarFeed, pk=pk, owner=request.user)
     if feeds.revoke_feed(owned):
-        messages.success(request, "Feed revoked: calendars subscribed to it stop updating.")
+        messages.success(request, _("Feed revoked: calendars subscribed to it stop updating."))
     return redirect("calendar-feeds")

@@ -5,6 +5,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -367,19 +368,22 @@ class AlertItem(models.Model):
 
     @property
     def item_label(self):
+        """The item's name in the reviewed ESAS-r wording of the active language (followup.esas_r)."""
+        from ..esas_r import item_names
+
         if self.item == "other_problem" and self.alert.report.other_problem_name:
             return self.alert.report.other_problem_name
-        return dict(ESAS_ITEMS).get(self.item, self.item)
+        return item_names().get(self.item, self.item)
 
     @property
     def reasons(self):
         found = []
         if self.severe:
-            found.append("severe")
+            found.append(gettext("severe"))
         if self.worsening and self.score is not None and self.previous_score is not None:
-            found.append(f"up {self.score - self.previous_score}")
+            found.append(gettext("up %(points)s") % {"points": self.score - self.previous_score})
         if self.new_problem:
-            found.append("new problem")
+            found.append(gettext("new problem"))
         return found
 
     @property
@@ -387,7 +391,7 @@ class AlertItem(models.Model):
         """"Pain 8, was 3: severe, up 5"."""
         text = self.item_label if self.score is None else f"{self.item_label} {self.score}"
         if self.previous_score is not None:
-            text += f", was {self.previous_score}"
+            text += gettext(", was %(score)s") % {"score": self.previous_score}
         return f"{text}: {', '.join(self.reasons)}"
 
 
