@@ -324,7 +324,7 @@ def _life_details(rows, todays, now):
         row = rows[call.patient_id]
         today = _today_for(todays, row.patient.time_zone, now)
         if call.due_on <= today + timedelta(days=UPCOMING_DAYS):
-            row.due.append(Due(_("Bereavement call (%(step)s)") % {"step": call.step}, call.due_on, _state_of(call.due_on, today), kind="bereavement", task=call))
+            row.due.append(Due(_("Bereavement call (%(step)s)") % {"step": call.step_label}, call.due_on, _state_of(call.due_on, today), kind="bereavement", task=call))
             row.flags.append(Flag("bereavement", _("Bereavement call"), "info"))
     for patient_id in Catheter.objects.filter(patient_id__in=ids, removed_on__isnull=True).values_list("patient_id", flat=True):
         rows[patient_id].flags.append(Flag("catheter", _("Catheter at home"), "info"))

@@ -208,7 +208,7 @@ class Procedure(models.Model):
     def clean(self):
         super().clean()
         if self.performed_at and self.performed_at > timezone.now() + timedelta(minutes=5):
-            raise ValidationError({"performed_at": "A procedure cannot be recorded in the future."})
+            raise ValidationError({"performed_at": _("A procedure cannot be recorded in the future.")})
 
 
 ESAS_ITEMS = [
@@ -293,9 +293,9 @@ class SymptomReport(models.Model):
     def clean(self):
         super().clean()
         if self.pps is not None and self.pps % 10:
-            raise ValidationError({"pps": "PPS goes in steps of 10 (0, 10, ... 100)."})
+            raise ValidationError({"pps": _("PPS goes in steps of 10 (0, 10, ... 100).")})
         if self.other_problem is not None and not self.other_problem_name.strip():
-            raise ValidationError({"other_problem_name": "Name the other problem that was scored."})
+            raise ValidationError({"other_problem_name": _("Name the other problem that was scored.")})
 
 
 class Alert(models.Model):

@@ -219,7 +219,7 @@ class WorkingHours(models.Model):
     def clean(self):
         super().clean()
         if self.opens_at is not None and self.closes_at is not None and self.closes_at <= self.opens_at:
-            raise ValidationError({"closes_at": "The team must close after it opens."})
+            raise ValidationError({"closes_at": _("The team must close after it opens.")})
 
 
 class User(AbstractUser):
@@ -277,7 +277,7 @@ class OnCallContact(models.Model):
     def clean(self):
         super().clean()
         if not self.mobile and not self.email:
-            raise ValidationError({"mobile": "Give a mobile number or an e-mail address (or both) to reach them."})
+            raise ValidationError({"mobile": _("Give a mobile number or an e-mail address (or both) to reach them.")})
 
     @property
     def channels(self):

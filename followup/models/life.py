@@ -95,6 +95,16 @@ class BereavementCall(models.Model):
         return f"Bereavement call at {self.step} ({self.due_on})"
 
     @property
+    def step_label(self):
+        """The step ("2 weeks", stored as the clinic's plan wrote it) in the page's language."""
+        import re
+
+        from ..scheduling import Interval
+
+        match = re.fullmatch(r"(\d+) (day|week|month)s?", self.step or "")
+        return str(Interval(int(match[1]), f"{match[2]}s")) if match else self.step
+
+    @property
     def is_open(self):
         return self.done_at is None
 

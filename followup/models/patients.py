@@ -22,7 +22,7 @@ def _known_zones():
 
 def validate_time_zone(value):
     if value not in _known_zones():
-        raise ValidationError("%(value)s is not a known time zone (use a name like Europe/London).",
+        raise ValidationError(_("%(value)s is not a known time zone (use a name like Europe/London)."),
                               params={"value": value}, code="unknown_time_zone")
 
 
@@ -34,10 +34,10 @@ def validate_mobile(number):
         return
     parsed = getattr(number, "_phonenumber", None) or number
     if not phonenumbers.is_valid_number(parsed):
-        raise ValidationError("Enter a valid mobile number, for example +1 202 555 0123.", code="invalid_phone")
+        raise ValidationError(_("Enter a valid mobile number, for example +1 202 555 0123."), code="invalid_phone")
     kind = phonenumbers.number_type(parsed)
     if kind not in (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE):
-        raise ValidationError("This is not a mobile number; text messages need a mobile.", code="not_mobile")
+        raise ValidationError(_("This is not a mobile number; text messages need a mobile."), code="not_mobile")
 
 
 class Channel(models.TextChoices):
@@ -80,9 +80,9 @@ class ContactConsent(models.Model):
     def clean(self):
         super().clean()
         if self.preferred_channel == Channel.SMS and not self.mobile:
-            raise ValidationError({"mobile": "A mobile number is needed for text reminders."})
+            raise ValidationError({"mobile": _("A mobile number is needed for text reminders.")})
         if self.preferred_channel == Channel.EMAIL and not self.email:
-            raise ValidationError({"email": "An e-mail address is needed for e-mail reminders."})
+            raise ValidationError({"email": _("An e-mail address is needed for e-mail reminders.")})
 
     @property
     def may_be_messaged(self):
@@ -113,16 +113,16 @@ class ContactConsent(models.Model):
         source, given_by = (source or "").strip(), (given_by or "").strip()
         errors = {}
         if consent_at is None:
-            errors["consent_at"] = "Say when the new consent was given."
+            errors["consent_at"] = _("Say when the new consent was given.")
         elif self.opted_out_at is not None and consent_at <= self.opted_out_at:
             local = timezone.localtime(self.opted_out_at)
             errors["consent_at"] = f"The new consent must be given after the opt-out ({local:%Y-%m-%d %H:%M})."
         elif consent_at > now + CLOCK_SKEW:
-            errors["consent_at"] = "The new consent cannot be in the future."
+            errors["consent_at"] = _("The new consent cannot be in the future.")
         if not source:
-            errors["consent_source"] = "Say how the new consent was given (verbal, written form...)."
+            errors["consent_source"] = _("Say how the new consent was given (verbal, written form...).")
         if not given_by:
-            errors["consent_given_by"] = "Say who agreed: the patient, or who for them."
+            errors["consent_given_by"] = _("Say who agreed: the patient, or who for them.")
         if errors:
             raise ValidationError(errors)
         self.opt_in(source, consent_at, given_by)
@@ -203,10 +203,10 @@ class Patient(ContactConsent):
     def clean(self):
         super().clean()
         if (self.quiet_hours_end is None) != (self.quiet_hours_start is None):
-            raise ValidationError("Give both ends of the quiet hours, or neither to use the clinic's.")
+            raise ValidationError(_("Give both ends of the quiet hours, or neither to use the clinic's."))
         if self.quiet_hours_end and self.quiet_hours_start and self.quiet_hours_end >= self.quiet_hours_start:
-            raise ValidationError({"quiet_hours_start": "Messages must be allowed for part of the day: "
-                                                        "the evening time must come after the morning time."})
+            raise ValidationError({"quiet_hours_start": _("Messages must be allowed for part of the day: "
+                                                        "the evening time must come after the morning time.")})
 
 
 class Caregiver(ContactConsent):

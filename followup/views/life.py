@@ -278,7 +278,7 @@ def record_bereavement_call(request, pk):
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, _("Bereavement call (%(step)s) recorded.") % {"step": call.step})
+            messages.success(request, _("Bereavement call (%(step)s) recorded.") % {"step": call.step_label})
             return done(request, reverse("worklist") + "#bereavement")
     if call.caregiver:
         who = f"{call.caregiver.name} ({call.caregiver.relationship or _('next of kin')})"
@@ -286,7 +286,7 @@ def record_bereavement_call(request, pk):
     else:
         call_line = _("Call: no next of kin is recorded: see the caregivers on the patient's page.")
     return _show(request, patient, form, action=reverse("record_bereavement_call", args=[call.pk]),
-                 heading=_("Bereavement call at %(step)s") % {"step": call.step}, submit=_("Record outcome"),
+                 heading=_("Bereavement call at %(step)s") % {"step": call.step_label}, submit=_("Record outcome"),
                  form_id="bereavement-form",
                  intro=[_("The family of %(name)s, due %(day)s.") % {"name": patient.full_name, "day": _day(call.due_on)},
                         call_line])

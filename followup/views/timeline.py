@@ -230,7 +230,7 @@ def life_events_of(patient):
             detail += f". {death.note}"
         events.append(Event(death.died_at, "death", _("Death recorded"), detail, death.recorded_by))
     for call in patient.bereavement_calls.select_related("done_by").filter(done_at__isnull=False):
-        events.append(Event(call.done_at, "bereavement", _("Bereavement call (%(step)s)") % {"step": call.step},
+        events.append(Event(call.done_at, "bereavement", _("Bereavement call (%(step)s)") % {"step": call.step_label},
                             call.get_outcome_display() + (f": {call.note}" if call.note else ""), call.done_by))
     for placed in patient.catheters.select_related("recorded_by"):
         events.append(Event(scheduling.at_local(placed.placed_on, patient.clinic.appointment_time, patient.zone), "catheter",
