@@ -34,6 +34,9 @@ def due_reminder(alice):
     Reminder.objects.filter(pk=reminder.pk).update(send_at=at(MORNING), expires_at=at(MORNING) + timedelta(hours=3))
     Occurrence.objects.filter(pk=reminder.occurrence_id).update(due_at=at(MORNING), due_date=at(MORNING).date())
     Reminder.objects.filter(pk=reminder.pk).update(due_at=at(MORNING))
+    # Planned before it is due, whatever the wall clock says when the suite runs (after 14:00 UTC on
+    # 1 December 2026 the real "now" of enrolment came after MORNING).
+    reminder.events.update(at=at(MORNING) - timedelta(days=1))
     reminder.refresh_from_db()
     return reminder
 

@@ -21,12 +21,12 @@ class AccessLog(models.Model):
     """
 
     class Action(models.TextChoices):
-        VIEW = "view", "Viewed"
-        CHANGE = "change", "Changed"
-        EXPORT = "export", "Exported"
-        SIGN_IN = "sign_in", "Signed in"
-        SIGN_IN_FAILED = "sign_in_failed", "Sign-in failed"
-        SIGN_OUT = "sign_out", "Signed out"
+        VIEW = "view", _("Viewed")
+        CHANGE = "change", _("Changed")
+        EXPORT = "export", _("Exported")
+        SIGN_IN = "sign_in", _("Signed in")
+        SIGN_IN_FAILED = "sign_in_failed", _("Sign-in failed")
+        SIGN_OUT = "sign_out", _("Signed out")
 
     at = models.DateTimeField(_("when"), default=timezone.now)
     user = models.ForeignKey(User, verbose_name=_("staff member"), null=True, blank=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")

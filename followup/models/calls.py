@@ -12,12 +12,12 @@ class CallAttempt(models.Model):
     """One try at a check-in call, and what came of it."""
 
     class Outcome(models.TextChoices):
-        REACHED = "reached", "Reached the patient"
-        CAREGIVER = "caregiver", "Spoke with a caregiver"
-        NO_ANSWER = "no_answer", "No answer"
-        VOICEMAIL = "voicemail", "Left a voicemail"
-        WRONG_NUMBER = "wrong_number", "Wrong number"
-        DECLINED = "declined", "Declined"
+        REACHED = "reached", _("Reached the patient")
+        CAREGIVER = "caregiver", _("Spoke with a caregiver")
+        NO_ANSWER = "no_answer", _("No answer")
+        VOICEMAIL = "voicemail", _("Left a voicemail")
+        WRONG_NUMBER = "wrong_number", _("Wrong number")
+        DECLINED = "declined", _("Declined")
 
     ANSWERED = (Outcome.REACHED, Outcome.CAREGIVER)
     # Calls that reached nobody; two in a row flag the patient "not reached".

@@ -5,6 +5,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -14,10 +15,10 @@ from .patients import Patient
 
 
 class Kind(models.TextChoices):
-    PARACENTESIS = "paracentesis", "Drainage (paracentesis)"
-    CHECKIN = "checkin", "Check-in call"
-    HOME_DRAINAGE = "home_drain", "Home drainage (catheter)"
-    OTHER = "other", "Other"
+    PARACENTESIS = "paracentesis", _("Drainage (paracentesis)")
+    CHECKIN = "checkin", _("Check-in call")
+    HOME_DRAINAGE = "home_drain", _("Home drainage (catheter)")
+    OTHER = "other", _("Other")
 
 
 DRAINAGE_KINDS = (Kind.PARACENTESIS, Kind.HOME_DRAINAGE)
@@ -79,19 +80,19 @@ class Occurrence(models.Model):
     """One due instance of a series."""
 
     class State(models.TextChoices):
-        SCHEDULED = "scheduled", "Scheduled"
-        DONE = "done", "Done"
-        MISSED = "missed", "Missed"
-        SKIPPED = "skipped", "Skipped"
-        CANCELLED = "cancelled", "Cancelled"
+        SCHEDULED = "scheduled", _("Scheduled")
+        DONE = "done", _("Done")
+        MISSED = "missed", _("Missed")
+        SKIPPED = "skipped", _("Skipped")
+        CANCELLED = "cancelled", _("Cancelled")
 
     class SkipReason(models.TextChoices):
-        PATIENT_DECLINED = "declined", "Patient declined"
-        TOO_UNWELL = "too_unwell", "Too unwell"
-        IN_HOSPITAL = "in_hospital", "In hospital"
-        NOT_NEEDED = "not_needed", "Not needed yet"
-        UNREACHABLE = "unreachable", "Could not be reached"
-        OTHER = "other", "Other"
+        PATIENT_DECLINED = "declined", _("Patient declined")
+        TOO_UNWELL = "too_unwell", _("Too unwell")
+        IN_HOSPITAL = "in_hospital", _("In hospital")
+        NOT_NEEDED = "not_needed", _("Not needed yet")
+        UNREACHABLE = "unreachable", _("Could not be reached")
+        OTHER = "other", _("Other")
 
     schedule = models.ForeignKey(CareSchedule, verbose_name=_("care schedule"), on_delete=models.CASCADE, related_name="occurrences")
     patient = models.ForeignKey(Patient, verbose_name=_("patient"), on_delete=models.CASCADE, related_name="occurrences")
@@ -146,18 +147,18 @@ class Procedure(models.Model):
     """
 
     class Setting(models.TextChoices):
-        CLINIC = "clinic", "Clinic or day unit"
-        HOME = "home", "Home"
-        HOSPITAL = "hospital", "Hospital ward"
+        CLINIC = "clinic", _("Clinic or day unit")
+        HOME = "home", _("Home")
+        HOSPITAL = "hospital", _("Hospital ward")
 
     class Complication(models.TextChoices):
-        NONE = "none", "None"
-        HYPOTENSION = "hypotension", "Hypotension"
-        LEAK = "leak", "Leak at the puncture site"
-        INFECTION = "infection", "Infection"
-        PAIN = "pain", "Pain"
-        BLEEDING = "bleeding", "Bleeding"
-        OTHER = "other", "Other"
+        NONE = "none", _("None")
+        HYPOTENSION = "hypotension", _("Hypotension")
+        LEAK = "leak", _("Leak at the puncture site")
+        INFECTION = "infection", _("Infection")
+        PAIN = "pain", _("Pain")
+        BLEEDING = "bleeding", _("Bleeding")
+        OTHER = "other", _("Other")
 
     patient = models.ForeignKey(Patient, verbose_name=_("patient"), on_delete=models.CASCADE, related_name="procedures")
     occurrence = models.OneToOneField(Occurrence, verbose_name=_("appointment"), null=True, blank=True, on_delete=models.SET_NULL, related_name="procedure")
@@ -206,14 +207,14 @@ class Procedure(models.Model):
     @property
     def complications_label(self):
         labels = dict(self.Complication.choices)
-        words = [self.complications if code == self.Complication.OTHER and self.complications else labels.get(code, code)
+        words = [self.complications if code == self.Complication.OTHER and self.complications else str(labels.get(code, code))
                  for code in self.complication_codes or []]
         return ", ".join(words)
 
     def clean(self):
         super().clean()
         if self.performed_at and self.performed_at > timezone.now() + timedelta(minutes=5):
-            raise ValidationError({"performed_at": "A procedure cannot be recorded in the future."})
+            raise ValidationError({"performed_at": _("A procedure cannot be recorded in the future.")})
 
 
 ESAS_ITEMS = [
@@ -241,16 +242,16 @@ class SymptomReport(models.Model):
     class CompletedBy(models.TextChoices):
         """The four options of the ESAS-r form (revised November 2010), in its words."""
 
-        PATIENT = "patient", "Patient"
-        CAREGIVER = "caregiver", "Family caregiver"
-        PROFESSIONAL = "professional", "Health care professional caregiver"
-        ASSISTED = "caregiver_assisted", "Caregiver-assisted"
+        PATIENT = "patient", _("Patient")
+        CAREGIVER = "caregiver", _("Family caregiver")
+        PROFESSIONAL = "professional", _("Health care professional caregiver")
+        ASSISTED = "caregiver_assisted", _("Caregiver-assisted")
 
     class Source(models.TextChoices):
-        NURSE_CALL = "nurse_call", "Nurse call"
-        WEB = "web", "Patient web form"
-        SMS = "sms", "SMS reply"
-        SYSTEM = "system", "Another system"  # e.g. the hospital's record, through FHIR
+        NURSE_CALL = "nurse_call", _("Nurse call")
+        WEB = "web", _("Patient web form")
+        SMS = "sms", _("SMS reply")
+        SYSTEM = "system", _("Another system")  # e.g. the hospital's record, through FHIR
 
     patient = models.ForeignKey(Patient, verbose_name=_("patient"), on_delete=models.CASCADE, related_name="symptom_reports")
     reported_at = models.DateTimeField(_("reported"), default=timezone.now)
@@ -301,21 +302,21 @@ class SymptomReport(models.Model):
     def clean(self):
         super().clean()
         if self.pps is not None and self.pps % 10:
-            raise ValidationError({"pps": "PPS goes in steps of 10 (0, 10, ... 100)."})
+            raise ValidationError({"pps": _("PPS goes in steps of 10 (0, 10, ... 100).")})
         if self.other_problem is not None and not self.other_problem_name.strip():
-            raise ValidationError({"other_problem_name": "Name the other problem that was scored."})
+            raise ValidationError({"other_problem_name": _("Name the other problem that was scored.")})
 
 
 class Alert(models.Model):
     """One alert per symptom report that flagged anything: its items, and one acknowledgement."""
 
     class Action(models.TextChoices):
-        CALLED = "called_patient", "Called the patient"
-        ADVICE = "advice_given", "Advice given"
-        MEDICINES = "medicines_reviewed", "Medicines reviewed"
-        VISIT = "visit_arranged", "Visit arranged"
-        REFERRED = "referred", "Referred"
-        NO_ACTION = "no_action", "No action needed"
+        CALLED = "called_patient", _("Called the patient")
+        ADVICE = "advice_given", _("Advice given")
+        MEDICINES = "medicines_reviewed", _("Medicines reviewed")
+        VISIT = "visit_arranged", _("Visit arranged")
+        REFERRED = "referred", _("Referred")
+        NO_ACTION = "no_action", _("No action needed")
 
     patient = models.ForeignKey(Patient, verbose_name=_("patient"), on_delete=models.CASCADE, related_name="alerts")
     report = models.OneToOneField(SymptomReport, verbose_name=_("symptom report"), on_delete=models.CASCADE, related_name="alert")
@@ -380,19 +381,22 @@ class AlertItem(models.Model):
 
     @property
     def item_label(self):
+        """The item's name in the reviewed ESAS-r wording of the active language (followup.esas_r)."""
+        from ..esas_r import item_names
+
         if self.item == "other_problem" and self.alert.report.other_problem_name:
             return self.alert.report.other_problem_name
-        return dict(ESAS_ITEMS).get(self.item, self.item)
+        return item_names().get(self.item, self.item)
 
     @property
     def reasons(self):
         found = []
         if self.severe:
-            found.append("severe")
+            found.append(gettext("severe"))
         if self.worsening and self.score is not None and self.previous_score is not None:
-            found.append(f"up {self.score - self.previous_score}")
+            found.append(gettext("up %(points)s") % {"points": self.score - self.previous_score})
         if self.new_problem:
-            found.append("new problem")
+            found.append(gettext("new problem"))
         return found
 
     @property
@@ -400,7 +404,7 @@ class AlertItem(models.Model):
         """"Pain 8, was 3: severe, up 5"."""
         text = self.item_label if self.score is None else f"{self.item_label} {self.score}"
         if self.previous_score is not None:
-            text += f", was {self.previous_score}"
+            text += gettext(", was %(score)s") % {"score": self.previous_score}
         return f"{text}: {', '.join(self.reasons)}"
 
 

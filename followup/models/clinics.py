@@ -6,9 +6,11 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from phonenumber_field.modelfields import PhoneNumberField
 
 from .. import working_hours
+from ..languages import language_choices
 from .validators import on_one_line
 
 
@@ -192,13 +194,13 @@ class WorkingHours(models.Model):
     """One weekday the team works, in the clinic's zone. A clinic with none works Mon-Fri 09:00-17:00."""
 
     class Weekday(models.IntegerChoices):
-        MONDAY = 0, "Monday"
-        TUESDAY = 1, "Tuesday"
-        WEDNESDAY = 2, "Wednesday"
-        THURSDAY = 3, "Thursday"
-        FRIDAY = 4, "Friday"
-        SATURDAY = 5, "Saturday"
-        SUNDAY = 6, "Sunday"
+        MONDAY = 0, pgettext_lazy("a day of the clinic's working week", "Monday")
+        TUESDAY = 1, pgettext_lazy("a day of the clinic's working week", "Tuesday")
+        WEDNESDAY = 2, pgettext_lazy("a day of the clinic's working week", "Wednesday")
+        THURSDAY = 3, pgettext_lazy("a day of the clinic's working week", "Thursday")
+        FRIDAY = 4, pgettext_lazy("a day of the clinic's working week", "Friday")
+        SATURDAY = 5, pgettext_lazy("a day of the clinic's working week", "Saturday")
+        SUNDAY = 6, pgettext_lazy("a day of the clinic's working week", "Sunday")
 
     clinic = models.ForeignKey(Clinic, verbose_name=_("clinic"), on_delete=models.CASCADE, related_name="working_hours")
     weekday = models.PositiveSmallIntegerField(_("day of the week"), choices=Weekday.choices)
@@ -220,11 +222,15 @@ class WorkingHours(models.Model):
     def clean(self):
         super().clean()
         if self.opens_at is not None and self.closes_at is not None and self.closes_at <= self.opens_at:
-            raise ValidationError({"closes_at": "The team must close after it opens."})
+            raise ValidationError({"closes_at": _("The team must close after it opens.")})
 
 
 class User(AbstractUser):
     """Staff. Custom from the first migration so it can grow without a painful swap."""
+
+    # Every staff page this person opens is in this language (followup.languages.StaffLanguageMiddleware).
+    language = models.CharField(_("language of the pages"), max_length=10, choices=language_choices, default="en",
+                                help_text="The language of Followup's pages for this person (settings.LANGUAGES).")
 
     def clinic_ids(self):
         if not hasattr(self, "_clinic_ids"):
@@ -240,8 +246,8 @@ class User(AbstractUser):
 
 class Membership(models.Model):
     class Role(models.TextChoices):
-        NURSE = "nurse", "Nurse"
-        LEAD = "lead", "Clinical lead"
+        NURSE = "nurse", _("Nurse")
+        LEAD = "lead", _("Clinical lead")
 
     user = models.ForeignKey(User, verbose_name=_("staff member"), on_delete=models.CASCADE, related_name="memberships")
     clinic = models.ForeignKey(Clinic, verbose_name=_("clinic"), on_delete=models.CASCADE, related_name="memberships")
@@ -278,7 +284,7 @@ class OnCallContact(models.Model):
     def clean(self):
         super().clean()
         if not self.mobile and not self.email:
-            raise ValidationError({"mobile": "Give a mobile number or an e-mail address (or both) to reach them."})
+            raise ValidationError({"mobile": _("Give a mobile number or an e-mail address (or both) to reach them.")})
 
     @property
     def channels(self):

@@ -18,10 +18,10 @@ from .patients import Patient
 
 class HospitalMessage(models.Model):
     class Outcome(models.TextChoices):
-        APPLIED = "applied", "Applied"
-        IGNORED = "ignored", "Not used by Followup"
-        NOT_APPLIED = "not_applied", "Not applied"
-        REFUSED = "refused", "Refused"
+        APPLIED = "applied", _("Applied")
+        IGNORED = "ignored", _("Not used by Followup")
+        NOT_APPLIED = "not_applied", _("Not applied")
+        REFUSED = "refused", _("Refused")
 
     received_at = models.DateTimeField(_("received"), default=timezone.now)
     peer = models.CharField(_("came from (address)"), max_length=64, blank=True, help_text="The address the message came from.")
@@ -61,19 +61,19 @@ class HospitalMessage(models.Model):
 
 class HospitalNotice(models.Model):
     class Kind(models.TextChoices):
-        BACK_HOME = "back_home", "Back home? Resume"
-        PHONE_TO_CONFIRM = "phone", "New phone number to confirm"
-        MERGED_RECORDS = "merged", "Hospital merged two records"
-        DEATH_WITHOUT_TIME = "death", "Death reported without a time"
+        BACK_HOME = "back_home", _("Back home? Resume")
+        PHONE_TO_CONFIRM = "phone", _("New phone number to confirm")
+        MERGED_RECORDS = "merged", _("Hospital merged two records")
+        DEATH_WITHOUT_TIME = "death", _("Death reported without a time")
 
     class Outcome(models.TextChoices):
-        RESUMED = "resumed", "Resumed"
-        KEPT_PAUSED = "kept_paused", "Kept paused"
-        NUMBER_USED = "number_used", "New number used"
-        NUMBER_KEPT = "number_kept", "Current number kept"
-        SEEN = "seen", "Seen"
-        SUPERSEDED = "superseded", "Replaced by a later notice"
-        CLOSED = "closed", "Patient's care ended"
+        RESUMED = "resumed", _("Resumed")
+        KEPT_PAUSED = "kept_paused", _("Kept paused")
+        NUMBER_USED = "number_used", _("New number used")
+        NUMBER_KEPT = "number_kept", _("Current number kept")
+        SEEN = "seen", _("Seen")
+        SUPERSEDED = "superseded", _("Replaced by a later notice")
+        CLOSED = "closed", _("Patient's care ended")
 
     patient = models.ForeignKey(Patient, verbose_name=_("patient"), on_delete=models.CASCADE, related_name="hospital_notices")
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)

@@ -40,15 +40,15 @@ class Death(models.Model):
     """A patient's death as the team learnt of it. Hospital records often arrive days later."""
 
     class Place(models.TextChoices):
-        HOME = "home", "Home"
-        INPATIENT_UNIT = "inpatient_unit", "Inpatient unit"
-        HOSPITAL = "hospital", "Hospital"
-        OTHER = "other", "Other"
+        HOME = "home", _("Home")
+        INPATIENT_UNIT = "inpatient_unit", _("Inpatient unit")
+        HOSPITAL = "hospital", _("Hospital")
+        OTHER = "other", _("Other")
 
     class Source(models.TextChoices):
-        FAMILY = "family", "Family"
-        STAFF = "staff", "Staff"
-        HOSPITAL_RECORD = "hospital_record", "Hospital record"
+        FAMILY = "family", _("Family")
+        STAFF = "staff", _("Staff")
+        HOSPITAL_RECORD = "hospital_record", _("Hospital record")
 
     patient = models.OneToOneField(Patient, verbose_name=_("patient"), on_delete=models.CASCADE, related_name="death")
     died_at = models.DateTimeField(_("date and time of death"))
@@ -72,11 +72,11 @@ class BereavementCall(models.Model):
     """A call to the family after a death: a task for a person, never an automated message."""
 
     class Outcome(models.TextChoices):
-        SPOKE = "spoke", "Spoke with the family"
-        LEFT_MESSAGE = "left_message", "Left a message"
-        NO_ANSWER = "no_answer", "No answer"
-        DECLINED = "declined", "Family declined further calls"
-        REFERRED = "referred", "Referred to bereavement support"
+        SPOKE = "spoke", _("Spoke with the family")
+        LEFT_MESSAGE = "left_message", _("Left a message")
+        NO_ANSWER = "no_answer", _("No answer")
+        DECLINED = "declined", _("Family declined further calls")
+        REFERRED = "referred", _("Referred to bereavement support")
 
     patient = models.ForeignKey(Patient, verbose_name=_("patient"), on_delete=models.CASCADE, related_name="bereavement_calls")
     caregiver = models.ForeignKey(Caregiver, verbose_name=_("next of kin"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
@@ -103,6 +103,16 @@ class BereavementCall(models.Model):
         return f"Bereavement call at {self.step} ({self.due_on})"
 
     @property
+    def step_label(self):
+        """The step ("2 weeks", stored as the clinic's plan wrote it) in the page's language."""
+        import re
+
+        from ..scheduling import Interval
+
+        match = re.fullmatch(r"(\d+) (day|week|month)s?", self.step or "")
+        return str(Interval(int(match[1]), f"{match[2]}s")) if match else self.step
+
+    @property
     def is_open(self):
         return self.done_at is None
 
@@ -111,10 +121,10 @@ class Pause(models.Model):
     """Why a patient's reminders are paused, and when to look again."""
 
     class Reason(models.TextChoices):
-        HOSPITAL_ADMISSION = "hospital_admission", "Hospital admission"
-        RESPITE = "respite", "Respite"
-        PATIENT_WISH = "patient_wish", "Patient's wish"
-        OTHER = "other", "Other"
+        HOSPITAL_ADMISSION = "hospital_admission", _("Hospital admission")
+        RESPITE = "respite", _("Respite")
+        PATIENT_WISH = "patient_wish", _("Patient's wish")
+        OTHER = "other", _("Other")
 
     patient = models.ForeignKey(Patient, verbose_name=_("patient"), on_delete=models.CASCADE, related_name="pauses")
     reason = models.CharField(_("reason"), max_length=20, choices=Reason.choices)
@@ -143,9 +153,9 @@ class AdvisoryAnswer(models.Model):
     """The team's answer to the "consider a catheter" advisory; it silences it for a while."""
 
     class Answer(models.TextChoices):
-        DECLINED = "declined", "Discussed and declined"
-        REFERRED = "referred", "Referred"
-        NOT_SUITABLE = "not_suitable", "Not suitable"
+        DECLINED = "declined", _("Discussed and declined")
+        REFERRED = "referred", _("Referred")
+        NOT_SUITABLE = "not_suitable", _("Not suitable")
 
     patient = models.ForeignKey(Patient, verbose_name=_("patient"), on_delete=models.CASCADE, related_name="advisory_answers")
     answer = models.CharField(_("answer"), max_length=12, choices=Answer.choices)
@@ -174,9 +184,9 @@ class Catheter(models.Model):
     """An indwelling peritoneal catheter: drainage moves home."""
 
     class Type(models.TextChoices):
-        TUNNELLED = "tunnelled", "Tunnelled peritoneal catheter"
-        PORT = "port", "Implanted peritoneal port"
-        OTHER = "other", "Other"
+        TUNNELLED = "tunnelled", _("Tunnelled peritoneal catheter")
+        PORT = "port", _("Implanted peritoneal port")
+        OTHER = "other", _("Other")
 
     patient = models.ForeignKey(Patient, verbose_name=_("patient"), on_delete=models.CASCADE, related_name="catheters")
     placed_on = models.DateField(_("placed on"))

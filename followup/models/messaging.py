@@ -21,25 +21,25 @@ class Reminder(models.Model):
     """
 
     class Purpose(models.TextChoices):
-        DAY_BEFORE = "day_before", "Day before"
-        MORNING_OF = "morning_of", "Morning of"
-        CHECKIN = "checkin", "Check-in"
-        ON_CALL = "on_call", "On-call alert"
-        ESCALATION = "escalation", "Escalation"
+        DAY_BEFORE = "day_before", _("Day before")
+        MORNING_OF = "morning_of", _("Morning of")
+        CHECKIN = "checkin", _("Check-in")
+        ON_CALL = "on_call", _("On-call alert")
+        ESCALATION = "escalation", _("Escalation")
 
     STAFF_PURPOSES = (Purpose.ON_CALL, Purpose.ESCALATION)
 
     class State(models.TextChoices):
-        PLANNED = "planned", "Planned"
-        QUEUED = "queued", "Queued"  # claimed by a tick, handed to a worker
-        SENDING = "sending", "Sending"  # a worker is calling the provider
-        SENT = "sent", "Sent"
-        DELIVERED = "delivered", "Delivered"
-        FAILED = "failed", "Failed"
-        UNKNOWN = "unknown", "Outcome unknown"
-        EXPIRED = "expired", "Expired"
-        SKIPPED = "skipped", "Skipped"
-        CANCELLED = "cancelled", "Cancelled"
+        PLANNED = "planned", _("Planned")
+        QUEUED = "queued", _("Queued")  # claimed by a tick, handed to a worker
+        SENDING = "sending", _("Sending")  # a worker is calling the provider
+        SENT = "sent", _("Sent")
+        DELIVERED = "delivered", _("Delivered")
+        FAILED = "failed", _("Failed")
+        UNKNOWN = "unknown", _("Outcome unknown")
+        EXPIRED = "expired", _("Expired")
+        SKIPPED = "skipped", _("Skipped")
+        CANCELLED = "cancelled", _("Cancelled")
 
     UNSENT = (State.PLANNED, State.QUEUED)
     PROBLEMS = (State.FAILED, State.UNKNOWN, State.EXPIRED)
@@ -155,23 +155,23 @@ class ReminderEvent(models.Model):
 
 class InboundMessage(models.Model):
     class Kind(models.TextChoices):
-        STOP = "stop", "Opt-out"
-        START = "start", "Opt back in"
-        HELP = "help", "Help"
-        CONFIRM = "confirm", "Confirmation"
-        SYMPTOMS = "symptoms", "Symptom scores"
-        OTHER = "other", "Message"
+        STOP = "stop", _("Opt-out")
+        START = "start", _("Opt back in")
+        HELP = "help", _("Help")
+        CONFIRM = "confirm", _("Confirmation")
+        SYMPTOMS = "symptoms", _("Symptom scores")
+        OTHER = "other", _("Message")
 
     clinic = models.ForeignKey(Clinic, verbose_name=_("clinic"), null=True, blank=True, on_delete=models.SET_NULL, related_name="inbound_messages")
     patient = models.ForeignKey(Patient, verbose_name=_("patient"), null=True, blank=True, on_delete=models.SET_NULL, related_name="inbound_messages")
     caregiver = models.ForeignKey(Caregiver, verbose_name=_("caregiver"), null=True, blank=True, on_delete=models.SET_NULL, related_name="inbound_messages")
     class RoutedBy(models.TextChoices):
-        TO_NUMBER = "to_number", "The number it was sent to"
-        CONVERSATION = "conversation", "The latest conversation"
-        SENDER = "sender", "The sender's number"
-        ASSIGNED = "assigned", "Assigned by a clinical lead"
-        UNROUTED = "unrouted", "Waiting to be assigned"
-        UNKNOWN = "unknown", "Unknown sender"
+        TO_NUMBER = "to_number", _("The number it was sent to")
+        CONVERSATION = "conversation", _("The latest conversation")
+        SENDER = "sender", _("The sender's number")
+        ASSIGNED = "assigned", _("Assigned by a clinical lead")
+        UNROUTED = "unrouted", _("Waiting to be assigned")
+        UNKNOWN = "unknown", _("Unknown sender")
 
     provider_id = models.CharField(_("provider's message id"), max_length=64, unique=True)
     from_number = models.CharField(_("from number"), max_length=20)

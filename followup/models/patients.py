@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
 from simple_history.models import HistoricalRecords
 
+from ..languages import language_choices
 from .clinics import Clinic, User
 from .validators import on_one_line
 
@@ -21,7 +22,7 @@ def _known_zones():
 
 def validate_time_zone(value):
     if value not in _known_zones():
-        raise ValidationError("%(value)s is not a known time zone (use a name like Europe/London).",
+        raise ValidationError(_("%(value)s is not a known time zone (use a name like Europe/London)."),
                               params={"value": value}, code="unknown_time_zone")
 
 
@@ -33,19 +34,22 @@ def validate_mobile(number):
         return
     parsed = getattr(number, "_phonenumber", None) or number
     if not phonenumbers.is_valid_number(parsed):
-        raise ValidationError("Enter a valid mobile number, for example +1 202 555 0123.", code="invalid_phone")
+        raise ValidationError(_("Enter a valid mobile number, for example +1 202 555 0123."), code="invalid_phone")
     kind = phonenumbers.number_type(parsed)
     if kind not in (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE):
-        raise ValidationError("This is not a mobile number; text messages need a mobile.", code="not_mobile")
+        raise ValidationError(_("This is not a mobile number; text messages need a mobile."), code="not_mobile")
 
 
 class Channel(models.TextChoices):
-    SMS = "sms", "Text message"
-    EMAIL = "email", "E-mail"
-    NONE = "none", "No reminders"
+    SMS = "sms", _("Text message")
+    EMAIL = "email", _("E-mail")
+    NONE = "none", _("No reminders")
 
 
 class Language(models.TextChoices):
+    """The languages the demo and the tests name; a contact's language field offers every one in
+    settings.LANGUAGES (followup.languages), so adding a language needs no migration."""
+
     ENGLISH = "en", "English"
     SPANISH = "es", "Español"
 
@@ -60,7 +64,7 @@ class ContactConsent(models.Model):
     mobile = PhoneNumberField(_("mobile number"), blank=True, validators=[validate_mobile])
     email = models.EmailField(_("e-mail"), blank=True)
     preferred_channel = models.CharField(_("reminders by"), max_length=5, choices=Channel.choices, default=Channel.SMS)
-    language = models.CharField(_("language"), max_length=2, choices=Language.choices, default=Language.ENGLISH)
+    language = models.CharField(_("language"), max_length=10, choices=language_choices, default=Language.ENGLISH)
     receives_reminders = models.BooleanField(_("receives reminders"), default=True)
     consent_at = models.DateTimeField(_("consent given"), null=True, blank=True, help_text="When consent to automated messages was given.")
     consent_source = models.CharField(_("how consent was given"), max_length=40, blank=True, help_text="How: verbal, written form, web...")
@@ -76,9 +80,9 @@ class ContactConsent(models.Model):
     def clean(self):
         super().clean()
         if self.preferred_channel == Channel.SMS and not self.mobile:
-            raise ValidationError({"mobile": "A mobile number is needed for text reminders."})
+            raise ValidationError({"mobile": _("A mobile number is needed for text reminders.")})
         if self.preferred_channel == Channel.EMAIL and not self.email:
-            raise ValidationError({"email": "An e-mail address is needed for e-mail reminders."})
+            raise ValidationError({"email": _("An e-mail address is needed for e-mail reminders.")})
 
     @property
     def may_be_messaged(self):
@@ -109,16 +113,16 @@ class ContactConsent(models.Model):
         source, given_by = (source or "").strip(), (given_by or "").strip()
         errors = {}
         if consent_at is None:
-            errors["consent_at"] = "Say when the new consent was given."
+            errors["consent_at"] = _("Say when the new consent was given.")
         elif self.opted_out_at is not None and consent_at <= self.opted_out_at:
             local = timezone.localtime(self.opted_out_at)
             errors["consent_at"] = f"The new consent must be given after the opt-out ({local:%Y-%m-%d %H:%M})."
         elif consent_at > now + CLOCK_SKEW:
-            errors["consent_at"] = "The new consent cannot be in the future."
+            errors["consent_at"] = _("The new consent cannot be in the future.")
         if not source:
-            errors["consent_source"] = "Say how the new consent was given (verbal, written form...)."
+            errors["consent_source"] = _("Say how the new consent was given (verbal, written form...).")
         if not given_by:
-            errors["consent_given_by"] = "Say who agreed: the patient, or who for them."
+            errors["consent_given_by"] = _("Say who agreed: the patient, or who for them.")
         if errors:
             raise ValidationError(errors)
         self.opt_in(source, consent_at, given_by)
@@ -126,17 +130,17 @@ class ContactConsent(models.Model):
 
 class Patient(ContactConsent):
     class Status(models.TextChoices):
-        ACTIVE = "active", "Active"
-        PAUSED = "paused", "Paused"
-        DISCHARGED = "discharged", "Discharged"
-        DECEASED = "deceased", "Deceased"
+        ACTIVE = "active", _("Active")
+        PAUSED = "paused", _("Paused")
+        DISCHARGED = "discharged", _("Discharged")
+        DECEASED = "deceased", _("Deceased")
 
     class Phase(models.TextChoices):
-        STABLE = "stable", "Stable"
-        UNSTABLE = "unstable", "Unstable"
-        DETERIORATING = "deteriorating", "Deteriorating"
-        TERMINAL = "terminal", "Terminal"
-        BEREAVED = "bereaved", "Bereaved"
+        STABLE = "stable", _("Stable")
+        UNSTABLE = "unstable", _("Unstable")
+        DETERIORATING = "deteriorating", _("Deteriorating")
+        TERMINAL = "terminal", _("Terminal")
+        BEREAVED = "bereaved", _("Bereaved")
 
     clinic = models.ForeignKey(Clinic, verbose_name=_("clinic"), on_delete=models.PROTECT, related_name="patients")
     mrn = models.CharField(_("MRN"), max_length=40, validators=[on_one_line])
@@ -201,10 +205,10 @@ class Patient(ContactConsent):
     def clean(self):
         super().clean()
         if (self.quiet_hours_end is None) != (self.quiet_hours_start is None):
-            raise ValidationError("Give both ends of the quiet hours, or neither to use the clinic's.")
+            raise ValidationError(_("Give both ends of the quiet hours, or neither to use the clinic's."))
         if self.quiet_hours_end and self.quiet_hours_start and self.quiet_hours_end >= self.quiet_hours_start:
-            raise ValidationError({"quiet_hours_start": "Messages must be allowed for part of the day: "
-                                                        "the evening time must come after the morning time."})
+            raise ValidationError({"quiet_hours_start": _("Messages must be allowed for part of the day: "
+                                                        "the evening time must come after the morning time.")})
 
 
 class Caregiver(ContactConsent):

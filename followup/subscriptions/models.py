@@ -19,10 +19,10 @@ from ..models import Clinic
 
 
 class EventType(models.TextChoices):
-    PATIENT_STATUS = "patient.status_changed", "A patient's status changed (paused, resumed, discharged, died)"
-    ALERT = "alert.raised", "A symptom report raised an alert"
-    DRAINAGE = "drainage.recorded", "A drainage was recorded"
-    APPOINTMENT = "appointment.changed", "An appointment was booked, moved, done, missed, skipped or cancelled"
+    PATIENT_STATUS = "patient.status_changed", _("A patient's status changed (paused, resumed, discharged, died)")
+    ALERT = "alert.raised", _("A symptom report raised an alert")
+    DRAINAGE = "drainage.recorded", _("A drainage was recorded")
+    APPOINTMENT = "appointment.changed", _("An appointment was booked, moved, done, missed, skipped or cancelled")
 
 
 def new_secret():
@@ -108,12 +108,12 @@ class Delivery(models.Model):
     """
 
     class State(models.TextChoices):
-        PENDING = "pending", "Waiting"
-        QUEUED = "queued", "Queued"
-        SENDING = "sending", "Sending"
-        DELIVERED = "delivered", "Delivered"
-        FAILED = "failed", "Gave up"
-        CANCELLED = "cancelled", "Cancelled"
+        PENDING = "pending", _("Waiting")
+        QUEUED = "queued", _("Queued")
+        SENDING = "sending", _("Sending")
+        DELIVERED = "delivered", _("Delivered")
+        FAILED = "failed", _("Gave up")
+        CANCELLED = "cancelled", _("Cancelled")
 
     event = models.ForeignKey(Event, verbose_name=_("change event"), on_delete=models.CASCADE, related_name="deliveries")
     subscriber = models.ForeignKey(Subscriber, verbose_name=_("subscriber"), on_delete=models.CASCADE, related_name="deliveries")

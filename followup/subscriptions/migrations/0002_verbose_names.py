@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('followup', '0020_verbose_names'),
+        ('followup', '0020_staff_language_and_verbose_names'),
         ('subscriptions', '0001_initial'),
     ]
 
