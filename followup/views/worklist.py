@@ -96,11 +96,11 @@ def decide_possible_opt_out(request, pk):
         return HttpResponseBadRequest("Choose whether the reply is an opt-out.")
     recorded = possible_opt_outs.decide(message, opt_out=answer == InboundMessage.OptOutDecision.OPT_OUT, by=request.user)
     if not recorded:
-        text = "Someone had already decided this message."
+        text = gettext("Someone had already decided this message.")
     elif answer == InboundMessage.OptOutDecision.OPT_OUT:
-        text = "Opted out: no more automated texts or calls to that number."
+        text = gettext("Opted out: no more automated texts or calls to that number.")
     else:
-        text = "Kept: the reply is not an opt-out."
+        text = gettext("Kept: the reply is not an opt-out.")
     if request.htmx:
         return done_row(request, text)
     messages.success(request, text)
