@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test venv migrate demo check lint clean
+.PHONY: run test venv migrate demo check lint clean makemessages compilemessages
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,15 @@ demo: migrate
 check: venv
 	$(BIN)/python manage.py check
 	$(BIN)/python manage.py makemigrations --check --dry-run
+
+## Gettext catalogues (README, Languages): gather every translatable string of the code and templates
+## into locale/<code>/LC_MESSAGES/django.po for each language but English (xgettext, from the gettext
+## package); translate the new entries, then compile the .mo files Django reads (committed with the .po).
+makemessages: venv
+	$(BIN)/python manage.py makemessages
+
+compilemessages: venv
+	$(BIN)/python manage.py compilemessages --ignore .venv --ignore var --ignore node_modules
 
 lint: venv
 	$(BIN)/ruff check --select F,E9 followup config tests scripts bench

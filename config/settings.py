@@ -119,10 +119,14 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "followup.security_headers.ContentSecurityPolicyMiddleware",  # django-csp's, on DEBUG's 404 pages too
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The browser's language on pages nobody signed in to (the sign-in page); staff pages then switch
+    # to the language in the staff member's account, and patients' pages to the patient's own.
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    "followup.languages.StaffLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -144,6 +148,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
             ],
         },
     },
@@ -248,8 +253,12 @@ AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 2192)
 if AUDIT_RETENTION_DAYS < 2192:
     raise ImproperlyConfigured("AUDIT_RETENTION_DAYS must be at least 2192 (six years).")
 
+# Languages (README "Languages"): each one is a gettext catalogue, locale/<code>/LC_MESSAGES/django.po,
+# and a reviewed ESAS-r wording table, locale/<code>/esas_r.toml. Names are written in the language
+# itself, as a patient or a nurse looks for theirs in a list.
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("es", "Español")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

@@ -255,6 +255,8 @@ class UserAdmin(ClinicScoped, DjangoUserAdmin):
     search_fields = ["username", "first_name", "last_name", "email"]
     # Only a superuser hands out admin rights; a clinical lead with staff access manages names and memberships.
     PRIVILEGES = ["is_staff", "is_superuser", "groups", "user_permissions"]
+    # The language of Followup's pages for this person (they can change it on their account page).
+    fieldsets = [*DjangoUserAdmin.fieldsets[:2], ("Language", {"fields": ["language"]}), *DjangoUserAdmin.fieldsets[2:]]
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("memberships__clinic")

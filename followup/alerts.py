@@ -25,6 +25,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Case, IntegerField, Value, When
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from . import scheduling
 from .messaging.planning import cancel_unsent_reminders
@@ -126,7 +127,7 @@ def acknowledge(alert, *, by, action, note="", at=None):
     The row is locked and saved (not a bare UPDATE) so its history names who acknowledged it.
     """
     if action not in Alert.Action.values:
-        raise ValidationError({"action": "Choose what was done about this alert."})
+        raise ValidationError({"action": _("Choose what was done about this alert.")})
     with transaction.atomic():
         current = Alert.objects.select_for_update().get(pk=alert.pk)
         if current.acknowledged_at is None:

@@ -9,6 +9,7 @@ the family: these rows are not occurrences, so the reminder planner never sees t
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from . import scheduling
 from .models import BereavementCall
@@ -31,12 +32,12 @@ def plan_calls(patient, death):
 def record_bereavement_call(call, *, outcome, by=None, note=""):
     """Record how a bereavement call went. "Declined" closes the family's remaining calls too."""
     if outcome not in BereavementCall.Outcome.values:
-        raise ValidationError({"outcome": "Choose how the call went."})
+        raise ValidationError({"outcome": _("Choose how the call went.")})
     now = timezone.now()
     with transaction.atomic():
         call = BereavementCall.objects.select_for_update().get(pk=call.pk)
         if call.done_at is not None:
-            raise ValidationError({"outcome": "This call's outcome is already recorded."})
+            raise ValidationError({"outcome": _("This call's outcome is already recorded.")})
         call.outcome, call.done_at, call.done_by, call.note = outcome, now, by, note
         call._history_user = by
         call.save(update_fields=["outcome", "done_at", "done_by", "note"])

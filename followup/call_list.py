@@ -27,6 +27,7 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import OuterRef, Prefetch, Subquery
 from django.utils import formats
+from django.utils.translation import gettext_lazy as _
 
 from . import scheduling
 from .alerts import triage_rank
@@ -40,25 +41,25 @@ UNDER_CARE = (Patient.Status.ACTIVE, Patient.Status.PAUSED)
 
 CALL_REQUESTED, SEVERE_ALERT, OVERDUE_DRAINAGE, OVERDUE_CALL, TODAY, NEXT_DAYS = range(6)
 URGENCY_LABELS = {
-    CALL_REQUESTED: "Asked for a call today",
-    SEVERE_ALERT: "Severe symptoms",
-    OVERDUE_DRAINAGE: "Drainage overdue",
-    OVERDUE_CALL: "Call overdue, missed or not reached",
-    TODAY: "Due today",
-    NEXT_DAYS: "Next 7 days",
+    CALL_REQUESTED: _("Asked for a call today"),
+    SEVERE_ALERT: _("Severe symptoms"),
+    OVERDUE_DRAINAGE: _("Drainage overdue"),
+    OVERDUE_CALL: _("Call overdue, missed or not reached"),
+    TODAY: _("Due today"),
+    NEXT_DAYS: _("Next 7 days"),
 }
 
 # The filter chips, in the order they are shown, with the words on them. The exceptions (a call asked
 # for, self-reports missed) show only while someone is in them, so the bar stays on one line at 1366 px.
 FILTERS = {
-    "overdue": "Overdue",
-    "today": "Today",
-    "alerts": "Alerts",
-    "call_requested": "Call requested",
-    "not_reached": "Not reached",
-    "self_reports": "Self-reports missed",
-    "paused": "Paused",
-    "bereavement": "Bereavement",
+    "overdue": _("Overdue"),
+    "today": _("Today"),
+    "alerts": _("Alerts"),
+    "call_requested": _("Call requested"),
+    "not_reached": _("Not reached"),
+    "self_reports": _("Self-reports missed"),
+    "paused": _("Paused"),
+    "bereavement": _("Bereavement"),
 }
 WHEN_ANY = {"call_requested", "self_reports"}
 
@@ -309,29 +310,30 @@ def _flags(patient, row, stopped):
     belongs to the address, messaging/opt_outs.py), found in one query each."""
     flags = []
     if any(alert.call_requested for alert in row.alerts):
-        flags.append(Flag("call_requested", "Asked for a call today", "danger"))
+        flags.append(Flag("call_requested", _("Asked for a call today"), "danger"))
     elif row.alerts and all(alert.can_wait for alert in row.alerts):
-        flags.append(Flag("can_wait", "Patient says it can wait", "info"))
+        flags.append(Flag("can_wait", _("Patient says it can wait"), "info"))
     address = patient.email.strip().lower() if patient.preferred_channel == "email" else (
         patient.mobile.as_e164 if patient.mobile else "")
     if address and address in stopped:
-        words = "E-mail address opted out" if patient.preferred_channel == "email" else "Number opted out of texts and calls"
+        words = _("E-mail address opted out") if patient.preferred_channel == "email" else _("Number opted out of texts and calls")
         flags.append(Flag("opted_out", words, "warn"))
     elif patient.consent_at is None:
-        flags.append(Flag("no_consent", "No consent to texts", "warn"))
+        flags.append(Flag("no_consent", _("No consent to texts"), "warn"))
     if row.contact and row.contact.role != "patient":
-        flags.append(Flag("caregiver_only", f"Call {row.contact.role}", "info"))
+        flags.append(Flag("caregiver_only", _("Call %(whom)s") % {"whom": row.contact.role}, "info"))
     elif row.contact is None:
-        flags.append(Flag("no_number", "No phone number", "danger"))
+        flags.append(Flag("no_number", _("No phone number"), "danger"))
     if patient.not_reached_since:
         since = scheduling.local_date(patient.not_reached_since, patient.zone)
-        flags.append(Flag("not_reached", f"Not reached since {formats.date_format(since, 'MONTH_DAY_FORMAT')}", "danger"))
+        flags.append(Flag("not_reached", _("Not reached since %(day)s") % {
+            "day": formats.date_format(since, "MONTH_DAY_FORMAT")}, "danger"))
     if patient.self_reports_missed_at and patient.status == Patient.Status.ACTIVE:
-        flags.append(Flag("self_reports", "Self-reports missed", "warn"))
+        flags.append(Flag("self_reports", _("Self-reports missed"), "warn"))
     if patient.phase != Patient.Phase.STABLE:
         flags.append(Flag("phase", patient.get_phase_display(), "danger" if patient.phase in ("unstable", "terminal") else "info"))
     if patient.status == Patient.Status.PAUSED:
-        flags.append(Flag("paused", "Paused", "info"))
+        flags.append(Flag("paused", _("Paused"), "info"))
     return flags
 
 
@@ -352,28 +354,29 @@ def _life_details(rows, todays, now):
     ids = list(rows) or [0]
     for pause in Pause.objects.filter(patient_id__in=ids, ended_at__isnull=True):
         row = rows[pause.patient_id]
-        words = f"Paused: {pause.get_reason_display().lower()}"
+        words = _("Paused: %(reason)s") % {"reason": pause.get_reason_display().lower()}
         if pause.review_on:
-            words += f", review {formats.date_format(pause.review_on, 'MONTH_DAY_FORMAT')}"
+            words = _("Paused: %(reason)s, review %(day)s") % {
+                "reason": pause.get_reason_display().lower(), "day": formats.date_format(pause.review_on, "MONTH_DAY_FORMAT")}
             today = _today_for(todays, row.patient.time_zone, now)
             if pause.review_on <= today:
-                label = "Back home?" if pause.reason == Pause.Reason.HOSPITAL_ADMISSION else "Resume or extend?"
+                label = _("Back home?") if pause.reason == Pause.Reason.HOSPITAL_ADMISSION else _("Resume or extend?")
                 row.due.insert(0, Due(label, pause.review_on, _state_of(pause.review_on, today), kind="pause"))
         row.flags = [Flag("paused", words, "info") if flag.key == "paused" else flag for flag in row.flags]
     for call in BereavementCall.objects.filter(patient_id__in=ids, done_at__isnull=True).select_related("caregiver").order_by("due_on", "pk"):
         row = rows[call.patient_id]
         today = _today_for(todays, row.patient.time_zone, now)
         if call.due_on <= today + timedelta(days=UPCOMING_DAYS):
-            row.due.append(Due(f"Bereavement call ({call.step})", call.due_on, _state_of(call.due_on, today), kind="bereavement", task=call))
-            row.flags.append(Flag("bereavement", "Bereavement call", "info"))
+            row.due.append(Due(_("Bereavement call (%(step)s)") % {"step": call.step_label}, call.due_on, _state_of(call.due_on, today), kind="bereavement", task=call))
+            row.flags.append(Flag("bereavement", _("Bereavement call"), "info"))
     for patient_id in Catheter.objects.filter(patient_id__in=ids, removed_on__isnull=True).values_list("patient_id", flat=True):
-        rows[patient_id].flags.append(Flag("catheter", "Catheter at home", "info"))
+        rows[patient_id].flags.append(Flag("catheter", _("Catheter at home"), "info"))
     numbers = {row.contact.number: row for row in rows.values() if row.contact}
     unrouted = (InboundMessage.objects.filter(routed_by=InboundMessage.RoutedBy.UNROUTED, assigned_at__isnull=True,
                                               from_number__in=list(numbers) or [""])
                 .values_list("from_number", flat=True).distinct())
     for number in unrouted:
-        numbers[str(number)].flags.append(Flag("unrouted", "Unrouted text from this number", "warn"))
+        numbers[str(number)].flags.append(Flag("unrouted", _("Unrouted text from this number"), "warn"))
 
 
 def _message_details(rows, todays, now):
@@ -420,10 +423,10 @@ def _details(ranked, todays, now):
         today = _today_for(todays, patient.time_zone, now)
         row = PatientRow(patient, candidate.urgency, candidate.since, alerts=alerts[pk], last_report=reports.get(patient.last_report_id))
         for occurrence in missed[pk]:
-            row.due.append(Due("Check-in call", occurrence.due_date, "missed", occurrence, occurrence.kind))
+            row.due.append(Due(_("Check-in call"), occurrence.due_date, "missed", occurrence, occurrence.kind))
         for occurrence in open_items[pk]:
             if occurrence.due_date <= today + timedelta(days=UPCOMING_DAYS):
-                label = "Drainage" if occurrence.kind == Kind.PARACENTESIS else "Check-in call"
+                label = _("Drainage") if occurrence.kind == Kind.PARACENTESIS else _("Check-in call")
                 row.due.append(Due(label, occurrence.due_date, _state_of(occurrence.due_date, today), occurrence, occurrence.kind))
         row.contact = _contact(patient)
         row.flags = _flags(patient, row, stopped)

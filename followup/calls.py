@@ -21,6 +21,7 @@ from datetime import timedelta
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from . import scheduling, services
 from .models import CallAttempt, Kind, Occurrence, Patient, SymptomReport
@@ -43,9 +44,9 @@ def retry_time(clinic, after):
 def validate_retry_at(clinic, retry_at, now):
     services._require_aware(retry_at, "retry_at")
     if retry_at < now - services.CLOCK_TOLERANCE:
-        raise ValidationError({"retry_at": "Choose a retry time from now on."})
+        raise ValidationError({"retry_at": _("Choose a retry time from now on.")})
     if not clinic.is_open(retry_at):
-        raise ValidationError({"retry_at": "Choose a retry time inside the team's working hours."})
+        raise ValidationError({"retry_at": _("Choose a retry time inside the team's working hours.")})
 
 
 def record_call(patient, *, outcome, by, occurrence=None, note="", scores=None, completed_by="", other_problem_name="",
@@ -61,16 +62,16 @@ def record_call(patient, *, outcome, by, occurrence=None, note="", scores=None, 
     at = at or now
     scores = {name: value for name, value in (scores or {}).items() if value is not None}
     if outcome not in CallAttempt.Outcome.values:
-        raise ValidationError({"outcome": "Choose what came of the call."})
+        raise ValidationError({"outcome": _("Choose what came of the call.")})
     answered = outcome in CallAttempt.ANSWERED
     if scores and not answered:
-        raise ValidationError({"outcome": "Scores can be recorded only when someone answered."})
+        raise ValidationError({"outcome": _("Scores can be recorded only when someone answered.")})
     if answered and not scores and not note.strip():
-        raise ValidationError({"note": "Enter the scores they gave, or a note of what was said."})
+        raise ValidationError({"note": _("Enter the scores they gave, or a note of what was said.")})
     if completed_by and completed_by not in SymptomReport.CompletedBy.values:
-        raise ValidationError({"completed_by": "Choose who answered the questions."})
+        raise ValidationError({"completed_by": _("Choose who answered the questions.")})
     if retry_at is not None and outcome not in CallAttempt.RETRIED:
-        raise ValidationError({"retry_at": "A retry time is for a call nobody answered."})
+        raise ValidationError({"retry_at": _("A retry time is for a call nobody answered.")})
     services._not_in_future(at, "at", "A call cannot be dated in the future.")
     with transaction.atomic():
         patient = services._lock(patient)
@@ -80,9 +81,9 @@ def record_call(patient, *, outcome, by, occurrence=None, note="", scores=None, 
         if occurrence is not None:
             occurrence = services._locked_open(occurrence, "called")
             if occurrence.kind != Kind.CHECKIN:
-                raise ValidationError("Only a check-in call has an outcome.")
+                raise ValidationError(_("Only a check-in call has an outcome."))
         elif not (answered and scores):
-            raise ValidationError("This patient has no open check-in to record a call on.")
+            raise ValidationError(_("This patient has no open check-in to record a call on."))
         attempt = CallAttempt(patient=patient, occurrence=occurrence, at=at, outcome=outcome, by=by, note=note.strip())
         attempt._history_user = by
         if answered:

@@ -17,6 +17,7 @@ from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.utils import formats, timezone
+from django.utils.translation import gettext_lazy as _
 
 from . import scheduling
 from .models import Kind
@@ -44,7 +45,7 @@ def check_care_moment(patient, moment, *, field, what, kind):
     if moment is None:
         return
     if timezone.is_naive(moment):
-        raise ValidationError({field: "Give the time with its time zone."})
+        raise ValidationError({field: _("Give the time with its time zone.")})
     if moment > timezone.now() + CLOCK_TOLERANCE:
         raise ValidationError({field: f"{what} cannot be dated in the future."})
     day = scheduling.local_date(moment, patient.zone)

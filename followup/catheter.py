@@ -17,6 +17,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from . import scheduling
 from .messaging.planning import cancel_unsent_reminders
@@ -73,9 +75,9 @@ def answer_advisory(patient, *, answer, answered_on=None, note="", by=None):
     today = scheduling.local_date(timezone.now(), patient.zone)
     answered_on = answered_on or today
     if answer not in AdvisoryAnswer.Answer.values:
-        raise ValidationError({"answer": "Choose an answer: discussed and declined, referred, or not suitable."})
+        raise ValidationError({"answer": _("Choose an answer: discussed and declined, referred, or not suitable.")})
     if answered_on > today:
-        raise ValidationError({"answered_on": "The answer cannot be dated in the future."})
+        raise ValidationError({"answered_on": _("The answer cannot be dated in the future.")})
     with transaction.atomic():
         patient = _lock(patient)
         until = answered_on + relativedelta(months=patient.clinic.advisory_silence_months)
@@ -94,19 +96,20 @@ def place_catheter(patient, *, placed_on, type, by=None, interval_days=None):  #
     today = scheduling.local_date(timezone.now(), patient.zone)
     errors = {}
     if placed_on is None:
-        errors["placed_on"] = "Give the day the catheter was placed."
+        errors["placed_on"] = _("Give the day the catheter was placed.")
     elif placed_on > today:
-        errors["placed_on"] = "A catheter cannot be recorded as placed in the future."
+        errors["placed_on"] = _("A catheter cannot be recorded as placed in the future.")
     if type not in Catheter.Type.values:
-        errors["type"] = "Choose the type of catheter."
+        errors["type"] = _("Choose the type of catheter.")
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
         patient = _lock(patient)
         if patient.status not in (Patient.Status.ACTIVE, Patient.Status.PAUSED):
-            raise ValidationError({"placed_on": f"A {patient.get_status_display().lower()} patient's care has ended."})
+            raise ValidationError({"placed_on": gettext("A %(status)s patient's care has ended.") % {
+                "status": patient.get_status_display().lower()}})
         if has_catheter(patient):
-            raise ValidationError({"placed_on": "This patient already has a catheter in place."})
+            raise ValidationError({"placed_on": _("This patient already has a catheter in place.")})
         interval = scheduling.Interval(interval_days or patient.clinic.home_drainage_interval_days, scheduling.Unit.DAYS)
         try:
             interval.validate(min_days=scheduling.HOME_DRAINAGE_MIN_DAYS)
@@ -154,7 +157,7 @@ def issue_link(patient, *, by=None, now=None):
     """A single-use link for the caregiver to log one home drainage; its absolute URL."""
     now = now or timezone.now()
     if not has_catheter(patient) or patient.status != Patient.Status.ACTIVE:
-        raise ValidationError("A drainage log link is for an active patient with a catheter.")
+        raise ValidationError(_("A drainage log link is for an active patient with a catheter."))
     for _attempt in range(3):
         try:
             with transaction.atomic():

@@ -14,8 +14,9 @@ from itertools import pairwise
 from django.utils import formats
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext, ngettext
 
-from . import scheduling
+from . import esas_r, scheduling
 from .models import ESAS_ITEMS
 
 # Small multiples: one viewBox, scaled by CSS to the column width.
@@ -70,14 +71,18 @@ def _esas_chart(item, label, dated_scores) -> Chart:
     key = f"esas-{item}"
     points = [(_day(day), score) for day, score in dated_scores]
     if not dated_scores:
-        return Chart(key, label, f"{label}: not scored yet.")
+        return Chart(key, label, gettext("%(item)s: not scored yet.") % {"item": label})
     scores = [score for _, score in dated_scores]
     latest = scores[-1]
-    band = "severe" if latest >= scheduling.SEVERE_SCORE else "moderate" if latest >= 4 else "mild" if latest >= 1 else "none"
-    description = (
-        f"{label}: {len(scores)} score{'s' if len(scores) != 1 else ''} from {points[0][0]} to {points[-1][0]}; "
-        f"latest {latest} of 10 ({band}), lowest {min(scores)}, highest {max(scores)}."
-    )
+    band = (gettext("severe") if latest >= scheduling.SEVERE_SCORE else gettext("moderate") if latest >= 4
+            else gettext("mild") if latest >= 1 else gettext("none"))
+    description = ngettext(
+        "%(item)s: %(count)d score from %(first)s to %(last)s; latest %(latest)s of 10 (%(band)s), lowest %(lowest)s, "
+        "highest %(highest)s.",
+        "%(item)s: %(count)d scores from %(first)s to %(last)s; latest %(latest)s of 10 (%(band)s), lowest %(lowest)s, "
+        "highest %(highest)s.", len(scores)) % {
+        "item": label, "count": len(scores), "first": points[0][0], "last": points[-1][0], "latest": latest, "band": band,
+        "lowest": min(scores), "highest": max(scores)}
     xs = _x_positions([day for day, _ in dated_scores])
     severe_top, severe_bottom = _y(10, 10), _y(scheduling.SEVERE_SCORE, 10)
     parts = [
@@ -104,13 +109,15 @@ def _esas_chart(item, label, dated_scores) -> Chart:
 def esas_charts(reports, zone) -> list[Chart]:
     """One chart per ESAS-r item, from `reports` oldest first; an item never scored gets an empty chart."""
     charts = []
-    for item, label in ESAS_ITEMS:
+    names = esas_r.item_names()  # the reviewed ESAS-r wording of the page's language
+    for item, _label in ESAS_ITEMS:
+        label = names[item]
         dated = [(scheduling.local_date(report.reported_at, zone), getattr(report, item))
                  for report in reports if getattr(report, item) is not None]
         if item == "other_problem":
-            names = [report.other_problem_name for report in reports if report.other_problem is not None]
-            if names and names[-1]:
-                label = f"Other problem ({names[-1]})"
+            named = [report.other_problem_name for report in reports if report.other_problem is not None]
+            if named and named[-1]:
+                label = gettext("Other problem (%(name)s)") % {"name": named[-1]}
         charts.append(_esas_chart(item, label, dated))
     return charts
 
@@ -119,24 +126,25 @@ def interval_chart(performed, zone, current_days=None) -> Chart:
     """Bars of the days between successive drainages (local dates), with the current interval as
     a dashed line when it is a whole number of days."""
     key = "drainage-intervals"
-    title = "Days between drainages"
+    title = gettext("Days between drainages")
     days = sorted(scheduling.local_date(moment, zone) for moment in performed)
     intervals = [(later, (later - earlier).days) for earlier, later in pairwise(days)]
     if not intervals:
-        return Chart(key, title, "Fewer than two drainages recorded: no interval yet.")
-    points = [(f"to {_day(day)}", length) for day, length in intervals]
+        return Chart(key, title, gettext("Fewer than two drainages recorded: no interval yet."))
+    points = [(gettext("to %(day)s") % {"day": _day(day)}, length) for day, length in intervals]
     lengths = [length for _, length in intervals]
     top = scale_top(lengths, current_days)
     clipped = [length for length in lengths if length > top]
-    description = (
-        f"{len(lengths)} interval{'s' if len(lengths) != 1 else ''} between drainages, oldest first: "
-        f"{', '.join(f'{length} days' for length in lengths)}."
-    )
+    description = ngettext("%(count)d interval between drainages, oldest first: %(lengths)s.",
+                           "%(count)d intervals between drainages, oldest first: %(lengths)s.", len(lengths)) % {
+        "count": len(lengths), "lengths": ", ".join(_days(length) for length in lengths)}
     if current_days:
-        description += f" Current interval: {current_days} days."
+        description += " " + gettext("Current interval: %(days)s.") % {"days": _days(current_days)}
     if clipped:
-        description += (f" {len(clipped)} interval{'s' if len(clipped) != 1 else ''} longer than {top} days "
-                        f"{'are' if len(clipped) != 1 else 'is'} drawn cut off at the top of the scale, marked with a triangle.")
+        description += " " + ngettext(
+            "%(count)d interval longer than %(top)s is drawn cut off at the top of the scale, marked with a triangle.",
+            "%(count)d intervals longer than %(top)s are drawn cut off at the top of the scale, marked with a triangle.",
+            len(clipped)) % {"count": len(clipped), "top": _days(top)}
     inner = WIDTH - LEFT - RIGHT
     slot = inner / len(lengths)
     bar = max(min(slot * 0.7, 28), 2)
@@ -152,11 +160,12 @@ def interval_chart(performed, zone, current_days=None) -> Chart:
         short = " short" if length <= scheduling.CATHETER_MEDIAN_DAYS else ""
         cut = " clipped" if length > top else ""
         parts.append(f'<rect class="bar{short}{cut}" x="{x:.1f}" y="{y:.1f}" width="{bar:.1f}" height="{height:.1f}">'
-                     f"<title>{length} days, {escape(label)}</title></rect>")
+                     f"<title>{escape(_days(length))}, {escape(label)}</title></rect>")
         if cut:
             middle = x + bar / 2
             parts.append(f'<path class="clip-marker" d="M{middle - 4:.1f},{TOP - 1:.1f} L{middle:.1f},1 '
-                         f'L{middle + 4:.1f},{TOP - 1:.1f} Z"><title>{length} days (cut off)</title></path>')
+                         f'L{middle + 4:.1f},{TOP - 1:.1f} Z"><title>{escape(gettext("%(days)s (cut off)") % {"days": _days(length)})}'
+                         "</title></path>")
     if current_days:
         y = _y(current_days, top)
         parts.append(f'<line class="target" x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y:.1f}" y2="{y:.1f}"/>')
@@ -164,6 +173,10 @@ def interval_chart(performed, zone, current_days=None) -> Chart:
     if len(intervals) > 1:
         parts.append(f'<text class="axis" x="{WIDTH - RIGHT}" y="{HEIGHT - 4}" text-anchor="end">{escape(_day(intervals[-1][0]))}</text>')
     return Chart(key, title, description, _svg(key, title, description, "".join(parts)), points)
+
+
+def _days(count):
+    return ngettext("%(count)d day", "%(count)d days", count) % {"count": count}
 
 
 def scale_top(lengths, current_days=None):

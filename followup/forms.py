@@ -10,8 +10,10 @@ from datetime import timedelta
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
-from . import scheduling
+from . import esas_r, scheduling
 from .access import clinics_for
 from .models import ESAS_ITEMS, Alert, CallAttempt, Caregiver, Membership, Occurrence, Patient, Procedure, SymptomReport, User
 from .messaging import opt_outs
@@ -53,7 +55,7 @@ class TimeInput(forms.TimeInput):
 
 
 def _whole_number(what, low, high, **kwargs):
-    message = f"Enter {what} as a whole number from {low} to {high}."
+    message = format_lazy(_("Enter {what} as a whole number from {low} to {high}."), what=what, low=low, high=high)
     return forms.IntegerField(
         min_value=low, max_value=high,
         error_messages={"invalid": message, "min_value": message, "max_value": message},
@@ -63,7 +65,7 @@ def _whole_number(what, low, high, **kwargs):
 
 def _past_moment(value, what):
     if value and value > timezone.now() + FUTURE_GRACE:
-        raise ValidationError(f"{what} cannot be in the future.", code="future")
+        raise ValidationError(format_lazy(_("{what} cannot be in the future."), what=what), code="future")
     return value
 
 
@@ -103,23 +105,23 @@ class DrainageForm(NurseForm, forms.Form):
 
     id_prefix = "drainage"
 
-    performed_at = forms.DateTimeField(label="Performed at", widget=LocalDateTimeInput(),
-                                       help_text="The patient's local time.")
-    volume_ml = _whole_number("the volume in millilitres", 0, 20000, label="Volume drained (ml)",
-                              help_text="0 for a dry tap.")
-    duration_minutes = _whole_number("the duration in minutes", 1, 1440, label="Duration (minutes)", required=False)
-    setting = forms.TypedChoiceField(label="Where", choices=Procedure.Setting.choices, initial=Procedure.Setting.CLINIC,
+    performed_at = forms.DateTimeField(label=_("Performed at"), widget=LocalDateTimeInput(),
+                                       help_text=_("The patient's local time."))
+    volume_ml = _whole_number(_("the volume in millilitres"), 0, 20000, label=_("Volume drained (ml)"),
+                              help_text=_("0 for a dry tap."))
+    duration_minutes = _whole_number(_("the duration in minutes"), 1, 1440, label=_("Duration (minutes)"), required=False)
+    setting = forms.TypedChoiceField(label=_("Where"), choices=Procedure.Setting.choices, initial=Procedure.Setting.CLINIC,
                                      required=False, empty_value=Procedure.Setting.CLINIC)
-    performed_by = NurseChoiceField(label="Performed by", queryset=User.objects.none(), required=False,
-                                    empty_label="Me, or the person named below")
-    performer_name = forms.CharField(label="Performer's name", required=False, max_length=120,
-                                     help_text="When they have no account here.")
-    performer_role = forms.CharField(label="Performer's role", required=False, max_length=80,
-                                     help_text="For example: interventional radiologist.")
-    complication_codes = forms.MultipleChoiceField(label="Complications", choices=Procedure.Complication.choices,
+    performed_by = NurseChoiceField(label=_("Performed by"), queryset=User.objects.none(), required=False,
+                                    empty_label=_("Me, or the person named below"))
+    performer_name = forms.CharField(label=_("Performer's name"), required=False, max_length=120,
+                                     help_text=_("When they have no account here."))
+    performer_role = forms.CharField(label=_("Performer's role"), required=False, max_length=80,
+                                     help_text=_("For example: interventional radiologist."))
+    complication_codes = forms.MultipleChoiceField(label=_("Complications"), choices=Procedure.Complication.choices,
                                                    widget=forms.CheckboxSelectMultiple, initial=[Procedure.Complication.NONE],
                                                    required=False)
-    complications = forms.CharField(label="Other complication", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    complications = forms.CharField(label=_("Other complication"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args, clinic=None, user=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -129,19 +131,19 @@ class DrainageForm(NurseForm, forms.Form):
             self.fields["performed_by"].initial = user.pk
 
     def clean_performed_at(self):
-        return _past_moment(self.cleaned_data["performed_at"], "A drainage")
+        return _past_moment(self.cleaned_data["performed_at"], _("A drainage"))
 
     def clean(self):
         data = super().clean()
         codes = data.get("complication_codes") or []
         if Procedure.Complication.NONE in codes and len(codes) > 1:
-            self.add_error("complication_codes", "\"None\" cannot go with a complication.")
+            self.add_error("complication_codes", _("\"None\" cannot go with a complication."))
         if Procedure.Complication.OTHER in codes and not (data.get("complications") or "").strip():
-            self.add_error("complications", "Describe the other complication.")
+            self.add_error("complications", _("Describe the other complication."))
         if data.get("performed_by") and (data.get("performer_name") or "").strip():
-            self.add_error("performer_name", "Choose a staff member or give a name, not both.")
+            self.add_error("performer_name", _("Choose a staff member or give a name, not both."))
         elif (data.get("performer_name") or "").strip() and not (data.get("performer_role") or "").strip():
-            self.add_error("performer_role", "Give the performer's role, for example interventional radiologist.")
+            self.add_error("performer_role", _("Give the performer's role, for example interventional radiologist."))
         return data
 
 
@@ -151,26 +153,27 @@ class CheckinForm(NurseForm, forms.Form):
 
     id_prefix = "checkin"
 
-    outcome = forms.ChoiceField(label="Outcome of the call", choices=CallAttempt.Outcome.choices,
+    outcome = forms.ChoiceField(label=_("Outcome of the call"), choices=CallAttempt.Outcome.choices,
                                 initial=CallAttempt.Outcome.REACHED, widget=forms.RadioSelect,
-                                error_messages={"required": "Choose what came of the call."})
+                                error_messages={"required": _("Choose what came of the call.")})
     completed_by = forms.ChoiceField(
-        label="Who answered the questions", required=False, choices=[("", "As the outcome says")] + SymptomReport.CompletedBy.choices,
-        help_text="The ESAS-r's own options. You are recorded as the one who entered the report.")
-    other_problem_name = forms.CharField(label="Other problem (name it)", max_length=120, required=False)
-    pps = forms.TypedChoiceField(label="PPS (%)", required=False, coerce=int, empty_value=None,
-                                 choices=[("", "Not assessed")] + [(value, f"{value} %") for value in range(0, 101, 10)])
-    phase = forms.ChoiceField(label="PCOC phase", required=False, choices=[("", "Unchanged")] + Patient.Phase.choices)
-    note = forms.CharField(label="Note", required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    retry_at = forms.DateTimeField(label="Try again at (optional)", required=False, widget=LocalDateTimeInput(),
-                                   help_text="No answer or voicemail: blank for the clinic's retry time. The patient's local time.")
+        label=_("Who answered the questions"), required=False, choices=[("", _("As the outcome says"))] + SymptomReport.CompletedBy.choices,
+        help_text=_("The ESAS-r's own options. You are recorded as the one who entered the report."))
+    other_problem_name = forms.CharField(label=_("Other problem (name it)"), max_length=120, required=False)
+    pps = forms.TypedChoiceField(label=_("PPS (%)"), required=False, coerce=int, empty_value=None,
+                                 choices=[("", _("Not assessed"))] + [(value, f"{value} %") for value in range(0, 101, 10)])
+    phase = forms.ChoiceField(label=_("PCOC phase"), required=False, choices=[("", _("Unchanged"))] + Patient.Phase.choices)
+    note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    retry_at = forms.DateTimeField(label=_("Try again at (optional)"), required=False, widget=LocalDateTimeInput(),
+                                   help_text=_("No answer or voicemail: blank for the clinic's retry time. The patient's local time."))
 
     field_order = ["outcome", "completed_by"] + [name for name, _ in ESAS_ITEMS] + ["other_problem_name", "pps", "phase", "note", "retry_at"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        for name, label in ESAS_ITEMS:
-            self.fields[name] = _whole_number("a score", 0, 10, label=label, required=False)
+        names = esas_r.item_names()  # the reviewed ESAS-r wording of the page's language
+        for name, _label in ESAS_ITEMS:
+            self.fields[name] = _whole_number(_("a score"), 0, 10, label=names[name], required=False)
             self.fields[name].widget.attrs.update(min=0, max=10)
         self.order_fields(self.field_order)
 
@@ -189,13 +192,13 @@ class CheckinForm(NurseForm, forms.Form):
         outcome = data.get("outcome")
         answered = outcome in CallAttempt.ANSWERED
         if outcome and not answered and scored:
-            self.add_error("outcome", "Scores can be recorded only when someone answered.")
+            self.add_error("outcome", _("Scores can be recorded only when someone answered."))
         if answered and not self.errors and not scored and not (data.get("note") or "").strip():
-            self.add_error("note", "Enter the scores they gave, or a note of what was said.")
+            self.add_error("note", _("Enter the scores they gave, or a note of what was said."))
         if data.get("retry_at") and outcome not in CallAttempt.RETRIED:
-            self.add_error("retry_at", "A retry time is for a call nobody answered.")
+            self.add_error("retry_at", _("A retry time is for a call nobody answered."))
         if scores.get("other_problem") is not None and not (data.get("other_problem_name") or "").strip():
-            self.add_error("other_problem_name", "Name the other problem that was scored.")
+            self.add_error("other_problem_name", _("Name the other problem that was scored."))
         return data
 
     def scores(self):
@@ -205,15 +208,15 @@ class CheckinForm(NurseForm, forms.Form):
 class RescheduleForm(NurseForm, forms.Form):
     id_prefix = "reschedule"
 
-    due_at = forms.DateTimeField(label="New date and time", widget=LocalDateTimeInput(), help_text="The patient's local time.")
-    note = forms.CharField(label="Reason (optional)", required=False, max_length=500)
+    due_at = forms.DateTimeField(label=_("New date and time"), widget=LocalDateTimeInput(), help_text=_("The patient's local time."))
+    note = forms.CharField(label=_("Reason (optional)"), required=False, max_length=500)
 
     def clean_due_at(self):
         value = self.cleaned_data["due_at"]
         if value < timezone.now() - FUTURE_GRACE:
-            raise ValidationError("Choose a time from now on.", code="past")
+            raise ValidationError(_("Choose a time from now on."), code="past")
         if value > timezone.now() + timedelta(days=366):
-            raise ValidationError("Choose a time within the next year.", code="too_far")
+            raise ValidationError(_("Choose a time within the next year."), code="too_far")
         return value
 
 
@@ -222,9 +225,9 @@ class SkipForm(NurseForm, forms.Form):
 
     id_prefix = "skip"
 
-    reason = forms.ChoiceField(label="Why", choices=[("", "Choose a reason")] + Occurrence.SkipReason.choices)
-    look_again_on = forms.DateField(label="Look again on", widget=DateInput(), help_text="The patient's local date.")
-    note = forms.CharField(label="Note (optional)", required=False, max_length=500)
+    reason = forms.ChoiceField(label=_("Why"), choices=[("", _("Choose a reason"))] + Occurrence.SkipReason.choices)
+    look_again_on = forms.DateField(label=_("Look again on"), widget=DateInput(), help_text=_("The patient's local date."))
+    note = forms.CharField(label=_("Note (optional)"), required=False, max_length=500)
 
     def __init__(self, *args, zone=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -233,7 +236,7 @@ class SkipForm(NurseForm, forms.Form):
     def clean_look_again_on(self):
         day = self.cleaned_data["look_again_on"]
         if day < timezone.localdate(timezone=self.zone):
-            raise ValidationError("Choose today or a later day.", code="past")
+            raise ValidationError(_("Choose today or a later day."), code="past")
         return day
 
 
@@ -242,8 +245,8 @@ class IntervalForm(NurseForm, forms.Form):
 
     id_prefix = "interval"
 
-    count = _whole_number("the interval", 0, 999, label="Every")
-    unit = forms.ChoiceField(label="Unit", choices=scheduling.Unit.choices)
+    count = _whole_number(_("the interval"), 0, 999, label=_("Every"))
+    unit = forms.ChoiceField(label=_("Unit"), choices=scheduling.Unit.choices)
 
     def clean(self):
         data = super().clean()
@@ -258,24 +261,24 @@ class IntervalForm(NurseForm, forms.Form):
 class AcknowledgeAlertForm(NurseForm, forms.Form):
     id_prefix = "ack"
 
-    action = forms.ChoiceField(label="What was done", choices=[("", "Choose...")] + Alert.Action.choices,
-                               error_messages={"required": "Choose what was done about this alert."})
-    note = forms.CharField(label="Note (optional)", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    action = forms.ChoiceField(label=_("What was done"), choices=[("", _("Choose..."))] + Alert.Action.choices,
+                               error_messages={"required": _("Choose what was done about this alert.")})
+    note = forms.CharField(label=_("Note (optional)"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class StatusForm(NurseForm, forms.Form):
     id_prefix = "status"
 
-    note = forms.CharField(label="Note (optional)", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(label=_("Note (optional)"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
 # --- Patients and caregivers -------------------------------------------------------------------
 
 
 # The contact form says why it asks (issue 15): the number's format cannot answer it in the US.
-LINE_TYPE_HELP = ("A landline can only be called, never texted. The number alone cannot tell which it is: phonenumbers "
-                  "cannot tell a US mobile from a US landline, which share area codes. Blank: not known yet; Twilio "
-                  "Lookup fills it in where it is set up.")
+LINE_TYPE_HELP = _("A landline can only be called, never texted. The number alone cannot tell which it is: phonenumbers "
+                   "cannot tell a US mobile from a US landline, which share area codes. Blank: not known yet; Twilio "
+                   "Lookup fills it in where it is set up.")
 
 
 class ConsentFields(NurseForm, forms.ModelForm):
@@ -285,9 +288,9 @@ class ConsentFields(NurseForm, forms.ModelForm):
     person's consent ends and that address is opted out. Ticking again after an opt-out takes new
     consent in full (how, and who agreed; when: now) and lifts it."""
 
-    consent = forms.BooleanField(label="Agrees to automated reminders", required=False)
-    consent_source = forms.CharField(label="How consent was given", required=False, max_length=40,
-                                     help_text="For example: verbal, written form.")
+    consent = forms.BooleanField(label=_("Agrees to automated reminders"), required=False)
+    consent_source = forms.CharField(label=_("How consent was given"), required=False, max_length=40,
+                                     help_text=_("For example: verbal, written form."))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -305,8 +308,8 @@ class ConsentFields(NurseForm, forms.ModelForm):
         if self.address_opt_out:
             # Clearing an opt-out takes new consent in full: how, and who agreed (when: now).
             self.fields["consent_given_by"] = forms.CharField(
-                label="Who agreed", required=False, max_length=80, validators=[on_one_line],
-                help_text="The patient, or who for them (e.g. daughter, health care proxy).")
+                label=_("Who agreed"), required=False, max_length=80, validators=[on_one_line],
+                help_text=_("The patient, or who for them (e.g. daughter, health care proxy)."))
 
     def sharing_here(self):
         """Who else gives this number, in this patient's clinic (by name); the others are only counted."""
@@ -319,9 +322,9 @@ class ConsentFields(NurseForm, forms.ModelForm):
     def clean(self):
         data = super().clean()
         if data.get("consent") and not self.was_consented and not (data.get("consent_source") or "").strip():
-            self.add_error("consent_source", "Say how consent was given (verbal, written form...).")
+            self.add_error("consent_source", _("Say how consent was given (verbal, written form...)."))
         if data.get("consent") and self.address_opt_out and not (data.get("consent_given_by") or "").strip():
-            self.add_error("consent_given_by", "Say who agreed: the patient, or who for them.")
+            self.add_error("consent_given_by", _("Say who agreed: the patient, or who for them."))
         return data
 
     def _post_clean(self):
@@ -399,22 +402,23 @@ def _apply_to_address(address, action):
 class PatientContactForm(ConsentFields):
     id_prefix = "contact"
 
-    nurse = NurseChoiceField(label="Assigned nurse", queryset=User.objects.none(), required=False, empty_label="Nobody yet")
+    nurse = NurseChoiceField(label=_("Assigned nurse"), queryset=User.objects.none(), required=False, empty_label=_("Nobody yet"))
 
     class Meta:
         model = Patient
         fields = ["nurse", "mobile", "line_type", "email", "preferred_channel", "language", "time_zone", "quiet_hours_end",
                   "quiet_hours_start"]
         labels = {
-            "mobile": "Phone", "line_type": "Line type", "email": "E-mail", "preferred_channel": "Reminders by", "language": "Language",
-            "time_zone": "Time zone", "quiet_hours_end": "Messages allowed from", "quiet_hours_start": "Messages allowed until",
+            "mobile": _("Phone"), "line_type": _("Line type"), "email": _("E-mail"), "preferred_channel": _("Reminders by"),
+            "language": _("Language"), "time_zone": _("Time zone"), "quiet_hours_end": _("Messages allowed from"),
+            "quiet_hours_start": _("Messages allowed until"),
         }
         help_texts = {
-            "mobile": "For example +1 202 555 0123.",
+            "mobile": _("For example +1 202 555 0123."),
             "line_type": LINE_TYPE_HELP,
-            "time_zone": "A name like America/New_York.",
-            "quiet_hours_end": "Blank for the clinic's hours.",
-            "quiet_hours_start": "Blank for the clinic's hours.",
+            "time_zone": _("A name like America/New_York."),
+            "quiet_hours_end": _("Blank for the clinic's hours."),
+            "quiet_hours_start": _("Blank for the clinic's hours."),
         }
         widgets = {"mobile": PhoneInput(), "quiet_hours_end": TimeInput(), "quiet_hours_start": TimeInput()}
 
@@ -428,23 +432,24 @@ class PatientCreateForm(ConsentFields):
 
     id_prefix = "patient"
 
-    clinic = forms.ModelChoiceField(label="Clinic", queryset=None, empty_label=None)
-    nurse = NurseChoiceField(label="Assigned nurse", queryset=User.objects.none(), required=False, empty_label="Nobody yet")
-    interval_count = _whole_number("the interval", 0, 999, label="Drainage every", required=False,
-                                   help_text="Blank for the clinic's default.")
-    interval_unit = forms.ChoiceField(label="Unit", choices=scheduling.Unit.choices, initial=scheduling.Unit.DAYS)
-    first_drainage_on = forms.DateField(label="First drainage due on", required=False, widget=DateInput(),
-                                        help_text="Blank: one interval from today.")
+    clinic = forms.ModelChoiceField(label=_("Clinic"), queryset=None, empty_label=None)
+    nurse = NurseChoiceField(label=_("Assigned nurse"), queryset=User.objects.none(), required=False, empty_label=_("Nobody yet"))
+    interval_count = _whole_number(_("the interval"), 0, 999, label=_("Drainage every"), required=False,
+                                   help_text=_("Blank for the clinic's default."))
+    interval_unit = forms.ChoiceField(label=_("Unit"), choices=scheduling.Unit.choices, initial=scheduling.Unit.DAYS)
+    first_drainage_on = forms.DateField(label=_("First drainage due on"), required=False, widget=DateInput(),
+                                        help_text=_("Blank: one interval from today."))
 
     class Meta:
         model = Patient
         fields = ["clinic", "mrn", "given_name", "family_name", "date_of_birth", "nurse", "phase", "time_zone",
                   "mobile", "line_type", "email", "preferred_channel", "language"]
-        labels = {"mrn": "MRN", "given_name": "Given name", "family_name": "Family name", "date_of_birth": "Date of birth",
-                  "time_zone": "Time zone", "mobile": "Phone", "line_type": "Line type", "email": "E-mail",
-                  "preferred_channel": "Reminders by"}
-        help_texts = {"mobile": "For example +1 202 555 0123.", "line_type": LINE_TYPE_HELP,
-                      "time_zone": "A name like America/New_York."}
+        labels = {"mrn": _("MRN"), "given_name": _("Given name"), "family_name": _("Family name"),
+                  "date_of_birth": _("Date of birth"), "time_zone": _("Time zone"), "mobile": _("Phone"),
+                  "line_type": _("Line type"), "email": _("E-mail"),
+                  "preferred_channel": _("Reminders by"), "phase": _("Phase"), "language": _("Language")}
+        help_texts = {"mobile": _("For example +1 202 555 0123."), "line_type": LINE_TYPE_HELP,
+                      "time_zone": _("A name like America/New_York.")}
         widgets = {"date_of_birth": DateInput(), "mobile": PhoneInput()}
 
     def __init__(self, *args, user, **kwargs):
@@ -463,7 +468,7 @@ class PatientCreateForm(ConsentFields):
     def clean_date_of_birth(self):
         born = self.cleaned_data.get("date_of_birth")
         if born and born > timezone.localdate():
-            raise ValidationError("The date of birth cannot be in the future.", code="future")
+            raise ValidationError(_("The date of birth cannot be in the future."), code="future")
         return born
 
     def clean_phase(self):
@@ -477,16 +482,16 @@ class PatientCreateForm(ConsentFields):
     def clean_first_drainage_on(self):
         day = self.cleaned_data.get("first_drainage_on")
         if day and day < timezone.localdate() - timedelta(days=1):
-            raise ValidationError("Choose today or a later day.", code="past")
+            raise ValidationError(_("Choose today or a later day."), code="past")
         return day
 
     def clean(self):
         data = super().clean()
         clinic, nurse = data.get("clinic"), data.get("nurse")
         if clinic and nurse and not Membership.objects.filter(user=nurse, clinic=clinic).exists():
-            self.add_error("nurse", "This nurse is not on the staff of that clinic.")
+            self.add_error("nurse", _("This nurse is not on the staff of that clinic."))
         if clinic and data.get("mrn") and Patient.objects.filter(clinic=clinic, mrn=data["mrn"]).exists():
-            self.add_error("mrn", "A patient with this MRN is already enrolled at this clinic.")
+            self.add_error("mrn", _("A patient with this MRN is already enrolled at this clinic."))
         if data.get("interval_count") is not None:
             try:
                 data["interval"] = scheduling.Interval(data["interval_count"], data.get("interval_unit", "days")).validate()
@@ -502,15 +507,16 @@ class CaregiverForm(ConsentFields):
         model = Caregiver
         fields = ["name", "relationship", "mobile", "line_type", "email", "preferred_channel", "language", "receives_reminders",
                   "next_of_kin"]
-        labels = {"mobile": "Phone", "line_type": "Line type", "email": "E-mail", "preferred_channel": "Reminders by",
-                  "receives_reminders": "Receives the patient's reminders", "next_of_kin": "Next of kin"}
-        help_texts = {"mobile": "For example +1 202 555 0123.", "line_type": LINE_TYPE_HELP,
-                      "relationship": "For example: daughter, husband, friend."}
+        labels = {"name": _("Name"), "relationship": _("Relationship"), "mobile": _("Phone"), "line_type": _("Line type"),
+                  "email": _("E-mail"), "preferred_channel": _("Reminders by"), "language": _("Language"),
+                  "receives_reminders": _("Receives the patient's reminders"), "next_of_kin": _("Next of kin")}
+        help_texts = {"mobile": _("For example +1 202 555 0123."), "line_type": LINE_TYPE_HELP,
+                      "relationship": _("For example: daughter, husband, friend.")}
         widgets = {"mobile": PhoneInput()}
 
 
 class PatientSearchForm(NurseForm, forms.Form):
     id_prefix = "search"
 
-    q = forms.CharField(label="Name or MRN", required=False, max_length=80)
-    status = forms.ChoiceField(label="Status", required=False, choices=[("", "Any status")] + Patient.Status.choices)
+    q = forms.CharField(label=_("Name or MRN"), required=False, max_length=80)
+    status = forms.ChoiceField(label=_("Status"), required=False, choices=[("", _("Any status"))] + Patient.Status.choices)

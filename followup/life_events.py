@@ -11,14 +11,16 @@ from datetime import timedelta
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from . import bereavement, scheduling
 from .models import Death, Patient, Pause, PhaseEpisode
 from .services import _as_actor, _lock, _not_in_future, change_status, record_procedure
 
 BEREAVED = Patient.Phase.BEREAVED
-BEREAVED_REFUSED = ('"Bereaved" is the phase after a death, never of a living patient. '
-                    'To record that the patient has died, use "Record death".')
+BEREAVED_REFUSED = _('"Bereaved" is the phase after a death, never of a living patient. '
+                     'To record that the patient has died, use "Record death".')
 
 
 # --- Phases ----------------------------------------------------------------------------------------
@@ -51,7 +53,7 @@ def resolve_phase(patient, *, phase, by=None):
     with transaction.atomic():
         patient = _lock(patient)
         if phase not in Patient.Phase.values:
-            raise ValidationError({"phase": "Choose a PCOC phase."})
+            raise ValidationError({"phase": _("Choose a PCOC phase.")})
         check_phase(patient, phase)
         start_phase(patient, phase, at=timezone.now(), by=by)
         patient.phase = phase
@@ -72,18 +74,18 @@ def record_death(patient, *, died_at, place, source, by=None, note=""):
     """
     errors = {}
     if died_at is None:
-        errors["died_at"] = "Give the date and time of death."
+        errors["died_at"] = _("Give the date and time of death.")
     if place not in Death.Place.values:
-        errors["place"] = "Choose where the patient died: home, inpatient unit, hospital or other."
+        errors["place"] = _("Choose where the patient died: home, inpatient unit, hospital or other.")
     if source not in Death.Source.values:
-        errors["source"] = "Choose how the team learnt of the death: family, staff or hospital record."
+        errors["source"] = _("Choose how the team learnt of the death: family, staff or hospital record.")
     if errors:
         raise ValidationError(errors)
-    _not_in_future(died_at, "died_at", "A death cannot be recorded in the future.")
+    _not_in_future(died_at, "died_at", _("A death cannot be recorded in the future."))
     with transaction.atomic():
         locked = _lock(patient)
         if locked.status == Patient.Status.DECEASED:
-            raise ValidationError({"died_at": "This patient's death is already recorded."})
+            raise ValidationError({"died_at": _("This patient's death is already recorded.")})
         change_status(locked, Patient.Status.DECEASED, by=by, note=note, at=died_at, _death=True)
         locked.refresh_from_db()
         death = Death(patient=locked, died_at=died_at, place=place, source=source, recorded_by=by, note=note)
@@ -104,11 +106,11 @@ def _local_today(patient):
 
 def _check_review_on(patient, review_on):
     if review_on is None:
-        raise ValidationError({"review_on": "Give the day to review this pause."})
+        raise ValidationError({"review_on": _("Give the day to review this pause.")})
     if review_on < _local_today(patient):
-        raise ValidationError({"review_on": "The review date cannot be in the past."})
+        raise ValidationError({"review_on": _("The review date cannot be in the past.")})
     if (review_on - _local_today(patient)).days > 366:
-        raise ValidationError({"review_on": "Choose a review date within the next year."})
+        raise ValidationError({"review_on": _("Choose a review date within the next year.")})
 
 
 def default_review_on(patient, reason):
@@ -147,14 +149,14 @@ def pause(patient, *, reason, review_on=None, note="", by=None):
     the paused patient on the worklist); unsent reminders are cancelled.
     """
     if reason not in Pause.Reason.values:
-        raise ValidationError({"reason": "Choose a reason: hospital admission, respite, patient's wish or other."})
+        raise ValidationError({"reason": _("Choose a reason: hospital admission, respite, patient's wish or other.")})
     with transaction.atomic():
         locked = _lock(patient)
         review_on = review_on or default_review_on(locked, reason)
         _check_review_on(locked, review_on)
         if locked.status != Patient.Status.ACTIVE:
-            raise ValidationError({"status": f"Only an active patient can be paused; this one is "
-                                             f"{locked.get_status_display().lower()}."})
+            raise ValidationError({"status": gettext("Only an active patient can be paused; this one is %(status)s.") % {
+                "status": locked.get_status_display().lower()}})
         change_status(locked, Patient.Status.PAUSED, by=by, note=note)
         current = open_pause(locked)
         current.reason, current.review_on = reason, review_on
@@ -168,7 +170,7 @@ def extend_pause(patient, *, review_on, by=None, note=""):
         locked = _lock(patient)
         current = open_pause(locked)
         if locked.status != Patient.Status.PAUSED or current is None:
-            raise ValidationError({"status": "This patient is not paused."})
+            raise ValidationError({"status": _("This patient is not paused.")})
         _check_review_on(locked, review_on)
         current.review_on = review_on
         if note:
@@ -188,7 +190,7 @@ def resume(patient, *, by=None, ward_drainages=()):
     with transaction.atomic():
         locked = _lock(patient)
         if locked.status != Patient.Status.PAUSED:
-            raise ValidationError({"status": "Only a paused patient can be resumed."})
+            raise ValidationError({"status": _("Only a paused patient can be resumed.")})
         for drainage in ward_drainages:
             record_procedure(
                 locked, performed_at=drainage.get("performed_at"), volume_ml=drainage.get("volume_ml"),

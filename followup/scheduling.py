@@ -13,6 +13,8 @@ from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
 from django.db.models import TextChoices
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext, ngettext
 
 MIN_INTERVAL_DAYS = 2
 HOME_DRAINAGE_MIN_DAYS = 1  # a catheter may be drained daily (NICE MTG9)
@@ -27,9 +29,9 @@ CATHETER_MEDIAN_DAYS = 14
 
 
 class Unit(TextChoices):
-    DAYS = "days", "days"
-    WEEKS = "weeks", "weeks"
-    MONTHS = "months", "months"
+    DAYS = "days", _("days")
+    WEEKS = "weeks", _("weeks")
+    MONTHS = "months", _("months")
 
 
 @dataclass(frozen=True)
@@ -38,8 +40,11 @@ class Interval:
     unit: str = Unit.DAYS
 
     def __str__(self):
-        unit = Unit(self.unit).label
-        return f"{self.count} {unit[:-1] if self.count == 1 else unit}"
+        """"3 weeks", "1 day" in the active language."""
+        words = {Unit.DAYS: ngettext("%(count)d day", "%(count)d days", self.count),
+                 Unit.WEEKS: ngettext("%(count)d week", "%(count)d weeks", self.count),
+                 Unit.MONTHS: ngettext("%(count)d month", "%(count)d months", self.count)}
+        return words[Unit(self.unit)] % {"count": self.count}
 
     def delta(self):
         if self.unit == Unit.MONTHS:
@@ -137,10 +142,11 @@ def catheter_advisory(performed: list[datetime], zone: ZoneInfo) -> str:
         return ""
     median = statistics.median(intervals[-3:])
     if median <= CATHETER_MEDIAN_DAYS:
-        return f"Median interval {median:g} days (14 or less): consider indwelling peritoneal catheter."
+        return gettext("Median interval %(median)s days (14 or less): consider indwelling peritoneal catheter.") % {
+            "median": f"{median:g}"}
     last_three = intervals[-3:]
     if len(last_three) == 3 and last_three[0] > last_three[1] > last_three[2]:
-        return "Three successively shorter intervals: consider indwelling peritoneal catheter."
+        return gettext("Three successively shorter intervals: consider indwelling peritoneal catheter.")
     return ""
 
 

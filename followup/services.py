@@ -10,6 +10,8 @@ from datetime import datetime, timedelta
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from . import alerts, care_dates, scheduling
 from .messaging.planning import cancel_unsent_reminders, plan_reminders
@@ -38,7 +40,7 @@ def _lock(patient):
 
 def _require_aware(moment, field):
     if moment is not None and timezone.is_naive(moment):
-        raise ValidationError({field: "Give the time with its time zone."})
+        raise ValidationError({field: _("Give the time with its time zone.")})
 
 
 def _not_in_future(moment, field, message):
@@ -187,7 +189,7 @@ def _close(occurrence, state, by, note="", at=None):
 def _active_schedule(patient, kind):
     schedule = patient.schedules.filter(kind=kind, active=True).first()
     if schedule is None:
-        raise ValidationError(f"This patient has no active {Kind(kind).label.lower()} series.")
+        raise ValidationError(gettext("This patient has no active %(kind)s series.") % {"kind": Kind(kind).label.lower()})
     return schedule
 
 
@@ -212,9 +214,9 @@ def enrol(patient, *, paracentesis_interval=None, first_drainage_due=None, now=N
     with transaction.atomic():
         patient = _lock(patient)
         if patient.status in CLOSED_STATUSES:
-            raise ValidationError(f"A {patient.get_status_display().lower()} patient cannot be enrolled.")
+            raise ValidationError(gettext("A %(status)s patient cannot be enrolled.") % {"status": patient.get_status_display().lower()})
         if patient.schedules.filter(active=True).exists():
-            raise ValidationError("This patient is already enrolled.")
+            raise ValidationError(_("This patient is already enrolled."))
         drainages = CareSchedule(
             patient=patient, kind=Kind.PARACENTESIS, interval_count=interval.count, interval_unit=interval.unit
         )
@@ -235,7 +237,7 @@ def _check_procedure(kind, volume_ml, complication_codes, complications, perform
                      setting):
     errors = {}
     if kind in DRAINAGE_KINDS and volume_ml is None:
-        errors["volume_ml"] = "Enter the volume drained in ml (0 for a dry tap)."
+        errors["volume_ml"] = _("Enter the volume drained in ml (0 for a dry tap).")
     if kind == Kind.HOME_DRAINAGE and volume_ml is not None and volume_ml > HOME_DRAINAGE_MAX_ML:
         errors["volume_ml"] = (f"A home drainage of more than {HOME_DRAINAGE_MAX_ML} ml is not plausible: "
                                "check the volume.")
@@ -244,15 +246,15 @@ def _check_procedure(kind, volume_ml, complication_codes, complications, perform
     if unknown:
         errors["complication_codes"] = f"Unknown complication: {', '.join(map(str, unknown))}."
     elif Procedure.Complication.NONE in codes and len(set(codes)) > 1:
-        errors["complication_codes"] = "\"None\" cannot go with a complication."
+        errors["complication_codes"] = _("\"None\" cannot go with a complication.")
     elif Procedure.Complication.OTHER in codes and not (complications or "").strip():
-        errors["complications"] = "Describe the other complication."
+        errors["complications"] = _("Describe the other complication.")
     if setting not in Procedure.Setting.values:
-        errors["setting"] = "Choose where it was done: clinic or day unit, home, or hospital ward."
+        errors["setting"] = _("Choose where it was done: clinic or day unit, home, or hospital ward.")
     if performed_by is not None and performer_name.strip():
-        errors["performer_name"] = "Name the performer or choose a staff member, not both."
+        errors["performer_name"] = _("Name the performer or choose a staff member, not both.")
     elif performer_name.strip() and not performer_role.strip():
-        errors["performer_role"] = "Give the performer's role, for example interventional radiologist."
+        errors["performer_role"] = _("Give the performer's role, for example interventional radiologist.")
     if errors:
         raise ValidationError(errors)
     return sorted(set(codes), key=Procedure.Complication.values.index)
@@ -278,7 +280,7 @@ def record_procedure(patient, *, performed_at, volume_ml=None, duration_minutes=
     recorded_by = recorded_by or performed_by
     if (complications or "").strip() and not complication_codes:
         complication_codes = [Procedure.Complication.OTHER]  # free text from an older caller: an "other" complication
-    _not_in_future(performed_at, "performed_at", "A procedure cannot be recorded in the future.")
+    _not_in_future(performed_at, "performed_at", _("A procedure cannot be recorded in the future."))
     codes = _check_procedure(kind, volume_ml, complication_codes, complications, performed_by, performer_name or "",
                              performer_role or "", setting)
     with transaction.atomic():
@@ -295,7 +297,7 @@ def record_procedure(patient, *, performed_at, volume_ml=None, duration_minutes=
             recorded_by=recorded_by,
         )
         procedure.full_clean(exclude=["occurrence"], validate_unique=False, validate_constraints=False)
-        duplicate = ValidationError({"performed_at": "This drainage is already recorded for that moment."})
+        duplicate = ValidationError({"performed_at": _("This drainage is already recorded for that moment.")})
         if patient.procedures.filter(kind=kind, performed_at=performed_at).exists():
             raise duplicate
         is_latest = not patient.procedures.filter(kind=kind, performed_at__gt=performed_at).exists()
@@ -354,7 +356,7 @@ def record_symptom_report(patient, *, scores: dict, completed_by, source, record
     unknown = sorted(set(scores) - set(ESAS_FIELDS))
     if unknown:
         raise ValidationError(f"Unknown ESAS-r item: {', '.join(unknown)}.")
-    _not_in_future(reported_at, "reported_at", "A symptom report cannot be dated in the future.")
+    _not_in_future(reported_at, "reported_at", _("A symptom report cannot be dated in the future."))
     from . import life_events
 
     with transaction.atomic():
@@ -410,7 +412,7 @@ def reschedule(occurrence, due_at: datetime, *, by=None, note=""):
         new_date = scheduling.local_date(due_at, occurrence.patient.zone)
         clash = Occurrence.objects.filter(schedule=occurrence.schedule, due_date=new_date).exclude(pk=occurrence.pk)
         if clash.exists():
-            raise ValidationError({"due_at": "This series already has an occurrence on that day."})
+            raise ValidationError({"due_at": _("This series already has an occurrence on that day.")})
         _move(occurrence, due_at, by=by, note=note)
     return occurrence
 
@@ -434,12 +436,12 @@ def skip(occurrence, *, by=None, note="", reason="", look_again_on=None):
     from the last event done: a drainage recorded on the look-again day plans the next one a full
     interval after it."""
     if reason and reason not in Occurrence.SkipReason.values:
-        raise ValidationError({"reason": "Choose why it was skipped."})
+        raise ValidationError({"reason": _("Choose why it was skipped.")})
     with transaction.atomic():
         occurrence = _locked_open(occurrence, "skipped")
         patient = occurrence.patient
         if look_again_on is not None and look_again_on < scheduling.local_date(timezone.now(), patient.zone):
-            raise ValidationError({"look_again_on": "Choose today or a later day to look again."})
+            raise ValidationError({"look_again_on": _("Choose today or a later day to look again.")})
         look_again_on = look_again_on or default_look_again(occurrence)
         occurrence.skip_reason = reason or Occurrence.SkipReason.OTHER
         _close(occurrence, Occurrence.State.SKIPPED, by, note)
@@ -459,7 +461,7 @@ def change_interval(schedule, interval: scheduling.Interval, *, by=None):
     with transaction.atomic():
         schedule.patient = _lock(schedule.patient)  # fresh phase and zone, under the lock
         if not CareSchedule.objects.filter(pk=schedule.pk, active=True).exists():
-            raise ValidationError("This series has ended; its interval can no longer change.")
+            raise ValidationError(_("This series has ended; its interval can no longer change."))
         schedule.interval_count = interval.count
         schedule.interval_unit = interval.unit
         schedule.cadence_by_phase = False
@@ -473,7 +475,7 @@ def change_interval(schedule, interval: scheduling.Interval, *, by=None):
 def follow_phase_cadence(schedule, *, by=None):
     """Let a check-in series follow the patient's PCOC phase again (the clinic's cadence settings)."""
     if schedule.kind != Kind.CHECKIN:
-        raise ValidationError("Only check-in calls follow the patient's phase.")
+        raise ValidationError(_("Only check-in calls follow the patient's phase."))
     with transaction.atomic():
         schedule.patient = _lock(schedule.patient)
         schedule.cadence_by_phase = True
@@ -499,7 +501,7 @@ def catheter_advisory(patient):
 def accept_suggested_interval(patient, *, by=None):
     days = suggested_interval_days(patient)
     if days is None:
-        raise ValidationError("There is no suggested interval yet: it needs at least two drainages.")
+        raise ValidationError(_("There is no suggested interval yet: it needs at least two drainages."))
     return change_interval(_active_schedule(patient, Kind.PARACENTESIS), scheduling.Interval(days, scheduling.Unit.DAYS), by=by)
 
 
@@ -551,21 +553,22 @@ def change_status(patient, new_status, *, by=None, note="", at=None, _death=Fals
 
     if new_status not in Patient.Status.values:
         raise ValidationError({"status": f"Unknown status {new_status!r}."})
-    _not_in_future(at, "at", "A status change cannot be dated in the future.")
+    _not_in_future(at, "at", _("A status change cannot be dated in the future."))
     now = timezone.now()
     at = at or now
     if new_status == Patient.Status.DECEASED and not _death:
         if patient.status == Patient.Status.DECEASED:
-            raise ValidationError({"status": "The patient is already deceased."})
+            raise ValidationError({"status": _("The patient is already deceased.")})
         life_events.record_death(patient, died_at=at, place="other", source="staff", by=by, note=note)
         return Patient.objects.select_related("clinic").get(pk=patient.pk)
     with transaction.atomic():
         patient = _lock(patient)
         old = patient.status
         if new_status == old:
-            raise ValidationError({"status": f"The patient is already {patient.get_status_display().lower()}."})
+            raise ValidationError({"status": gettext("The patient is already %(status)s.") % {
+                "status": patient.get_status_display().lower()}})
         if old == Patient.Status.DECEASED:
-            raise ValidationError({"status": "A patient recorded as deceased cannot change status."})
+            raise ValidationError({"status": _("A patient recorded as deceased cannot change status.")})
         patient.status = new_status
         patient.status_changed_at = at
         patient.status_changed_by = by

@@ -19,7 +19,7 @@ from django.core.cache import cache
 from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, prefetch_related_objects, Subquery, Sum, Value, When
 from django.db.models.expressions import Window
 from django.db.models.functions import RowNumber
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from . import access, call_list, catheter, scheduling
 from .alerts import triage_rank
@@ -260,7 +260,8 @@ def advisory_reasons(clinic_ids):
     newest = Procedure.objects.annotate(changed=Subquery(_last_history_id())).order_by("-pk").values_list("pk", "changed")
     last, changed = newest.first() or (0, 0)
     last, changed = last or 0, changed or 0
-    key = f"followup:catheter-advisories:{','.join(str(pk) for pk in sorted(clinic_ids))}"
+    # The reasons are words of the page's language: one entry per language.
+    key = f"followup:catheter-advisories:{translation.get_language()}:{','.join(str(pk) for pk in sorted(clinic_ids))}"
     cached = cache.get(key)
     if cached and (cached["last"], cached["changed"]) == (last, changed):
         return cached["reasons"]

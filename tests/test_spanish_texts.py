@@ -40,7 +40,7 @@ def spanish_beside_english():
                 label = f"{kind}{' to a caregiver' if for_caregiver else ''}{'' if link else ' (no link)'}"
                 pair = [rendering.render_message(kind, "sms", language, context(language, for_caregiver, link)).text
                         for language in ("en", "es")]
-                written = rendering.render_text(f"messages/sms/{kind}.es.txt", context("es", for_caregiver, link))
+                written = rendering.written_text(kind, "es", context("es", for_caregiver, link))
                 yield label, *pair, written
 
 

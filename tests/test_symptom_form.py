@@ -11,7 +11,7 @@ from django.test import Client
 from followup import services
 from followup.models import ESAS_FIELDS, Alert, Occurrence, SymptomFormLink, SymptomReport
 from followup.symptom_links import issue_link, sign
-from followup.views.symptom_form import ESAS_WORDING, TEXT
+from followup import esas_r
 
 from .conftest import at
 
@@ -136,16 +136,15 @@ def test_spanish_speaking_patient_gets_the_form_in_spanish(bob, patient_client):
     assert '<html lang="es">' in response.content.decode()
     assert response["Content-Language"] == "es"
     assert "¿Cómo se siente ahora?" in page
-    for _name, _item, best, worst in ESAS_WORDING["es"]:
-        assert best in page and worst in page
+    for item in esas_r.wording("es"):
+        assert item.best in page and item.worst in page
     assert "No Pain" not in page
     assert "Enviar a mi equipo de cuidados" in page
 
 
-def test_both_languages_have_every_text_and_every_item():
-    assert TEXT["en"].keys() == TEXT["es"].keys()
+def test_every_language_has_its_wording_table_with_every_item():
     for language in ("en", "es"):
-        assert [row[0] for row in ESAS_WORDING[language]] == ESAS_FIELDS
+        assert [item.field for item in esas_r.wording(language)] == ESAS_FIELDS
 
 
 # --- Sending it ----------------------------------------------------------------------------------

@@ -8,7 +8,9 @@ import time_machine
 
 from followup.models import ESAS_FIELDS, SymptomFormLink, SymptomReport
 from followup.symptom_links import issue_link
-from followup.views.symptom_form import ESAS_WORDING, TEXT
+from django.utils import translation
+
+from followup import esas_r
 
 from .conftest import at
 from .test_symptom_form import answers, text_of
@@ -67,13 +69,15 @@ def test_the_instruction_speaks_to_the_patient_by_default(alice, client):
 def test_the_esas_r_wording_is_the_same_whoever_answers(alice, client):
     path = urlsplit(issue_link(alice)).path
     page = text_of(client.post(path, answers(pain=12, completed_by="caregiver")))
-    for _, _, best, worst in ESAS_WORDING["en"]:
-        assert best in page and worst in page
+    for item in esas_r.wording("en"):
+        assert item.best in page and item.worst in page
     assert "Best Wellbeing (Wellbeing = how you feel overall)" in page
 
 
 def test_both_languages_have_the_caregiver_instruction_and_the_progress_line():
-    for language in TEXT.values():
-        assert "el paciente" in language["instruction_caregiver"] or "the patient" in language["instruction_caregiver"]
-        assert "{number}" in language["progress"] and "{total}" in language["progress"]
+    instruction = "Please tap the number that best describes how the patient feels NOW."
+    for language, patient in (("en", "the patient"), ("es", "el paciente")):
+        with translation.override(language):
+            assert patient in translation.gettext(instruction)
+            assert translation.gettext("%(number)s of %(total)s") % {"number": 3, "total": 10} in ("3 of 10", "3 de 10")
     assert len(ESAS_FIELDS) == 10

@@ -21,7 +21,7 @@ ENTITY = re.compile(r"&(#\d+|#x[0-9a-fA-F]+|[A-Za-z]+);")
 TEXT_TEMPLATES = sorted(str(path.relative_to(TEMPLATES)) for path in TEMPLATES.rglob("*.txt"))
 CONTEXT = {
     "clinic_name": HOSTILE, "clinic_phone": "(202) 555-0100 & ext. <2>", "link": "https://followup.example.org/s/a'b&c/",
-    "day": "Mon 2 Mar", "time": "10:00 AM", "for_caregiver": True,
+    "day": "Mon 2 Mar", "time": "10:00 AM", "for_caregiver": True, "hours": 4,
     "user": User(username="o'neil&<sons>", first_name=HOSTILE, last_name="D'Arcy"),
     "protocol": "https", "domain": "followup.example.org", "uid": "MQ", "token": "set-a1b2c3", "site_name": HOSTILE,
 }

@@ -21,6 +21,7 @@ from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from .. import access
 from ..models import CalendarFeed, Kind, Occurrence
@@ -33,7 +34,7 @@ SLOT_LENGTH = {
     Kind.CHECKIN: timedelta(minutes=15),
     Kind.OTHER: timedelta(minutes=30),
 }
-KIND_WORD = {Kind.PARACENTESIS: "Drainage", Kind.CHECKIN: "Check-in call", Kind.OTHER: "Follow-up"}
+KIND_WORD = {Kind.PARACENTESIS: _("Drainage"), Kind.CHECKIN: _("Check-in call"), Kind.OTHER: _("Follow-up")}
 # Occurrences due since this long ago stay in the feed, so today's missed visit does not vanish at once.
 SHOWN_SINCE = timedelta(days=1)
 # A skipped or cancelled occurrence stays this long after it was closed, marked cancelled, so a calendar
@@ -101,13 +102,13 @@ def event_revision(occurrence):
 def summary(occurrence):
     patient = occurrence.patient
     initials = f"{patient.given_name[:1]}.{patient.family_name[:1]}.".upper()
-    return f"{KIND_WORD.get(occurrence.kind, 'Follow-up')} — {initials} {patient.mrn}"
+    return f"{KIND_WORD.get(occurrence.kind, KIND_WORD[Kind.OTHER])} — {initials} {patient.mrn}"
 
 
 def calendar_name(feed):
     if feed.clinic_id:
         return f"Followup — {feed.clinic.name}"
-    return f"Followup — {feed.owner.get_full_name() or feed.owner.username}'s patients"
+    return _("Followup — %(name)s's patients") % {"name": feed.owner.get_full_name() or feed.owner.username}
 
 
 def render_feed(feed, now=None):

@@ -6,11 +6,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import translation
+from django.utils.translation import gettext as _
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date
 from django.views.decorators.http import require_POST, require_safe
 
-from .. import access, audit
+from .. import access, audit, languages
 from ..models import CalendarFeed
 from . import feeds
 
@@ -26,7 +28,9 @@ def feed(request, token):
     # of a clinic feed. The path is logged without the token, which is the feed's only credential.
     logged = SimpleNamespace(method=request.method, path=request.path.replace(token, "<token>"), META=request.META)
     audit.record(logged, audit.Action.VIEW, "calendar feed", subject=found, user=found.owner)
-    body, last_modified = feeds.render_feed(found)
+    # In the owner's language, like the pages they sign in to (the calendar app asks in its own).
+    with translation.override(languages.supported(found.owner.language)):
+        body, last_modified = feeds.render_feed(found)
     etag = feeds.etag(body)
     response = get_conditional_response(request, etag=etag, last_modified=int(last_modified.timestamp()))
     if response is None:
@@ -59,7 +63,8 @@ def feed_create(request):
             raise Http404("No such clinic.")
         clinic = get_object_or_404(access.clinics_for(request.user), pk=int(clinic_id))
     created = feeds.create_feed(request.user, clinic)
-    messages.success(request, f"New calendar feed: {feeds.calendar_name(created)}. Copy its address into your calendar app.")
+    messages.success(request, _("New calendar feed: %(name)s. Copy its address into your calendar app.") % {
+        "name": feeds.calendar_name(created)})
     return redirect("calendar-feeds")
 
 
@@ -68,5 +73,5 @@ def feed_create(request):
 def feed_revoke(request, pk):
     owned = get_object_or_404(CalendarFeed, pk=pk, owner=request.user)
     if feeds.revoke_feed(owned):
-        messages.success(request, "Feed revoked: calendars subscribed to it stop updating.")
+        messages.success(request, _("Feed revoked: calendars subscribed to it stop updating."))
     return redirect("calendar-feeds")

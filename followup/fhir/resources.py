@@ -13,6 +13,7 @@ People and places: the clinic is an Organization, staff are Practitioners, each 
 from datetime import UTC, timedelta
 
 
+from ..languages import in_source_language as english
 from ..calendar.feeds import slot_length
 from ..models import ESAS_ITEMS, Kind, Occurrence, Patient, Reminder
 from . import terminology
@@ -63,14 +64,14 @@ def reference(resource_type, pk, display=None):
 
 def kind_codings(kind):
     """The local care-kind coding, and the SNOMED CT one where it has one."""
-    codings = [{"system": code_system("care-kind"), "code": kind, "display": Kind(kind).label}]
+    codings = [{"system": code_system("care-kind"), "code": kind, "display": english(Kind(kind).label)}]
     if kind in terminology.SNOMED_FOR_KIND:
         codings.append(dict(terminology.SNOMED_FOR_KIND[kind]))
     return codings
 
 
 def kind_concept(kind):
-    return {"coding": kind_codings(kind), "text": Kind(kind).label}
+    return {"coding": kind_codings(kind), "text": english(Kind(kind).label)}
 
 
 def staff_name(user):
@@ -170,7 +171,7 @@ def care_plan_resource(schedule):
         "id": str(schedule.pk),
         "status": status,
         "intent": "plan",
-        "title": f"{Kind(schedule.kind).label} every {interval}",
+        "title": f"{english(Kind(schedule.kind).label)} every {interval}",
         "subject": reference("Patient", patient.pk),
         "activity": [{
             "detail": {
@@ -192,7 +193,7 @@ def appointment_resource(occurrence):
         "id": str(occurrence.pk),
         "status": APPOINTMENT_STATUS[occurrence.state],
         "serviceType": [kind_concept(occurrence.kind)],
-        "description": Kind(occurrence.kind).label,
+        "description": english(Kind(occurrence.kind).label),
         "start": instant(occurrence.due_at),
         "end": instant(occurrence.due_at + length),
         "minutesDuration": int(length.total_seconds() // 60),
@@ -214,7 +215,7 @@ def procedure_resource(procedure):
         "resourceType": "Procedure",
         "id": str(procedure.pk),
         "status": "completed",
-        "code": {"coding": kind_codings(procedure.kind), "text": PROCEDURE_TEXT.get(procedure.kind, Kind(procedure.kind).label)},
+        "code": {"coding": kind_codings(procedure.kind), "text": PROCEDURE_TEXT.get(procedure.kind, english(Kind(procedure.kind).label))},
         "subject": reference("Patient", procedure.patient_id),
     }
     if procedure.occurrence_id and procedure.occurrence:
@@ -284,7 +285,7 @@ def questionnaire_response_resource(report):
         items.append({"linkId": "pps", "text": "Palliative Performance Scale (%)", "answer": [{"valueInteger": report.pps}]})
     if report.phase:
         items.append({"linkId": "pcoc-phase", "text": "PCOC phase", "answer": [{"valueCoding": {
-            "system": code_system("pcoc-phase"), "code": report.phase, "display": Patient.Phase(report.phase).label}}]})
+            "system": code_system("pcoc-phase"), "code": report.phase, "display": english(Patient.Phase(report.phase).label)}}]})
     resource = {
         "resourceType": "QuestionnaireResponse",
         "id": str(report.pk),
@@ -293,7 +294,7 @@ def questionnaire_response_resource(report):
         "subject": reference("Patient", report.patient_id),
         "authored": instant(report.reported_at),
         "source": (reference("Patient", report.patient_id) if report.completed_by == "patient"
-                   else {"display": report.get_completed_by_display()}),
+                   else {"display": english(report.get_completed_by_display())}),
         "item": items,
     }
     if report.recorded_by:
@@ -326,14 +327,42 @@ def esas_observations_by_item(report):
     ]
 
 
+def esas_panel_observation_id(report_pk):
+    return f"symptom-report-{report_pk}-panel"
+
+
+def esas_panel_observation(report):
+    """The whole report as one Observation coded with the LOINC ESAS panel, one component per scored
+    item (the form another system may also send it in)."""
+    return {
+        "resourceType": "Observation",
+        "id": esas_panel_observation_id(report.pk),
+        "status": "final",
+        "category": [{"coding": [{"system": OBSERVATION_CATEGORY, "code": "survey", "display": "Survey"}]}],
+        "code": {"coding": [dict(terminology.ESAS_PANEL)], "text": "ESAS-r"},
+        "subject": reference("Patient", report.patient_id),
+        "effectiveDateTime": instant(report.reported_at),
+        "derivedFrom": [reference("QuestionnaireResponse", report.pk)],
+        "component": [
+            {"code": {"coding": [{"system": code_system("esas-r"), "code": esas_code(item), "display": ESAS_LABELS[item]}],
+                      "text": _esas_text(report, item)},
+             "valueInteger": score,
+             "interpretation": [{"coding": [{"system": code_system("esas-r-severity"), "code": severity_band(score)}],
+                                 "text": severity_band(score)}]}
+            for item, score in report.scores().items() if score is not None
+        ],
+    }
+
+
 def esas_observations(report):
     """One Observation per scored ESAS-r item."""
     return [observation for _, observation in esas_observations_by_item(report)]
 
 
 def observation_codes():
-    """{(system, code): what it names}: "volume" or an ESAS-r item, for every coding an Observation carries."""
-    codes = {(code_system("observation"), "drained-volume"): "volume"}
+    """{(system, code): what it names}: "volume", "panel" or an ESAS-r item, for every coding an Observation carries."""
+    codes = {(code_system("observation"), "drained-volume"): "volume",
+             (terminology.ESAS_PANEL["system"], terminology.ESAS_PANEL["code"]): "panel"}
     codes.update({(code_system("esas-r"), esas_code(item)): item for item in ESAS_LABELS})
     return codes
 
@@ -351,7 +380,7 @@ def communication_resource(reminder):
         "id": str(reminder.pk),
         "status": COMMUNICATION_STATUS[reminder.state],
         "category": [{"coding": [{"system": code_system("reminder-purpose"), "code": reminder.purpose,
-                                  "display": reminder.get_purpose_display()}], "text": "Appointment reminder"}],
+                                  "display": english(reminder.get_purpose_display())}], "text": "Appointment reminder"}],
         "medium": [{"coding": [{"system": PARTICIPATION_MODE, "code": code, "display": display}]}],
         "subject": reference("Patient", reminder.patient_id),
         "about": [reference("Appointment", reminder.occurrence_id)],

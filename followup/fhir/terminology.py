@@ -16,6 +16,7 @@ neither moves when SITE_URL does once they are set.
 
 from django.conf import settings
 
+from ..languages import in_source_language as english
 from ..models import ESAS_ITEMS, Kind, Patient, Reminder
 
 LOINC = "http://loinc.org"
@@ -80,7 +81,7 @@ SEVERITY_BANDS = [("none", "None (0)"), ("mild", "Mild (1-3)"), ("moderate", "Mo
 # The code systems Followup defines, each served at its own URL: {name: (title, description, concepts)}.
 LOCAL_CODE_SYSTEMS = {
     "care-kind": ("Followup care kinds", "The kinds of care event a series plans.",
-                  [(kind.value, kind.label) for kind in Kind]),
+                  [(kind.value, english(kind.label)) for kind in Kind]),
     "observation": ("Followup observations", "Measurements recorded with a procedure.",
                     [("drained-volume", "Volume of fluid drained")]),
     "esas-r": ("ESAS-r items", "The items of the Edmonton Symptom Assessment System (revised), each scored 0 (none) "
@@ -88,9 +89,9 @@ LOCAL_CODE_SYSTEMS = {
                [(esas_code(item), label) for item, label in ESAS_ITEMS]),
     "esas-r-severity": ("ESAS-r severity bands", "Bands in common use (Selby 2010).", SEVERITY_BANDS),
     "pcoc-phase": ("PCOC phases", "Palliative Care Outcomes Collaboration phases of care.",
-                   [(phase.value, phase.label) for phase in Patient.Phase]),
+                   [(phase.value, english(phase.label)) for phase in Patient.Phase]),
     "reminder-purpose": ("Followup reminder purposes", "Why a reminder was sent.",
-                         [(purpose.value, purpose.label) for purpose in Reminder.Purpose]),
+                         [(purpose.value, english(purpose.label)) for purpose in Reminder.Purpose]),
 }
 
 
@@ -123,7 +124,7 @@ def questionnaire_resource():
         {"linkId": "other-problem-name", "text": "Other problem (named)", "type": "string", "required": False},
         {"linkId": "pps", "text": "Palliative Performance Scale (%)", "type": "integer", "required": False},
         {"linkId": "pcoc-phase", "text": "PCOC phase", "type": "choice", "required": False,
-         "answerOption": [{"valueCoding": {"system": code_system("pcoc-phase"), "code": phase.value, "display": phase.label}}
+         "answerOption": [{"valueCoding": {"system": code_system("pcoc-phase"), "code": phase.value, "display": english(phase.label)}}
                           for phase in Patient.Phase]},
     ]
     return {

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.db.models.expressions import Window
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from .. import services
 from ..models import HospitalNotice, Patient
@@ -50,13 +51,13 @@ def answer(notice, outcome, *, by, consent=False, consent_source="", consent_giv
     number). An opt-out (STOP) stays: it is lifted only where opt-outs are cleared, on the patient page.
     Returns False when someone had already answered it."""
     if outcome not in ANSWERS.get(notice.kind, ()):
-        raise ValidationError({"outcome": "That is not an answer to this notice."})
+        raise ValidationError({"outcome": _("That is not an answer to this notice.")})
     if outcome == Outcome.NUMBER_USED and consent:
         errors = {}
         if not consent_source.strip():
-            errors["consent_source"] = "Say how consent was given (verbal, written form...)."
+            errors["consent_source"] = _("Say how consent was given (verbal, written form...).")
         if not consent_given_by.strip():
-            errors["consent_given_by"] = "Say who agreed: the patient, or who for them."
+            errors["consent_given_by"] = _("Say who agreed: the patient, or who for them.")
         if errors:
             raise ValidationError(errors)
     with transaction.atomic():
@@ -65,7 +66,7 @@ def answer(notice, outcome, *, by, consent=False, consent_source="", consent_giv
         patient = notice.patient
         if outcome == Outcome.RESUMED:
             if Patient.objects.get(pk=patient.pk).status != Patient.Status.PAUSED:
-                raise ValidationError("This patient is no longer paused: nothing to resume.")
+                raise ValidationError(_("This patient is no longer paused: nothing to resume."))
             services.resume(patient, by=by)
         elif outcome == Outcome.NUMBER_USED:
             _use_number(patient, notice.new_mobile, by, consent, consent_source.strip(), consent_given_by.strip())

@@ -15,6 +15,7 @@ from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
+from django.utils.translation import gettext_lazy as _
 
 from .. import access, audit
 from ..models import AccessLog, HospitalMessage, HospitalNotice
@@ -23,16 +24,16 @@ from . import notices
 
 ROWS_PER_PAGE = 50
 DONE_TEXT = {
-    HospitalNotice.Outcome.RESUMED: "Resumed: reminders are planned again.",
-    HospitalNotice.Outcome.KEPT_PAUSED: "Kept paused.",
-    HospitalNotice.Outcome.NUMBER_USED: "New number saved.",
-    HospitalNotice.Outcome.NUMBER_KEPT: "Current number kept.",
-    HospitalNotice.Outcome.SEEN: "Marked as seen.",
+    HospitalNotice.Outcome.RESUMED: _("Resumed: reminders are planned again."),
+    HospitalNotice.Outcome.KEPT_PAUSED: _("Kept paused."),
+    HospitalNotice.Outcome.NUMBER_USED: _("New number saved."),
+    HospitalNotice.Outcome.NUMBER_KEPT: _("Current number kept."),
+    HospitalNotice.Outcome.SEEN: _("Marked as seen."),
 }
 
 
 class MessageFilterForm(forms.Form):
-    outcome = forms.ChoiceField(label="Outcome", required=False, choices=[("", "Any")] + HospitalMessage.Outcome.choices)
+    outcome = forms.ChoiceField(label=_("Outcome"), required=False, choices=[("", _("Any"))] + HospitalMessage.Outcome.choices)
 
 
 def _lead_clinics(user):
@@ -87,7 +88,7 @@ def answer_notice(request, pk, outcome):
             return done_row(request, text)
         messages.error(request, text)
         return redirect_back(request, "worklist")
-    text = DONE_TEXT[outcome] if answered else "Someone had already answered this."
+    text = str(DONE_TEXT[outcome]) if answered else _("Someone had already answered this.")
     if request.htmx:
         return done_row(request, text)
     messages.success(request, text)

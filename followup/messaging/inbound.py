@@ -39,7 +39,7 @@ CONFIRM_WORDS = {"C", "CONFIRM", "CONFIRMAR"}
 
 # Symptom words a patient may text with a 0-10 score ("pain 8 nausea 5", "falta de apetito 7"), in
 # English and Spanish, accents folded: the item names printed on the form in both languages (the
-# reviewed ESAS-r wording table, followup/views/symptom_form.py) and a few everyday words.
+# reviewed ESAS-r wording tables, followup/esas_r.py) and a few everyday words.
 EVERYDAY_WORDS = {
     "tired": "tiredness", "sleepy": "drowsiness", "drowsy": "drowsiness", "breath": "shortness_of_breath",
     "breathless": "shortness_of_breath", "breathing": "shortness_of_breath", "aire": "shortness_of_breath",
@@ -59,13 +59,13 @@ def _fold(text):
 
 
 def _printed_item_names():
-    from ..views.symptom_form import ESAS_WORDING
+    from .. import esas_r
 
     names = {}
-    for rows in ESAS_WORDING.values():
-        for field, item_name, *_ in rows:
-            if field != "other_problem":
-                names[" ".join(re.findall(r"[a-z]+", _fold(item_name)))] = field
+    for items in esas_r.every_wording().values():
+        for item in items:
+            if item.field != "other_problem":
+                names[" ".join(re.findall(r"[a-z]+", _fold(item.name)))] = item.field
     return names
 
 

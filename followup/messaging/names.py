@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.urls import reverse
 
+from .. import languages
 from . import rendering
 
 # Words that name a kind of care, in English and Spanish (accents folded before matching).
@@ -23,7 +24,7 @@ CARE_WORDS = [
     "cancer", "tumores", "final de la vida", "cuidados terminales",
 ]
 
-# Every text a clinic's name goes into (templates/messages/sms/<kind>.<language>.txt).
+# Every text a clinic's name goes into (templates/messages/sms/<kind>.txt, in every language).
 TEXT_KINDS = ["day_before", "morning_of", "checkin", "help", "confirm", "other", "symptoms", "opted_out"]
 
 
@@ -71,7 +72,7 @@ def _longest_window(clinic, language):
 def worst_case_context(name, phone, language, clinic=None):
     return {
         "clinic_name": name, "clinic_phone": phone or "(202) 555-0100", "link": longest_link(),
-        "day": _longest_day(language), "time": "12:30 p.m." if language == "en" else "23:30",
+        "day": _longest_day(language), "time": rendering.longest_time(language),
         "window": _longest_window(clinic, language), "for_caregiver": False,
     }
 
@@ -80,7 +81,7 @@ def templates_too_long(name, phone="", clinic=None):
     """The text templates (as "checkin.es") that would pass one segment with `name` in them, with
     this clinic's phone and calling window and a symptom link as long as this site's."""
     too_long = []
-    for language in rendering.LANGUAGES:
+    for language in languages.codes():
         for for_caregiver in (False, True):
             context = {**worst_case_context(name, phone, language, clinic), "for_caregiver": for_caregiver}
             for kind in TEXT_KINDS:

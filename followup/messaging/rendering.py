@@ -1,4 +1,6 @@
-"""Every message to a patient or caregiver is a template per channel and language, rendered here.
+"""Every message to a patient or caregiver is a template per channel, rendered here in the contact's
+language: the words come from the gettext catalogues (locale/<code>/LC_MESSAGES/django.po), the day
+and time from Django's locale formats, so a new language needs a catalogue, not code.
 
 Minimum necessary (domain.md): the clinic, the day and time, how to reach the team, how to stop.
 Never a diagnosis, a procedure, a medication or the patient's name: a phone may be read by anyone.
@@ -17,11 +19,13 @@ from django.conf import settings
 from django.template import engines
 from django.template.loader import render_to_string
 from django.utils import dateformat, translation
+from django.utils.translation import pgettext
+
+from .. import languages
 
 logger = logging.getLogger(__name__)
 
 SMS_LIMIT = 160
-LANGUAGES = ("en", "es")
 
 # GSM 03.38 basic character set (one septet each). Characters of the extension table (e.g. [ ] { } €)
 # take two septets, so we keep to the basic set and count one character as one septet.
@@ -85,9 +89,13 @@ def appointment_context(clinic, moment, zone, language):
     text ("Wed December 30" / "mié 30 de diciembre"), `date` in full for an e-mail ("Wednesday,
     Dec. 30, 2026" / "miércoles, 30 de diciembre de 2026"), `time` ("2:30 p.m." / "14:30")."""
     local = moment.astimezone(zone)
+    language = languages.supported(language)
     with translation.override(language):
-        day = f'{dateformat.format(local, "D")} {dateformat.format(local, locale_format("MONTH_DAY_FORMAT", language))}'
-        date = f'{dateformat.format(local, "l")}, {dateformat.format(local, locale_format("DATE_FORMAT", language))}'
+        day = pgettext("the day of an appointment in a text: weekday, then month and day", "%(weekday)s %(month_day)s") % {
+            "weekday": dateformat.format(local, "D"),
+            "month_day": dateformat.format(local, locale_format("MONTH_DAY_FORMAT", language))}
+        date = pgettext("the day of an appointment in an e-mail: weekday, then date", "%(weekday)s, %(date)s") % {
+            "weekday": dateformat.format(local, "l"), "date": dateformat.format(local, locale_format("DATE_FORMAT", language))}
         time = dateformat.time_format(local, locale_format("TIME_FORMAT", language))
     return {"day": day, "date": date, "time": time}
 
@@ -102,25 +110,39 @@ def locale_format(name, language):
     return getattr(module, name, None) or getattr(settings, name)
 
 
-def _hour(moment, language):
-    if language == "en":
-        hour = moment.strftime("%I").lstrip("0")
-        minutes = "" if moment.minute == 0 else f":{moment.minute:02d}"
-        return f"{hour}{minutes}{'am' if moment.hour < 12 else 'pm'}"
-    return f"{moment.hour}" if moment.minute == 0 else f"{moment.hour}:{moment.minute:02d}"
+def _hour(moment):
+    """An hour as a short text writes it in the active language: "9am", "2:30pm" / "9", "14:30".
+    The patterns are Django date formats (G g i, and backslash-escaped letters) from the catalogue."""
+    if moment.minute == 0:
+        pattern = (pgettext("an hour on the hour before noon in a text; a Django date format", "g\\a\\m") if moment.hour < 12
+                   else pgettext("an hour on the hour after noon in a text; a Django date format", "g\\p\\m"))
+    else:
+        pattern = (pgettext("an hour and minutes before noon in a text; a Django date format", "g:i\\a\\m") if moment.hour < 12
+                   else pgettext("an hour and minutes after noon in a text; a Django date format", "g:i\\p\\m"))
+    return dateformat.format(moment, pattern)
 
 
 def window_words(opens, closes, language):
     """When the nurse calls, as a short text says it: "9am-5pm" / "de 9 a 17 h"."""
-    if language == "en":
-        return f"{_hour(opens, language)}-{_hour(closes, language)}"
-    return f"de {_hour(opens, language)} a {_hour(closes, language)} h"
+    with translation.override(languages.supported(language)):
+        return pgettext("the hours a nurse calls, in a text", "%(opens)s-%(closes)s") % {
+            "opens": _hour(opens), "closes": _hour(closes)}
 
 
 def longest_window(language):
     from datetime import datetime
 
     return window_words(datetime(2026, 1, 1, 10, 30), datetime(2026, 1, 1, 12, 30), language)
+
+
+def longest_time(language):
+    """The longest time of day as an appointment text writes it in `language` ("12:30 p.m.")."""
+    from datetime import datetime
+
+    language = languages.supported(language)
+    with translation.override(language):
+        return max((dateformat.time_format(datetime(2026, 1, 1, hour, 30), locale_format("TIME_FORMAT", language))
+                    for hour in range(24)), key=len)
 
 
 def calling_window(clinic, moment, language):
@@ -156,9 +178,17 @@ def _render_sms(template, context):
     return to_gsm7(_clean_text(render_text(template, context)))
 
 
+def written_text(kind, language, context):
+    """A text in `language` as its template writes it, before it is folded into GSM-7 (for a reviewer,
+    and for the check that no word changes its meaning when its accent drops)."""
+    with translation.override(languages.supported(language)):
+        return _clean_text(render_text(f"messages/sms/{kind}.txt", context))
+
+
 def render_sms_exactly(kind, language, context):
     """A text as it would go out, with the name as given: for checking a name fits."""
-    return _render_sms(f"messages/sms/{kind}.{language}.txt", {**context, "link": link_in_text(context.get("link", ""))})
+    with translation.override(languages.supported(language)):
+        return _render_sms(f"messages/sms/{kind}.txt", {**context, "link": link_in_text(context.get("link", ""))})
 
 
 def _fit_sms(template, context):
@@ -180,16 +210,16 @@ def _fit_sms(template, context):
 
 
 def render_message(kind, channel, language, context):
-    """Render one message. kind: a reminder purpose (day_before, morning_of, checkin) or a reply
-    (help, stop, start, confirm, unknown_number); channel: sms, email or voice (the words a call
-    speaks, followup/voice/script.py)."""
-    language = language if language in LANGUAGES else "en"
-    base = f"messages/{channel}/{kind}.{language}"
-    if channel == "sms":
-        return Rendered(text=_fit_sms(f"{base}.txt", context))
-    if channel == "voice":
-        return Rendered(text=_clean_text(render_to_string(f"{base}.txt", context)))
+    """Render one message in `language` (the site's default for one Followup does not speak).
+    kind: a reminder purpose (day_before, morning_of, checkin) or a reply (help, confirm, other,
+    symptoms, opted_out); channel: sms, email or voice (the words a call speaks, followup/voice/script.py)."""
+    language = languages.supported(language)
+    base = f"messages/{channel}/{kind}"
     with translation.override(language):
+        if channel == "sms":
+            return Rendered(text=_fit_sms(f"{base}.txt", context))
+        if channel == "voice":
+            return Rendered(text=_clean_text(render_text(f"{base}.txt", context)))
         subject = _clean_text(render_text(f"{base}.subject.txt", context))
         return Rendered(
             subject=subject,
@@ -226,16 +256,25 @@ def render_reply(kind, clinic, language, now=None):
     return render_message(kind, "sms", language, context)
 
 
+def staff_language(page):
+    """A page to staff is in the language of the recipient's account; an on-call contact without an
+    account gets the site's language."""
+    user = page.staff if page.staff_id else (page.on_call.user if page.on_call_id and page.on_call.user_id else None)
+    return languages.supported(user.language if user else "")
+
+
 def render_staff_page(page, link):
     """A page to the on-call contacts or the clinical leads about an alert: the clinic's name, the
-    link and nothing about the patient. In English, the team's working language."""
+    link and nothing about the patient. In the recipient's language (staff_language)."""
     clinic = page.alert.patient.clinic
     context = {"clinic_name": clinic.name, "link": link, "hours": clinic.escalate_after_working_hours,
                "severe": page.alert.severe, "call_requested": page.alert.call_requested}
     base = f"messages/staff/{page.purpose}"
-    if page.channel == "sms":
-        return Rendered(text=_fit_sms(f"{base}.sms.txt", context))
-    subject = _clean_text(render_text(f"{base}.subject.txt", context))
-    text = render_text(f"{base}.txt", context).strip() + "\n"
-    return Rendered(subject=subject, text=text,
-                    html=render_to_string("messages/staff/email.html", {"subject": subject, "text": text}))
+    language = staff_language(page)
+    with translation.override(language):
+        if page.channel == "sms":
+            return Rendered(text=_fit_sms(f"{base}.sms.txt", context))
+        subject = _clean_text(render_text(f"{base}.subject.txt", context))
+        text = render_text(f"{base}.txt", context).strip() + "\n"
+        return Rendered(subject=subject, text=text, html=render_to_string(
+            "messages/staff/email.html", {"subject": subject, "text": text, "language": language}))

@@ -22,6 +22,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from ..models import Caregiver, Clinic, InboundMessage, Membership, Patient, Reminder
 
@@ -156,7 +157,7 @@ def assign(message, *, contact, by):
             routed_by=InboundMessage.RoutedBy.ASSIGNED, assigned_at=now, assigned_by=by, clinic=patient.clinic,
             patient=patient, caregiver=contact if isinstance(contact, Caregiver) else None)
         if not claimed:
-            raise ValidationError("Another lead has already assigned this message.")
+            raise ValidationError(_("Another lead has already assigned this message."))
         message.refresh_from_db()
         scores = symptom_scores(message.body) if message.kind == InboundMessage.Kind.SYMPTOMS else None
         if scores and patient.status == Patient.Status.ACTIVE:

@@ -5,6 +5,7 @@ it an ESAS-r report, and the alert rules run then."""
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from .. import services
 from ..models import ESAS_ITEMS, InboundMessage, SymptomReport
@@ -18,18 +19,18 @@ def parse_reading(items, scores):
     known = {field for field, _ in ITEMS}
     for item, score in zip(items, scores, strict=False):
         if item not in known:
-            raise ValidationError({"item": "Choose a symptom from the list."})
+            raise ValidationError({"item": _("Choose a symptom from the list.")})
         try:
             value = int(score)
         except (TypeError, ValueError):
-            raise ValidationError({"score": "Enter a score from 0 to 10."}) from None
+            raise ValidationError({"score": _("Enter a score from 0 to 10.")}) from None
         if not 0 <= value <= 10:
-            raise ValidationError({"score": "Enter a score from 0 to 10."})
+            raise ValidationError({"score": _("Enter a score from 0 to 10.")})
         if item in reading:
-            raise ValidationError({"item": "Each symptom once."})
+            raise ValidationError({"item": _("Each symptom once.")})
         reading[item] = value
     if not reading:
-        raise ValidationError({"score": "Enter at least one score."})
+        raise ValidationError({"score": _("Enter at least one score.")})
     return reading
 
 

@@ -3,6 +3,7 @@ from datetime import timedelta
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 # A consent typed "now" on a laptop whose clock runs a little ahead is still now.
@@ -19,17 +20,19 @@ class PhoneNumber(models.Model):
     An e-mail address has its own record (EmailAddress): an unsubscribe stops e-mail to that address only.
     """
 
-    number = models.CharField(max_length=20, unique=True, help_text="E.164.")
-    opted_out_at = models.DateTimeField(null=True, blank=True)
-    opted_out_source = models.CharField(max_length=40, blank=True, help_text="How: SMS STOP, phone key 9, nurse...")
-    consent_at = models.DateTimeField(null=True, blank=True, help_text="The new consent that last lifted an opt-out.")
-    consent_source = models.CharField(max_length=40, blank=True, help_text="How it was given: verbal, SMS START...")
-    consent_given_by = models.CharField(max_length=80, blank=True, help_text="Who agreed: the patient, or who for them.")
-    created_at = models.DateTimeField(default=timezone.now)
+    number = models.CharField(_("phone number"), max_length=20, unique=True, help_text="E.164.")
+    opted_out_at = models.DateTimeField(_("opted out"), null=True, blank=True)
+    opted_out_source = models.CharField(_("how it opted out"), max_length=40, blank=True, help_text="How: SMS STOP, phone key 9, nurse...")
+    consent_at = models.DateTimeField(_("new consent given"), null=True, blank=True, help_text="The new consent that last lifted an opt-out.")
+    consent_source = models.CharField(_("how the new consent was given"), max_length=40, blank=True, help_text="How it was given: verbal, SMS START...")
+    consent_given_by = models.CharField(_("new consent given by"), max_length=80, blank=True, help_text="Who agreed: the patient, or who for them.")
+    created_at = models.DateTimeField(_("first recorded"), default=timezone.now)
 
     history = HistoricalRecords()
 
     class Meta:
+        verbose_name = _("phone number")
+        verbose_name_plural = _("phone numbers")
         indexes = [
             # The opt-outs report: numbers opted out in a date range.
             models.Index(fields=["opted_out_at"], name="phone_number_opted_out_idx"),
@@ -47,15 +50,16 @@ class PhoneNumber(models.Model):
         now = now or timezone.now()
         errors = {}
         if consent_at is None:
-            errors["consent_at"] = "Say when the new consent was given."
+            errors["consent_at"] = _("Say when the new consent was given.")
         elif self.opted_out_at is not None and consent_at <= self.opted_out_at:
             local = timezone.localtime(self.opted_out_at)
-            errors["consent_at"] = f"The new consent must be given after the opt-out ({local:%Y-%m-%d %H:%M})."
+            errors["consent_at"] = _("The new consent must be given after the opt-out (%(when)s).") % {
+                "when": f"{local:%Y-%m-%d %H:%M}"}
         elif consent_at > now + CLOCK_SKEW:
-            errors["consent_at"] = "The new consent cannot be in the future."
+            errors["consent_at"] = _("The new consent cannot be in the future.")
         if not (source or "").strip():
-            errors["consent_source"] = "Say how the new consent was given (verbal, written form...)."
+            errors["consent_source"] = _("Say how the new consent was given (verbal, written form...).")
         if not (given_by or "").strip():
-            errors["consent_given_by"] = "Say who agreed: the patient, or who for them."
+            errors["consent_given_by"] = _("Say who agreed: the patient, or who for them.")
         if errors:
             raise ValidationError(errors)

@@ -9,6 +9,8 @@ apart for the common colour-vision deficiencies (Okabe-Ito palette).
 import math
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext
+
 WIDTH, HEIGHT = 960, 260
 LEFT, RIGHT, TOP, BOTTOM = 48, 12, 14, 46
 MAX_LABELS = 18  # more category labels than this collide; the others stay in each bar's <title>
@@ -121,14 +123,16 @@ def bar_chart(key, title, categories, series, *, unit="", ceiling=None, what="",
 def describe(title, categories, series, totals, unit, what, category_label, counts=None):
     """The text alternative: what the chart covers, its highest bar and its total."""
     if not categories or not any(totals):
-        return f"{title}: nothing to show in this range."
+        return gettext("%(title)s: nothing to show in this range.") % {"title": title}
     highest = max(range(len(totals)), key=lambda i: totals[i])
-    parts = [f"{title}, {category_label}{categories[0]} to {category_label}{categories[-1]}."]
+    parts = [gettext("%(title)s, %(first)s to %(last)s.") % {
+        "title": title, "first": f"{category_label}{categories[0]}", "last": f"{category_label}{categories[-1]}"}]
     if len(series) > 1:
-        parts.append("Stacked: " + ", ".join(label for label, _ in series) + ".")
+        parts.append(gettext("Stacked: %(series)s.") % {"series": ", ".join(str(label) for label, _ in series)})
     n = f", n={counts[highest]}" if counts is not None else ""
-    parts.append(f"Highest: {_number(totals[highest], unit)} {what}".rstrip() + f" ({category_label}{categories[highest]}{n}).")
+    parts.append((gettext("Highest: %(value)s %(what)s") % {"value": _number(totals[highest], unit), "what": what}).rstrip()
+                 + f" ({category_label}{categories[highest]}{n}).")
     if not unit:
-        parts.append(f"Total: {sum(totals)} {what}".rstrip() + ".")
-    parts.append("The numbers are in the table below the chart.")
+        parts.append((gettext("Total: %(value)s %(what)s") % {"value": sum(totals), "what": what}).rstrip() + ".")
+    parts.append(gettext("The numbers are in the table below the chart."))
     return " ".join(parts)

@@ -6,6 +6,9 @@ from urllib.parse import urlencode
 
 from django import forms
 from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from ..access import lead_clinics_for
 from ..models import Patient
@@ -16,18 +19,18 @@ LONGEST_RANGE_DAYS = 3 * 366  # weekly figures over more than three years stop b
 
 
 class ReportFilterForm(forms.Form):
-    start = forms.DateField(label="From", widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label="To", widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
     clinic = forms.ModelChoiceField(
-        label="Clinic", queryset=None, required=False, empty_label="All my clinics",
-        error_messages={"invalid_choice": "Choose one of the clinics you lead."},
+        label=_("Clinic"), queryset=None, required=False, empty_label=_("All my clinics"),
+        error_messages={"invalid_choice": _("Choose one of the clinics you lead.")},
     )
-    period = forms.ChoiceField(label="Per", choices=[(key, key) for key in PERIODS], required=False,
+    period = forms.ChoiceField(label=pgettext_lazy("per week or month", "Per"), choices=[(key, key) for key in PERIODS], required=False,
                                widget=forms.RadioSelect)
-    status = forms.ChoiceField(label="Patients", required=False,
-                               choices=[(value, f"{label} patients") for value, label in Patient.Status.choices]
-                               + [("all", "All patients")],
-                               error_messages={"invalid_choice": "Choose a patient status, or all patients."})
+    status = forms.ChoiceField(label=_("Patients"), required=False,
+                               choices=[(value, format_lazy(_("{status} patients"), status=label)) for value, label in Patient.Status.choices]
+                               + [("all", _("All patients"))],
+                               error_messages={"invalid_choice": _("Choose a patient status, or all patients.")})
 
     def __init__(self, user, query, *, with_period=False, with_status=False):
         """Bound to the query string with the defaults filled in, so a bare URL is a valid report
@@ -39,7 +42,7 @@ class ReportFilterForm(forms.Form):
         data.update({key: query.get(key) for key in data if query.get(key) is not None})
         super().__init__(data)
         self.fields["clinic"].queryset = lead_clinics_for(user).order_by("name")
-        self.fields["period"].choices = [("week", "Week"), ("month", "Month")]
+        self.fields["period"].choices = [("week", _("Week")), ("month", _("Month"))]
         if not with_period:
             del self.fields["period"]
         if not with_status:
@@ -56,9 +59,9 @@ class ReportFilterForm(forms.Form):
         start, end = cleaned.get("start"), cleaned.get("end")
         if start and end:
             if end < start:
-                self.add_error("end", "The end date must be on or after the start date.")
+                self.add_error("end", _("The end date must be on or after the start date."))
             elif (end - start).days >= LONGEST_RANGE_DAYS:
-                self.add_error("start", "Choose a range of at most three years.")
+                self.add_error("start", _("Choose a range of at most three years."))
         return cleaned
 
     def data_query(self):

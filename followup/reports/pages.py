@@ -4,6 +4,7 @@ The figures are fetched once per page; a chart is built from the very rows its t
 """
 
 from django.utils import formats
+from django.utils.translation import gettext, gettext_lazy
 
 from . import queries, tables
 from .charts import bar_chart
@@ -18,7 +19,7 @@ def _category(period, scope):
 
 
 def _period_words(scope):
-    return "week starting " if scope.period == "week" else ""
+    return gettext("week starting ") if scope.period == "week" else ""
 
 
 def frequency(scope):
@@ -29,13 +30,16 @@ def frequency(scope):
     categories = [_category(period, scope) for period in periods]
     axis = [_axis_label(period, scope) for period in periods]
     drainage_series = [(clinic.name, [per_clinic[clinic.pk] for _, per_clinic, _ in drained]) for clinic in scope.clinics]
-    checkin_series = [("Done", [row[2] for row in called]), ("Skipped", [row[3] for row in called]),
-                      ("Missed", [row[4] for row in called]), ("Overdue", [row[5] for row in called])]
+    checkin_series = [(gettext("Done"), [row[2] for row in called]), (gettext("Skipped"), [row[3] for row in called]),
+                      (gettext("Missed"), [row[4] for row in called]), (gettext("Overdue"), [row[5] for row in called])]
     return {
-        "drainage_chart": bar_chart("drainage-chart", f"Drainages per {scope.period}", categories, drainage_series,
-                                    what="drainages", category_label=_period_words(scope), axis_labels=axis),
-        "checkin_chart": bar_chart("checkin-chart", f"Check-in calls due per {scope.period}, by outcome", categories,
-                                   checkin_series, what="check-ins due", category_label=_period_words(scope), axis_labels=axis),
+        "drainage_chart": bar_chart("drainage-chart", gettext("Drainages per week") if scope.period == "week"
+                                    else gettext("Drainages per month"), categories, drainage_series,
+                                    what=gettext("drainages"), category_label=_period_words(scope), axis_labels=axis),
+        "checkin_chart": bar_chart("checkin-chart", gettext("Check-in calls due per week, by outcome") if scope.period == "week"
+                                   else gettext("Check-in calls due per month, by outcome"), categories,
+                                   checkin_series, what=gettext("check-ins due"), category_label=_period_words(scope),
+                                   axis_labels=axis),
         "drainages": tables.drainages_per_period(scope, drained),
         "checkins": tables.checkins_per_period(scope, called),
         "by_clinic": tables.frequency_by_clinic(scope, drainage_counts, checkin_counts),
@@ -79,12 +83,12 @@ def _pages(total):
 
 STATE_GROUPS = [
     # Chart series: what a lead looks for first (delivered), then what needs a look.
-    ("Delivered", ["delivered"]),
-    ("Sent, no receipt yet", ["sent", "sending"]),
-    ("Failed, unknown or expired", ["failed", "unknown", "expired"]),
-    ("Skipped", ["skipped"]),
-    ("Cancelled", ["cancelled"]),
-    ("Planned", ["planned"]),
+    (gettext_lazy("Delivered"), ["delivered"]),
+    (gettext_lazy("Sent, no receipt yet"), ["sent", "sending"]),
+    (gettext_lazy("Failed, unknown or expired"), ["failed", "unknown", "expired"]),
+    (gettext_lazy("Skipped"), ["skipped"]),
+    (gettext_lazy("Cancelled"), ["cancelled"]),
+    (gettext_lazy("Planned"), ["planned"]),
 ]
 
 
@@ -97,11 +101,13 @@ def reminders(scope):
             merged[period][name] += n
     categories = [_category(period, scope) for period in periods]
     axis = [_axis_label(period, scope) for period in periods]
-    series = [(label, [sum(merged[period][name] for name in names) for period in periods]) for label, names in STATE_GROUPS]
+    series = [(str(label), [sum(merged[period][name] for name in names) for period in periods]) for label, names in STATE_GROUPS]
     confirmations = tables.confirmations_per_period(scope)
     return {
-        "reminder_chart": bar_chart("reminder-chart", f"Reminders per {scope.period}, by what became of them", categories,
-                                    series, what="reminders", category_label=_period_words(scope), axis_labels=axis),
+        "reminder_chart": bar_chart("reminder-chart", gettext("Reminders per week, by what became of them")
+                                    if scope.period == "week" else gettext("Reminders per month, by what became of them"),
+                                    categories, series, what=gettext("reminders"), category_label=_period_words(scope),
+                                    axis_labels=axis),
         "reminders": tables.reminders_per_period(scope, per_period),
         "skipped": tables.skipped_by_reason(scope),
         "opt_outs": tables.opt_outs_per_period(scope),
@@ -117,12 +123,12 @@ def symptoms(scope):
     by_item = queries.severe_share_by_item(scope)
     acknowledgement = tables.acknowledgement_times(scope)
     return {
-        "severe_chart": bar_chart("severe-chart", "Reports with a severe item (%), per month",
-                                  [f"{month:%Y-%m}" for month in months], [("Severe", [row[3] for row in monthly])],
+        "severe_chart": bar_chart("severe-chart", gettext("Reports with a severe item (%), per month"),
+                                  [f"{month:%Y-%m}" for month in months], [(gettext("Severe"), [row[3] for row in monthly])],
                                   unit="%", ceiling=100, axis_labels=[formats.date_format(month, "YEAR_MONTH_FORMAT") for month in months],
                                   counts=[row[1] for row in monthly]),
-        "item_chart": bar_chart("item-chart", "Severe scores per ESAS-r item over the range (%)",
-                                [label for label, *_ in by_item], [("Severe", [row[3] for row in by_item])],
+        "item_chart": bar_chart("item-chart", gettext("Severe scores per ESAS-r item over the range (%)"),
+                                [label for label, *_ in by_item], [(gettext("Severe"), [row[3] for row in by_item])],
                                 unit="%", ceiling=100, axis_labels=[label.replace("Shortness of Breath", "Breath")
                                                                 .replace("Lack of Appetite", "Appetite") for label, *_ in by_item],
                                 counts=[row[1] for row in by_item]),

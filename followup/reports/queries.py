@@ -17,13 +17,16 @@ from django.db import connections
 from django.db.models import Count, DateField, F, Max, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import TruncMonth, TruncWeek
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy
 
 from .. import scheduling
+from .. import esas_r
 from ..models import (ESAS_ITEMS, AdvisoryAnswer, Alert, Caregiver, Catheter, Clinic, Kind, Occurrence, Patient, Procedure, Reminder,
                       SymptomReport)
 from .expressions import DayNumber, DaysBetween, HoursBetween, LocalDate, compiled, percentile, with_percentile_ranks
 
-PERIODS = {"week": ("Week starting", TruncWeek), "month": ("Month", TruncMonth)}
+PERIODS = {"week": (gettext_lazy("Week starting"), TruncWeek), "month": (gettext_lazy("Month"), TruncMonth)}
 
 
 @dataclass(frozen=True)
@@ -191,7 +194,7 @@ def frequency_by_clinic(scope, now=None, drained=None, called=None):
         totals = [a + b for a, b in zip(totals, figures)]
         rows.append((clinic.name, *figures, share(figures[4] + figures[5], figures[2])))
     if len(scope.clinics) > 1:
-        rows.append(("All selected clinics", *totals, share(totals[4] + totals[5], totals[2])))
+        rows.append((gettext("All selected clinics"), *totals, share(totals[4] + totals[5], totals[2])))
     return rows
 
 
@@ -391,15 +394,15 @@ def stream_patient_statistics(scope, sort=DEFAULT_SORT, chunk_size=500):
 S = Reminder.State
 REMINDER_STATES = [
     # (column, label, states): what a lead asks, in the order a reminder lives.
-    ("planned", "Planned", [S.PLANNED]),
-    ("sending", "Being sent", [S.QUEUED, S.SENDING]),
-    ("sent", "Sent", [S.SENT]),
-    ("delivered", "Delivered", [S.DELIVERED]),
-    ("failed", "Failed", [S.FAILED]),
-    ("unknown", "Outcome unknown", [S.UNKNOWN]),
-    ("expired", "Expired", [S.EXPIRED]),
-    ("skipped", "Skipped", [S.SKIPPED]),
-    ("cancelled", "Cancelled", [S.CANCELLED]),
+    ("planned", gettext_lazy("Planned"), [S.PLANNED]),
+    ("sending", gettext_lazy("Being sent"), [S.QUEUED, S.SENDING]),
+    ("sent", gettext_lazy("Sent"), [S.SENT]),
+    ("delivered", gettext_lazy("Delivered"), [S.DELIVERED]),
+    ("failed", gettext_lazy("Failed"), [S.FAILED]),
+    ("unknown", gettext_lazy("Outcome unknown"), [S.UNKNOWN]),
+    ("expired", gettext_lazy("Expired"), [S.EXPIRED]),
+    ("skipped", gettext_lazy("Skipped"), [S.SKIPPED]),
+    ("cancelled", gettext_lazy("Cancelled"), [S.CANCELLED]),
 ]
 DRAINAGE_PURPOSES = [Reminder.Purpose.DAY_BEFORE, Reminder.Purpose.MORNING_OF]
 
@@ -422,7 +425,7 @@ def skipped_by_reason(scope):
     """[(reason, channel, n)]: why reminders were not sent (text caps, no contact...), most first."""
     rows = (reminders(scope).filter(state=S.SKIPPED).values("reason", "channel")
             .annotate(n=Count("id")).order_by("-n", "reason", "channel"))
-    return [(row["reason"] or "No reason recorded", row["channel"], row["n"]) for row in rows]
+    return [(row["reason"] or gettext("No reason recorded"), row["channel"], row["n"]) for row in rows]
 
 
 def _stopped(queryset):
@@ -458,7 +461,7 @@ def opt_outs_per_period(scope):
     for position, queryset in enumerate((patients, caregivers)):
         for row in (queryset.annotate(period=scope.truncate("day")).values("period", "stopped_how")
                     .annotate(n=Count("id")).order_by()):
-            key = (as_date(row["period"]), row["stopped_how"] or "Not recorded")
+            key = (as_date(row["period"]), row["stopped_how"] or gettext("Not recorded"))
             found.setdefault(key, [0, 0])[position] = row["n"]
     return [(period, source, *counts) for (period, source), counts in sorted(found.items())]
 
@@ -522,9 +525,11 @@ def severe_share_per_item(scope):
                 symptom_reports(scope).annotate(period=monthly.truncate("day")).values("period")
                 .annotate(**counts).order_by()}
     rows = []
+    names = esas_r.item_names()  # the reviewed ESAS-r wording of the page's language
     for month in monthly.periods():
         row = by_month.get(month, {})
-        for item, label in ESAS_ITEMS:
+        for item, _label in ESAS_ITEMS:
+            label = names[item]
             scored, severe = row.get(f"{item}_scored", 0), row.get(f"{item}_severe", 0)
             rows.append((month, label, scored, severe, share(severe, scored)))
     return rows
@@ -537,8 +542,9 @@ def severe_share_by_item(scope):
         counts[f"{item}_scored"] = Count("id", filter=Q(**{f"{item}__isnull": False}))
         counts[f"{item}_severe"] = Count("id", filter=_severe(item))
     whole = symptom_reports(scope).aggregate(**counts)
-    return [(label, whole[f"{item}_scored"], whole[f"{item}_severe"], share(whole[f"{item}_severe"], whole[f"{item}_scored"]))
-            for item, label in ESAS_ITEMS]
+    names = esas_r.item_names()
+    return [(names[item], whole[f"{item}_scored"], whole[f"{item}_severe"], share(whole[f"{item}_severe"], whole[f"{item}_scored"]))
+            for item, _label in ESAS_ITEMS]
 
 
 def acknowledgement_times(scope):

@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 
 from django.urls import reverse
 from django.utils import formats
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from ..models import Patient
 from . import queries
@@ -69,7 +71,7 @@ class Table:
     title: str
     columns: list
     rows: object  # an iterable of tuples of raw values, or of (values, link)
-    empty: str = "Nothing in this range."
+    empty: str = _("Nothing in this range.")
     caption: str = ""
     total: int | None = None  # rows in all pages, when this is one page
     links: bool = False
@@ -102,34 +104,35 @@ def drainages_per_period(scope, rows=None):
     several = len(scope.clinics) > 1
     columns = [_period_column(scope)] + [Column(clinic.name, "count") for clinic in scope.clinics]
     if several:
-        columns.append(Column("All selected clinics", "count"))
+        columns.append(Column(_("All selected clinics"), "count"))
     body = [(period, *(per_clinic[clinic.pk] for clinic in scope.clinics), *([total] if several else []))
             for period, per_clinic, total in rows]
-    return Table("drainages", f"Drainages per {scope.period}", columns, body,
-                 empty="No drainages were recorded in this range.")
+    return Table("drainages", _("Drainages per week") if scope.period == "week" else _("Drainages per month"), columns, body,
+                 empty=_("No drainages were recorded in this range."))
 
 
 def checkins_per_period(scope, rows=None):
     rows = rows if rows is not None else queries.checkins_per_period(scope)
-    columns = [_period_column(scope), Column("Due", "count"), Column("Done", "count"), Column("Skipped", "count"),
-               Column("Missed", "count"), Column("Overdue", "count"), Column("Not done (%)", "percent", of=1)]
-    return Table("checkins", f"Check-in calls per {scope.period}: done versus due", columns, rows,
-                 empty="No check-in calls were due in this range.",
-                 caption="Due: check-ins whose due date is in the range and has passed. Missed: marked missed. "
-                         "Overdue: still open after their due date, as on the worklist. Not done: missed or overdue, "
-                         "of those due (n). Cancelled ones (discharge, death) are not counted.")
+    columns = [_period_column(scope), Column(_("Due"), "count"), Column(_("Done"), "count"), Column(_("Skipped"), "count"),
+               Column(_("Missed"), "count"), Column(_("Overdue"), "count"), Column(_("Not done (%)"), "percent", of=1)]
+    return Table("checkins", _("Check-in calls per week: done versus due") if scope.period == "week"
+                 else _("Check-in calls per month: done versus due"), columns, rows,
+                 empty=_("No check-in calls were due in this range."),
+                 caption=_("Due: check-ins whose due date is in the range and has passed. Missed: marked missed. "
+                           "Overdue: still open after their due date, as on the worklist. Not done: missed or overdue, "
+                           "of those due (n). Cancelled ones (discharge, death) are not counted."))
 
 
 def frequency_by_clinic(scope, drained=None, called=None):
-    columns = [Column("Clinic"), Column("Drainages", "count"), Column("Patients drained", "count"),
-               Column("Check-ins due", "count"), Column("Check-ins done", "count"), Column("Check-ins missed", "count"),
-               Column("Check-ins overdue", "count"), Column("Not done (%)", "percent", of=3)]
-    return Table("by-clinic", "By clinic", columns, queries.frequency_by_clinic(scope, drained=drained, called=called))
+    columns = [Column(_("Clinic")), Column(_("Drainages"), "count"), Column(_("Patients drained"), "count"),
+               Column(_("Check-ins due"), "count"), Column(_("Check-ins done"), "count"), Column(_("Check-ins missed"), "count"),
+               Column(_("Check-ins overdue"), "count"), Column(_("Not done (%)"), "percent", of=3)]
+    return Table("by-clinic", _("By clinic"), columns, queries.frequency_by_clinic(scope, drained=drained, called=called))
 
 
 # --- Drainages per patient ----------------------------------------------------------------------
 
-ADVISORY = {"median": "Median {median} days (14 or less)", "shortening": "Three shorter intervals in a row"}
+ADVISORY = {"median": _("Median {median} days (14 or less)"), "shortening": _("Three shorter intervals in a row")}
 
 
 def _last_three(row):
@@ -141,27 +144,27 @@ def _advisory(row):
     if not row["advisory"]:
         return ""
     median = f"{row['median_of_last_three']:.1f}".rstrip("0").rstrip(".")
-    return ADVISORY[row["advisory"]].format(median=median)
+    return str(ADVISORY[row["advisory"]]).format(median=median)
 
 
 PATIENT_COLUMNS = [
-    Column("Patient", sort="patient"),
-    Column("MRN"),
-    Column("Status", sort="status"),
-    Column("Clinic", sort="clinic", wrap=True),
-    Column("Drainages", "count", sort="drainages"),
-    Column("Median interval (days)", "days", sort="median"),
-    Column("Last three intervals (days)", sort="last_interval"),
-    Column("Trend", sort="trend"),
-    Column("Mean volume (ml)", "ml", sort="mean_volume"),
-    Column("Last volume (ml)", "ml", sort="last_volume"),
-    Column("Last drainage", "date", sort="last_drainage"),
-    Column("Catheter advisory", sort="advisory", wrap=True),
+    Column(_("Patient"), sort="patient"),
+    Column(_("MRN")),
+    Column(_("Status"), sort="status"),
+    Column(_("Clinic"), sort="clinic", wrap=True),
+    Column(_("Drainages"), "count", sort="drainages"),
+    Column(_("Median interval (days)"), "days", sort="median"),
+    Column(_("Last three intervals (days)"), sort="last_interval"),
+    Column(_("Trend"), sort="trend"),
+    Column(_("Mean volume (ml)"), "ml", sort="mean_volume"),
+    Column(_("Last volume (ml)"), "ml", sort="last_volume"),
+    Column(_("Last drainage"), "date", sort="last_drainage"),
+    Column(_("Catheter advisory"), sort="advisory", wrap=True),
 ]
 
 
 def _patient_values(row):
-    return (f"{row['family_name']}, {row['given_name']}", row["mrn"], Patient.Status(row["status"]).label, row["clinic_name"],
+    return (f"{row['family_name']}, {row['given_name']}", row["mrn"], str(Patient.Status(row["status"]).label), row["clinic_name"],
             row["drainages"],
             row["median_interval"], _last_three(row), row["trend"], row["mean_volume"], row["last_volume"],
             row["last_drainage"], _advisory(row))
@@ -176,17 +179,17 @@ def patient_statistics(scope, sort=queries.DEFAULT_SORT, page=None):
         found, total = queries.patient_statistics(scope, sort, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
         rows = [(_patient_values(row), reverse("patient", args=[row["patient_id"]])) for row in found]
         links = True
-    return Table("patients", "Drainages per patient", PATIENT_COLUMNS, rows, total=total, links=links,
-                 empty="No patient had a drainage in this range.")
+    return Table("patients", _("Drainages per patient"), PATIENT_COLUMNS, rows, total=total, links=links,
+                 empty=_("No patient had a drainage in this range."))
 
 
-DRAINAGE_LOG_COLUMNS = [Column("Date", "date"), Column("Patient"), Column("MRN"), Column("Status"), Column("Clinic"),
-                        Column("Volume (ml)", "ml"), Column("Days since previous drainage", "count")]
+DRAINAGE_LOG_COLUMNS = [Column(_("Date"), "date"), Column(_("Patient")), Column(_("MRN")), Column(_("Status")), Column(_("Clinic")),
+                        Column(_("Volume (ml)"), "ml"), Column(_("Days since previous drainage"), "count")]
 
 
 def _log_values(row):
     day, patient_id, family, given, mrn, status, clinic, volume, interval = row
-    return (day, f"{family}, {given}", mrn, Patient.Status(status).label, clinic, volume, interval), patient_id
+    return (day, f"{family}, {given}", mrn, str(Patient.Status(status).label), clinic, volume, interval), patient_id
 
 
 def drainage_log(scope, page=None):
@@ -194,50 +197,52 @@ def drainage_log(scope, page=None):
     log = queries.drainage_log(scope).values_list(*queries.DRAINAGE_LOG_FIELDS)
     if page is None:
         rows = (_log_values(row)[0] for row in log.iterator(chunk_size=2000))
-        return Table("drainage-log", "Drainage log", DRAINAGE_LOG_COLUMNS, rows)
+        return Table("drainage-log", _("Drainage log"), DRAINAGE_LOG_COLUMNS, rows)
     total = scope.patients_with_status(queries.drainages(scope)).count()
     rows = [(values, reverse("patient", args=[patient_id]))
             for values, patient_id in map(_log_values, log[(page - 1) * PAGE_SIZE:page * PAGE_SIZE])]
-    return Table("drainage-log", "Drainage log", DRAINAGE_LOG_COLUMNS, rows, total=total, links=True, link_column=1,
-                 empty="No drainages were recorded in this range.")
+    return Table("drainage-log", _("Drainage log"), DRAINAGE_LOG_COLUMNS, rows, total=total, links=True, link_column=1,
+                 empty=_("No drainages were recorded in this range."))
 
 
 # --- Reminder delivery --------------------------------------------------------------------------
 
-CHANNELS = {"sms": "Text message", "email": "E-mail"}
+CHANNELS = {"sms": _("Text message"), "email": _("E-mail")}
 
 
 def reminders_per_period(scope, rows=None):
     rows = rows if rows is not None else queries.reminders_per_period(scope)
-    columns = ([_period_column(scope), Column("Channel")] + [Column(label, "count") for _, label, _ in REMINDER_STATES]
-               + [Column("Total", "count")])
-    body = [(period, CHANNELS.get(channel, channel), *(counts[name] for name, _, _ in REMINDER_STATES), total)
+    columns = ([_period_column(scope), Column(_("Channel"))] + [Column(label, "count") for _, label, _ in REMINDER_STATES]
+               + [Column(_("Total"), "count")])
+    body = [(period, str(CHANNELS.get(channel, channel)), *(counts[name] for name, _, _ in REMINDER_STATES), total)
             for period, channel, counts, total in rows]
-    return Table("reminders", f"Reminders per {scope.period} and channel, by what became of them", columns, body,
-                 empty="No reminders were due to go out in this range.",
-                 caption="Each reminder is counted once, in its state now, in the week of its send time.")
+    return Table("reminders", _("Reminders per week and channel, by what became of them") if scope.period == "week"
+                 else _("Reminders per month and channel, by what became of them"), columns, body,
+                 empty=_("No reminders were due to go out in this range."),
+                 caption=_("Each reminder is counted once, in its state now, in the week of its send time."))
 
 
 def skipped_by_reason(scope):
-    columns = [Column("Reason", wrap=True), Column("Channel"), Column("Skipped", "count")]
-    rows = [(reason, CHANNELS.get(channel, channel), n) for reason, channel, n in queries.skipped_by_reason(scope)]
-    return Table("skipped", "Skipped reminders by reason", columns, rows, empty="No reminder was skipped in this range.")
+    columns = [Column(_("Reason"), wrap=True), Column(_("Channel")), Column(_("Skipped"), "count")]
+    rows = [(reason, str(CHANNELS.get(channel, channel)), n) for reason, channel, n in queries.skipped_by_reason(scope)]
+    return Table("skipped", _("Skipped reminders by reason"), columns, rows, empty=_("No reminder was skipped in this range."))
 
 
 def opt_outs_per_period(scope):
-    columns = [_period_column(scope), Column("How"), Column("Patients", "count"), Column("Caregivers", "count")]
-    return Table("opt-outs", "Opt-outs", columns, queries.opt_outs_per_period(scope),
-                 empty="Nobody opted out of messages in this range.",
-                 caption="Patients and caregivers who stopped automated messages in the range and have not opted back in.")
+    columns = [_period_column(scope), Column(_("How")), Column(_("Patients"), "count"), Column(_("Caregivers"), "count")]
+    return Table("opt-outs", _("Opt-outs"), columns, queries.opt_outs_per_period(scope),
+                 empty=_("Nobody opted out of messages in this range."),
+                 caption=_("Patients and caregivers who stopped automated messages in the range and have not opted back in."))
 
 
 def confirmations_per_period(scope):
-    columns = [_period_column(scope), Column("Drainage reminders sent", "count"), Column("Confirmed", "count"),
-               Column("Confirmation rate (%)", "percent", of=1)]
-    rows = [(period if period is not None else "Whole range", *figures) for period, *figures in queries.confirmations_per_period(scope)]
-    return Table("confirmations", "Drainage reminders confirmed", columns, rows,
-                 empty="No drainage reminder was sent in this range.",
-                 caption="Confirmed: the recipient replied to say they are coming. Sent: accepted by the provider.")
+    columns = [_period_column(scope), Column(_("Drainage reminders sent"), "count"), Column(_("Confirmed"), "count"),
+               Column(_("Confirmation rate (%)"), "percent", of=1)]
+    rows = [(period if period is not None else gettext("Whole range"), *figures)
+            for period, *figures in queries.confirmations_per_period(scope)]
+    return Table("confirmations", _("Drainage reminders confirmed"), columns, rows,
+                 empty=_("No drainage reminder was sent in this range."),
+                 caption=_("Confirmed: the recipient replied to say they are coming. Sent: accepted by the provider."))
 
 
 # --- Symptom burden -----------------------------------------------------------------------------
@@ -245,28 +250,29 @@ def confirmations_per_period(scope):
 
 def severe_share_per_month(scope, rows=None):
     rows = rows if rows is not None else queries.severe_share_per_month(scope)
-    columns = [Column("Month", "month"), Column("Reports", "count"), Column("With a severe item", "count"),
-               Column("Severe (%)", "percent", of=1)]
-    return Table("severe", "Symptom reports with a severe item (7-10), per month", columns, rows,
-                 empty="No symptom reports in this range.")
+    columns = [Column(_("Month"), "month"), Column(_("Reports"), "count"), Column(_("With a severe item"), "count"),
+               Column(_("Severe (%)"), "percent", of=1)]
+    return Table("severe", _("Symptom reports with a severe item (7-10), per month"), columns, rows,
+                 empty=_("No symptom reports in this range."))
 
 
 def severe_share_per_item(scope):
-    columns = [Column("Month", "month"), Column("ESAS-r item"), Column("Reports scoring it", "count"),
-               Column("Severe (7-10)", "count"), Column("Severe (%)", "percent", of=2)]
-    return Table("severe-items", "Severe scores per ESAS-r item, per month", columns, queries.severe_share_per_item(scope),
-                 empty="No symptom reports in this range.",
-                 caption="A report that left an item blank (not asked) does not count for that item.")
+    columns = [Column(_("Month"), "month"), Column(_("ESAS-r item")), Column(_("Reports scoring it"), "count"),
+               Column(_("Severe (7-10)"), "count"), Column(_("Severe (%)"), "percent", of=2)]
+    return Table("severe-items", _("Severe scores per ESAS-r item, per month"), columns, queries.severe_share_per_item(scope),
+                 empty=_("No symptom reports in this range."),
+                 caption=_("A report that left an item blank (not asked) does not count for that item."))
 
 
 def acknowledgement_times(scope):
-    columns = [Column("Month", "month"), Column("Severe alerts", "count"), Column("Acknowledged", "count"),
-               Column("Not yet acknowledged", "count"), Column("Median wait (hours)", "hours"),
-               Column("90th percentile wait (hours)", "hours")]
-    rows = [(month if month is not None else "Whole range", *figures) for month, *figures in queries.acknowledgement_times(scope)]
-    return Table("acknowledgement", "Time from a severe alert to its acknowledgement", columns, rows,
-                 empty="No severe symptom alerts in this range.",
-                 caption="From the alert to a nurse's acknowledgement, for alerts raised in the range.")
+    columns = [Column(_("Month"), "month"), Column(_("Severe alerts"), "count"), Column(_("Acknowledged"), "count"),
+               Column(_("Not yet acknowledged"), "count"), Column(_("Median wait (hours)"), "hours"),
+               Column(_("90th percentile wait (hours)"), "hours")]
+    rows = [(month if month is not None else gettext("Whole range"), *figures)
+            for month, *figures in queries.acknowledgement_times(scope)]
+    return Table("acknowledgement", _("Time from a severe alert to its acknowledgement"), columns, rows,
+                 empty=_("No severe symptom alerts in this range."),
+                 caption=_("From the alert to a nurse's acknowledgement, for alerts raised in the range."))
 
 
 def call_today_answers(scope):

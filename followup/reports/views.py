@@ -13,6 +13,7 @@ import logging
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
 
 from .. import audit
 from ..access import require_lead
@@ -22,15 +23,15 @@ from .forms import ReportFilterForm
 logger = logging.getLogger(__name__)
 
 REPORTS = [
-    ("reports:frequency", "Procedure frequency",
-     "Drainages per week or month, per clinic and overall; check-in calls done versus due, and the missed rate."),
-    ("reports:patient_drainages", "Drainages per patient",
-     "Number of drainages, median and last three intervals, trend, volumes and the catheter advisory, sortable."),
-    ("reports:drainage_log", "Drainage log", "Every drainage in the range with the days since the patient's previous one."),
-    ("reports:reminders", "Reminder delivery",
-     "What became of reminders, by channel and week; skipped by reason; opt-outs; drainage reminders confirmed."),
-    ("reports:symptoms", "Symptom burden",
-     "Share of symptom reports with a severe item, per ESAS-r item and month; time to acknowledge severe alerts."),
+    ("reports:frequency", _("Procedure frequency"),
+     _("Drainages per week or month, per clinic and overall; check-in calls done versus due, and the missed rate.")),
+    ("reports:patient_drainages", _("Drainages per patient"),
+     _("Number of drainages, median and last three intervals, trend, volumes and the catheter advisory, sortable.")),
+    ("reports:drainage_log", _("Drainage log"), _("Every drainage in the range with the days since the patient's previous one.")),
+    ("reports:reminders", _("Reminder delivery"),
+     _("What became of reminders, by channel and week; skipped by reason; opt-outs; drainage reminders confirmed.")),
+    ("reports:symptoms", _("Symptom burden"),
+     _("Share of symptom reports with a severe item, per ESAS-r item and month; time to acknowledge severe alerts.")),
 ]
 
 

@@ -5,6 +5,7 @@ from zoneinfo import ZoneInfo
 
 from django import template
 from django.utils import dateformat, formats, timezone
+from django.utils.translation import gettext, ngettext
 
 from followup import scheduling
 
@@ -40,14 +41,12 @@ def relative_day(day, zone):
     today = scheduling.local_date(timezone.now(), _zone(zone))
     days = (day - today).days
     if days == 0:
-        return "today"
+        return gettext("today")
     if days == 1:
-        return "tomorrow"
+        return gettext("tomorrow")
     if days > 1:
-        return f"in {days} days"
-    if days == -1:
-        return "1 day overdue"
-    return f"{-days} days overdue"
+        return ngettext("in %(days)d day", "in %(days)d days", days) % {"days": days}
+    return ngettext("%(days)d day overdue", "%(days)d days overdue", -days) % {"days": -days}
 
 
 @register.filter

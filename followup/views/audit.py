@@ -17,6 +17,7 @@ from django.db.models import Q
 from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from .. import access, audit
 from ..forms import DateInput
@@ -26,18 +27,18 @@ ROWS_PER_PAGE = 50
 
 
 class AuditFilterForm(forms.Form):
-    mrn = forms.CharField(label="Patient MRN", required=False, max_length=40)
-    user = forms.CharField(label="Username", required=False, max_length=150)
-    action = forms.ChoiceField(label="Action", required=False, choices=[("", "Any")] + AccessLog.Action.choices)
-    start = forms.DateField(label="From", required=False, widget=DateInput,
-                            error_messages={"invalid": "Enter a date, for example 2026-03-01."})
-    end = forms.DateField(label="To", required=False, widget=DateInput,
-                          error_messages={"invalid": "Enter a date, for example 2026-03-31."})
+    mrn = forms.CharField(label=_("Patient MRN"), required=False, max_length=40)
+    user = forms.CharField(label=_("Username"), required=False, max_length=150)
+    action = forms.ChoiceField(label=_("Action"), required=False, choices=[("", _("Any"))] + AccessLog.Action.choices)
+    start = forms.DateField(label=_("From"), required=False, widget=DateInput,
+                            error_messages={"invalid": _("Enter a date, for example 2026-03-01.")})
+    end = forms.DateField(label=_("To"), required=False, widget=DateInput,
+                          error_messages={"invalid": _("Enter a date, for example 2026-03-31.")})
 
     def clean(self):
         data = super().clean()
         if data.get("start") and data.get("end") and data["end"] < data["start"]:
-            self.add_error("end", "The end date is before the start date.")
+            self.add_error("end", _("The end date is before the start date."))
         return data
 
 

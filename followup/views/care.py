@@ -12,6 +12,8 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from .. import access, audit, calls, services
@@ -53,13 +55,13 @@ def record_drainage(request, pk):
                     performed_at = form.cleaned_data["performed_at"]
                     if patient.procedures.filter(kind=Kind.PARACENTESIS, performed_at=performed_at).exists():
                         # The same form sent twice (a double click, a resubmitted page): one drainage.
-                        messages.info(request, "This drainage was already recorded; nothing was added.")
+                        messages.info(request, _("This drainage was already recorded; nothing was added."))
                         return done(request, patient_url)
                     add_service_errors(form, error)
                 else:
                     next_due = _next_due(patient, Kind.PARACENTESIS)
-                    messages.success(request, f"Drainage recorded. Next drainage due {next_due}." if next_due
-                                     else "Drainage recorded.")
+                    messages.success(request, _("Drainage recorded. Next drainage due %(due)s.") % {"due": next_due}
+                                     if next_due else _("Drainage recorded."))
                     return done(request, patient_url)
         else:
             now = timezone.localtime().replace(second=0, microsecond=0)
@@ -91,19 +93,21 @@ def log_checkin(request, pk):
 
 
 def _call_recorded(attempt, patient):
-    text = f"Check-in call recorded: {attempt.get_outcome_display().lower()}."
+    parts = [_("Check-in call recorded: %(outcome)s.") % {"outcome": attempt.get_outcome_display().lower()}]
     alert = getattr(attempt.report, "alert", None) if attempt.report else None
     if alert is not None:
-        text += f" Alert raised ({len(alert.items.all())} item{'s' if len(alert.items.all()) != 1 else ''}), acknowledged by this call."
+        items = len(alert.items.all())
+        parts.append(ngettext("Alert raised (%(items)d item), acknowledged by this call.",
+                              "Alert raised (%(items)d items), acknowledged by this call.", items) % {"items": items})
     if attempt.retry_at:
-        text += f" Try again {local_time(attempt.retry_at, patient.zone)}."
+        parts.append(_("Try again %(at)s.") % {"at": local_time(attempt.retry_at, patient.zone)})
     patient.refresh_from_db(fields=["not_reached_since"])
     if patient.not_reached_since:
-        text += " Two calls in a row reached nobody: the patient is flagged not reached."
+        parts.append(_("Two calls in a row reached nobody: the patient is flagged not reached."))
     next_due = _next_due(patient, Kind.CHECKIN)
     if next_due and not attempt.retry_at:
-        text += f" Next check-in due {next_due}."
-    return text
+        parts.append(_("Next check-in due %(due)s.") % {"due": next_due})
+    return " ".join(parts)
 
 
 @login_required
@@ -121,7 +125,8 @@ def reschedule_occurrence(request, pk):
             except ValidationError as error:
                 add_service_errors(form, error)
             else:
-                messages.success(request, f"{occurrence.get_kind_display()} moved to {local_time(occurrence.due_at, patient.zone)}.")
+                messages.success(request, _("%(kind)s moved to %(due)s.") % {
+                    "kind": occurrence.get_kind_display(), "due": local_time(occurrence.due_at, patient.zone)})
                 return done(request, reverse("patient", args=[patient.pk]))
         return show_form(request, "followup/occurrence/_reschedule_form.html",
                          {"patient": patient, "occurrence": occurrence, "form": form})
@@ -145,9 +150,9 @@ def skip_occurrence(request, pk):
             except ValidationError as error:
                 add_service_errors(form, error)
             else:
-                text = f"{occurrence.get_kind_display()} skipped."
+                text = _("%(kind)s skipped.") % {"kind": occurrence.get_kind_display()}
                 if following:
-                    text += f" Next one due {local_time(following.due_at, patient.zone)}."
+                    text += " " + _("Next one due %(due)s.") % {"due": local_time(following.due_at, patient.zone)}
                 messages.success(request, text)
                 return done(request, reverse("patient", args=[patient.pk]))
         return show_form(request, "followup/occurrence/_skip_form.html",
@@ -175,10 +180,11 @@ def change_interval(request, pk):
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            text = f"{schedule.get_kind_display()}: now every {form.cleaned_data['interval']}."
+            text = _("%(kind)s: now every %(interval)s.") % {"kind": schedule.get_kind_display(),
+                                                               "interval": form.cleaned_data["interval"]}
             next_due = _next_due(patient, schedule.kind)
             if next_due:
-                text += f" Next one due {next_due}."
+                text += " " + _("Next one due %(due)s.") % {"due": next_due}
             messages.success(request, text)
             return done(request, reverse("patient", args=[patient.pk]))
     return show_form(request, "followup/interval/_form.html", {"patient": patient, "schedule": schedule, "form": form})
@@ -194,10 +200,10 @@ def accept_suggested_interval(request, pk):
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        text = f"Drainage interval set to the suggested {schedule.interval}."
+        text = _("Drainage interval set to the suggested %(interval)s.") % {"interval": schedule.interval}
         next_due = _next_due(patient, Kind.PARACENTESIS)
         if next_due:
-            text += f" Next drainage due {next_due}."
+            text += " " + _("Next drainage due %(due)s.") % {"due": next_due}
         messages.success(request, text)
     return done(request, reverse("patient", args=[patient.pk]))
 
@@ -215,7 +221,7 @@ def acknowledge_alert(request, pk):
         except ValidationError as error:
             add_service_errors(form, error)
             return show_form(request, "followup/alert/_form.html", {"patient": patient, "alert": alert, "form": form})
-        text = "Alert acknowledged." if recorded else "Someone had already acknowledged this alert."
+        text = _("Alert acknowledged.") if recorded else _("Someone had already acknowledged this alert.")
         if request.htmx and request.POST.get("from") == "worklist":
             return done_row(request, text)
         if request.htmx and request.POST.get("from") == "worklist-table":  # a row of the call list

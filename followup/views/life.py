@@ -11,7 +11,9 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from .. import access, audit, bereavement, catheter, life_events
@@ -47,12 +49,19 @@ def _patient_url(patient):
     return reverse("patient", args=[patient.pk])
 
 
+def _day(day):
+    """A day as the page's language writes it ("Mon 2 Mar 2026" / "lun 2 mar 2026")."""
+    return formats.date_format(day, "D j M Y")
+
+
 def _what_stops(patient):
     open_items = list(patient.occurrences.filter(state=Occurrence.State.SCHEDULED).order_by("due_at"))
     unsent = patient.reminders.filter(state__in=Reminder.UNSENT).count()
-    items = [f"{o.get_kind_display()} due {local_time(o.due_at, patient.zone)} is cancelled." for o in open_items]
-    items.append(f"{unsent} reminder{'s' if unsent != 1 else ''} not yet sent {'is' if unsent == 1 else 'are'} cancelled; "
-                 "nothing more is sent to the patient or their caregivers.")
+    items = [_("%(kind)s due %(due)s is cancelled.") % {"kind": o.get_kind_display(), "due": local_time(o.due_at, patient.zone)}
+             for o in open_items]
+    items.append(ngettext("%(count)d reminder not yet sent is cancelled; nothing more is sent to the patient or their caregivers.",
+                          "%(count)d reminders not yet sent are cancelled; nothing more is sent to the patient or their caregivers.",
+                          unsent) % {"count": unsent})
     return items
 
 
@@ -61,7 +70,7 @@ def record_death(request, pk):
     patient = access.get_patient(request.user, pk)
     audit.record_access(request, patient, "record death")
     if patient.status == Patient.Status.DECEASED:
-        messages.info(request, "This patient's death is already recorded.")
+        messages.info(request, _("This patient's death is already recorded."))
         return redirect("patient", patient.pk)
     with timezone.override(patient.zone):
         now = timezone.localtime().replace(second=0, microsecond=0)
@@ -75,13 +84,18 @@ def record_death(request, pk):
                 add_service_errors(form, error)
             else:
                 calls = patient.bereavement_calls.count()
-                messages.success(request, f"Death of {patient.full_name} recorded. Everything planned for them has stopped; "
-                                          f"{calls} bereavement call{'s' if calls != 1 else ''} planned for the team.")
+                messages.success(request, ngettext(
+                    "Death of %(name)s recorded. Everything planned for them has stopped; %(calls)d bereavement call planned "
+                    "for the team.",
+                    "Death of %(name)s recorded. Everything planned for them has stopped; %(calls)d bereavement calls planned "
+                    "for the team.", calls) % {"name": patient.full_name, "calls": calls})
                 return done(request, _patient_url(patient))
-        items = [*_what_stops(patient), "The phase becomes \u201cbereaved\u201d and the clinic's bereavement calls are "
-                 "planned as tasks for the team. Nothing automated is sent to the family.", "This cannot be undone."]
+        items = [*_what_stops(patient), _("The phase becomes “bereaved” and the clinic's bereavement calls are planned as "
+                                          "tasks for the team. Nothing automated is sent to the family."),
+                 _("This cannot be undone.")]
         return _show(request, patient, form, action=reverse("record_death", args=[patient.pk]),
-                     heading=f"Record the death of {patient.full_name}", submit="Record death", form_id="death-form",
+                     heading=_("Record the death of %(name)s") % {"name": patient.full_name}, submit=_("Record death"),
+                     form_id="death-form",
                      items=items, button_class="danger")
 
 
@@ -99,13 +113,16 @@ def pause_patient(request, pk):
             except ValidationError as error:
                 add_service_errors(form, error)
             else:
-                messages.success(request, f"{patient.full_name}: paused ({pause.get_reason_display().lower()}), "
-                                          f"review on {pause.review_on:%a %-d %b %Y}.")
+                messages.success(request, _("%(name)s: paused (%(reason)s), review on %(day)s.") % {
+                    "name": patient.full_name, "reason": pause.get_reason_display().lower(), "day": _day(pause.review_on)})
                 return done(request, _patient_url(patient))
-        items = [*_what_stops(patient)[-1:], "Scheduled events stay; the worklist lists them with the paused patient.",
-                 f"A hospital admission is reviewed after {patient.clinic.admission_review_days} days unless you give a date."]
+        days = patient.clinic.admission_review_days
+        items = [*_what_stops(patient)[-1:], _("Scheduled events stay; the worklist lists them with the paused patient."),
+                 ngettext("A hospital admission is reviewed after %(days)d day unless you give a date.",
+                          "A hospital admission is reviewed after %(days)d days unless you give a date.", days) % {"days": days}]
         return _show(request, patient, form, action=reverse("pause_patient", args=[patient.pk]),
-                     heading=f"Pause {patient.full_name}", submit="Pause", form_id="pause-form", items=items)
+                     heading=_("Pause %(name)s") % {"name": patient.full_name}, submit=_("Pause"), form_id="pause-form",
+                     items=items)
 
 
 @login_required
@@ -121,10 +138,12 @@ def extend_pause(request, pk):
             except ValidationError as error:
                 add_service_errors(form, error)
             else:
-                messages.success(request, f"{patient.full_name}: pause extended, review on {pause.review_on:%a %-d %b %Y}.")
+                messages.success(request, _("%(name)s: pause extended, review on %(day)s.") % {
+                    "name": patient.full_name, "day": _day(pause.review_on)})
                 return done(request, reverse("worklist") + "#paused")
         return _show(request, patient, form, action=reverse("extend_pause", args=[patient.pk]),
-                     heading=f"Extend the pause of {patient.full_name}", submit="Extend", form_id="extend-form")
+                     heading=_("Extend the pause of %(name)s") % {"name": patient.full_name}, submit=_("Extend"),
+                     form_id="extend-form")
 
 
 @login_required
@@ -142,15 +161,17 @@ def resume_patient(request, pk):
                 add_service_errors(form, error)
             else:
                 recorded = len(form.cleaned_data["drainages"])
-                text = f"{patient.full_name}: resumed; reminders are planned again."
+                text = _("%(name)s: resumed; reminders are planned again.") % {"name": patient.full_name}
                 if recorded:
-                    text += f" {recorded} ward drainage{'s' if recorded != 1 else ''} recorded."
+                    text += " " + ngettext("%(count)d ward drainage recorded.", "%(count)d ward drainages recorded.",
+                                           recorded) % {"count": recorded}
                 messages.success(request, text)
                 return done(request, _patient_url(patient))
-        intro = ["Back home after the admission? Drainages done on the ward are recorded with the setting "
-                 "\u201chospital\u201d, and the drainage series counts from the last one."] if ask_ward else []
+        intro = [_("Back home after the admission? Drainages done on the ward are recorded with the setting “hospital”, "
+                   "and the drainage series counts from the last one.")] if ask_ward else []
         return _show(request, patient, form, action=reverse("resume_patient", args=[patient.pk]),
-                     heading=f"Resume {patient.full_name}", submit="Resume", form_id="resume-form", intro=intro)
+                     heading=_("Resume %(name)s") % {"name": patient.full_name}, submit=_("Resume"), form_id="resume-form",
+                     intro=intro)
 
 
 @login_required
@@ -167,13 +188,16 @@ def answer_advisory(request, pk):
             except ValidationError as error:
                 add_service_errors(form, error)
             else:
-                messages.success(request, f"Catheter advisory: {answer.get_answer_display().lower()}. Not shown again "
-                                          f"before {answer.silenced_until:%-d %b %Y}.")
+                messages.success(request, _("Catheter advisory: %(answer)s. Not shown again before %(day)s.") % {
+                    "answer": answer.get_answer_display().lower(), "day": formats.date_format(answer.silenced_until, "j M Y")})
                 return done(request, _patient_url(patient))
         return _show(request, patient, form, action=reverse("answer_advisory", args=[patient.pk]),
-                     heading="Answer the catheter advisory", submit="Record answer", form_id="advisory-form",
-                     intro=[f"An answer silences the advisory for {patient.clinic.advisory_silence_months} months. "
-                            "If a catheter was placed, record it instead."])
+                     heading=_("Answer the catheter advisory"), submit=_("Record answer"), form_id="advisory-form",
+                     intro=[ngettext("An answer silences the advisory for %(months)d month. If a catheter was placed, record "
+                                     "it instead.",
+                                     "An answer silences the advisory for %(months)d months. If a catheter was placed, record "
+                                     "it instead.", patient.clinic.advisory_silence_months)
+                            % {"months": patient.clinic.advisory_silence_months}])
 
 
 @login_required
@@ -190,16 +214,18 @@ def place_catheter(request, pk):
             except ValidationError as error:
                 add_service_errors(form, error)
             else:
-                messages.success(request, "Catheter recorded. Drainage moves home: the paracentesis series has ended and "
-                                          "a home-drainage series has started.")
+                messages.success(request, _("Catheter recorded. Drainage moves home: the paracentesis series has ended "
+                                            "and a home-drainage series has started."))
                 return done(request, _patient_url(patient))
         clinic = patient.clinic
-        items = ["The paracentesis series ends; its scheduled drainage is cancelled.",
-                 f"A home-drainage series starts, every {clinic.home_drainage_interval_days} days unless you say otherwise.",
-                 "Home drainage sends automated reminders: " + ("yes (clinic setting)." if clinic.home_drainage_reminders
-                                                               else "no (clinic setting).")]
+        days = clinic.home_drainage_interval_days
+        items = [_("The paracentesis series ends; its scheduled drainage is cancelled."),
+                 ngettext("A home-drainage series starts, every %(days)d day unless you say otherwise.",
+                          "A home-drainage series starts, every %(days)d days unless you say otherwise.", days) % {"days": days},
+                 _("Home drainage sends automated reminders: yes (clinic setting).") if clinic.home_drainage_reminders
+                 else _("Home drainage sends automated reminders: no (clinic setting).")]
         return _show(request, patient, form, action=reverse("place_catheter", args=[patient.pk]),
-                     heading="Catheter placed", submit="Record catheter", form_id="catheter-form", items=items)
+                     heading=_("Catheter placed"), submit=_("Record catheter"), form_id="catheter-form", items=items)
 
 
 @login_required
@@ -219,10 +245,10 @@ def log_home_drainage(request, pk):
             except ValidationError as error:
                 add_service_errors(form, error)
             else:
-                messages.success(request, f"Home drainage of {data['volume_ml']} ml recorded.")
+                messages.success(request, _("Home drainage of %(volume)s ml recorded.") % {"volume": data["volume_ml"]})
                 return done(request, _patient_url(patient))
         return _show(request, patient, form, action=reverse("log_home_drainage", args=[patient.pk]),
-                     heading="Log a home drainage", submit="Record home drainage", form_id="home-drainage-form")
+                     heading=_("Log a home drainage"), submit=_("Record home drainage"), form_id="home-drainage-form")
 
 
 @login_required
@@ -252,13 +278,18 @@ def record_bereavement_call(request, pk):
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, f"Bereavement call ({call.step}) recorded.")
+            messages.success(request, _("Bereavement call (%(step)s) recorded.") % {"step": call.step_label})
             return done(request, reverse("worklist") + "#bereavement")
-    who = f"{call.caregiver.name} ({call.caregiver.relationship or 'next of kin'})" if call.caregiver else \
-        "No next of kin is recorded: see the caregivers on the patient's page."
+    if call.caregiver:
+        who = f"{call.caregiver.name} ({call.caregiver.relationship or _('next of kin')})"
+        call_line = _("Call: %(who)s") % {"who": who}
+    else:
+        call_line = _("Call: no next of kin is recorded: see the caregivers on the patient's page.")
     return _show(request, patient, form, action=reverse("record_bereavement_call", args=[call.pk]),
-                 heading=f"Bereavement call at {call.step}", submit="Record outcome", form_id="bereavement-form",
-                 intro=[f"The family of {patient.full_name}, due {call.due_on:%a %-d %b %Y}.", f"Call: {who}"])
+                 heading=_("Bereavement call at %(step)s") % {"step": call.step_label}, submit=_("Record outcome"),
+                 form_id="bereavement-form",
+                 intro=[_("The family of %(name)s, due %(day)s.") % {"name": patient.full_name, "day": _day(call.due_on)},
+                        call_line])
 
 
 @login_required
@@ -273,7 +304,7 @@ def assign_message(request, pk):
         except (ValidationError, PermissionDenied) as error:
             form.add_error("contact", " ".join(getattr(error, "messages", [str(error)])))
         else:
-            messages.success(request, "Message assigned.")
+            messages.success(request, _("Message assigned."))
             return done(request, reverse("worklist") + "#unrouted")
     return render(request, "followup/life/assign.html", {"message": message, "form": form})
 
@@ -289,12 +320,13 @@ def resolve_phase(request, pk):
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, f"{patient.full_name}: phase set to {Patient.Phase(form.cleaned_data['phase']).label.lower()}.")
+            messages.success(request, _("%(name)s: phase set to %(phase)s.") % {
+                "name": patient.full_name, "phase": Patient.Phase(form.cleaned_data["phase"]).label.lower()})
             return done(request, _patient_url(patient))
     return _show(request, patient, form, action=reverse("resolve_phase", args=[patient.pk]),
-                 heading="Resolve the phase", submit="Set phase", form_id="phase-form",
-                 intro=["This living patient's phase is recorded as \u201cbereaved\u201d, which is only the phase after a "
-                        "death. Choose their phase now, or, if they have died, record the death instead."])
+                 heading=_("Resolve the phase"), submit=_("Set phase"), form_id="phase-form",
+                 intro=[_("This living patient's phase is recorded as “bereaved”, which is only the phase after a death. "
+                          "Choose their phase now, or, if they have died, record the death instead.")])
 
 
 

@@ -11,6 +11,8 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from .. import access, adherence, audit, scheduling, services
 from ..forms import (
@@ -66,7 +68,7 @@ def add_patient(request):
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, f"{patient.full_name} enrolled.")
+            messages.success(request, _("%(name)s enrolled.") % {"name": patient.full_name})
             audit.record_access(request, patient, "enrolment")
             return redirect("patient", patient.pk)
     return render(request, "followup/patients/add.html", {"form": form})
@@ -110,7 +112,7 @@ def edit_contact(request, pk):
             if form.clears_opt_out:
                 audit.record_access(request, patient, "opt-out cleared: patient")
             _record_shared_number(request, form)
-        messages.success(request, "Contact details saved.")
+        messages.success(request, _("Contact details saved."))
         return done(request, reverse("patient", args=[patient.pk]))
     return show_form(request, "followup/contact/_form.html", {"patient": patient, "form": form})
 
@@ -133,7 +135,7 @@ def add_caregiver(request, pk):
             caregiver = form.save()
             services.replan_reminders(patient)
             line_types.look_up_after_commit(caregiver)
-        messages.success(request, f"Caregiver {caregiver.name} added.")
+        messages.success(request, _("Caregiver %(name)s added.") % {"name": caregiver.name})
         return done(request, reverse("patient", args=[patient.pk]))
     return show_form(request, "followup/caregiver/_form.html", {"patient": patient, "form": form, "caregiver": None})
 
@@ -152,7 +154,7 @@ def edit_caregiver(request, pk):
             if form.clears_opt_out:
                 audit.record_access(request, caregiver, f"opt-out cleared: caregiver {caregiver.pk}")
             _record_shared_number(request, form)
-        messages.success(request, f"Caregiver {caregiver.name} saved.")
+        messages.success(request, _("Caregiver %(name)s saved.") % {"name": caregiver.name})
         return done(request, reverse("patient", args=[patient.pk]))
     return show_form(request, "followup/caregiver/_form.html", {"patient": patient, "form": form, "caregiver": caregiver})
 
@@ -162,9 +164,11 @@ def edit_caregiver(request, pk):
 LIFE_EVENT_VIEWS = {"paused": "pause_patient", "deceased": "record_death"}
 
 STATUS_ACTIONS = {
-    Patient.Status.ACTIVE: [("paused", "Pause"), ("discharged", "Mark discharged"), ("deceased", "Mark deceased")],
-    Patient.Status.PAUSED: [("active", "Resume"), ("discharged", "Mark discharged"), ("deceased", "Mark deceased")],
-    Patient.Status.DISCHARGED: [("active", "Readmit"), ("deceased", "Mark deceased")],
+    Patient.Status.ACTIVE: [("paused", gettext_lazy("Pause")), ("discharged", gettext_lazy("Mark discharged")),
+                            ("deceased", gettext_lazy("Mark deceased"))],
+    Patient.Status.PAUSED: [("active", gettext_lazy("Resume")), ("discharged", gettext_lazy("Mark discharged")),
+                            ("deceased", gettext_lazy("Mark deceased"))],
+    Patient.Status.DISCHARGED: [("active", gettext_lazy("Readmit")), ("deceased", gettext_lazy("Mark deceased"))],
     Patient.Status.DECEASED: [],
 }
 
@@ -191,8 +195,8 @@ def change_status(request, pk, status):
     audit.record_access(request, patient, f"status: {status}")  # only a status that exists reaches the log
     actions = dict(status_actions(patient))
     if status not in actions:
-        messages.error(request, f"A {patient.get_status_display().lower()} patient cannot be marked "
-                                f"{Patient.Status(status).label.lower()}.")
+        messages.error(request, _("A patient who is %(now)s cannot be marked %(new)s.") % {
+            "now": patient.get_status_display().lower(), "new": Patient.Status(status).label.lower()})
         return redirect("patient", patient.pk)
     if status in LIFE_EVENT_VIEWS:
         return redirect(LIFE_EVENT_VIEWS[status], patient.pk)
@@ -205,7 +209,8 @@ def change_status(request, pk, status):
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, f"{patient.full_name}: {Patient.Status(status).label.lower()}.")
+            messages.success(request, _("%(name)s: %(status)s.") % {"name": patient.full_name,
+                                                                     "status": Patient.Status(status).label.lower()})
             return done(request, reverse("patient", args=[patient.pk]))
     with timezone.override(patient.zone):
         return render(request, "followup/status/confirm.html", {

@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.views.decorators.http import require_POST
+from django.utils.translation import gettext as _
 
 from .. import access, audit
 from ..messaging import suggested_scores
@@ -22,7 +23,7 @@ def confirm_suggested_scores(request, pk):
         messages.error(request, text)
         return redirect_back(request, "worklist")
     report = suggested_scores.confirm_reading(message, reading, by=request.user)
-    text = "Scores recorded as a report; alert rules applied." if report else "Someone had already handled this message."
+    text = _("Scores recorded as a report; alert rules applied.") if report else _("Someone had already handled this message.")
     if request.htmx:
         return done_row(request, text)
     messages.success(request, text)

@@ -9,8 +9,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.utils import formats, timezone
+from django.utils.translation import gettext as _
 
-from .. import catheter, charts, scheduling
+from .. import catheter, charts, esas_r, scheduling
 from ..models import ESAS_ITEMS, Death, Kind, Occurrence, Reminder, ReminderEvent
 from .timeline_views import fold_cancellations
 
@@ -33,13 +34,15 @@ class Event:
 
 def _recipient(reminder):
     if reminder.caregiver_id:
-        return f"to {reminder.caregiver.name} (caregiver)"
-    return "to the patient"
+        return _("to %(name)s (caregiver)") % {"name": reminder.caregiver.name}
+    return _("to the patient")
 
 
 def _scores(report):
     scored = []
-    for item, label in ESAS_ITEMS:
+    names = esas_r.item_names()  # the reviewed ESAS-r wording of the page's language
+    for item, _label in ESAS_ITEMS:
+        label = names[item]
         score = getattr(report, item)
         if score is not None:
             scored.append((report.other_problem_name or label if item == "other_problem" else label, score))
@@ -48,11 +51,11 @@ def _scores(report):
 
 def _report_detail(report):
     """"Completed by: Patient · PPS 50% · Phase: Unstable. Sleeping more." (what the nurse recorded)."""
-    parts = [f"Completed by: {report.get_completed_by_display()}"]
+    parts = [_("Completed by: %(who)s") % {"who": report.get_completed_by_display()}]
     if report.pps is not None:
-        parts.append(f"PPS {report.pps}%")
+        parts.append(_("PPS %(pps)s%%") % {"pps": report.pps})
     if report.phase:
-        parts.append(f"Phase: {report.get_phase_display()}")
+        parts.append(_("Phase: %(phase)s") % {"phase": report.get_phase_display()})
     detail = " · ".join(parts)
     return f"{detail}. {report.note}" if report.note else detail
 
@@ -61,7 +64,8 @@ def reminder_event(reminder):
     detail = f"{reminder.get_channel_display()} {_recipient(reminder)}: {reminder.get_state_display().lower()}"
     if reminder.reason:
         detail += f" ({reminder.reason})"
-    return Event(reminder.sent_at or reminder.send_at, "message-out", f"Reminder · {reminder.get_purpose_display()}", detail)
+    return Event(reminder.sent_at or reminder.send_at, "message-out",
+                 _("Reminder · %(purpose)s") % {"purpose": reminder.get_purpose_display()}, detail)
 
 
 def build(patient, now=None):
@@ -88,24 +92,25 @@ def build(patient, now=None):
     events = []
     for procedure in procedures:
         if procedure.volume_ml is None:
-            parts = ["volume not recorded"]
+            parts = [_("volume not recorded")]
         else:
-            parts = [f"{procedure.volume_ml} ml" + (" (dry tap)" if procedure.volume_ml == 0 else "")]
+            parts = [_("0 ml (dry tap)") if procedure.volume_ml == 0 else _("%(volume)s ml") % {"volume": procedure.volume_ml}]
         if procedure.duration_minutes:
-            parts.append(f"{procedure.duration_minutes} min")
+            parts.append(_("%(minutes)s min") % {"minutes": procedure.duration_minutes})
         parts.append(procedure.get_setting_display().lower())
         if procedure.complications_label:
-            parts.append(f"complications: {procedure.complications_label.lower()}")
+            parts.append(_("complications: %(complications)s") % {"complications": procedure.complications_label.lower()})
         if procedure.performer_label:
-            parts.append(f"performed by {procedure.performer_label}")
+            parts.append(_("performed by %(name)s") % {"name": procedure.performer_label})
         events.append(Event(procedure.performed_at, "drainage", procedure.get_kind_display(), ", ".join(parts),
                             procedure.recorded_by))
     calls_by_report = {call.report_id: call for call in calls if call.report_id}
     for report in reports:
-        title = "Check-in call" if report.source == "nurse_call" else f"Symptom report ({report.get_source_display().lower()})"
+        title = _("Check-in call") if report.source == "nurse_call" else \
+            _("Symptom report (%(source)s)") % {"source": report.get_source_display().lower()}
         call = calls_by_report.get(report.pk)
         if call is not None:
-            title = f"Check-in call: {call.get_outcome_display().lower()}"
+            title = _("Check-in call: %(outcome)s") % {"outcome": call.get_outcome_display().lower()}
         events.append(Event(report.reported_at, "symptoms", title, _report_detail(report),
                             report.recorded_by, alerts_by_report.get(report.pk, []), _scores(report)))
     for call in calls:
@@ -113,11 +118,14 @@ def build(patient, now=None):
             continue  # shown as its report, "Check-in call"
         detail = call.note
         if call.retry_at:
-            detail = f"Try again {timezone.localtime(call.retry_at, zone):%a %-d %b, %H:%M}" + (f". {detail}" if detail else "")
-        events.append(Event(call.at, "call", f"Check-in call: {call.get_outcome_display().lower()}", detail, call.by))
+            retry = _("Try again %(at)s") % {"at": formats.date_format(timezone.localtime(call.retry_at, zone), "D j M, H:i")}
+            detail = retry + (f". {detail}" if detail else "")
+        events.append(Event(call.at, "call", _("Check-in call: %(outcome)s") % {"outcome": call.get_outcome_display().lower()},
+                            detail, call.by))
     for occurrence in closed:
-        title = f"{occurrence.get_kind_display()} {occurrence.get_state_display().lower()}"
-        detail = f"Was due {formats.date_format(occurrence.due_date, 'SHORT_DATE_FORMAT')}" + (f": {occurrence.note}" if occurrence.note else "")
+        title = _("%(kind)s %(state)s") % {"kind": occurrence.get_kind_display(), "state": occurrence.get_state_display().lower()}
+        detail = _("Was due %(day)s") % {"day": formats.date_format(occurrence.due_date, "SHORT_DATE_FORMAT")} + (
+            f": {occurrence.note}" if occurrence.note else "")
         events.append(Event(occurrence.closed_at or occurrence.due_at, "occurrence", title, detail, occurrence.closed_by))
     cancelled = [reminder for reminder in reminders if reminder.state == Reminder.State.CANCELLED]
     cancelled_at = dict(ReminderEvent.objects.filter(reminder__in=[r.pk for r in cancelled], to_state=Reminder.State.CANCELLED)
@@ -132,13 +140,14 @@ def build(patient, now=None):
             continue  # folded above
         events.append(reminder_event(reminder))
     for message in inbound:
-        sender = f"from {message.caregiver.name} (caregiver)" if message.caregiver_id else "from the patient"
+        sender = _("from %(name)s (caregiver)") % {"name": message.caregiver.name} if message.caregiver_id else _("from the patient")
         detail = f"{message.get_kind_display()} {sender}"
         if message.body:
             detail += f': "{message.body}"'
-        events.append(Event(message.received_at, "message-in", "Message received", detail, message.handled_by))
+        events.append(Event(message.received_at, "message-in", _("Message received"), detail, message.handled_by))
     for change in status_changes:
-        title = f"Status: {change.get_from_status_display().lower()} → {change.get_to_status_display().lower()}"
+        title = _("Status: %(before)s → %(after)s") % {"before": change.get_from_status_display().lower(),
+                                                        "after": change.get_to_status_display().lower()}
         events.append(Event(change.at, "status", title, change.note, change.by))
     events.extend(life_events_of(patient))
     death = getattr(patient, "death", None) if hasattr(patient, "death") else None
@@ -201,32 +210,35 @@ def life_events_of(patient):
     catheter and advisory answers."""
     events = []
     for episode in patient.phase_episodes.select_related("started_by")[:TIMELINE_LIMIT]:
-        events.append(Event(episode.started_at, "phase", f"Phase: {episode.get_phase_display().lower()}", "", episode.started_by))
+        events.append(Event(episode.started_at, "phase", _("Phase: %(phase)s") % {"phase": episode.get_phase_display().lower()}, "",
+                            episode.started_by))
     for pause in patient.pauses.select_related("started_by")[:TIMELINE_LIMIT]:
         detail = pause.get_reason_display()
         if pause.review_on:
-            detail += f", review on {pause.review_on:%-d %b %Y}"
+            detail += ", " + _("review on %(day)s") % {"day": formats.date_format(pause.review_on, "j M Y")}
         if pause.note:
             detail += f": {pause.note}"
-        events.append(Event(pause.started_at, "pause", "Paused", detail, pause.started_by))
+        events.append(Event(pause.started_at, "pause", _("Paused"), detail, pause.started_by))
     try:
         death = patient.death
     except Death.DoesNotExist:
         death = None
     if death is not None:
-        detail = f"Place: {death.get_place_display().lower()}; source: {death.get_source_display().lower()}"
+        detail = _("Place: %(place)s; source: %(source)s") % {"place": death.get_place_display().lower(),
+                                                               "source": death.get_source_display().lower()}
         if death.note:
             detail += f". {death.note}"
-        events.append(Event(death.died_at, "death", "Death recorded", detail, death.recorded_by))
+        events.append(Event(death.died_at, "death", _("Death recorded"), detail, death.recorded_by))
     for call in patient.bereavement_calls.select_related("done_by").filter(done_at__isnull=False):
-        events.append(Event(call.done_at, "bereavement", f"Bereavement call ({call.step})",
+        events.append(Event(call.done_at, "bereavement", _("Bereavement call (%(step)s)") % {"step": call.step_label},
                             call.get_outcome_display() + (f": {call.note}" if call.note else ""), call.done_by))
     for placed in patient.catheters.select_related("recorded_by"):
         events.append(Event(scheduling.at_local(placed.placed_on, patient.clinic.appointment_time, patient.zone), "catheter",
-                            "Catheter placed", placed.get_type_display(), placed.recorded_by))
+                            _("Catheter placed"), placed.get_type_display(), placed.recorded_by))
     for answer in patient.advisory_answers.select_related("by"):
         events.append(Event(scheduling.at_local(answer.answered_on, patient.clinic.appointment_time, patient.zone), "advisory",
-                            f"Catheter advisory: {answer.get_answer_display().lower()}",
-                            f"Silent until {answer.silenced_until:%-d %b %Y}" + (f". {answer.note}" if answer.note else ""),
+                            _("Catheter advisory: %(answer)s") % {"answer": answer.get_answer_display().lower()},
+                            _("Silent until %(day)s") % {"day": formats.date_format(answer.silenced_until, "j M Y")}
+                            + (f". {answer.note}" if answer.note else ""),
                             answer.by))
     return events

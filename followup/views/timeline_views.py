@@ -8,7 +8,10 @@ bury the care events under lines that say the same thing.
 
 from collections import defaultdict
 
-VIEWS = {"all": "Everything", "care": "Care", "messages": "Messages"}
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
+
+VIEWS = {"all": _("Everything"), "care": _("Care"), "messages": _("Messages")}
 DEFAULT_VIEW = "all"
 MESSAGE_KINDS = {"message-out", "message-in"}
 
@@ -45,10 +48,9 @@ def fold_cancellations(reminders, cancelled_at, make_event):
     events = []
     for (moment, reason), members in groups.items():
         because = f": {reason[:1].lower()}{reason[1:]}" if reason else ""
+        title = ngettext("%(count)d reminder cancelled", "%(count)d reminders cancelled", len(members)) % {"count": len(members)}
         if len(members) == 1:
-            title = "Reminder cancelled"
-        else:
-            title = f"{len(members)} reminders cancelled"
+            title = gettext("Reminder cancelled")
         channels = sorted({member.get_channel_display().lower() for member in members})
-        events.append(make_event(moment, f"{title}{because}", " and ".join(channels)))
+        events.append(make_event(moment, f"{title}{because}", gettext(" and ").join(channels)))
     return events, alone

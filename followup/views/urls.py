@@ -14,10 +14,11 @@ urlpatterns = [
     path("password/reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
     path("password/change/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path("password/change/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
-    # The account page: the optional sign-in code (TOTP).
+    # The account page: the optional sign-in code (TOTP) and the language of the pages.
     path("account/", accounts.account, name="account"),
     path("account/code/", accounts.two_factor_setup, name="two_factor_setup"),
     path("account/code/off/", accounts.two_factor_off, name="two_factor_off"),
+    path("account/language/", accounts.account_language, name="account_language"),
     path("audit/", include("followup.views.audit_urls")),  # the clinical lead's audit log (H)
     # The worklist and what a nurse acts on from it.
     path("", worklist.worklist, name="worklist"),

@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import render
+from django.utils.translation import gettext, gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from .. import access, audit, call_list
@@ -36,16 +37,17 @@ def _filters(request):
 
 # The work below the call list, each linked from the title with its count. The hospital's notices
 # come first: a death or an admission to confirm changes whom the nurse calls today.
-OTHER_SECTIONS = [("delivery", "Delivery problems", "delivery_problems"), ("messages", "Messages waiting", "messages_waiting"),
-                  ("paused", "Paused", "paused"), ("bereavement", "Bereavement calls", "bereavement_calls"),
-                  ("unrouted", "Unrouted texts", "unrouted_messages"), ("phase", "Phase to resolve", "phase_to_resolve"),
-                  ("uncovered", "No upcoming contact", "no_upcoming_contact"), ("catheter", "Catheter advisories", "catheter_advisories")]
+OTHER_SECTIONS = [("delivery", _("Delivery problems"), "delivery_problems"), ("messages", _("Messages waiting"), "messages_waiting"),
+                  ("paused", _("Paused"), "paused"), ("bereavement", _("Bereavement calls"), "bereavement_calls"),
+                  ("unrouted", _("Unrouted texts"), "unrouted_messages"), ("phase", _("Phase to resolve"), "phase_to_resolve"),
+                  ("uncovered", _("No upcoming contact"), "no_upcoming_contact"),
+                  ("catheter", _("Catheter advisories"), "catheter_advisories")]
 # Shown only when there is something in them.
 SOMETIMES = {"unrouted", "phase"}
 
 
 def _other_sections(work, notices):
-    sections = [("hospital", "From the hospital", notices)] if notices.count else []
+    sections = [("hospital", _("From the hospital"), notices)] if notices.count else []
     sections += [(key, label, getattr(work, attribute)) for key, label, attribute in OTHER_SECTIONS]
     return [(key, label, section) for key, label, section in sections if key not in SOMETIMES or section.count]
 
@@ -76,7 +78,7 @@ def acknowledge_reminder(request, pk):
     if reminder.state not in reminder.PROBLEMS:
         raise Http404("This reminder has no delivery problem.")
     recorded = worklist_queries.acknowledge_reminder(reminder, by=request.user)
-    text = "Delivery problem acknowledged." if recorded else "Someone had already acknowledged this delivery problem."
+    text = gettext("Delivery problem acknowledged.") if recorded else gettext("Someone had already acknowledged this delivery problem.")
     if request.htmx:
         return done_row(request, text)
     messages.success(request, text)
@@ -94,11 +96,11 @@ def decide_possible_opt_out(request, pk):
         return HttpResponseBadRequest("Choose whether the reply is an opt-out.")
     recorded = possible_opt_outs.decide(message, opt_out=answer == InboundMessage.OptOutDecision.OPT_OUT, by=request.user)
     if not recorded:
-        text = "Someone had already decided this message."
+        text = gettext("Someone had already decided this message.")
     elif answer == InboundMessage.OptOutDecision.OPT_OUT:
-        text = "Opted out: no more automated texts or calls to that number."
+        text = gettext("Opted out: no more automated texts or calls to that number.")
     else:
-        text = "Kept: the reply is not an opt-out."
+        text = gettext("Kept: the reply is not an opt-out.")
     if request.htmx:
         return done_row(request, text)
     messages.success(request, text)
@@ -111,7 +113,7 @@ def mark_message_handled(request, pk):
     message = access.get_inbound_message(request.user, pk)
     audit.record_access(request, message, "patient message")
     recorded = worklist_queries.mark_message_handled(message, by=request.user)
-    text = "Message marked as handled." if recorded else "Someone had already handled this message."
+    text = gettext("Message marked as handled.") if recorded else gettext("Someone had already handled this message.")
     if request.htmx:
         return done_row(request, text)
     messages.success(request, text)

@@ -18,9 +18,10 @@ from django.utils import timezone
 from .. import services
 from ..messaging import opt_outs
 from ..models import Reminder, SymptomReport, VoiceCall
+from .. import languages
 from .script import (
-    KEYPAD_ITEMS, MAX_TRIES, TEXT, VOICES, WHO_KEYS, Script, item_words, language_for, menu_key, reminder_words, spoken_number,
-    voicemail_words,
+    KEYPAD_FIELDS, MAX_TRIES, WHO_KEYS, Script, item_words, language_for, line, menu_key, reminder_words, spoken_number,
+    voice, voicemail_words,
 )
 
 logger = logging.getLogger(__name__)
@@ -99,9 +100,9 @@ def _menu(call, *before):
 
 def _in_every_language(key):
     """For a call we cannot place (unknown, or something failed): we do not know its language, so each says it."""
-    script = Script("en")
-    for language in TEXT:
-        script.response.say(TEXT[language][key], **VOICES[language])
+    script = Script(languages.SOURCE_LANGUAGE)
+    for language in languages.codes():
+        script.response.say(line(key, language), **voice(language))
     return str(script.end())
 
 
@@ -220,7 +221,7 @@ def _on_who(call, digits, now):
 
 
 def _next_item(call, *before):
-    if call.item_index + 1 < len(KEYPAD_ITEMS):
+    if call.item_index + 1 < len(KEYPAD_FIELDS):
         _move(call, VoiceCall.Step.ITEM, item_index=call.item_index + 1, pending_score=None)
     else:
         _move(call, VoiceCall.Step.CALL_TODAY, pending_score=None)
@@ -230,7 +231,7 @@ def _next_item(call, *before):
 def _on_item(call, digits, now):
     script = Script(call.language)
     if digits == "*":
-        call.scores.pop(KEYPAD_ITEMS[call.item_index][0], None)
+        call.scores.pop(KEYPAD_FIELDS[call.item_index], None)
         return _next_item(call, script.words("skipped"))
     if not digits:
         return _retry(call, now, ("nothing_keyed", {}))
@@ -242,7 +243,7 @@ def _on_item(call, digits, now):
 
 def _on_read_back(call, digits, now):
     if digits == "1":
-        call.scores[KEYPAD_ITEMS[call.item_index][0]] = call.pending_score
+        call.scores[KEYPAD_FIELDS[call.item_index]] = call.pending_score
         return _next_item(call)
     if digits == "2":
         _move(call, VoiceCall.Step.ITEM, pending_score=None)

@@ -12,7 +12,7 @@ from ..messaging.routing import sending_number
 from ..models import Reminder
 from ..models.voice import VoiceCall
 from .backends import CallRequest
-from .script import TEXT, language_for, menu_key, reminder_words
+from .script import language_for, line, menu_key, reminder_words
 
 # States of a call that count against the call caps: it rang, or may have. A call that ended
 # no-answer, busy or failed reached nobody (`failed`) and does not count, so its one retry can go.
@@ -23,7 +23,7 @@ def compose_call(reminder, contact):
     """The CallRequest for a reminder row we hold in `sending`. Ids only in the URLs."""
     preview = VoiceCall(patient=reminder.patient, caregiver=reminder.caregiver, purpose=reminder.purpose,
                         language=language_for(contact))
-    menu = TEXT[preview.language][menu_key(reminder.purpose, for_caregiver=reminder.caregiver_id is not None)]
+    menu = line(menu_key(reminder.purpose, for_caregiver=reminder.caregiver_id is not None), preview.language)
     words = f"{reminder_words(preview, reminder.patient.clinic, reminder.due_at, reminder.patient.zone)} {menu}"
     return CallRequest(
         to=contact.mobile.as_e164, key=reminder.key,

@@ -1,145 +1,132 @@
 """What an automated call says, as TwiML built with the Twilio SDK's VoiceResponse (never by hand).
 
-The reminder itself (clinic, day and time, how to reach the team) is a template per language in
-templates/messages/voice/, rendered by messaging.rendering like every other message. The words of the
-keys and of the keypad survey live in TEXT below, one dict per language as the symptom form does;
-each ESAS-r item is read from the form's own wording table (views.symptom_form.ESAS_WORDING), word for
-word, so the two can never drift apart.
+Every word is in the gettext catalogues, as every message is (README, Languages): the reminder itself
+(clinic, day and time, how to reach the team) is a template per purpose in templates/messages/voice/,
+rendered by messaging.rendering; the words of the keys and of the keypad survey are LINES below (context
+"automated call"), said in the contact's language. Each ESAS-r item is read from that language's
+reviewed wording table (followup.esas_r), word for word, as the symptom form shows it. The voice that
+says a language, and the language code Twilio gives it, come from the catalogue too, so a new language
+needs a catalogue and a wording table, not code.
 """
 
 from django.conf import settings
 from django.urls import reverse
-from django.utils import formats, translation
+from django.utils import dateformat, translation
+from django.utils.translation import ngettext, pgettext, pgettext_lazy
 from twilio.twiml.voice_response import VoiceResponse
 
-from .. import scheduling
+from .. import esas_r, languages, scheduling
+from ..models import ESAS_FIELDS
 from ..messaging.rendering import render_message
-from ..views.symptom_form import ESAS_WORDING
 
-# A voice that speaks each language natively (Amazon Polly neural voices, as Twilio names them).
-VOICES = {
-    "en": {"voice": "Polly.Joanna-Neural", "language": "en-US"},
-    "es": {"voice": "Polly.Lupe-Neural", "language": "es-US"},
-}
 MAX_TRIES = 3  # unusable answers in a row at one step before the call ends kindly
 KEY_TIMEOUT = 8  # seconds of silence before Twilio hands us what was keyed (or nothing)
 
 # The nine symptom items are asked by keypad. "Other problem" is not: its score means nothing without
 # its name, which a keypad cannot give; "do you need a call today?" catches what it would have.
-KEYPAD_ITEMS = [row for row in ESAS_WORDING["en"] if row[0] != "other_problem"]
+KEYPAD_FIELDS = [field for field in ESAS_FIELDS if field != "other_problem"]
 
 # The four "completed by" options of the ESAS-r form, in key order.
 WHO_KEYS = {"1": "patient", "2": "caregiver", "3": "professional", "4": "caregiver_assisted"}
 
-TEXT = {
-    "en": {
-        "menu_reminder": "To confirm, press 1. To hear this again, press 2. To speak to your care team, press 3. "
-                         "To stop automated calls and texts to this number, press 9.",
-        "menu_checkin": "To tell your team how you are feeling now, by answering a few questions on your keypad, "
-                        "press 1. To hear this again, press 2. To speak to your care team, press 3. "
-                        "To stop automated calls and texts to this number, press 9.",
-        "menu_checkin_caregiver": "To tell the team how the person you care for is feeling now, by answering a few "
-                                  "questions on your keypad, press 1. To hear this again, press 2. To speak to the "
-                                  "care team, press 3. To stop automated calls and texts to this number, press 9.",
-        "menu_retry": "Please press 1, 2, 3 or 9.",
-        "confirmed": "Thank you. The appointment is confirmed.",
-        "connecting": "Connecting you to the care team now.",
-        "not_connected": "We could not connect you. Please call the care team on {phone}.",
-        "closed": "The care team's office is closed now. If you need help now, call {phone}. Again, that number is {phone}.",
-        "opted_out": "You will get no more automated calls or texts at this number. To start them again, "
-                     "call the care team on {phone}.",
-        "who": "First, who is answering? If you are the patient, press 1. If you are a family caregiver, press 2. "
-               "If you are a health care professional caregiver, press 3. If the patient is answering with a "
-               "caregiver's help, press 4.",
-        "who_retry": "Please press 1, 2, 3 or 4.",
-        "how_to_answer": "For each question, key a number from 0 to 10 for how you feel now, then press the pound key. "
-                         "0 is the best and 10 the worst. To skip a question, press the star key.",
-        "how_to_answer_for": "For each question, key a number from 0 to 10 for how the person you care for feels now, "
-                             "then press the pound key. 0 is the best and 10 the worst. To skip a question, press the "
-                             "star key.",
-        "item": "{item}. 0 means: {best}. 10 means: {worst}. Key your number, then press pound.",
-        "read_back": "You keyed {score} for {item}. If that is right, press 1. To key it again, press 2.",
-        "skipped": "Skipped.",
-        "out_of_range": "{digits} is not a number from 0 to 10.",
-        "nothing_keyed": "We did not get a number.",
-        "call_today": "Do you need a call from your team today? Press 1 for yes, 2 for no.",
-        "yes_no_retry": "Please press 1 for yes, or 2 for no.",
-        "thanks": "Thank you. Your answers have reached the care team.",
-        "call_in_hours": "The team will call you today.",
-        "call_out_of_hours": "The office is closed now, so your answer goes to the team on call. "
-                             "If you need help now, call {phone}.",
-        "if_worse": "If you feel much worse, do not wait: call your care team on {phone}.",
-        "if_worse_for": "If the person you care for feels much worse, do not wait: call the care team on {phone}.",
-        "gave_up": "We could not hear an answer, so we will end this call. Anything you answered has reached the "
-                   "care team. If you need help, call {phone}.",
-        "goodbye": "Goodbye.",
-        "unknown_call": "Sorry, we cannot find this call. If you need your care team, please call them on the number "
-                        "they gave you. Goodbye.",
-        "call_over": "This call has already ended. If you need your care team, please call them. Goodbye.",
-        "sorry": "Sorry, something went wrong on our side. If you need your care team, please call them on the "
-                 "number they gave you. Goodbye.",
-    },
-    # Spanish as main's texts write it (tests/test_voice_words.py): gender-neutral ("su equipo de enfermería",
-    # "la persona que usted cuida"), and no word whose meaning changes when its accent drops (está, más, sí,
-    # cómo, número, llamará...), so a sentence reads the same if it is ever shown or texted without accents.
-    # The accents stay in what is spoken: the voice needs them to say each word right.
-    "es": {
-        "menu_reminder": "Para confirmar, pulse 1. Para escuchar esto otra vez, pulse 2. Para hablar con su equipo de "
-                         "cuidados, pulse 3. Para dejar de recibir llamadas y mensajes automáticos en este teléfono, "
-                         "pulse 9.",
-        "menu_checkin": "Para contarle a su equipo qué tal se encuentra ahora, respondiendo unas preguntas con el "
-                        "teclado, pulse 1. Para escuchar esto otra vez, pulse 2. Para hablar con su equipo de cuidados, "
-                        "pulse 3. Para dejar de recibir llamadas y mensajes automáticos en este teléfono, pulse 9.",
-        "menu_checkin_caregiver": "Para contarle al equipo qué tal se encuentra la persona que usted cuida, "
-                                  "respondiendo unas preguntas con el teclado, pulse 1. Para escuchar esto otra vez, "
-                                  "pulse 2. Para hablar con el equipo de cuidados, pulse 3. Para dejar de recibir "
-                                  "llamadas y mensajes automáticos en este teléfono, pulse 9.",
-        "menu_retry": "Por favor, pulse 1, 2, 3 o 9.",
-        "confirmed": "Gracias. La cita queda confirmada.",
-        "connecting": "Le comunicamos ahora con el equipo de cuidados.",
-        "not_connected": "No pudimos comunicarle. Por favor, llame al equipo de cuidados al {phone}.",
-        "closed": "Ahora la oficina del equipo de cuidados se encuentra cerrada. Si necesita ayuda ahora, llame al "
-                  "{phone}. Se lo repito: {phone}.",
-        "opted_out": "Ya no haremos llamadas ni enviaremos mensajes automáticos a este teléfono. Para volver a recibirlos, "
-                     "llame al equipo de cuidados al {phone}.",
-        "who": "Primero, ¿quién responde? Si usted recibe los cuidados, pulse 1. Si es de la familia y cuida de esta "
-               "persona, pulse 2. Si es profesional de la salud y cuida de esta persona, pulse 3. Si responde la "
-               "persona que recibe los cuidados, con ayuda de quien la cuida, pulse 4.",
-        "who_retry": "Por favor, pulse 1, 2, 3 o 4.",
-        "how_to_answer": "En cada pregunta, marque del 0 al 10 lo que siente ahora, y luego pulse la tecla numeral. "
-                         "0 es lo mejor y 10 lo peor. Para saltar una pregunta, pulse la tecla asterisco.",
-        "how_to_answer_for": "En cada pregunta, marque del 0 al 10 lo que siente ahora la persona que usted cuida, y "
-                             "luego pulse la tecla numeral. 0 es lo mejor y 10 lo peor. Para saltar una pregunta, "
-                             "pulse la tecla asterisco.",
-        "item": "{item}. 0 significa: {best}. 10 significa: {worst}. Marque su respuesta y luego pulse numeral.",
-        "read_back": "Ha marcado {score} en {item}. Si es correcto, pulse 1. Para marcarlo otra vez, pulse 2.",
-        "skipped": "Pregunta saltada.",
-        "out_of_range": "{digits} no es un valor del 0 al 10.",
-        "nothing_keyed": "No hemos recibido ninguna respuesta.",
-        "call_today": "¿Necesita que su equipo le llame hoy? Pulse 1 si necesita la llamada, o 2 si no la necesita.",
-        "yes_no_retry": "Por favor, pulse 1 o 2.",
-        "thanks": "Gracias. Sus respuestas han llegado al equipo de cuidados.",
-        "call_in_hours": "El equipo va a llamarle hoy.",
-        "call_out_of_hours": "La oficina se encuentra cerrada ahora, por eso su respuesta va al equipo de guardia. "
-                             "Si necesita ayuda ahora, llame al {phone}.",
-        "if_worse": "Si se siente mucho peor, no espere: llame a su equipo de cuidados al {phone}.",
-        "if_worse_for": "Si la persona que usted cuida se siente mucho peor, no espere: llame al equipo de cuidados "
-                        "al {phone}.",
-        "gave_up": "No escuchamos ninguna respuesta, así que vamos a terminar esta llamada. Lo que respondió ya lo "
-                   "tiene el equipo de cuidados. Si necesita ayuda, llame al {phone}.",
-        "goodbye": "Adiós.",
-        "unknown_call": "Lo sentimos, no encontramos esta llamada. Si necesita a su equipo de cuidados, llame al "
-                        "teléfono que le dieron. Adiós.",
-        "call_over": "Esta llamada ya ha terminado. Si necesita a su equipo de cuidados, llámelo. Adiós.",
-        "sorry": "Lo sentimos, algo ha fallado de nuestro lado. Si necesita a su equipo de cuidados, llame al teléfono "
-                 "que le dieron. Adiós.",
-    },
+# Spanish (and any language) as main's texts write it (tests/test_voice_words.py): gender-neutral
+# ("su equipo de enfermería", "la persona que usted cuida"), and no word whose meaning changes when its
+# accent drops (está, más, sí, cómo, número, llamará...), so a sentence reads the same if it is ever
+# shown or texted without accents. The accents stay in what is spoken: the voice needs them.
+LINES = {
+    "menu_reminder": pgettext_lazy("automated call",
+        "To confirm, press 1. To hear this again, press 2. To speak to your care team, press 3. "
+        "To stop automated calls and texts to this number, press 9."),
+    "menu_checkin": pgettext_lazy("automated call",
+        "To tell your team how you are feeling now, by answering a few questions on your keypad, "
+        "press 1. To hear this again, press 2. To speak to your care team, press 3. To stop "
+        "automated calls and texts to this number, press 9."),
+    "menu_checkin_caregiver": pgettext_lazy("automated call",
+        "To tell the team how the person you care for is feeling now, by answering a few "
+        "questions on your keypad, press 1. To hear this again, press 2. To speak to the care "
+        "team, press 3. To stop automated calls and texts to this number, press 9."),
+    "menu_retry": pgettext_lazy("automated call",
+        "Please press 1, 2, 3 or 9."),
+    "confirmed": pgettext_lazy("automated call",
+        "Thank you. The appointment is confirmed."),
+    "connecting": pgettext_lazy("automated call",
+        "Connecting you to the care team now."),
+    "not_connected": pgettext_lazy("automated call",
+        "We could not connect you. Please call the care team on %(phone)s."),
+    "closed": pgettext_lazy("automated call",
+        "The care team's office is closed now. If you need help now, call %(phone)s. Again, that "
+        "number is %(phone)s."),
+    "opted_out": pgettext_lazy("automated call",
+        "You will get no more automated calls or texts at this number. To start them again, call "
+        "the care team on %(phone)s."),
+    "who": pgettext_lazy("automated call",
+        "First, who is answering? If you are the patient, press 1. If you are a family caregiver, "
+        "press 2. If you are a health care professional caregiver, press 3. If the patient is "
+        "answering with a caregiver's help, press 4."),
+    "who_retry": pgettext_lazy("automated call",
+        "Please press 1, 2, 3 or 4."),
+    "how_to_answer": pgettext_lazy("automated call",
+        "For each question, key a number from 0 to 10 for how you feel now, then press the pound "
+        "key. 0 is the best and 10 the worst. To skip a question, press the star key."),
+    "how_to_answer_for": pgettext_lazy("automated call",
+        "For each question, key a number from 0 to 10 for how the person you care for feels now, "
+        "then press the pound key. 0 is the best and 10 the worst. To skip a question, press the "
+        "star key."),
+    "item": pgettext_lazy("automated call",
+        "%(item)s. 0 means: %(best)s. 10 means: %(worst)s. Key your number, then press pound."),
+    "read_back": pgettext_lazy("automated call",
+        "You keyed %(score)s for %(item)s. If that is right, press 1. To key it again, press 2."),
+    "skipped": pgettext_lazy("automated call",
+        "Skipped."),
+    "out_of_range": pgettext_lazy("automated call",
+        "%(digits)s is not a number from 0 to 10."),
+    "nothing_keyed": pgettext_lazy("automated call",
+        "We did not get a number."),
+    "call_today": pgettext_lazy("automated call",
+        "Do you need a call from your team today? Press 1 for yes, 2 for no."),
+    "yes_no_retry": pgettext_lazy("automated call",
+        "Please press 1 for yes, or 2 for no."),
+    "thanks": pgettext_lazy("automated call",
+        "Thank you. Your answers have reached the care team."),
+    "call_in_hours": pgettext_lazy("automated call",
+        "The team will call you today."),
+    "call_out_of_hours": pgettext_lazy("automated call",
+        "The office is closed now, so your answer goes to the team on call. If you need help now, "
+        "call %(phone)s."),
+    "if_worse": pgettext_lazy("automated call",
+        "If you feel much worse, do not wait: call your care team on %(phone)s."),
+    "if_worse_for": pgettext_lazy("automated call",
+        "If the person you care for feels much worse, do not wait: call the care team on "
+        "%(phone)s."),
+    "gave_up": pgettext_lazy("automated call",
+        "We could not hear an answer, so we will end this call. Anything you answered has reached "
+        "the care team. If you need help, call %(phone)s."),
+    "goodbye": pgettext_lazy("automated call",
+        "Goodbye."),
+    "unknown_call": pgettext_lazy("automated call",
+        "Sorry, we cannot find this call. If you need your care team, please call them on the "
+        "number they gave you. Goodbye."),
+    "call_over": pgettext_lazy("automated call",
+        "This call has already ended. If you need your care team, please call them. Goodbye."),
+    "sorry": pgettext_lazy("automated call",
+        "Sorry, something went wrong on our side. If you need your care team, please call them on "
+        "the number they gave you. Goodbye."),
 }
-LANGUAGES = tuple(TEXT)
+
+
+def voice(language):
+    """{"voice": ..., "language": ...} for a <Say> in `language`: a voice that speaks it natively (Amazon
+    Polly neural voices, as Twilio names them), from the catalogue."""
+    with translation.override(languages.supported(language)):
+        # Translators: the Amazon Polly voice (as Twilio names it) that speaks this language natively.
+        name = pgettext("Twilio voice for this language", "Polly.Joanna-Neural")
+        # Translators: the language code Twilio's <Say> takes for this language, e.g. es-US.
+        code = pgettext("Twilio language code for this language", "en-US")
+    return {"voice": name, "language": code}
 
 
 def language_for(contact):
-    return contact.language if contact.language in TEXT else "en"
+    return languages.supported(contact.language)
 
 
 def menu_key(purpose, *, for_caregiver):
@@ -147,6 +134,13 @@ def menu_key(purpose, *, for_caregiver):
     if purpose != "checkin":
         return "menu_reminder"
     return "menu_checkin_caregiver" if for_caregiver else "menu_checkin"
+
+
+def line(key, language, **values):
+    """One line of the script in `language`, its %(name)s values filled in."""
+    with translation.override(languages.supported(language)):
+        text = str(LINES[key])
+    return text % values if values else text
 
 
 def spoken_number(number):
@@ -160,17 +154,21 @@ def spoken_number(number):
 
 def item_words(index, language):
     """(field, item name, 0 anchor, 10 anchor) of the keypad item at `index`, in `language`."""
-    field = KEYPAD_ITEMS[index][0]
-    return next(row for row in ESAS_WORDING[language] if row[0] == field)
+    field = KEYPAD_FIELDS[index]
+    item = next(item for item in esas_r.wording(languages.supported(language)) if item.field == field)
+    return item.field, item.name, item.best, item.worst
 
 
 def _spoken_time(moment, language):
-    """A time as the voice should say it: "9 AM", "9:30 AM" / "las 9", "las 17:30", "la 1"."""
-    if language == "en":
-        return moment.strftime("%I").lstrip("0") + ("" if moment.minute == 0 else f":{moment.minute:02d}") + (
-            " AM" if moment.hour < 12 else " PM")
-    hour = f"{moment.hour}" if moment.minute == 0 else f"{moment.hour}:{moment.minute:02d}"
-    return f"{'la' if moment.hour == 1 else 'las'} {hour}"
+    """A time as the voice should say it, from the catalogue's Django date formats: "9 AM", "9:30 AM"
+    / "las 9", "las 17:30", "la 1". Call in the language's translation.override."""
+    if moment.minute == 0:
+        pattern = pgettext("a time on the hour said in a call; a Django date format", "g A")
+    else:
+        pattern = pgettext("a time with minutes said in a call; a Django date format", "g:i A")
+    # Translators: a time said in a call, as "9 AM"; Spanish puts its article before it: "la 1", "las 9"
+    # (the plural form goes by the hour of the 24-hour clock).
+    return ngettext("%(time)s", "%(time)s", moment.hour) % {"time": dateformat.format(moment, pattern)}
 
 
 def spoken_window(clinic, moment, language):
@@ -179,21 +177,26 @@ def spoken_window(clinic, moment, language):
     window = clinic.calling_window(scheduling.local_date(moment, clinic.zone))
     if window is None:
         return ""
-    opens, closes = (_spoken_time(edge.astimezone(clinic.zone), language) for edge in window)
-    return f"between {opens} and {closes}" if language == "en" else f"entre {opens} y {closes} horas"
+    with translation.override(languages.supported(language)):
+        opens, closes = (_spoken_time(edge.astimezone(clinic.zone), language) for edge in window)
+        return pgettext("the nurse's calling window, said in a call", "between %(opens)s and %(closes)s") % {
+            "opens": opens, "closes": closes}
 
 
 def reminder_words(call, clinic, due_at, zone):
     """The reminder part of a call: the template of its purpose and language, with the clinic's name in
     messages (never its full name, which may name the kind of care) and nothing about the patient."""
-    language = call.language
+    language = languages.supported(call.language)
     local = due_at.astimezone(zone)
     with translation.override(language):
-        day = formats.date_format(local, "l, F j" if language == "en" else r"l j \d\e F")
-        time = formats.time_format(local, "g:i A" if language == "en" else "H:i")
+        day = dateformat.format(local, pgettext("the day of an appointment said in a call; a Django date format", "l, F j"))
+        time = dateformat.time_format(local, pgettext("the time of an appointment said in a call; a Django date format",
+                                                      "g:i A"))
+        window = spoken_window(clinic, due_at, language) if call.purpose == "checkin" else ""
+        when = pgettext("a day and the nurse's calling window, said in a call", "%(day)s, %(window)s") % {
+            "day": day, "window": window} if window else day
     context = {"clinic_name": clinic.messages_name, "clinic_phone": spoken_number(clinic.phone), "day": day,
-               "time": time, "for_caregiver": call.caregiver_id is not None,
-               "window": spoken_window(clinic, due_at, language) if call.purpose == "checkin" else ""}
+               "time": time, "when": when, "for_caregiver": call.caregiver_id is not None}
     return render_message(call.purpose, "voice", language, context).text
 
 
@@ -211,15 +214,15 @@ class Script:
     """One TwiML answer in one language: say(), ask() with a keypad Gather, end()."""
 
     def __init__(self, language):
-        self.language = language if language in TEXT else "en"
-        self.text = TEXT[self.language]
+        self.language = languages.supported(language)
+        self.voice = voice(self.language)
         self.response = VoiceResponse()
 
     def words(self, key, **values):
-        return self.text[key].format(**values)
+        return line(key, self.language, **values)
 
     def say(self, words, into=None):
-        (into or self.response).say(words, **VOICES[self.language])
+        (into or self.response).say(words, **self.voice)
         return self
 
     def ask(self, step, *words, index=None, digits=1):
