@@ -32,6 +32,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from .. import alerts, scheduling
+from ..languages import in_source_language
 from ..models import Alert, EmailAddress, Heartbeat, Occurrence, Patient, Reminder, ReminderEvent
 from .backends import PermanentSmsError, SmsError, SmsMessage, get_backend
 from .rendering import render_reminder, render_staff_page
@@ -252,7 +253,7 @@ def why_not_now(reminder, now, texts_out):
     contact = _contact(reminder)
     occurrence = reminder.occurrence
     if patient.status != Patient.Status.ACTIVE:
-        return Reminder.State.CANCELLED, f"Patient {patient.get_status_display().lower()}."
+        return Reminder.State.CANCELLED, f"Patient {in_source_language(Patient.Status(patient.status).label).lower()}."
     if contact.opted_out_at is not None:
         return Reminder.State.CANCELLED, "Recipient opted out."
     if contact.consent_at is None or not contact.receives_reminders:

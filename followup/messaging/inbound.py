@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import phonenumbers
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from .. import services
 from ..models import Caregiver, InboundMessage, Occurrence, Patient, Reminder, SymptomReport
@@ -203,7 +204,7 @@ def opt_out(contacts, source, at):
         contact.opt_out(source, at)
         contact.save(update_fields=["opted_out_at", "opted_out_source"])
         patient = _patient_of(contact)
-        cancel_unsent_reminders(patient.reminders.filter(recipient=_recipient_key(contact)), "Recipient opted out")
+        cancel_unsent_reminders(patient.reminders.filter(recipient=_recipient_key(contact)), gettext_noop("Recipient opted out"))
 
 
 def opt_in(contacts, source, at):

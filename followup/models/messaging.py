@@ -55,7 +55,7 @@ class Reminder(models.Model):
     staff = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="pages",
                               help_text="A staff page to a clinical lead.")
     recipient = models.CharField(max_length=24, help_text='"patient", "caregiver-<id>", "oncall-<id>" or "lead-<id>"')
-    channel = models.CharField(max_length=5, choices=[("sms", "Text message"), ("email", "E-mail")])
+    channel = models.CharField(max_length=5, choices=[("sms", _("Text message")), ("email", _("E-mail"))])
     purpose = models.CharField(max_length=10, choices=Purpose.choices)
     due_at = models.DateTimeField(help_text="The appointment time this reminder is about.")
     send_at = models.DateTimeField()

@@ -66,13 +66,13 @@ class ContactConsent(models.Model):
     preferred_channel = models.CharField(max_length=5, choices=Channel.choices, default=Channel.SMS)
     language = models.CharField(max_length=10, choices=language_choices, default=Language.ENGLISH)
     receives_reminders = models.BooleanField(default=True)
-    consent_at = models.DateTimeField(null=True, blank=True, help_text="When consent to automated messages was given.")
-    consent_source = models.CharField(max_length=40, blank=True, help_text="How: verbal, written form, web...")
+    consent_at = models.DateTimeField(null=True, blank=True, help_text=_("When consent to automated messages was given."))
+    consent_source = models.CharField(max_length=40, blank=True, help_text=_("How: verbal, written form, web..."))
     consent_given_by = models.CharField(
         max_length=80, blank=True, validators=[on_one_line],
-        help_text="Who agreed: the patient, or who for them (e.g. daughter, health care proxy). Needed to clear an opt-out.")
+        help_text=_("Who agreed: the patient, or who for them (e.g. daughter, health care proxy). Needed to clear an opt-out."))
     opted_out_at = models.DateTimeField(null=True, blank=True)
-    opted_out_source = models.CharField(max_length=40, blank=True, help_text="How: SMS STOP, nurse, e-mail link...")
+    opted_out_source = models.CharField(max_length=40, blank=True, help_text=_("How: SMS STOP, nurse, e-mail link..."))
 
     class Meta:
         abstract = True
@@ -149,16 +149,16 @@ class Patient(ContactConsent):
     date_of_birth = models.DateField(null=True, blank=True)
     time_zone = models.CharField(max_length=64, default="America/New_York", validators=[validate_time_zone])
     nurse = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="patients",
-                              help_text="The nurse this patient is assigned to.")
+                              help_text=_("The nurse this patient is assigned to."))
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
     status_changed_at = models.DateTimeField(null=True, blank=True)
     status_changed_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     phase = models.CharField("PCOC phase", max_length=14, choices=Phase.choices, default=Phase.STABLE)
-    quiet_hours_end = models.TimeField(null=True, blank=True, help_text="Override of the clinic's; blank: clinic's.")
-    quiet_hours_start = models.TimeField(null=True, blank=True, help_text="Override of the clinic's; blank: clinic's.")
+    quiet_hours_end = models.TimeField(null=True, blank=True, help_text=_("Override of the clinic's; blank: clinic's."))
+    quiet_hours_start = models.TimeField(null=True, blank=True, help_text=_("Override of the clinic's; blank: clinic's."))
     created_at = models.DateTimeField(auto_now_add=True)
     not_reached_since = models.DateTimeField(
-        null=True, blank=True, help_text="Two check-in calls in a row reached nobody; cleared when someone answers.")
+        null=True, blank=True, help_text=_("Two check-in calls in a row reached nobody; cleared when someone answers."))
 
     history = HistoricalRecords()
 
@@ -213,7 +213,7 @@ class Caregiver(ContactConsent):
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="caregivers")
     name = models.CharField(max_length=120, validators=[on_one_line])
     relationship = models.CharField(max_length=60, blank=True, validators=[on_one_line])
-    next_of_kin = models.BooleanField(default=False, help_text="The team calls them after the patient's death.")
+    next_of_kin = models.BooleanField(default=False, help_text=_("The team calls them after the patient's death."))
 
     history = HistoricalRecords()
 
