@@ -336,7 +336,15 @@ def _life_details(rows, todays, now):
         numbers[str(number)].flags.append(Flag("unrouted", _("Unrouted text from this number"), "warn"))
 
 
-ROW_DETAILS = [_life_details]  # functions (rows by patient id, todays, now) adding more to each row
+def _message_details(rows, todays, now):
+    """A reply from the patient or a caregiver that may mean "stop", waiting for a nurse to decide."""
+    waiting = (InboundMessage.objects.filter(patient_id__in=list(rows) or [0], possible_opt_out=True, handled_at__isnull=True)
+               .values_list("patient_id", flat=True).distinct())
+    for patient_id in waiting:
+        rows[patient_id].flags.append(Flag("possible_opt_out", "Possible opt-out", "warn"))
+
+
+ROW_DETAILS = [_life_details, _message_details]  # functions (rows by patient id, todays, now) adding more to each row
 
 
 def _details(ranked, todays, now):

@@ -1,5 +1,6 @@
 """Drive a running Followup with fhirpy, a FHIR client nobody here wrote: create a patient (conditionally,
-on the MRN), search their appointments with _include and _sort, reschedule one, and read an old version.
+on the MRN), search their appointments with _include and _sort, reschedule one, and read an old version;
+then send a symptom report as an ESAS panel Observation and find it by its LOINC code.
 
     .venv/bin/python scripts/fhir_client_check.py --base http://127.0.0.1:8000/fhir/R4 --token <key>
 
@@ -68,6 +69,22 @@ def run(base, authorization, mrn):
     first = client.execute(f"Appointment/{moved.id}/_history/1", method="get")
     check(first["start"] == drainage["start"] and first["meta"]["versionId"] == "1", "vread of version 1 shows the old start")
     print(f"vread Appointment/{moved.id}/_history/1: start {first['start']} (as first planned)")
+
+    esas = f"{base}/CodeSystem/esas-r"
+    panel = client.resource(
+        "Observation", status="final", subject={"reference": f"Patient/{patient.id}"},
+        code={"coding": [{"system": "http://loinc.org", "code": "112503-8"}]},
+        component=[{"code": {"coding": [{"system": esas, "code": item}]}, "valueInteger": score}
+                   for item, score in (("pain", 8), ("nausea", 2), ("anxiety", 4))],
+    )
+    panel.save()  # POST Observation: one symptom report, through the alert rules
+    scores = ", ".join(f"{c['code']['coding'][0]['code']} {c['valueInteger']}" for c in panel["component"])
+    print(f"created Observation/{panel.id} version {panel['meta']['versionId']} ({scores})")
+    found = client.resources("Observation").search(patient=patient.id, code="http://loinc.org|112503-8").fetch()
+    check([observation.id for observation in found] == [panel.id], "the panel is found by its LOINC code")
+    pain = client.resources("Observation").search(patient=patient.id, code="pain").fetch()
+    check([observation["valueInteger"] for observation in pain] == [8], "its pain score is an Observation of its own")
+    print(f"search Observation code=http://loinc.org|112503-8: {found[0].id}; code=pain: {pain[0].id} = {pain[0]['valueInteger']}")
     print("OK")
 
 

@@ -104,7 +104,7 @@ def test_api_reads_and_writes_are_recorded(client, nina, enrolled_alice):
         (View, "API list patient", None),
         (View, "API retrieve patient", enrolled_alice.pk),
         (Change, "API create procedure", enrolled_alice.pk),
-        (Change, "API skip occurrence", enrolled_alice.pk),
+        (Change, "API skip appointment", enrolled_alice.pk),
     ]
     assert {row.clinic_id for row in rows() if row.patient_id} == {enrolled_alice.clinic_id}
 

@@ -25,9 +25,12 @@ def tick(now):
 
 
 @pytest.fixture
-def due_reminder(enrolled_alice):
-    """Alice's check-in reminder, due at MORNING."""
-    reminder = Reminder.objects.get(patient=enrolled_alice, purpose=Reminder.Purpose.CHECKIN)
+def due_reminder(alice):
+    """Alice's check-in reminder, due at MORNING (enrolled the day before, so its "planned" comes first
+    whatever the machine's clock says)."""
+    with time_machine.travel(at("2026-11-30 12:00"), tick=False):
+        services.enrol(alice)
+    reminder = Reminder.objects.get(patient=alice, purpose=Reminder.Purpose.CHECKIN)
     Reminder.objects.filter(pk=reminder.pk).update(send_at=at(MORNING), expires_at=at(MORNING) + timedelta(hours=3))
     Occurrence.objects.filter(pk=reminder.occurrence_id).update(due_at=at(MORNING), due_date=at(MORNING).date())
     Reminder.objects.filter(pk=reminder.pk).update(due_at=at(MORNING))

@@ -146,8 +146,9 @@ def test_observations_of_a_patient_are_volumes_and_symptom_items(as_nina, alice,
     bundle = fhir(as_nina.get("/fhir/R4/Observation", {"patient": alice.pk}))
     ids = {entry["resource"]["id"] for entry in bundle["entry"]}
     report = history["report"].pk
-    assert ids == {f"procedure-{history['procedure'].pk}-volume", f"symptom-report-{report}-pain", f"symptom-report-{report}-tiredness"}
-    assert bundle["total"] == 3
+    assert ids == {f"procedure-{history['procedure'].pk}-volume", f"symptom-report-{report}-pain", f"symptom-report-{report}-tiredness",
+                   f"symptom-report-{report}-panel"}
+    assert bundle["total"] == 4
 
 
 @pytest.mark.parametrize("resource_type", ["Patient", "RelatedPerson", "CarePlan", "Appointment", "Procedure",

@@ -92,7 +92,15 @@ def test_observations_by_code_with_or_without_system(as_nina, cast):
 def test_observations_by_date(as_nina, cast):
     alice, second = cast["alice"], cast["second"]
     bundle = fhir(as_nina.get("/fhir/R4/Observation", {"patient": alice.pk, "date": "gt2026-03-21"}))
-    assert ids(bundle) == [f"symptom-report-{second.pk}-pain"]
+    assert ids(bundle) == [f"symptom-report-{second.pk}-pain", f"symptom-report-{second.pk}-panel"]
+
+
+def test_observations_by_the_loinc_esas_panel_code_are_whole_reports(as_nina, cast):
+    alice, first, second = cast["alice"], cast["first"], cast["second"]
+    panels = fhir(as_nina.get("/fhir/R4/Observation", {"patient": alice.pk, "code": "http://loinc.org|112503-8"}))
+    assert ids(panels) == [f"symptom-report-{second.pk}-panel", f"symptom-report-{first.pk}-panel"]
+    first_panel = panels["entry"][1]["resource"]
+    assert [(c["code"]["coding"][0]["code"], c["valueInteger"]) for c in first_panel["component"]] == [("pain", 6), ("tiredness", 3)]
 
 
 # --- _lastUpdated and _sort --------------------------------------------------------------------
@@ -104,7 +112,7 @@ def test_last_updated_finds_what_changed_since(as_nina, cast):
     reports = fhir(as_nina.get("/fhir/R4/QuestionnaireResponse", {"_lastUpdated": "gt2026-03-21"}))
     assert ids(reports) == [str(cast["second"].pk)]
     observations = fhir(as_nina.get("/fhir/R4/Observation", {"patient": cast["alice"].pk, "_lastUpdated": "lt2026-03-21"}))
-    assert len(ids(observations)) == 3
+    assert len(ids(observations)) == 4  # the volume, and the first report's pain, tiredness and panel
 
 
 def test_sort_by_date_either_way(as_nina, cast):
@@ -140,7 +148,7 @@ def test_include_brings_each_appointments_patient_once(as_nina, cast):
 def test_revinclude_brings_a_patients_observations(as_nina, cast):
     bundle = fhir(as_nina.get("/fhir/R4/Patient", {"_id": cast["alice"].pk, "_revinclude": "Observation:patient"}))
     assert ids(bundle) == [str(cast["alice"].pk)]
-    assert len(ids(bundle, "include")) == 4  # the volume, pain and tiredness, then pain again
+    assert len(ids(bundle, "include")) == 6  # the volume, pain, tiredness and their panel, then pain and its panel
     assert {entry["resource"]["resourceType"] for entry in bundle["entry"] if entry["search"]["mode"] == "include"} == {"Observation"}
 
 
@@ -163,6 +171,54 @@ def test_total_none_leaves_out_the_count_but_still_pages(as_nina, cast):
     assert any(link["relation"] == "next" for link in bundle["link"])
     last = fhir(as_nina.get("/fhir/R4/Appointment", {"_total": "none", "_count": 2, "_page": 3}))
     assert not any(link["relation"] == "next" for link in last["link"])
+
+
+@pytest.mark.parametrize("mode", ["accurate", "estimate"])
+def test_total_accurate_and_estimate_both_count(as_nina, cast, mode):
+    bundle = fhir(as_nina.get("/fhir/R4/Appointment", {"_total": mode, "_count": 1}))
+    assert bundle["total"] == 5 and len(ids(bundle)) == 1
+
+
+def test_an_unknown_total_or_summary_mode_is_a_400_naming_it(as_nina, cast):
+    assert "_total" in fhir(as_nina.get("/fhir/R4/Appointment", {"_total": "exact"}), status=400)["issue"][0]["diagnostics"]
+    assert "_summary" in fhir(as_nina.get("/fhir/R4/Appointment", {"_summary": "text"}), status=400)["issue"][0]["diagnostics"]
+
+
+def test_summary_count_with_include_still_answers_the_total_alone(as_nina, cast):
+    bundle = fhir(as_nina.get("/fhir/R4/Appointment", {"_summary": "count", "_include": "Appointment:patient"}))
+    assert (bundle["total"], bundle["entry"]) == (5, [])
+
+
+def test_include_with_sort_keeps_the_matches_in_order_and_the_patients_after(as_nina, cast):
+    bundle = fhir(as_nina.get("/fhir/R4/Appointment", {"_include": "Appointment:patient", "_sort": "-date"}))
+    starts = [entry["resource"]["start"] for entry in bundle["entry"] if entry["search"]["mode"] == "match"]
+    assert starts == sorted(starts, reverse=True)
+    modes = [entry["search"]["mode"] for entry in bundle["entry"]]
+    assert modes == ["match"] * 5 + ["include"] * 2
+    assert bundle["total"] == 5  # the included patients are not counted
+
+
+def test_revinclude_on_a_patient_search_brings_only_that_patients_observations(as_nina, cast):
+    bundle = fhir(as_nina.get("/fhir/R4/Patient", {"_id": cast["bob"].pk, "_revinclude": "Observation:patient"}))
+    assert ids(bundle) == [str(cast["bob"].pk)] and ids(bundle, "include") == []
+
+
+def _every_search_parameter():
+    cases = []
+    for name in [*catalogue.TYPES, "Observation"]:
+        for param in [*catalogue.params_of(name), "_count", "_page", "_sort", "_include", "_revinclude", "_summary", "_total",
+                      "_elements"]:
+            cases.append((name, param))
+    return cases
+
+
+@pytest.mark.parametrize(("resource_type", "param"), _every_search_parameter())
+def test_every_search_parameter_given_empty_is_a_400_naming_it(as_nina, cast, resource_type, param):
+    query = {param: ""}
+    if resource_type == "Observation" and param != "patient":
+        query["patient"] = cast["alice"].pk
+    outcome = fhir(as_nina.get(f"/fhir/R4/{resource_type}", query), status=400)
+    assert param in outcome["issue"][0]["diagnostics"], outcome
 
 
 def test_elements_subsets_each_match_and_says_so(as_nina, cast):

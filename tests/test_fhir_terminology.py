@@ -101,6 +101,23 @@ def test_each_clinic_can_have_its_own_mrn_system(as_nina, settings, alice, river
     assert terminology.mrn_system(hillcrest.pk) == f"{SITE}/fhir/sid/clinic/{hillcrest.pk}/mrn"
 
 
+def test_a_clinics_own_mrn_system_is_kept_when_site_url_moves_and_writes_go_by_it(as_nina, settings, riverside):
+    oid = "urn:oid:2.16.840.1.113883.19.5"
+    settings.FHIR_MRN_SYSTEMS = {riverside.pk: oid}
+    jose = {"resourceType": "Patient", "identifier": [{"system": oid, "value": "RV-2040"}],
+            "name": [{"family": "Núñez", "given": ["José"]}], "birthDate": "1948-07-14"}
+    created = fhir(as_nina.post("/fhir/R4/Patient", jose, format="json", HTTP_IF_NONE_EXIST=f"identifier={oid}|RV-2040"), status=201)
+    assert created["identifier"][0]["system"] == oid
+    settings.SITE_URL = "https://followup-new.example.org"
+    again = as_nina.post("/fhir/R4/Patient", jose, format="json", HTTP_IF_NONE_EXIST=f"identifier={oid}|RV-2040")
+    assert again.status_code == 200 and again.json()["id"] == created["id"]
+    assert again.json()["identifier"][0]["system"] == oid
+    # Named by the default system, which no longer names Riverside, the MRN is refused (nothing enrolled twice).
+    stale = {**jose, "identifier": [{"system": f"{SITE}/fhir/sid/clinic/{riverside.pk}/mrn", "value": "RV-2041"}]}
+    outcome = fhir(as_nina.post("/fhir/R4/Patient", stale, format="json"), status=400)
+    assert outcome["issue"][0]["expression"] == ["Patient.identifier"]
+
+
 def test_mrn_systems_setting_refuses_a_malformed_pair(monkeypatch):
     monkeypatch.setenv("FHIR_MRN_SYSTEMS", "1=urn:oid:2.16.840.1.113883.19.5,riverside")
     with pytest.raises(ImproperlyConfigured, match="FHIR_MRN_SYSTEMS"):

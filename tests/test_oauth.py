@@ -138,6 +138,27 @@ def test_a_token_does_only_what_its_scopes_allow(client, ehr, rsa_key, alice):
     assert writing.status_code == 403
 
 
+def test_a_transaction_needs_the_write_scope_of_each_entry(client, ehr, rsa_key, riverside, alice):
+    token = ask(client, assertion(ehr, rsa_key), scope="system/*.read system/Patient.write").json()["access_token"]
+    jose = {"resourceType": "Patient", "identifier": [{"system": f"{SITE}/fhir/sid/clinic/{riverside.pk}/mrn", "value": "RV-2040"}],
+            "name": [{"family": "Núñez", "given": ["José"]}], "birthDate": "1948-07-14"}
+    report = {"resourceType": "QuestionnaireResponse", "status": "completed", "subject": {"reference": f"Patient/{alice.pk}"},
+              "item": [{"linkId": "pain", "answer": [{"valueInteger": 8}]}]}
+
+    def transaction(*entries):
+        bundle = {"resourceType": "Bundle", "type": "transaction",
+                  "entry": [{"resource": body, "request": {"method": "POST", "url": body["resourceType"]}} for body in entries]}
+        return client.post("/fhir/R4/", bundle, content_type="application/fhir+json", **bearer(token))
+
+    refused = transaction(jose, report)
+    assert refused.status_code == 403
+    assert "Bundle.entry[1]" in refused.json()["issue"][0]["diagnostics"]
+    assert "QuestionnaireResponse" in refused.json()["issue"][0]["diagnostics"]
+    assert not alice.clinic.patients.filter(mrn="RV-2040").exists()  # the first entry is undone too
+    assert transaction(jose).status_code == 200
+    assert alice.clinic.patients.filter(mrn="RV-2040").exists()
+
+
 def test_smart_2_scopes_are_understood(client, ehr, rsa_key, alice):
     ehr.scope = "system/*.rs"
     ehr.save()

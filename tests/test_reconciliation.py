@@ -77,9 +77,12 @@ def due(reminder, when=MORNING):
 
 
 @pytest.fixture
-def due_reminder(enrolled_alice):
-    """Alice's check-in reminder, due at MORNING."""
-    return due(Reminder.objects.get(patient=enrolled_alice, purpose=Reminder.Purpose.CHECKIN))
+def due_reminder(alice):
+    """Alice's check-in reminder, due at MORNING (enrolled the day before, so its "planned" comes first
+    whatever the machine's clock says)."""
+    with time_machine.travel(at("2026-11-30 12:00"), tick=False):
+        services.enrol(alice)
+    return due(Reminder.objects.get(patient=alice, purpose=Reminder.Purpose.CHECKIN))
 
 
 @pytest.fixture

@@ -71,7 +71,7 @@ def test_a_procedure_dated_in_the_future_is_refused(alice):
 def test_the_same_drainage_twice_is_refused(alice):
     Procedure.objects.create(patient=alice, performed_at=at("2026-03-01 15:00"), volume_ml=4000)
     again = Procedure(patient=alice, performed_at=at("2026-03-01 15:00"), volume_ml=4000)
-    assert errors(again) == {"__all__": ["Procedure with this Patient, Kind and Performed at already exists."]}
+    assert errors(again) == {"__all__": ["Procedure with this Patient, Kind of care and Performed at already exists."]}
 
 
 def test_the_same_drainage_twice_through_the_service_names_the_field(alice, nina):

@@ -120,7 +120,7 @@ def worklist_page(client, nina):
 # count), advisories (version, patients in scope, rows), the lead check in the nav, life events (paused, bereavement, unrouted, phase: 6),
 # "From the hospital", and the session
 # save (an UPDATE between two savepoints inside a test's transaction).
-WORKLIST_QUERIES = 41  # 40 for the page (27 + 6 life-event sections + 1 from the hospital + 2 life-event candidates + 4 life details of the rows shown), 1 for the heartbeat
+WORKLIST_QUERIES = 42  # 41 for the page (27 + 6 life-event sections + 1 from the hospital + 2 life-event candidates + 4 life details and 1 possible opt-outs of the rows shown), 1 for the heartbeat
 
 
 @pytest.mark.parametrize("patients", [10, 500])

@@ -4,6 +4,7 @@ the caller's clinics, so another clinic's id is an invalid choice (400), never a
 from datetime import UTC
 
 import django_filters as filters
+from django import forms
 from django.core.exceptions import ValidationError
 from django_filters.fields import IsoDateTimeField
 
@@ -41,6 +42,33 @@ class PresentChoiceField(filters.fields.ChoiceField):
 
 class ChoiceFilter(filters.ChoiceFilter):
     field_class = PresentChoiceField
+
+
+class _RawValue(forms.TextInput):
+    """Hand the field the text as sent (None when the parameter is absent), so that it can refuse it."""
+
+    def value_from_datadict(self, data, files, name):
+        return data.get(name)
+
+
+class PresentBooleanField(forms.NullBooleanField):
+    """A true/false filter: `true` or `false` (also `1`, `0`); empty or anything else is a 400, not ignored."""
+
+    widget = _RawValue
+
+    def to_python(self, value):
+        if value is None:
+            return None
+        text = str(value).strip().lower()
+        if text in ("true", "1"):
+            return True
+        if text in ("false", "0"):
+            return False
+        raise ValidationError("Give true or false, or leave the filter out.", code="invalid")
+
+
+class BooleanFilter(filters.BooleanFilter):
+    field_class = PresentBooleanField
 
 
 def _clinics(request):
@@ -86,7 +114,7 @@ class CaregiverFilter(PatientScopedFilter):
 
 class CareScheduleFilter(PatientScopedFilter):
     kind = ChoiceFilter(choices=Kind.choices)
-    active = filters.BooleanFilter()
+    active = BooleanFilter()
 
 
 class OccurrenceFilter(PatientScopedFilter):
@@ -109,8 +137,8 @@ class SymptomReportFilter(PatientScopedFilter):
 
 
 class AlertFilter(PatientScopedFilter):
-    severe = filters.BooleanFilter(help_text="true: at least one item scored 7 or more.")
-    open = filters.BooleanFilter(field_name="acknowledged_at", lookup_expr="isnull", help_text="true: not yet acknowledged.")
+    severe = BooleanFilter(help_text="true: at least one item scored 7 or more.")
+    open = BooleanFilter(field_name="acknowledged_at", lookup_expr="isnull", help_text="true: not yet acknowledged.")
     created_after = MomentFilter(field_name="created_at", lookup_expr="gte")
     created_before = MomentFilter(field_name="created_at", lookup_expr="lt")
 
@@ -129,7 +157,7 @@ class InboundMessageFilter(filters.FilterSet):
     patient = filters.ModelChoiceFilter(queryset=_patients)
     clinic = filters.ModelChoiceFilter(queryset=_clinics)
     kind = ChoiceFilter(choices=InboundMessage.Kind.choices)
-    handled = filters.BooleanFilter(field_name="handled_at", lookup_expr="isnull", exclude=True,
+    handled = BooleanFilter(field_name="handled_at", lookup_expr="isnull", exclude=True,
                                     help_text="false: not yet handled by a nurse.")
     received_after = MomentFilter(field_name="received_at", lookup_expr="gte")
     received_before = MomentFilter(field_name="received_at", lookup_expr="lt")

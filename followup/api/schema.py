@@ -25,6 +25,11 @@ ERRORS = {
 }
 
 
+FILTER_ERRORS = ("A filter value that cannot be read, named with its message: an enum filter given empty or with a value "
+                 "not listed (`?status=`), a true/false filter given anything but `true` or `false`, a moment that is not "
+                 "ISO 8601, or a clinic, patient, nurse or occurrence that is not in your clinics.")
+
+
 class FollowupAutoSchema(AutoSchema):
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
@@ -36,6 +41,8 @@ class FollowupAutoSchema(AutoSchema):
                 responses[code] = response
         if "400" in responses and self.method != "GET":
             responses["400"]["description"] = rules_description(self.get_operation_id())
+        elif "400" in responses and self._is_list_view():
+            responses["400"]["description"] = FILTER_ERRORS
         return responses
 
     def get_examples(self):

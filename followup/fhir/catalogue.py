@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from django.db.models import Count, F, IntegerField, Max, OuterRef, Q, Subquery, Value
+from django.db.models import Case, Count, F, IntegerField, Max, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce, Greatest
 from django.http import Http404
 
@@ -94,9 +94,9 @@ def _patient_filter(rows, text, field_name="patient"):
     return rows.filter(**{field_name: patient_param(text)})
 
 
-def _date_filter(field_name):
+def _date_filter(field_name, param="date"):
     def apply(rows, text):
-        return rows.filter(parse_date("date", text).q(field_name))
+        return rows.filter(parse_date(param, text).q(field_name))
     return apply
 
 
@@ -127,6 +127,8 @@ def _patients(user):
 
 def _identifier_filter(rows, text):
     system, _, value = text.rpartition("|")
+    if not value.strip():
+        raise SearchError("identifier must not be empty: give <system>|<MRN> or the MRN alone.")
     rows = rows.filter(mrn=value)
     if system:
         clinic_id = resources.clinic_of_mrn_system(system)
@@ -200,11 +202,16 @@ def _reports(user):
 
 
 def _communications(user):
+    """Reminders with their version: one per state change (a ReminderEvent), and one more once a row whose
+    outcome is unknown was left for a nurse (its statusReason then says so)."""
     events = ReminderEvent.objects.filter(reminder=OuterRef("pk")).order_by()
+    changes = Coalesce(Subquery(events.values("reminder").annotate(n=Count("pk")).values("n")[:1],
+                                output_field=IntegerField()), Value(1))
+    last_event = Subquery(events.values("reminder").annotate(last=Max("at")).values("last")[:1])
+    left = Case(When(left_for_nurse_at__isnull=False, then=Value(1)), default=Value(0), output_field=IntegerField())
     return (Reminder.objects.filter(patient__in=access.patients_for(user), state__in=resources.COMMUNICATION_STATUS)
-            .annotate(revision=Coalesce(Subquery(events.values("reminder").annotate(n=Count("pk")).values("n")[:1],
-                                                 output_field=IntegerField()), Value(1)),
-                      last_updated=Subquery(events.values("reminder").annotate(last=Max("at")).values("last")[:1]))
+            .annotate(revision=changes + left,
+                      last_updated=Greatest(last_event, Coalesce("left_for_nurse_at", last_event)))
             .order_by("-sent_at", "-pk"))
 
 
@@ -293,12 +300,13 @@ TYPES = {
     "QuestionnaireResponse": ResourceType(
         rows=_reports, build=resources.questionnaire_response_resource, version=_simple_version,
         at_version=_simple_at_version(SymptomReport),
-        params={"authored": Param("date", "When the report was made, with a prefix.", _date_filter("reported_at"))},
+        params={"authored": Param("date", "When the report was made, with a prefix.", _date_filter("reported_at", "authored"))},
         sorts={"authored": "reported_at"},
     ),
     "Communication": ResourceType(
         rows=_communications, build=resources.communication_resource, version=_communication_version,
-        at_version=_current_only, params={"sent": Param("date", "When it was sent, with a prefix.", _date_filter("sent_at"))},
+        at_version=_current_only,
+        params={"sent": Param("date", "When it was sent, with a prefix.", _date_filter("sent_at", "sent"))},
         sorts={"sent": "sent_at"}, keeps_history=False,
     ),
 }
@@ -338,15 +346,18 @@ def _volume(procedure):
 
 
 def _esas(report):
-    return [Found(observation, str(report.revision), report.revised_at, report.reported_at, item)
-            for item, observation in resources.esas_observations_by_item(report)]
+    """Each scored item of a report, then the report as an ESAS panel."""
+    version = str(report.revision)
+    found = [Found(observation, version, report.revised_at, report.reported_at, item)
+             for item, observation in resources.esas_observations_by_item(report)]
+    return found + [Found(resources.esas_panel_observation(report), version, report.revised_at, report.reported_at, "panel")]
 
 
 def observation_source(user, resource_id):
     """('volume' or 'esas', its procedure or report), or 404."""
     if match := _VOLUME_ID.fullmatch(resource_id):
         return "volume", by_pk(_procedures(user).filter(volume_ml__isnull=False), match[1])
-    if (match := _ESAS_ID.fullmatch(resource_id)) and match[2] in _ESAS_CODES:
+    if (match := _ESAS_ID.fullmatch(resource_id)) and (match[2] in _ESAS_CODES or match[2] == "panel"):
         return "esas", by_pk(_reports(user), match[1])
     return missing()
 
@@ -366,7 +377,7 @@ def observation_at_version(kind, source, version_id):
 
 
 def patient_observations(user, patient_pks):
-    """The drained volumes and ESAS-r item scores of these patients, newest first."""
+    """The drained volumes, ESAS-r item scores and ESAS panels of these patients, newest first."""
     procedures = _procedures(user).filter(patient__in=patient_pks, volume_ml__isnull=False)
     reports = _reports(user).filter(patient__in=patient_pks)
     found = [_volume(procedure) for procedure in procedures] + [item for report in reports for item in _esas(report)]

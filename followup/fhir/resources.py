@@ -327,14 +327,42 @@ def esas_observations_by_item(report):
     ]
 
 
+def esas_panel_observation_id(report_pk):
+    return f"symptom-report-{report_pk}-panel"
+
+
+def esas_panel_observation(report):
+    """The whole report as one Observation coded with the LOINC ESAS panel, one component per scored
+    item (the form another system may also send it in)."""
+    return {
+        "resourceType": "Observation",
+        "id": esas_panel_observation_id(report.pk),
+        "status": "final",
+        "category": [{"coding": [{"system": OBSERVATION_CATEGORY, "code": "survey", "display": "Survey"}]}],
+        "code": {"coding": [dict(terminology.ESAS_PANEL)], "text": "ESAS-r"},
+        "subject": reference("Patient", report.patient_id),
+        "effectiveDateTime": instant(report.reported_at),
+        "derivedFrom": [reference("QuestionnaireResponse", report.pk)],
+        "component": [
+            {"code": {"coding": [{"system": code_system("esas-r"), "code": esas_code(item), "display": ESAS_LABELS[item]}],
+                      "text": _esas_text(report, item)},
+             "valueInteger": score,
+             "interpretation": [{"coding": [{"system": code_system("esas-r-severity"), "code": severity_band(score)}],
+                                 "text": severity_band(score)}]}
+            for item, score in report.scores().items() if score is not None
+        ],
+    }
+
+
 def esas_observations(report):
     """One Observation per scored ESAS-r item."""
     return [observation for _, observation in esas_observations_by_item(report)]
 
 
 def observation_codes():
-    """{(system, code): what it names}: "volume" or an ESAS-r item, for every coding an Observation carries."""
-    codes = {(code_system("observation"), "drained-volume"): "volume"}
+    """{(system, code): what it names}: "volume", "panel" or an ESAS-r item, for every coding an Observation carries."""
+    codes = {(code_system("observation"), "drained-volume"): "volume",
+             (terminology.ESAS_PANEL["system"], terminology.ESAS_PANEL["code"]): "panel"}
     codes.update({(code_system("esas-r"), esas_code(item)): item for item in ESAS_LABELS})
     return codes
 

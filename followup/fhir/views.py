@@ -23,7 +23,7 @@ from rest_framework.views import APIView
 
 from .. import access, audit
 from ..api.errors import api_exception_handler, parse_id
-from ..oauth import tokens as oauth_tokens
+from ..oauth import models as oauth_models, scopes as oauth_scopes, tokens as oauth_tokens
 from . import catalogue, resources, terminology, writes
 from .search import SearchError, sort_keys, tokens
 
@@ -143,7 +143,19 @@ def _served(resource_type):
 
 # --- Writes ---------------------------------------------------------------------------------------
 
-WRITABLE = {"create": {"Patient", "QuestionnaireResponse"}, "update": {"Patient", "Appointment"}}
+WRITABLE = {"create": {"Patient", "QuestionnaireResponse", "Observation"}, "update": {"Patient", "Appointment"}}
+# What each write takes, as the CapabilityStatement says it: {(type, interaction): documentation}.
+WRITE_DOCUMENTATION = {
+    ("Patient", "create"): "Registers and enrols: identifier (the clinic's MRN system), name, birthDate, telecom, "
+                           "communication, generalPractitioner, managingOrganization. If-None-Exist: identifier=<system>|<MRN>.",
+    ("Patient", "update"): "Corrects name, birthDate, generalPractitioner; deceasedDateTime records the death. If-Match.",
+    ("Appointment", "update"): "A new start reschedules; status cancelled skips it. If-Match.",
+    ("QuestionnaireResponse", "create"): "A completed ESAS-r (Questionnaire/esas-r linkIds): one symptom report, run "
+                                         "through the alert rules.",
+    ("Observation", "create"): "ESAS-r scores, status final: one item (code <esas-r code system>|<item>, valueInteger "
+                               "0-10) or the LOINC ESAS panel 112503-8 with one component per item. Either is one "
+                               "symptom report, run through the alert rules.",
+}
 
 
 def _written(request, resource_type, pk, created):
@@ -158,6 +170,19 @@ def _written(request, resource_type, pk, created):
     if last_updated is not None:
         headers["Last-Modified"] = http_date(last_updated.timestamp())
     return resource, headers, status.HTTP_201_CREATED if created else status.HTTP_200_OK
+
+
+def _written_observation(request, resource_id):
+    """An Observation just created from a symptom report, read back: 201 + Location."""
+    kind, source = catalogue.observation_source(request.user, resource_id)
+    found = catalogue.observation_from(kind, source, resource_id)
+    resource = with_meta(found.resource, found.version, found.last_updated)
+    location = f"{resources.base_url()}/Observation/{resource_id}/_history/{found.version}"
+    audit.record(request, audit.Action.CHANGE, "FHIR create Observation", subject=source)
+    headers = {"ETag": etag(found.version), "Location": location, "Content-Location": location}
+    if found.last_updated is not None:
+        headers["Last-Modified"] = http_date(found.last_updated.timestamp())
+    return resource, headers, status.HTTP_201_CREATED
 
 
 def _not_writable(resource_type, what):
@@ -186,6 +211,9 @@ def create(request, resource_type, body):
                 return _written(request, "Patient", found[0].pk, created=False)
         patient = writes.create_patient(request, body)
         return _written(request, "Patient", patient.pk, created=True)
+    if resource_type == "Observation":
+        _, observation_id = writes.create_observation(request, body)
+        return _written_observation(request, observation_id)
     report = writes.create_symptom_report(request, body)
     return _written(request, "QuestionnaireResponse", report.pk, created=True)
 
@@ -314,10 +342,11 @@ class Search:
         count, page = _one(params, "_count"), _one(params, "_page")
         self.count = _count_param(count) if count is not None else DEFAULT_COUNT
         self.page = _page_param(page) if page is not None else 1
-        self.summary = _one(params, "_summary") or "false"
+        summary, total = _one(params, "_summary"), _one(params, "_total")
+        self.summary = "false" if summary is None else summary
         if self.summary not in SUMMARY_MODES:
             raise SearchError(f"_summary: only count and false are supported, not {self.summary!r}.")
-        self.total = _one(params, "_total") or "accurate"
+        self.total = "accurate" if total is None else total
         if self.total not in TOTAL_MODES:
             raise SearchError(f"_total must be none, estimate or accurate, not {self.total!r}.")
         sort = _one(params, "_sort")
@@ -480,9 +509,20 @@ class SearchView(FhirView):
         return bundle
 
 
+def require_write_scope(request, resource_type):
+    """A system's token must allow writing this type (people's tokens and sessions have no scopes)."""
+    token = request.auth
+    if isinstance(token, oauth_models.AccessToken) and not oauth_scopes.allows(token.granted, resource_type, write=True):
+        raise exceptions.PermissionDenied(f"This token's scopes ({token.scope}) do not allow writing {resource_type}.")
+
+
 class TransactionView(FhirView):
     """POST a Bundle of type `transaction` to the base: every entry is applied, in order, or none is.
-    An entry may refer to a resource created earlier in the Bundle by its `fullUrl` (urn:uuid:...)."""
+    An entry may refer to a resource created earlier in the Bundle by its `fullUrl` (urn:uuid:...).
+    A system's token needs the write scope of each entry's type (system/Patient.write ...), checked
+    entry by entry: one entry beyond them is a 403 and nothing is written."""
+
+    scopes_checked_per_entry = True
 
     def post(self, request):
         bundle = request.data
@@ -506,16 +546,18 @@ class TransactionView(FhirView):
         method, url = call.get("method"), (call.get("url") or "").strip("/")
         body = _resolve(entry.get("resource"), created)
         if method == "POST" and url in WRITABLE["create"]:
+            require_write_scope(request, url)
             fake = _with_headers(request, {"If-None-Exist": call.get("ifNoneExist")})
             resource, headers, code = create(fake, url, body)
         elif method == "PUT" and "/" in url:
             resource_type, resource_id = url.split("/", 1)
             _served(resource_type)
+            require_write_scope(request, resource_type)
             fake = _with_headers(request, {"If-Match": call.get("ifMatch")})
             resource, headers, code = update(fake, resource_type, resource_id, body)
         else:
-            raise writes.Invalid({"request": [f"{method} {url!r} is not supported in a transaction: POST Patient or "
-                                              "QuestionnaireResponse, PUT Patient/<id> or Appointment/<id>."]})
+            raise writes.Invalid({"request": [f"{method} {url!r} is not supported in a transaction: POST Patient, "
+                                              "QuestionnaireResponse or Observation, PUT Patient/<id> or Appointment/<id>."]})
         if entry.get("fullUrl"):
             created[entry["fullUrl"]] = f"{resource['resourceType']}/{resource['id']}"
         return {"fullUrl": f"{resources.base_url()}/{resource['resourceType']}/{resource['id']}", "resource": resource,
@@ -603,8 +645,8 @@ class MetadataView(FhirView):
             "format": ["json"],
             "rest": [{
                 "mode": "server",
-                "interaction": [{"code": "transaction", "documentation": "POST Patient and QuestionnaireResponse, PUT Patient "
-                                                                      "and Appointment, all or none."}],
+                "interaction": [{"code": "transaction", "documentation": "POST Patient, QuestionnaireResponse and "
+                                                                      "Observation, PUT Patient and Appointment, all or none."}],
                 "documentation": (
                     "Searches also take _count (1-200), _page, _sort (the keys listed per type, - for descending), "
                     "_summary=count, _total=none|estimate|accurate and _elements. Reads answer an ETag (W/\"<versionId>\") "
@@ -632,7 +674,8 @@ class MetadataView(FhirView):
         params = catalogue.params_of(name)
         entry = {
             "type": name,
-            "interaction": [{"code": code} for code in interactions],
+            "interaction": [{"code": code, **({"documentation": WRITE_DOCUMENTATION[name, code]}
+                                              if (name, code) in WRITE_DOCUMENTATION else {})} for code in interactions],
             "versioning": "versioned",
             "readHistory": keeps_history,
             "conditionalRead": "not-match",

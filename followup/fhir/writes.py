@@ -5,6 +5,11 @@ Each write turns the FHIR resource into the REST API's input, validates it with 
 calls the same service function (`services.enrol`, `change_status`, `reschedule`, `skip`,
 `record_symptom_report`). Errors name the FHIR element they concern: an OperationOutcome issue's
 `expression` is `Patient.birthDate`, not `date_of_birth`.
+
+A symptom report from another system comes as a QuestionnaireResponse or as Observations (one ESAS-r
+item, or the LOINC ESAS panel with one component per item); either is one report, stored with the
+source "another system" and run through the alert rules. It is never taken for a nurse's own call:
+its alert stays open for the team (and pages the on-call contacts out of hours when severe).
 """
 
 from datetime import datetime
@@ -16,8 +21,8 @@ from rest_framework import exceptions, serializers as drf
 from .. import access, services
 from ..api import serializers as api
 from ..api.errors import field_messages, parse_id
-from ..models import ESAS_FIELDS, Occurrence, Patient, SymptomReport
-from . import terminology
+from ..models import ESAS_FIELDS, ESAS_ITEMS, Occurrence, Patient, SymptomReport
+from . import resources, terminology
 
 # REST API field -> FHIR element, for error messages.
 PATIENT_PATHS = {
@@ -286,16 +291,119 @@ def create_symptom_report(request, resource):
             raise Invalid({"QuestionnaireResponse.item": [f"Unknown item {link!r}: use the linkIds of Questionnaire/esas-r."]})
     if resource.get("authored"):
         data["reported_at"] = resource["authored"]
-    source = (resource.get("source") or {}).get("reference", "")
-    data["completed_by"] = ("patient" if source.startswith("Patient/") else "caregiver" if source.startswith("RelatedPerson/")
-                            else "professional")
-    data["source"] = SymptomReport.Source.NURSE_CALL if data["completed_by"] == "professional" else SymptomReport.Source.WEB
-    data["closes_checkin"] = False
-    validated = _validated(api.SymptomReportSerializer, data, request, REPORT_PATHS, "QuestionnaireResponse")
-    with _service_errors(REPORT_PATHS, "QuestionnaireResponse"):
-        report = services.record_symptom_report(
+    data["completed_by"] = _completed_by(resource.get("source"))
+    return _record_report(request, data, REPORT_PATHS, "QuestionnaireResponse")
+
+
+def _completed_by(who):
+    """Who completed the form, from the reference to them: the patient, a caregiver, else a professional."""
+    text = (who or {}).get("reference", "") if isinstance(who, dict) else ""
+    return "patient" if text.startswith("Patient/") else "caregiver" if text.startswith("RelatedPerson/") else "professional"
+
+
+def _record_report(request, data, paths, resource_type):
+    """Validate a symptom report from another system as the REST API does and record it."""
+    data = {**data, "source": SymptomReport.Source.SYSTEM, "closes_checkin": False}
+    validated = _validated(api.SymptomReportSerializer, data, request, paths, resource_type)
+    with _service_errors(paths, resource_type):
+        return services.record_symptom_report(
             validated["patient"], scores={name: validated.get(name) for name in ESAS_FIELDS},
             completed_by=validated["completed_by"], source=validated["source"], recorded_by=request.user,
             other_problem_name=validated.get("other_problem_name", ""), pps=validated.get("pps"),
             phase=validated.get("phase", ""), reported_at=validated.get("reported_at"), closes_checkin=False)
-    return report
+
+
+# --- Observation (a symptom report as scores) ------------------------------------------------------
+
+OBSERVATION_PATHS = {"patient": "Observation.subject", "reported_at": "Observation.effectiveDateTime",
+                     "completed_by": "Observation.performer"}
+
+
+def _codings(concept):
+    codings = concept.get("coding") if isinstance(concept, dict) else None
+    return [coding for coding in codings if isinstance(coding, dict)] if isinstance(codings, list) else []
+
+
+def _is_esas_panel(concept):
+    panel = terminology.ESAS_PANEL
+    return any(coding.get("system") == panel["system"] and coding.get("code") == panel["code"] for coding in _codings(concept))
+
+
+def _esas_item(concept, path, panel_too=False):
+    """The ESAS-r item a CodeableConcept names by Followup's esas-r code, or a 400 naming `path`."""
+    system = terminology.code_system("esas-r")
+    for coding in _codings(concept):
+        if coding.get("system") == system and coding.get("code") in _ITEMS:
+            return _ITEMS[coding["code"]]
+    message = f"Code the score with {system} and an ESAS-r item ({', '.join(_ITEMS)})"
+    if panel_too:
+        panel = terminology.ESAS_PANEL
+        message += f", or send the LOINC ESAS panel ({panel['system']}|{panel['code']}) with one component per item"
+    raise Invalid({path: [message + "."]})
+
+
+def _score(element, path):
+    """A 0-10 score from valueInteger (or a whole-number valueQuantity); the range is the serializer's."""
+    if "valueInteger" in element:
+        value = element["valueInteger"]
+    elif isinstance(element.get("valueQuantity"), dict):
+        value = element["valueQuantity"].get("value")
+    else:
+        raise Invalid({f"{path}.value[x]": ["Give the score as valueInteger, a whole number from 0 to 10."]})
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise Invalid({f"{path}.valueInteger": ["The score is a whole number from 0 to 10."]})
+    return value
+
+
+def _named_problem(concept):
+    """The other problem's name from the code's text: "Other problem: itching" (as served) or "Itching"."""
+    text = str(concept.get("text") or "").strip()
+    label = "other problem"
+    if text.lower().startswith(label):
+        text = text[len(label):].lstrip(" :").strip()
+    return text
+
+
+def create_observation(request, resource):
+    """ESAS-r scores from another system: one item's Observation, or the ESAS panel with a component per
+    item. Either is one symptom report, run through the alert rules like any other.
+    Returns (report, the id of the Observation that now stands for what was sent)."""
+    _require_type(resource, "Observation")
+    if resource.get("status") != "final":
+        raise Invalid({"Observation.status": ["Only a final observation can be recorded (status final)."]})
+    data = {"patient": reference_id(resource.get("subject"), "Patient", "Observation.subject"),
+            "completed_by": _completed_by((resource.get("performer") or [None])[0]
+                                          if isinstance(resource.get("performer"), list) else None)}
+    paths = dict(OBSERVATION_PATHS)
+    effective = resource.get("effectiveDateTime") or resource.get("effectiveInstant")
+    if effective:
+        data["reported_at"] = effective
+    if _is_esas_panel(resource.get("code")):
+        components = resource.get("component")
+        if not isinstance(components, list) or not components:
+            raise Invalid({"Observation.component": ["A panel carries one component per ESAS-r item scored."]})
+        for index, component in enumerate(components):
+            path = f"Observation.component[{index}]"
+            if not isinstance(component, dict):
+                raise Invalid({path: ["Each component is an object with a code and a valueInteger."]})
+            item = _esas_item(component.get("code"), f"{path}.code")
+            if item in data:
+                raise Invalid({f"{path}.code": [f"{dict(ESAS_ITEMS)[item]} is scored twice."]})
+            data[item] = _score(component, path)
+            paths[item] = f"{path}.valueInteger"
+            if item == "other_problem":
+                data["other_problem_name"] = _named_problem(component["code"])
+                paths["other_problem_name"] = f"{path}.code.text"
+        observation_id = resources.esas_panel_observation_id
+    else:
+        item = _esas_item(resource.get("code"), "Observation.code", panel_too=True)
+        data[item] = _score(resource, "Observation")
+        paths[item] = "Observation.valueInteger"
+        if item == "other_problem":
+            data["other_problem_name"] = _named_problem(resource["code"])
+            paths["other_problem_name"] = "Observation.code.text"
+        observation_id = lambda pk: resources.esas_observation_id(pk, item)  # noqa: E731
+    report = _record_report(request, data, paths, "Observation")
+    return report, observation_id(report.pk)

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_noop
 
 from .. import services
 from ..models import Caregiver, InboundMessage, Occurrence, Patient, Reminder, SymptomReport
-from . import routing
+from . import possible_opt_outs, routing
 from .planning import cancel_unsent_reminders, plan_reminders
 from .rendering import render_reply
 
@@ -301,6 +301,9 @@ def receive(*, provider_id, from_number, body, to_number=""):
             if reading is not None:  # ambiguous, or from a shared number: a suggestion for the nurse
                 message.suggested_scores = reading.scores
                 message.save(update_fields=["suggested_scores"])
+        if kind == InboundMessage.Kind.OTHER and possible_opt_outs.may_be_opt_out(body):
+            message.possible_opt_out = True  # a nurse decides (worklist, "Messages waiting")
+            message.save(update_fields=["possible_opt_out"])
         if kind in (InboundMessage.Kind.STOP, InboundMessage.Kind.START, InboundMessage.Kind.CONFIRM) or (
                 kind == InboundMessage.Kind.SYMPTOMS and not unrouted):
             message.handled_at = now

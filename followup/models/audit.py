@@ -28,18 +28,20 @@ class AccessLog(models.Model):
         SIGN_IN_FAILED = "sign_in_failed", _("Sign-in failed")
         SIGN_OUT = "sign_out", _("Signed out")
 
-    at = models.DateTimeField(default=timezone.now)
-    user = models.ForeignKey(User, null=True, blank=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
-    username = models.CharField(max_length=150, blank=True, help_text="Kept if the account is later removed.")
-    clinic = models.ForeignKey(Clinic, null=True, blank=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
-    patient = models.ForeignKey(Patient, null=True, blank=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
-    action = models.CharField(max_length=16, choices=Action.choices)
-    what = models.CharField(max_length=200, help_text="The page, endpoint or object, e.g. 'patient page' or 'POST /patients/3/drainage/'.")
-    method = models.CharField(max_length=8, blank=True)
-    path = models.CharField(max_length=300, blank=True)
-    ip = models.GenericIPAddressField(null=True, blank=True)
+    at = models.DateTimeField(_("when"), default=timezone.now)
+    user = models.ForeignKey(User, verbose_name=_("staff member"), null=True, blank=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+    username = models.CharField(_("username"), max_length=150, blank=True, help_text="Kept if the account is later removed.")
+    clinic = models.ForeignKey(Clinic, verbose_name=_("clinic"), null=True, blank=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+    patient = models.ForeignKey(Patient, verbose_name=_("patient"), null=True, blank=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+    action = models.CharField(_("action"), max_length=16, choices=Action.choices)
+    what = models.CharField(_("what"), max_length=200, help_text="The page, endpoint or object, e.g. 'patient page' or 'POST /patients/3/drainage/'.")
+    method = models.CharField(_("HTTP method"), max_length=8, blank=True)
+    path = models.CharField(_("page address"), max_length=300, blank=True)
+    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("access log entry")
+        verbose_name_plural = _("access log")
         ordering = ["-at", "-id"]
         indexes = [
             # The lead's audit page: one patient's accesses, newest first.

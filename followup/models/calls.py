@@ -24,18 +24,20 @@ class CallAttempt(models.Model):
     UNANSWERED = (Outcome.NO_ANSWER, Outcome.VOICEMAIL, Outcome.WRONG_NUMBER)
     RETRIED = (Outcome.NO_ANSWER, Outcome.VOICEMAIL)
 
-    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="call_attempts")
-    occurrence = models.ForeignKey(Occurrence, null=True, blank=True, on_delete=models.SET_NULL, related_name="call_attempts")
-    at = models.DateTimeField(default=timezone.now)
-    outcome = models.CharField(max_length=12, choices=Outcome.choices)
-    by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    note = models.TextField(blank=True)
-    report = models.OneToOneField(SymptomReport, null=True, blank=True, on_delete=models.SET_NULL, related_name="call")
-    retry_at = models.DateTimeField(null=True, blank=True)
+    patient = models.ForeignKey(Patient, verbose_name=_("patient"), on_delete=models.CASCADE, related_name="call_attempts")
+    occurrence = models.ForeignKey(Occurrence, verbose_name=_("appointment"), null=True, blank=True, on_delete=models.SET_NULL, related_name="call_attempts")
+    at = models.DateTimeField(_("when"), default=timezone.now)
+    outcome = models.CharField(_("outcome"), max_length=12, choices=Outcome.choices)
+    by = models.ForeignKey(User, verbose_name=_("called by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    note = models.TextField(_("note"), blank=True)
+    report = models.OneToOneField(SymptomReport, verbose_name=_("symptom report"), null=True, blank=True, on_delete=models.SET_NULL, related_name="call")
+    retry_at = models.DateTimeField(_("call again at"), null=True, blank=True)
 
     history = HistoricalRecords()
 
     class Meta:
+        verbose_name = _("call attempt")
+        verbose_name_plural = _("call attempts")
         ordering = ["-at", "-pk"]
         indexes = [models.Index(fields=["patient", "-at"], name="call_history_idx")]
 

@@ -27,26 +27,28 @@ DRAINAGE_KINDS = (Kind.PARACENTESIS, Kind.HOME_DRAINAGE)
 class CareSchedule(models.Model):
     """A series of care events for one patient: their drainages, or their check-in calls."""
 
-    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="schedules")
-    kind = models.CharField(max_length=12, choices=Kind.choices)
-    interval_count = models.PositiveSmallIntegerField(default=3, validators=[MinValueValidator(1)])
-    interval_unit = models.CharField(max_length=6, choices=scheduling.Unit.choices, default=scheduling.Unit.WEEKS)
+    patient = models.ForeignKey(Patient, verbose_name=_("patient"), on_delete=models.CASCADE, related_name="schedules")
+    kind = models.CharField(_("kind of care"), max_length=12, choices=Kind.choices)
+    interval_count = models.PositiveSmallIntegerField(_("every (how many)"), default=3, validators=[MinValueValidator(1)])
+    interval_unit = models.CharField(_("every (days, weeks or months)"), max_length=6, choices=scheduling.Unit.choices, default=scheduling.Unit.WEEKS)
     cadence_by_phase = models.BooleanField(
-        default=False, help_text="Check-ins: the interval follows the patient's PCOC phase (clinic settings)."
+        _("interval follows the PCOC phase"), default=False, help_text="Check-ins: the interval follows the patient's PCOC phase (clinic settings)."
     )
     follows_last_event = models.BooleanField(
-        default=True, help_text="The next one is due one interval after the last one actually done."
+        _("counts from the last one done"), default=True, help_text="The next one is due one interval after the last one actually done."
     )
-    active = models.BooleanField(default=True)
+    active = models.BooleanField(_("active"), default=True)
     sends_reminders = models.BooleanField(
-        default=True, help_text="Off for home drainage by default (the clinic's setting): no automated reminders.")
+        _("sends reminders"), default=True, help_text="Off for home drainage by default (the clinic's setting): no automated reminders.")
     started_at = models.DateTimeField(
-        default=timezone.now, help_text="When the series began: the base for its first occurrence, and the line "
+        _("series began"), default=timezone.now, help_text="When the series began: the base for its first occurrence, and the line "
                                         "between a drainage it asked for and one entered as earlier history.")
 
     history = HistoricalRecords()
 
     class Meta:
+        verbose_name = _("care schedule")
+        verbose_name_plural = _("care schedules")
         constraints = [
             models.UniqueConstraint(fields=["patient", "kind"], condition=Q(active=True), name="one_active_series_per_kind"),
         ]
@@ -92,23 +94,25 @@ class Occurrence(models.Model):
         UNREACHABLE = "unreachable", _("Could not be reached")
         OTHER = "other", _("Other")
 
-    schedule = models.ForeignKey(CareSchedule, on_delete=models.CASCADE, related_name="occurrences")
-    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="occurrences")
-    kind = models.CharField(max_length=12, choices=Kind.choices)
-    due_at = models.DateTimeField()
-    due_date = models.DateField(help_text="The local day it is due, in the patient's time zone.")
-    state = models.CharField(max_length=10, choices=State.choices, default=State.SCHEDULED)
-    closed_at = models.DateTimeField(null=True, blank=True)
-    closed_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    note = models.TextField(blank=True)
-    skip_reason = models.CharField(max_length=12, choices=SkipReason.choices, blank=True)
+    schedule = models.ForeignKey(CareSchedule, verbose_name=_("care schedule"), on_delete=models.CASCADE, related_name="occurrences")
+    patient = models.ForeignKey(Patient, verbose_name=_("patient"), on_delete=models.CASCADE, related_name="occurrences")
+    kind = models.CharField(_("kind of care"), max_length=12, choices=Kind.choices)
+    due_at = models.DateTimeField(_("due at"))
+    due_date = models.DateField(_("due on"), help_text="The local day it is due, in the patient's time zone.")
+    state = models.CharField(_("status"), max_length=10, choices=State.choices, default=State.SCHEDULED)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    closed_by = models.ForeignKey(User, verbose_name=_("closed by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    note = models.TextField(_("note"), blank=True)
+    skip_reason = models.CharField(_("why skipped"), max_length=12, choices=SkipReason.choices, blank=True)
     retry_at = models.DateTimeField(
-        null=True, blank=True,
+        _("call again at"), null=True, blank=True,
         help_text="A check-in call that reached nobody: when to try again. The due time and its reminders stay.")
 
     history = HistoricalRecords()
 
     class Meta:
+        verbose_name = _("appointment")
+        verbose_name_plural = _("appointments")
         ordering = ["due_at"]
         constraints = [
             models.UniqueConstraint(fields=["schedule", "due_date"], name="one_occurrence_per_schedule_day"),
@@ -156,27 +160,29 @@ class Procedure(models.Model):
         BLEEDING = "bleeding", _("Bleeding")
         OTHER = "other", _("Other")
 
-    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="procedures")
-    occurrence = models.OneToOneField(Occurrence, null=True, blank=True, on_delete=models.SET_NULL, related_name="procedure")
-    kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.PARACENTESIS)
-    performed_at = models.DateTimeField()
+    patient = models.ForeignKey(Patient, verbose_name=_("patient"), on_delete=models.CASCADE, related_name="procedures")
+    occurrence = models.OneToOneField(Occurrence, verbose_name=_("appointment"), null=True, blank=True, on_delete=models.SET_NULL, related_name="procedure")
+    kind = models.CharField(_("kind of care"), max_length=12, choices=Kind.choices, default=Kind.PARACENTESIS)
+    performed_at = models.DateTimeField(_("performed at"))
     volume_ml = models.PositiveIntegerField(
-        "volume drained (ml)", null=True, blank=True, validators=[MinValueValidator(0), MaxValueValidator(20000)]
+        _("volume drained (ml)"), null=True, blank=True, validators=[MinValueValidator(0), MaxValueValidator(20000)]
     )
-    duration_minutes = models.PositiveSmallIntegerField(null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(1440)])
-    complication_codes = models.JSONField(default=list, blank=True, help_text="Coded complications; [] when not recorded.")
-    complications = models.TextField(blank=True, help_text="What the \"other\" complication was.")
-    setting = models.CharField(max_length=10, choices=Setting.choices, default=Setting.CLINIC)
-    performed_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+    duration_minutes = models.PositiveSmallIntegerField(_("duration (minutes)"), null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(1440)])
+    complication_codes = models.JSONField(_("complications (coded)"), default=list, blank=True, help_text="Coded complications; [] when not recorded.")
+    complications = models.TextField(_("other complication"), blank=True, help_text="What the \"other\" complication was.")
+    setting = models.CharField(_("where"), max_length=10, choices=Setting.choices, default=Setting.CLINIC)
+    performed_by = models.ForeignKey(User, verbose_name=_("performed by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
                                      help_text="The staff member who performed it, when they have an account.")
-    performer_name = models.CharField(max_length=120, blank=True, help_text="Who performed it, without an account here.")
-    performer_role = models.CharField(max_length=80, blank=True, help_text="For example: interventional radiologist.")
-    recorded_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    recorded_at = models.DateTimeField(auto_now_add=True)
+    performer_name = models.CharField(_("performer's name"), max_length=120, blank=True, help_text="Who performed it, without an account here.")
+    performer_role = models.CharField(_("performer's role"), max_length=80, blank=True, help_text="For example: interventional radiologist.")
+    recorded_by = models.ForeignKey(User, verbose_name=_("recorded by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    recorded_at = models.DateTimeField(_("recorded"), auto_now_add=True)
 
     history = HistoricalRecords()
 
     class Meta:
+        verbose_name = _("procedure")
+        verbose_name_plural = _("procedures")
         ordering = ["-performed_at"]
         constraints = [
             models.UniqueConstraint(fields=["patient", "kind", "performed_at"], name="procedure_once_per_moment"),
@@ -223,7 +229,7 @@ ESAS_ITEMS = [
     ("wellbeing", "Wellbeing"),
     ("other_problem", "Other Problem"),
 ]
-ESAS_FIELDS = [name for name, _ in ESAS_ITEMS]
+ESAS_FIELDS = [name for name, _label in ESAS_ITEMS]
 
 
 def _esas_field(label):
@@ -245,30 +251,33 @@ class SymptomReport(models.Model):
         NURSE_CALL = "nurse_call", _("Nurse call")
         WEB = "web", _("Patient web form")
         SMS = "sms", _("SMS reply")
+        SYSTEM = "system", _("Another system")  # e.g. the hospital's record, through FHIR
 
-    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="symptom_reports")
-    reported_at = models.DateTimeField(default=timezone.now)
-    pain = _esas_field("Pain")
-    tiredness = _esas_field("Tiredness")
-    drowsiness = _esas_field("Drowsiness")
-    nausea = _esas_field("Nausea")
-    lack_of_appetite = _esas_field("Lack of Appetite")
-    shortness_of_breath = _esas_field("Shortness of Breath")
-    depression = _esas_field("Depression")
-    anxiety = _esas_field("Anxiety")
-    wellbeing = _esas_field("Wellbeing")
-    other_problem = _esas_field("Other Problem")
-    other_problem_name = models.CharField(max_length=120, blank=True)
-    pps = models.PositiveSmallIntegerField("PPS (%)", null=True, blank=True, validators=[MaxValueValidator(100)])
-    phase = models.CharField("PCOC phase", max_length=14, choices=Patient.Phase.choices, blank=True)
-    completed_by = models.CharField(max_length=18, choices=CompletedBy.choices)
-    source = models.CharField(max_length=10, choices=Source.choices)
-    recorded_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    note = models.TextField(blank=True)
+    patient = models.ForeignKey(Patient, verbose_name=_("patient"), on_delete=models.CASCADE, related_name="symptom_reports")
+    reported_at = models.DateTimeField(_("reported"), default=timezone.now)
+    pain = _esas_field(_("Pain"))
+    tiredness = _esas_field(_("Tiredness"))
+    drowsiness = _esas_field(_("Drowsiness"))
+    nausea = _esas_field(_("Nausea"))
+    lack_of_appetite = _esas_field(_("Lack of Appetite"))
+    shortness_of_breath = _esas_field(_("Shortness of Breath"))
+    depression = _esas_field(_("Depression"))
+    anxiety = _esas_field(_("Anxiety"))
+    wellbeing = _esas_field(_("Wellbeing"))
+    other_problem = _esas_field(_("Other Problem"))
+    other_problem_name = models.CharField(_("other problem (its name)"), max_length=120, blank=True)
+    pps = models.PositiveSmallIntegerField(_("PPS (%)"), null=True, blank=True, validators=[MaxValueValidator(100)])
+    phase = models.CharField(_("PCOC phase"), max_length=14, choices=Patient.Phase.choices, blank=True)
+    completed_by = models.CharField(_("completed by"), max_length=18, choices=CompletedBy.choices)
+    source = models.CharField(_("how it came in"), max_length=10, choices=Source.choices)
+    recorded_by = models.ForeignKey(User, verbose_name=_("recorded by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    note = models.TextField(_("note"), blank=True)
 
     history = HistoricalRecords()
 
     class Meta:
+        verbose_name = _("symptom report")
+        verbose_name_plural = _("symptom reports")
         ordering = ["-reported_at"]
         constraints = [
             *[
@@ -309,21 +318,23 @@ class Alert(models.Model):
         REFERRED = "referred", _("Referred")
         NO_ACTION = "no_action", _("No action needed")
 
-    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="alerts")
-    report = models.OneToOneField(SymptomReport, on_delete=models.CASCADE, related_name="alert")
-    severe = models.BooleanField(default=False, help_text="At least one item scored 7 or more.")
-    created_at = models.DateTimeField(default=timezone.now)
-    acknowledged_at = models.DateTimeField(null=True, blank=True)
-    acknowledged_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    patient = models.ForeignKey(Patient, verbose_name=_("patient"), on_delete=models.CASCADE, related_name="alerts")
+    report = models.OneToOneField(SymptomReport, verbose_name=_("symptom report"), on_delete=models.CASCADE, related_name="alert")
+    severe = models.BooleanField(_("severe"), default=False, help_text="At least one item scored 7 or more.")
+    created_at = models.DateTimeField(_("raised"), default=timezone.now)
+    acknowledged_at = models.DateTimeField(_("acknowledged"), null=True, blank=True)
+    acknowledged_by = models.ForeignKey(User, verbose_name=_("acknowledged by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     acknowledgement_action = models.CharField(
-        max_length=20, choices=Action.choices, blank=True,
+        _("action taken"), max_length=20, choices=Action.choices, blank=True,
         help_text="What was done. Blank only for alerts acknowledged before actions were recorded.")
-    acknowledgement_note = models.TextField(blank=True)
-    escalated_at = models.DateTimeField(null=True, blank=True, help_text="When it was escalated to the clinical leads.")
+    acknowledgement_note = models.TextField(_("acknowledgement note"), blank=True)
+    escalated_at = models.DateTimeField(_("escalated"), null=True, blank=True, help_text="When it was escalated to the clinical leads.")
 
     history = HistoricalRecords()
 
     class Meta:
+        verbose_name = _("alert")
+        verbose_name_plural = _("alerts")
         ordering = ["-created_at"]
         indexes = [
             # Worklist: unacknowledged alerts, severe first.
@@ -347,19 +358,21 @@ class Alert(models.Model):
 class AlertItem(models.Model):
     """One flagged item of an alert, with its score and the last score of that item."""
 
-    alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="items")
-    item = models.CharField(max_length=24)
-    score = models.PositiveSmallIntegerField(null=True)
-    previous_score = models.PositiveSmallIntegerField(null=True, help_text="The last score of this item within 30 days.")
-    severe = models.BooleanField(default=False)
-    worsening = models.BooleanField(default=False)
-    new_problem = models.BooleanField(default=False)
+    alert = models.ForeignKey(Alert, verbose_name=_("alert"), on_delete=models.CASCADE, related_name="items")
+    item = models.CharField(_("symptom"), max_length=24)
+    score = models.PositiveSmallIntegerField(_("score"), null=True)
+    previous_score = models.PositiveSmallIntegerField(_("previous score"), null=True, help_text="The last score of this item within 30 days.")
+    severe = models.BooleanField(_("severe"), default=False)
+    worsening = models.BooleanField(_("worsening"), default=False)
+    new_problem = models.BooleanField(_("new problem"), default=False)
     # Alerts were once one row per item, each acknowledged on its own; those acknowledgements are kept here.
-    acknowledged_at = models.DateTimeField(null=True, blank=True)
-    acknowledged_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    acknowledgement_note = models.TextField(blank=True)
+    acknowledged_at = models.DateTimeField(_("acknowledged"), null=True, blank=True)
+    acknowledged_by = models.ForeignKey(User, verbose_name=_("acknowledged by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    acknowledgement_note = models.TextField(_("acknowledgement note"), blank=True)
 
     class Meta:
+        verbose_name = _("alert item")
+        verbose_name_plural = _("alert items")
         ordering = ["-severe", "-score", "pk"]
         constraints = [models.UniqueConstraint(fields=["alert", "item"], name="one_alert_item_per_item")]
 
@@ -399,12 +412,16 @@ class SymptomFormLink(models.Model):
     """A patient's link to the symptom form. The URL carries a signed `token` (no PHI); the row
     makes it work once and lets a nurse see whether it was used."""
 
-    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="symptom_links")
-    token = models.CharField(max_length=32, unique=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    expires_at = models.DateTimeField()
-    used_at = models.DateTimeField(null=True, blank=True)
-    report = models.OneToOneField(SymptomReport, null=True, blank=True, on_delete=models.SET_NULL, related_name="link")
+    patient = models.ForeignKey(Patient, verbose_name=_("patient"), on_delete=models.CASCADE, related_name="symptom_links")
+    token = models.CharField(_("secret in the link"), max_length=32, unique=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires"))
+    used_at = models.DateTimeField(_("used"), null=True, blank=True)
+    report = models.OneToOneField(SymptomReport, verbose_name=_("symptom report"), null=True, blank=True, on_delete=models.SET_NULL, related_name="link")
+
+    class Meta:
+        verbose_name = _("symptom form link")
+        verbose_name_plural = _("symptom form links")
 
     def __str__(self):
         return f"Symptom form link {self.pk}"

@@ -47,78 +47,80 @@ class Clinic(models.Model):
     shared/domain.md (each with its source there).
     """
 
-    name = models.CharField(max_length=120, unique=True, validators=[on_one_line])
+    name = models.CharField(_("name"), max_length=120, unique=True, validators=[on_one_line])
     name_in_messages = models.CharField(
-        max_length=60, blank=True, validators=[on_one_line],
+        _("name in messages"), max_length=60, blank=True, validators=[on_one_line],
         help_text="The name texts and e-mails carry, as a family would recognise it (\"Hillcrest Care Team\"). "
                   "It must fit one text with every message, and should not name a kind of care: whoever holds "
                   "the phone reads it. Blank: the clinic's name.")
-    phone = PhoneNumberField(help_text="The number patients call to reach the team.")
+    phone = PhoneNumberField(_("team's phone number"), help_text="The number patients call to reach the team.")
     reply_to_email = models.EmailField(
-        blank=True, help_text="Where a patient's reply to an e-mail goes (the team's shared mailbox). Blank: no reply-to.")
-    time_zone = models.CharField(max_length=64, default="America/New_York")
+        _("reply-to e-mail"), blank=True, help_text="Where a patient's reply to an e-mail goes (the team's shared mailbox). Blank: no reply-to.")
+    time_zone = models.CharField(_("time zone"), max_length=64, default="America/New_York")
 
     paracentesis_interval_days = models.PositiveSmallIntegerField(
-        default=21, validators=[MinValueValidator(2), MaxValueValidator(183)],
+        _("drainage every (days), by default"), default=21, validators=[MinValueValidator(2), MaxValueValidator(183)],
         help_text="Default drainage interval for a new patient ('every few weeks': 3 weeks).",
     )
-    checkin_days_stable = models.PositiveSmallIntegerField(default=7, validators=[MinValueValidator(1)])
-    checkin_days_unstable = models.PositiveSmallIntegerField(default=1, validators=[MinValueValidator(1)])
-    checkin_days_deteriorating = models.PositiveSmallIntegerField(default=3, validators=[MinValueValidator(1)])
-    checkin_days_terminal = models.PositiveSmallIntegerField(default=1, validators=[MinValueValidator(1)])
+    checkin_days_stable = models.PositiveSmallIntegerField(_("check-in every (days), stable phase"), default=7, validators=[MinValueValidator(1)])
+    checkin_days_unstable = models.PositiveSmallIntegerField(_("check-in every (days), unstable phase"), default=1, validators=[MinValueValidator(1)])
+    checkin_days_deteriorating = models.PositiveSmallIntegerField(_("check-in every (days), deteriorating phase"), default=3, validators=[MinValueValidator(1)])
+    checkin_days_terminal = models.PositiveSmallIntegerField(_("check-in every (days), terminal phase"), default=1, validators=[MinValueValidator(1)])
 
-    appointment_time = models.TimeField(default=time(9, 0), help_text="Local time a new occurrence is due.")
-    quiet_hours_end = models.TimeField(default=time(8, 0), help_text="No automated message before this.")
-    quiet_hours_start = models.TimeField(default=time(21, 0), help_text="No automated message from this on.")
-    drainage_reminder_day_before_at = models.TimeField(default=time(18, 0))
-    drainage_reminder_morning_at = models.TimeField(default=time(8, 0))
-    checkin_reminder_at = models.TimeField(default=time(9, 0))
+    appointment_time = models.TimeField(_("usual appointment time"), default=time(9, 0), help_text="Local time a new occurrence is due.")
+    quiet_hours_end = models.TimeField(_("quiet hours until"), default=time(8, 0), help_text="No automated message before this.")
+    quiet_hours_start = models.TimeField(_("quiet hours from"), default=time(21, 0), help_text="No automated message from this on.")
+    drainage_reminder_day_before_at = models.TimeField(_("drainage reminder the day before, at"), default=time(18, 0))
+    drainage_reminder_morning_at = models.TimeField(_("drainage reminder the same morning, at"), default=time(8, 0))
+    checkin_reminder_at = models.TimeField(_("check-in reminder at"), default=time(9, 0))
     reminder_lateness_minutes = models.PositiveSmallIntegerField(
-        default=180, validators=[MinValueValidator(10)],
+        _("a reminder is too late after (minutes)"), default=180, validators=[MinValueValidator(10)],
         help_text="A reminder not sent within this long after its time expires instead of going out late.",
     )
     history_window_days = models.PositiveSmallIntegerField(
-        "history kept from before enrolment (days)", default=365, validators=[MaxValueValidator(3660)],
+        _("history kept from before enrolment (days)"), default=365, validators=[MaxValueValidator(3660)],
         help_text="A drainage or symptom report may be dated up to this many days before the patient's series "
                   "began (history entered later); anything earlier is refused as a likely typing slip.",
     )
-    sms_per_day = models.PositiveSmallIntegerField(default=1)
-    sms_per_week = models.PositiveSmallIntegerField(default=3)
+    sms_per_day = models.PositiveSmallIntegerField(_("texts per day"), default=1)
+    sms_per_week = models.PositiveSmallIntegerField(_("texts per week"), default=3)
     hl7_assigning_authority = models.CharField(
-        "HL7 assigning authority", max_length=60, blank=True,
+        _("HL7 assigning authority"), max_length=60, blank=True,
         help_text="The hospital's assigning authority for this clinic's MRNs (PID-3.4). Blank: the clinic's "
                   "patients are matched only by an MRN sent without an authority, and only when no other clinic has it.",
     )
 
     out_of_hours_phone = PhoneNumberField(
-        blank=True, help_text="The number patients call when the team is closed (on call). Blank: the team's number.")
+        _("out-of-hours phone number"), blank=True, help_text="The number patients call when the team is closed (on call). Blank: the team's number.")
     checkin_retry_hours = models.PositiveSmallIntegerField(
-        default=4, validators=[MinValueValidator(1), MaxValueValidator(72)],
+        _("call again after no answer (hours)"), default=4, validators=[MinValueValidator(1), MaxValueValidator(72)],
         help_text="An unanswered check-in call is tried again this many hours later (inside working hours, "
                   "else the next working morning).")
     escalate_after_working_hours = models.PositiveSmallIntegerField(
-        default=4, validators=[MinValueValidator(1), MaxValueValidator(80)],
+        _("escalate an alert after (working hours)"), default=4, validators=[MinValueValidator(1), MaxValueValidator(80)],
         help_text="An alert nobody acknowledged within this many working hours is escalated to the clinical leads.")
     # Life events (issue 11; docs/scheduling.md "Life events").
     sending_number = PhoneNumberField(
-        blank=True, help_text="The number this clinic's texts come from; blank: the installation's TWILIO_FROM_NUMBER.")
+        _("texts come from"), blank=True, help_text="The number this clinic's texts come from; blank: the installation's TWILIO_FROM_NUMBER.")
     admission_review_days = models.PositiveSmallIntegerField(
-        default=7, validators=[MinValueValidator(1), MaxValueValidator(60)],
+        _("review a hospital admission after (days)"), default=7, validators=[MinValueValidator(1), MaxValueValidator(60)],
         help_text="A pause for a hospital admission is reviewed this many days later unless a date is given.")
     bereavement_plan = models.CharField(
-        max_length=200, default="2 weeks, 3 months, 6 months, 13 months", validators=[validate_bereavement_plan],
+        _("bereavement calls after a death"), max_length=200, default="2 weeks, 3 months, 6 months, 13 months", validators=[validate_bereavement_plan],
         help_text="When the team calls the family after a death, e.g. \"2 weeks, 3 months, 6 months, 13 months\".")
     advisory_silence_months = models.PositiveSmallIntegerField(
-        default=3, validators=[MinValueValidator(1), MaxValueValidator(24)],
+        _("catheter advisory silenced for (months)"), default=3, validators=[MinValueValidator(1), MaxValueValidator(24)],
         help_text="An answer to the catheter advisory silences it for this many months.")
     home_drainage_interval_days = models.PositiveSmallIntegerField(
-        default=2, validators=[MinValueValidator(1), MaxValueValidator(14)],
+        _("home drainage every (days)"), default=2, validators=[MinValueValidator(1), MaxValueValidator(14)],
         help_text="Home drainage through a catheter: every this many days by default.")
     home_drainage_reminders = models.BooleanField(
-        default=False, help_text="Send automated reminders for home drainages (off: daily texts would crowd out "
+        _("reminders for home drainage"), default=False, help_text="Send automated reminders for home drainages (off: daily texts would crowd out "
                                  "the check-in links under the caps).")
 
     class Meta:
+        verbose_name = _("clinic")
+        verbose_name_plural = _("clinics")
         ordering = ["name"]
 
     def __str__(self):
@@ -200,14 +202,15 @@ class WorkingHours(models.Model):
         SATURDAY = 5, pgettext_lazy("a day of the clinic's working week", "Saturday")
         SUNDAY = 6, pgettext_lazy("a day of the clinic's working week", "Sunday")
 
-    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="working_hours")
-    weekday = models.PositiveSmallIntegerField(choices=Weekday.choices)
-    opens_at = models.TimeField()
-    closes_at = models.TimeField()
+    clinic = models.ForeignKey(Clinic, verbose_name=_("clinic"), on_delete=models.CASCADE, related_name="working_hours")
+    weekday = models.PositiveSmallIntegerField(_("day of the week"), choices=Weekday.choices)
+    opens_at = models.TimeField(_("opens at"))
+    closes_at = models.TimeField(_("closes at"))
 
     class Meta:
+        verbose_name = _("working hours")
+        verbose_name_plural = _("working hours")
         ordering = ["clinic", "weekday"]
-        verbose_name_plural = "working hours"
         constraints = [
             models.UniqueConstraint(fields=["clinic", "weekday"], name="one_working_day_per_weekday"),
             models.CheckConstraint(condition=models.Q(closes_at__gt=models.F("opens_at")), name="working_day_closes_after_it_opens"),
@@ -226,7 +229,7 @@ class User(AbstractUser):
     """Staff. Custom from the first migration so it can grow without a painful swap."""
 
     # Every staff page this person opens is in this language (followup.languages.StaffLanguageMiddleware).
-    language = models.CharField(max_length=10, choices=language_choices, default="en",
+    language = models.CharField(_("language of the pages"), max_length=10, choices=language_choices, default="en",
                                 help_text="The language of Followup's pages for this person (settings.LANGUAGES).")
 
     def clinic_ids(self):
@@ -246,11 +249,13 @@ class Membership(models.Model):
         NURSE = "nurse", _("Nurse")
         LEAD = "lead", _("Clinical lead")
 
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
-    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="memberships")
-    role = models.CharField(max_length=10, choices=Role.choices, default=Role.NURSE)
+    user = models.ForeignKey(User, verbose_name=_("staff member"), on_delete=models.CASCADE, related_name="memberships")
+    clinic = models.ForeignKey(Clinic, verbose_name=_("clinic"), on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.NURSE)
 
     class Meta:
+        verbose_name = _("team member")
+        verbose_name_plural = _("team members")
         constraints = [models.UniqueConstraint(fields=["user", "clinic"], name="one_role_per_clinic")]
 
     def __str__(self):
@@ -260,15 +265,17 @@ class Membership(models.Model):
 class OnCallContact(models.Model):
     """Who is paged when a severe report arrives out of hours: a staff member's mobile and/or e-mail."""
 
-    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="on_call_contacts")
-    name = models.CharField(max_length=120, help_text="As the team knows them, e.g. 'On-call nurse' or a name.")
-    user = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="on_call_contacts",
+    clinic = models.ForeignKey(Clinic, verbose_name=_("clinic"), on_delete=models.CASCADE, related_name="on_call_contacts")
+    name = models.CharField(_("name"), max_length=120, help_text="As the team knows them, e.g. 'On-call nurse' or a name.")
+    user = models.ForeignKey(User, verbose_name=_("staff member"), null=True, blank=True, on_delete=models.SET_NULL, related_name="on_call_contacts",
                              help_text="The staff member, when they have an account.")
-    mobile = PhoneNumberField(blank=True)
-    email = models.EmailField(blank=True)
-    active = models.BooleanField(default=True)
+    mobile = PhoneNumberField(_("mobile number"), blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    active = models.BooleanField(_("on the rota"), default=True)
 
     class Meta:
+        verbose_name = _("on-call contact")
+        verbose_name_plural = _("on-call contacts")
         ordering = ["clinic", "name"]
 
     def __str__(self):
@@ -287,12 +294,16 @@ class OnCallContact(models.Model):
 class CalendarFeed(models.Model):
     """A secret, revocable iCalendar URL of upcoming occurrences: one nurse's, or a whole clinic's."""
 
-    token = models.CharField(max_length=43, unique=True)
-    owner = models.ForeignKey(User, on_delete=models.CASCADE, related_name="calendar_feeds")
-    clinic = models.ForeignKey(Clinic, null=True, blank=True, on_delete=models.CASCADE, related_name="calendar_feeds",
+    token = models.CharField(_("secret in the link"), max_length=43, unique=True)
+    owner = models.ForeignKey(User, verbose_name=_("owner"), on_delete=models.CASCADE, related_name="calendar_feeds")
+    clinic = models.ForeignKey(Clinic, verbose_name=_("clinic"), null=True, blank=True, on_delete=models.CASCADE, related_name="calendar_feeds",
                                help_text="Blank: the owner's own patients. Set: every patient of this clinic.")
-    created_at = models.DateTimeField(auto_now_add=True)
-    revoked_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("calendar feed")
+        verbose_name_plural = _("calendar feeds")
 
     def __str__(self):
         return f"Calendar feed of {self.clinic or self.owner}"

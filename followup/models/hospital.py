@@ -23,25 +23,27 @@ class HospitalMessage(models.Model):
         NOT_APPLIED = "not_applied", _("Not applied")
         REFUSED = "refused", _("Refused")
 
-    received_at = models.DateTimeField(default=timezone.now)
-    peer = models.CharField(max_length=64, blank=True, help_text="The address the message came from.")
-    sending_application = models.CharField(max_length=180, blank=True, help_text="MSH-3")
-    sending_facility = models.CharField(max_length=180, blank=True, help_text="MSH-4")
-    control_id = models.CharField(max_length=199, blank=True, help_text="MSH-10, the hospital's id of this message.")
-    message_type = models.CharField(max_length=20, blank=True, help_text="MSH-9, e.g. ADT^A01")
-    event = models.CharField(max_length=3, blank=True, help_text="The trigger event, e.g. A01")
-    outcome = models.CharField(max_length=12, choices=Outcome.choices)
-    ack_code = models.CharField(max_length=2, help_text="MSA-1 of the acknowledgement: AA, AE or AR.")
-    reason = models.CharField(max_length=300, blank=True, help_text="Why it was refused or not applied.")
-    detail = models.CharField(max_length=300, blank=True, help_text="What Followup did.")
-    patient = models.ForeignKey(Patient, null=True, blank=True, on_delete=models.SET_NULL, related_name="hospital_messages")
-    clinics = models.ManyToManyField(Clinic, blank=True, related_name="hospital_messages",
+    received_at = models.DateTimeField(_("received"), default=timezone.now)
+    peer = models.CharField(_("came from (address)"), max_length=64, blank=True, help_text="The address the message came from.")
+    sending_application = models.CharField(_("sending application"), max_length=180, blank=True, help_text="MSH-3")
+    sending_facility = models.CharField(_("sending facility"), max_length=180, blank=True, help_text="MSH-4")
+    control_id = models.CharField(_("message control id"), max_length=199, blank=True, help_text="MSH-10, the hospital's id of this message.")
+    message_type = models.CharField(_("message type"), max_length=20, blank=True, help_text="MSH-9, e.g. ADT^A01")
+    event = models.CharField(_("trigger event"), max_length=3, blank=True, help_text="The trigger event, e.g. A01")
+    outcome = models.CharField(_("outcome"), max_length=12, choices=Outcome.choices)
+    ack_code = models.CharField(_("acknowledgement code"), max_length=2, help_text="MSA-1 of the acknowledgement: AA, AE or AR.")
+    reason = models.CharField(_("reason"), max_length=300, blank=True, help_text="Why it was refused or not applied.")
+    detail = models.CharField(_("what Followup did"), max_length=300, blank=True, help_text="What Followup did.")
+    patient = models.ForeignKey(Patient, verbose_name=_("patient"), null=True, blank=True, on_delete=models.SET_NULL, related_name="hospital_messages")
+    clinics = models.ManyToManyField(Clinic, verbose_name=_("clinics"), blank=True, related_name="hospital_messages",
                                      help_text="The clinics whose leads see this message.")
-    raw = models.TextField(help_text="The message as received (cut at the listener's size limit).")
-    ack = models.TextField(help_text="The acknowledgement sent back, sent again for a repeat.")
-    repeats = models.PositiveIntegerField(default=0, help_text="How many times the same message id came again.")
+    raw = models.TextField(_("message as received"), help_text="The message as received (cut at the listener's size limit).")
+    ack = models.TextField(_("acknowledgement sent"), help_text="The acknowledgement sent back, sent again for a repeat.")
+    repeats = models.PositiveIntegerField(_("repeats"), default=0, help_text="How many times the same message id came again.")
 
     class Meta:
+        verbose_name = _("hospital message")
+        verbose_name_plural = _("hospital messages")
         ordering = ["-received_at", "-pk"]
         constraints = [
             # A repeat of a message id from the same sender changes nothing and gets the same ACK.
@@ -73,19 +75,21 @@ class HospitalNotice(models.Model):
         SUPERSEDED = "superseded", _("Replaced by a later notice")
         CLOSED = "closed", _("Patient's care ended")
 
-    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="hospital_notices")
-    kind = models.CharField(max_length=10, choices=Kind.choices)
-    message = models.ForeignKey(HospitalMessage, null=True, blank=True, on_delete=models.SET_NULL, related_name="notices")
-    created_at = models.DateTimeField(default=timezone.now)
-    detail = models.CharField(max_length=300, blank=True)
-    new_mobile = PhoneNumberField(blank=True, help_text="The number the hospital now has (kind phone).")
-    other_patient = models.ForeignKey(Patient, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+    patient = models.ForeignKey(Patient, verbose_name=_("patient"), on_delete=models.CASCADE, related_name="hospital_notices")
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    message = models.ForeignKey(HospitalMessage, verbose_name=_("hospital message"), null=True, blank=True, on_delete=models.SET_NULL, related_name="notices")
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    detail = models.CharField(_("detail"), max_length=300, blank=True)
+    new_mobile = PhoneNumberField(_("new mobile number"), blank=True, help_text="The number the hospital now has (kind phone).")
+    other_patient = models.ForeignKey(Patient, verbose_name=_("other patient record"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
                                       help_text="The other record of a merge, when Followup has it.")
-    closed_at = models.DateTimeField(null=True, blank=True)
-    closed_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    outcome = models.CharField(max_length=12, choices=Outcome.choices, blank=True)
+    closed_at = models.DateTimeField(_("settled"), null=True, blank=True)
+    closed_by = models.ForeignKey(User, verbose_name=_("settled by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    outcome = models.CharField(_("outcome"), max_length=12, choices=Outcome.choices, blank=True)
 
     class Meta:
+        verbose_name = _("hospital notice")
+        verbose_name_plural = _("hospital notices")
         ordering = ["created_at", "pk"]
         indexes = [
             # The worklist: a clinic's open notices.

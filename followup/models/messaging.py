@@ -46,40 +46,42 @@ class Reminder(models.Model):
     # States that count against the text caps: the message went, or may have gone, out.
     COUNTED = (State.PLANNED, State.QUEUED, State.SENDING, State.SENT, State.DELIVERED, State.UNKNOWN)
 
-    occurrence = models.ForeignKey(Occurrence, null=True, blank=True, on_delete=models.CASCADE, related_name="reminders")
-    patient = models.ForeignKey(Patient, null=True, blank=True, on_delete=models.CASCADE, related_name="reminders")
-    caregiver = models.ForeignKey(Caregiver, null=True, blank=True, on_delete=models.CASCADE, related_name="reminders")
-    alert = models.ForeignKey(Alert, null=True, blank=True, on_delete=models.CASCADE, related_name="pages",
+    occurrence = models.ForeignKey(Occurrence, verbose_name=_("appointment"), null=True, blank=True, on_delete=models.CASCADE, related_name="reminders")
+    patient = models.ForeignKey(Patient, verbose_name=_("patient"), null=True, blank=True, on_delete=models.CASCADE, related_name="reminders")
+    caregiver = models.ForeignKey(Caregiver, verbose_name=_("caregiver"), null=True, blank=True, on_delete=models.CASCADE, related_name="reminders")
+    alert = models.ForeignKey(Alert, verbose_name=_("alert"), null=True, blank=True, on_delete=models.CASCADE, related_name="pages",
                               help_text="A staff page: the alert it is about.")
-    on_call = models.ForeignKey(OnCallContact, null=True, blank=True, on_delete=models.SET_NULL, related_name="pages")
-    staff = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="pages",
+    on_call = models.ForeignKey(OnCallContact, verbose_name=_("on-call contact"), null=True, blank=True, on_delete=models.SET_NULL, related_name="pages")
+    staff = models.ForeignKey(User, verbose_name=_("clinical lead"), null=True, blank=True, on_delete=models.SET_NULL, related_name="pages",
                               help_text="A staff page to a clinical lead.")
-    recipient = models.CharField(max_length=24, help_text='"patient", "caregiver-<id>", "oncall-<id>" or "lead-<id>"')
-    channel = models.CharField(max_length=5, choices=[("sms", _("Text message")), ("email", _("E-mail"))])
-    purpose = models.CharField(max_length=10, choices=Purpose.choices)
-    due_at = models.DateTimeField(help_text="The appointment time this reminder is about.")
-    send_at = models.DateTimeField()
-    expires_at = models.DateTimeField()
-    state = models.CharField(max_length=10, choices=State.choices, default=State.PLANNED)
-    reason = models.CharField(max_length=200, blank=True, help_text="Why it was skipped, failed, expired...")
-    attempts = models.PositiveSmallIntegerField(default=0)
-    claimed_at = models.DateTimeField(null=True, blank=True)
-    sending_at = models.DateTimeField(null=True, blank=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    provider_id = models.CharField(max_length=64, blank=True)
+    recipient = models.CharField(_("recipient"), max_length=24, help_text='"patient", "caregiver-<id>", "oncall-<id>" or "lead-<id>"')
+    channel = models.CharField(_("channel"), max_length=5, choices=[("sms", _("Text message")), ("email", _("E-mail"))])
+    purpose = models.CharField(_("purpose"), max_length=10, choices=Purpose.choices)
+    due_at = models.DateTimeField(_("appointment time"), help_text="The appointment time this reminder is about.")
+    send_at = models.DateTimeField(_("send at"))
+    expires_at = models.DateTimeField(_("too late after"))
+    state = models.CharField(_("status"), max_length=10, choices=State.choices, default=State.PLANNED)
+    reason = models.CharField(_("reason"), max_length=200, blank=True, help_text="Why it was skipped, failed, expired...")
+    attempts = models.PositiveSmallIntegerField(_("tries"), default=0)
+    claimed_at = models.DateTimeField(_("queued"), null=True, blank=True)
+    sending_at = models.DateTimeField(_("sending since"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    provider_id = models.CharField(_("provider's message id"), max_length=64, blank=True)
     # What the provider was about to see, written just before the call: reconciliation asks the
     # provider about exactly this message when the worker died before recording the outcome.
-    handed_over_at = models.DateTimeField(null=True, blank=True)
-    handed_to = models.CharField(max_length=254, blank=True, help_text="The number or address the provider was given.")
-    handed_from = models.CharField(max_length=254, blank=True)
-    body_sha256 = models.CharField(max_length=64, blank=True, help_text="SHA-256 of the exact text handed over.")
-    left_for_nurse_at = models.DateTimeField(null=True, blank=True, help_text="The provider could not say whether it went out.")
-    acknowledged_at = models.DateTimeField(null=True, blank=True, help_text="A nurse has seen this problem.")
-    acknowledged_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    confirmed_at = models.DateTimeField(null=True, blank=True, help_text="The recipient replied C.")
-    created_at = models.DateTimeField(auto_now_add=True)
+    handed_over_at = models.DateTimeField(_("handed to the provider"), null=True, blank=True)
+    handed_to = models.CharField(_("sent to"), max_length=254, blank=True, help_text="The number or address the provider was given.")
+    handed_from = models.CharField(_("sent from"), max_length=254, blank=True)
+    body_sha256 = models.CharField(_("text fingerprint (SHA-256)"), max_length=64, blank=True, help_text="SHA-256 of the exact text handed over.")
+    left_for_nurse_at = models.DateTimeField(_("left for a nurse"), null=True, blank=True, help_text="The provider could not say whether it went out.")
+    acknowledged_at = models.DateTimeField(_("acknowledged"), null=True, blank=True, help_text="A nurse has seen this problem.")
+    acknowledged_by = models.ForeignKey(User, verbose_name=_("acknowledged by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    confirmed_at = models.DateTimeField(_("confirmed by the recipient"), null=True, blank=True, help_text="The recipient replied C.")
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("reminder")
+        verbose_name_plural = _("reminders")
         ordering = ["send_at"]
         constraints = [
             models.UniqueConstraint(fields=["occurrence", "recipient", "channel", "purpose", "due_at"], name="reminder_key"),
@@ -139,13 +141,15 @@ class Reminder(models.Model):
 class ReminderEvent(models.Model):
     """Every state change of a reminder, with time and reason."""
 
-    reminder = models.ForeignKey(Reminder, on_delete=models.CASCADE, related_name="events")
-    at = models.DateTimeField()
-    from_state = models.CharField(max_length=10, blank=True)
-    to_state = models.CharField(max_length=10)
-    reason = models.CharField(max_length=200, blank=True)
+    reminder = models.ForeignKey(Reminder, verbose_name=_("reminder"), on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(_("when"))
+    from_state = models.CharField(_("from"), max_length=10, blank=True)
+    to_state = models.CharField(_("to"), max_length=10)
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
 
     class Meta:
+        verbose_name = _("reminder event")
+        verbose_name_plural = _("reminder events")
         ordering = ["at", "id"]
 
 
@@ -158,9 +162,9 @@ class InboundMessage(models.Model):
         SYMPTOMS = "symptoms", _("Symptom scores")
         OTHER = "other", _("Message")
 
-    clinic = models.ForeignKey(Clinic, null=True, blank=True, on_delete=models.SET_NULL, related_name="inbound_messages")
-    patient = models.ForeignKey(Patient, null=True, blank=True, on_delete=models.SET_NULL, related_name="inbound_messages")
-    caregiver = models.ForeignKey(Caregiver, null=True, blank=True, on_delete=models.SET_NULL, related_name="inbound_messages")
+    clinic = models.ForeignKey(Clinic, verbose_name=_("clinic"), null=True, blank=True, on_delete=models.SET_NULL, related_name="inbound_messages")
+    patient = models.ForeignKey(Patient, verbose_name=_("patient"), null=True, blank=True, on_delete=models.SET_NULL, related_name="inbound_messages")
+    caregiver = models.ForeignKey(Caregiver, verbose_name=_("caregiver"), null=True, blank=True, on_delete=models.SET_NULL, related_name="inbound_messages")
     class RoutedBy(models.TextChoices):
         TO_NUMBER = "to_number", _("The number it was sent to")
         CONVERSATION = "conversation", _("The latest conversation")
@@ -169,26 +173,35 @@ class InboundMessage(models.Model):
         UNROUTED = "unrouted", _("Waiting to be assigned")
         UNKNOWN = "unknown", _("Unknown sender")
 
-    provider_id = models.CharField(max_length=64, unique=True)
-    from_number = models.CharField(max_length=20)
-    to_number = models.CharField(max_length=20, blank=True)
-    routed_by = models.CharField(max_length=12, choices=RoutedBy.choices, blank=True)
+    provider_id = models.CharField(_("provider's message id"), max_length=64, unique=True)
+    from_number = models.CharField(_("from number"), max_length=20)
+    to_number = models.CharField(_("to number"), max_length=20, blank=True)
+    routed_by = models.CharField(_("routed by"), max_length=12, choices=RoutedBy.choices, blank=True)
     involved_clinics = models.ManyToManyField(
-        Clinic, blank=True, related_name="unrouted_messages",
+        Clinic, verbose_name=_("clinics sharing the number"), blank=True, related_name="unrouted_messages",
         help_text="A shared number's clinics, whose leads may assign the message while it is unrouted.")
-    assigned_at = models.DateTimeField(null=True, blank=True)
-    assigned_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    body = models.TextField(blank=True)
-    kind = models.CharField(max_length=10, choices=Kind.choices)
-    received_at = models.DateTimeField(default=timezone.now)
-    handled_at = models.DateTimeField(null=True, blank=True)
-    handled_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    assigned_at = models.DateTimeField(_("assigned"), null=True, blank=True)
+    assigned_by = models.ForeignKey(User, verbose_name=_("assigned by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    body = models.TextField(_("message"), blank=True)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    received_at = models.DateTimeField(_("received"), default=timezone.now)
+    handled_at = models.DateTimeField(_("handled"), null=True, blank=True)
+    handled_by = models.ForeignKey(User, verbose_name=_("handled by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     suggested_scores = models.JSONField(
-        null=True, blank=True,
+        _("suggested scores"), null=True, blank=True,
         help_text="Scores read from a text whose words or direction are ambiguous ('appetite 9'): never a report "
                   "until a nurse confirms or corrects them.")
+    class OptOutDecision(models.TextChoices):
+        OPT_OUT = "opt_out", "Read as an opt-out"
+        NOT_OPT_OUT = "not_opt_out", "Not an opt-out"
+
+    possible_opt_out = models.BooleanField(
+        default=False, help_text="A reply that may mean 'stop': waits for a nurse to decide (overdue after 10 business days).")
+    opt_out_decision = models.CharField(max_length=12, choices=OptOutDecision.choices, blank=True)
 
     class Meta:
+        verbose_name = _("message received")
+        verbose_name_plural = _("messages received")
         ordering = ["-received_at"]
         indexes = [
             # Worklist: messages a nurse has not handled yet.
@@ -202,8 +215,12 @@ class InboundMessage(models.Model):
 class Heartbeat(models.Model):
     """When a periodic job last ran (the dispatch tick), for /healthz and the late-tick banner."""
 
-    name = models.CharField(max_length=40, unique=True)
-    last_at = models.DateTimeField()
+    name = models.CharField(_("job"), max_length=40, unique=True)
+    last_at = models.DateTimeField(_("last ran"))
+
+    class Meta:
+        verbose_name = _("heartbeat")
+        verbose_name_plural = _("heartbeats")
 
     def __str__(self):
         return f"{self.name} at {self.last_at}"
@@ -223,15 +240,16 @@ class EmailAddress(models.Model):
     An e-mail unsubscribe belongs to the address: it stops e-mail to that address only, for every
     patient and caregiver who gives it, and not texts or calls to anyone's phone."""
 
-    address = models.EmailField(unique=True)  # lower-cased
-    token = models.CharField(max_length=43, unique=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    unsubscribed_at = models.DateTimeField(null=True, blank=True)
-    unsubscribed_source = models.CharField(max_length=40, blank=True,
+    address = models.EmailField(_("address"), unique=True)  # lower-cased
+    token = models.CharField(_("secret in the unsubscribe link"), max_length=43, unique=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    unsubscribed_at = models.DateTimeField(_("unsubscribed"), null=True, blank=True)
+    unsubscribed_source = models.CharField(_("how they unsubscribed"), max_length=40, blank=True,
                                            help_text="How: one-click (mailbox button), link in the e-mail.")
 
     class Meta:
-        verbose_name_plural = "e-mail addresses"
+        verbose_name = _("e-mail address")
+        verbose_name_plural = _("e-mail addresses")
 
     def __str__(self):
         return f"E-mail address {self.pk}"

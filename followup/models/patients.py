@@ -61,18 +61,18 @@ CLOCK_SKEW = timedelta(minutes=5)
 class ContactConsent(models.Model):
     """Contact details and consent, shared by patients and caregivers (both receive reminders)."""
 
-    mobile = PhoneNumberField(blank=True, validators=[validate_mobile])
-    email = models.EmailField(blank=True)
-    preferred_channel = models.CharField(max_length=5, choices=Channel.choices, default=Channel.SMS)
-    language = models.CharField(max_length=10, choices=language_choices, default=Language.ENGLISH)
-    receives_reminders = models.BooleanField(default=True)
-    consent_at = models.DateTimeField(null=True, blank=True, help_text=_("When consent to automated messages was given."))
-    consent_source = models.CharField(max_length=40, blank=True, help_text=_("How: verbal, written form, web..."))
+    mobile = PhoneNumberField(_("mobile number"), blank=True, validators=[validate_mobile])
+    email = models.EmailField(_("e-mail"), blank=True)
+    preferred_channel = models.CharField(_("reminders by"), max_length=5, choices=Channel.choices, default=Channel.SMS)
+    language = models.CharField(_("language"), max_length=10, choices=language_choices, default=Language.ENGLISH)
+    receives_reminders = models.BooleanField(_("receives reminders"), default=True)
+    consent_at = models.DateTimeField(_("consent given"), null=True, blank=True, help_text=_("When consent to automated messages was given."))
+    consent_source = models.CharField(_("how consent was given"), max_length=40, blank=True, help_text=_("How: verbal, written form, web..."))
     consent_given_by = models.CharField(
-        max_length=80, blank=True, validators=[on_one_line],
+        _("consent given by"), max_length=80, blank=True, validators=[on_one_line],
         help_text=_("Who agreed: the patient, or who for them (e.g. daughter, health care proxy). Needed to clear an opt-out."))
-    opted_out_at = models.DateTimeField(null=True, blank=True)
-    opted_out_source = models.CharField(max_length=40, blank=True, help_text=_("How: SMS STOP, nurse, e-mail link..."))
+    opted_out_at = models.DateTimeField(_("opted out"), null=True, blank=True)
+    opted_out_source = models.CharField(_("how they opted out"), max_length=40, blank=True, help_text=_("How: SMS STOP, nurse, e-mail link..."))
 
     class Meta:
         abstract = True
@@ -142,27 +142,29 @@ class Patient(ContactConsent):
         TERMINAL = "terminal", _("Terminal")
         BEREAVED = "bereaved", _("Bereaved")
 
-    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="patients")
-    mrn = models.CharField("MRN", max_length=40, validators=[on_one_line])
-    given_name = models.CharField(max_length=80, validators=[on_one_line])
-    family_name = models.CharField(max_length=80, validators=[on_one_line])
-    date_of_birth = models.DateField(null=True, blank=True)
-    time_zone = models.CharField(max_length=64, default="America/New_York", validators=[validate_time_zone])
-    nurse = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="patients",
+    clinic = models.ForeignKey(Clinic, verbose_name=_("clinic"), on_delete=models.PROTECT, related_name="patients")
+    mrn = models.CharField(_("MRN"), max_length=40, validators=[on_one_line])
+    given_name = models.CharField(_("given name"), max_length=80, validators=[on_one_line])
+    family_name = models.CharField(_("family name"), max_length=80, validators=[on_one_line])
+    date_of_birth = models.DateField(_("date of birth"), null=True, blank=True)
+    time_zone = models.CharField(_("time zone"), max_length=64, default="America/New_York", validators=[validate_time_zone])
+    nurse = models.ForeignKey(User, verbose_name=_("nurse"), null=True, blank=True, on_delete=models.SET_NULL, related_name="patients",
                               help_text=_("The nurse this patient is assigned to."))
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
-    status_changed_at = models.DateTimeField(null=True, blank=True)
-    status_changed_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    phase = models.CharField("PCOC phase", max_length=14, choices=Phase.choices, default=Phase.STABLE)
-    quiet_hours_end = models.TimeField(null=True, blank=True, help_text=_("Override of the clinic's; blank: clinic's."))
-    quiet_hours_start = models.TimeField(null=True, blank=True, help_text=_("Override of the clinic's; blank: clinic's."))
-    created_at = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    status_changed_at = models.DateTimeField(_("status changed"), null=True, blank=True)
+    status_changed_by = models.ForeignKey(User, verbose_name=_("status changed by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    phase = models.CharField(_("PCOC phase"), max_length=14, choices=Phase.choices, default=Phase.STABLE)
+    quiet_hours_end = models.TimeField(_("quiet hours until"), null=True, blank=True, help_text=_("Override of the clinic's; blank: clinic's."))
+    quiet_hours_start = models.TimeField(_("quiet hours from"), null=True, blank=True, help_text=_("Override of the clinic's; blank: clinic's."))
+    created_at = models.DateTimeField(_("added"), auto_now_add=True)
     not_reached_since = models.DateTimeField(
-        null=True, blank=True, help_text=_("Two check-in calls in a row reached nobody; cleared when someone answers."))
+        _("not reached since"), null=True, blank=True, help_text=_("Two check-in calls in a row reached nobody; cleared when someone answers."))
 
     history = HistoricalRecords()
 
     class Meta:
+        verbose_name = _("patient")
+        verbose_name_plural = _("patients")
         ordering = ["family_name", "given_name"]
         constraints = [
             models.UniqueConstraint(fields=["clinic", "mrn"], name="mrn_unique_per_clinic"),
@@ -210,14 +212,16 @@ class Patient(ContactConsent):
 
 
 class Caregiver(ContactConsent):
-    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="caregivers")
-    name = models.CharField(max_length=120, validators=[on_one_line])
-    relationship = models.CharField(max_length=60, blank=True, validators=[on_one_line])
-    next_of_kin = models.BooleanField(default=False, help_text=_("The team calls them after the patient's death."))
+    patient = models.ForeignKey(Patient, verbose_name=_("patient"), on_delete=models.CASCADE, related_name="caregivers")
+    name = models.CharField(_("name"), max_length=120, validators=[on_one_line])
+    relationship = models.CharField(_("relationship"), max_length=60, blank=True, validators=[on_one_line])
+    next_of_kin = models.BooleanField(_("next of kin"), default=False, help_text=_("The team calls them after the patient's death."))
 
     history = HistoricalRecords()
 
     class Meta:
+        verbose_name = _("caregiver")
+        verbose_name_plural = _("caregivers")
         ordering = ["name"]
 
     def __str__(self):
@@ -227,12 +231,14 @@ class Caregiver(ContactConsent):
 class StatusChange(models.Model):
     """One line of a patient's status history, shown on the timeline."""
 
-    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="status_changes")
-    from_status = models.CharField(max_length=10, choices=Patient.Status.choices)
-    to_status = models.CharField(max_length=10, choices=Patient.Status.choices)
-    at = models.DateTimeField()
-    by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    note = models.TextField(blank=True)
+    patient = models.ForeignKey(Patient, verbose_name=_("patient"), on_delete=models.CASCADE, related_name="status_changes")
+    from_status = models.CharField(_("from"), max_length=10, choices=Patient.Status.choices)
+    to_status = models.CharField(_("to"), max_length=10, choices=Patient.Status.choices)
+    at = models.DateTimeField(_("when"))
+    by = models.ForeignKey(User, verbose_name=_("changed by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    note = models.TextField(_("note"), blank=True)
 
     class Meta:
+        verbose_name = _("status change")
+        verbose_name_plural = _("status changes")
         ordering = ["-at"]

@@ -10,6 +10,7 @@ import secrets
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from ..models import User
 from . import scopes
@@ -44,18 +45,20 @@ def validate_scope_list(value):
 
 
 class Client(models.Model):
-    client_id = models.CharField(max_length=64, unique=True, default=new_client_id)
-    name = models.CharField(max_length=120, help_text="The system, e.g. 'St. Mary's & Riverside EHR'.")
-    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="oauth_clients",
+    client_id = models.CharField(_("client id"), max_length=64, unique=True, default=new_client_id)
+    name = models.CharField(_("name"), max_length=120, help_text="The system, e.g. 'St. Mary's & Riverside EHR'.")
+    user = models.ForeignKey(User, verbose_name=_("service account"), on_delete=models.PROTECT, related_name="oauth_clients",
                              help_text="The service account it acts as: its clinics are the ones this system sees.")
-    jwks = models.JSONField("public keys (JWK Set)", validators=[validate_jwks],
+    jwks = models.JSONField(_("public keys (JWK Set)"), validators=[validate_jwks],
                             help_text="The client's public keys; it signs its token requests with the private key.")
-    scope = models.CharField("allowed scopes", max_length=500, default="system/*.read", validators=[validate_scope_list],
+    scope = models.CharField(_("allowed scopes"), max_length=500, default="system/*.read", validators=[validate_scope_list],
                              help_text="Space-separated, e.g. 'system/*.read system/Patient.write'.")
-    active = models.BooleanField(default=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
 
     class Meta:
+        verbose_name = _("registered system")
+        verbose_name_plural = _("registered systems")
         ordering = ["name"]
 
     def __str__(self):
@@ -69,11 +72,15 @@ class Client(models.Model):
 class AccessToken(models.Model):
     """Only the token's digest is stored: a copy of the table lets no one in."""
 
-    digest = models.CharField(max_length=64, unique=True)
-    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="tokens")
-    scope = models.CharField(max_length=500)
-    issued_at = models.DateTimeField()
-    expires_at = models.DateTimeField()
+    digest = models.CharField(_("token digest (SHA-256)"), max_length=64, unique=True)
+    client = models.ForeignKey(Client, verbose_name=_("registered system"), on_delete=models.CASCADE, related_name="tokens")
+    scope = models.CharField(_("scopes"), max_length=500)
+    issued_at = models.DateTimeField(_("issued"))
+    expires_at = models.DateTimeField(_("expires"))
+
+    class Meta:
+        verbose_name = _("access token")
+        verbose_name_plural = _("access tokens")
 
     def __str__(self):
         return f"Token of {self.client} until {self.expires_at:%Y-%m-%d %H:%M}"
@@ -86,9 +93,11 @@ class AccessToken(models.Model):
 class UsedAssertion(models.Model):
     """A signed token request (its `jti`) already used: the same one again is refused until it expires."""
 
-    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="+")
-    jti = models.CharField(max_length=255)
-    expires_at = models.DateTimeField()
+    client = models.ForeignKey(Client, verbose_name=_("registered system"), on_delete=models.CASCADE, related_name="+")
+    jti = models.CharField(_("assertion id (jti)"), max_length=255)
+    expires_at = models.DateTimeField(_("expires"))
 
     class Meta:
+        verbose_name = _("used assertion")
+        verbose_name_plural = _("used assertions")
         constraints = [models.UniqueConstraint(fields=["client", "jti"], name="assertion_used_once")]

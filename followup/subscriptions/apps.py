@@ -8,3 +8,11 @@ class SubscriptionsConfig(AppConfig):
     label = "subscriptions"
     verbose_name = "Change notifications"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from simple_history.signals import post_create_historical_record
+
+        from . import events
+
+        # The outbox: each history row a care record writes is looked at, in its transaction.
+        events.connect(post_create_historical_record)

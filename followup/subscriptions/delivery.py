@@ -1,7 +1,9 @@
 """Deliver events to subscribers: the webhook tick claims what is due, send tasks POST it, signed.
 
-The reminders' pattern (claim with a conditional UPDATE, hand ids to tasks after commit, retry with
-backoff), with one difference: a webhook is delivered *at least once*. A delivery left in `sending` by
+Deliveries are written with the change itself (followup.subscriptions.events, a transactional outbox),
+so the tick only hands out what is due: a beat that runs late, or not at all for an hour, delays
+deliveries and loses none. The reminders' pattern (claim with a conditional UPDATE, hand ids to tasks
+after commit, retry with backoff), with one difference: a webhook is delivered *at least once*. A delivery left in `sending` by
 a worker that died is sent again, with the same event id, and the receiver drops the duplicate.
 
 Signing follows Standard Webhooks (standardwebhooks.com), through its reference library: the headers
@@ -23,7 +25,6 @@ from django.utils import timezone
 from standardwebhooks.webhooks import Webhook
 
 from ..models import Heartbeat
-from . import events
 from .models import Attempt, Delivery
 
 logger = logging.getLogger(__name__)
@@ -56,12 +57,11 @@ def claim_due(now, limit=CLAIM_CHUNK):
 
 
 def dispatch(now=None, enqueue=None):
-    """One webhook tick: record new events, then hand the due deliveries to send tasks."""
+    """One webhook tick: hand the due deliveries to send tasks; returns the ids claimed."""
     from .tasks import send_webhooks
 
     now = now or timezone.now()
     enqueue = enqueue or (lambda ids: send_webhooks.delay(ids))
-    new = events.collect(now)
     _resolve_stale(now)
     claimed = []
     while True:
@@ -73,7 +73,7 @@ def dispatch(now=None, enqueue=None):
         if len(ids) < CLAIM_CHUNK:
             break
     Heartbeat.beat(TICK, now)
-    return new, claimed
+    return claimed
 
 
 def body_of(event):

@@ -1,34 +1,35 @@
-"""Turn what changed into events: read the records' own history, not hooks in the services.
+"""Turn what changed into events, in the transaction of the change: a transactional outbox.
 
-Every care record already writes a history row (django-simple-history) or a timestamp in the same
-transaction as the change, so the webhook tick reads those since a little before its last look and
-records one Event per change. An event's `key` names the row it came from, so reading the same rows
-again (the overlap catches a transaction that committed late) adds nothing. Payloads carry ids and
-FHIR references, never a name, a phone number or a diagnosis: the receiver reads the rest through
-the FHIR API with its own credentials and scopes.
+Every care record writes a history row (django-simple-history) in the same transaction as the change:
+that row is the resource's new FHIR version. When one is written for a patient, an occurrence, an
+alert or a drainage, `history_written` looks at it and, if it is a change a subscriber asked for,
+records one Event and one pending Delivery per subscriber, with the same INSERTs' transaction. So a
+change that commits has its event, one that rolls back has none, and nothing depends on when the
+webhook tick next runs: a late or stopped beat only delays delivery (followup.subscriptions.delivery).
+
+This is wired to django-simple-history's `post_create_historical_record` (SubscriptionsConfig.ready)
+rather than called from each service: any write that moves a served resource's version is seen,
+whichever service, task or HL7 message made it (a queryset `.update()` writes no history and is not
+used on these models, for the versions' sake too).
+
+Payloads carry ids and FHIR references, never a name, a phone number or a diagnosis: the receiver
+reads the rest through the FHIR API with its own credentials and scopes.
 """
 
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
-
-from django.db import IntegrityError, transaction
 
 from ..fhir.resources import APPOINTMENT_STATUS, instant
-from ..models import Alert, Kind, Occurrence, Patient, Procedure
+from ..models import DRAINAGE_KINDS, Alert, Occurrence, Patient, Procedure
 from .models import Delivery, Event, EventType, Subscriber
 
 logger = logging.getLogger(__name__)
-
-# How far back each look reaches: a change whose transaction took longer than this to commit is missed.
-LOOK_BACK = timedelta(minutes=10)
 
 
 @dataclass(frozen=True)
 class Change:
     key: str
     type: str
-    clinic_id: int
     occurred_at: object
     data: dict
 
@@ -37,93 +38,103 @@ def _patient_ref(pk):
     return f"Patient/{pk}"
 
 
-def _before(history, row):
+def _before(row):
     """The record's previous history row, by write order (a history date can be set in the past)."""
-    return history.objects.filter(id=row.id, history_id__lt=row.history_id).order_by("-history_id").first()
+    return type(row).objects.filter(id=row.id, history_id__lt=row.history_id).order_by("-history_id").first()
 
 
-def status_changes(since):
-    history = Patient.history.model
-    for row in history.objects.filter(history_date__gte=since, history_type="~").order_by("history_id"):
-        before = _before(history, row)
-        if before is None or before.status == row.status:
-            continue
-        yield Change(f"patient-status-{row.history_id}", EventType.PATIENT_STATUS, row.clinic_id,
-                     row.status_changed_at or row.history_date,
-                     {"patient": _patient_ref(row.id), "from": before.status, "to": row.status,
-                      "at": instant(row.status_changed_at or row.history_date)})
+def status_change(row):
+    """A patient whose status differs from their previous version's: paused, resumed, discharged, died."""
+    if row.history_type != "~":
+        return None
+    before = _before(row)
+    if before is None or before.status == row.status:
+        return None
+    at = row.status_changed_at or row.history_date
+    return Change(f"patient-status-{row.history_id}", EventType.PATIENT_STATUS, at,
+                  {"patient": _patient_ref(row.id), "from": before.status, "to": row.status, "at": instant(at)})
 
 
-def alerts(since):
-    for alert in Alert.objects.filter(created_at__gte=since).select_related("patient").order_by("pk"):
-        data = {"alert": alert.pk, "patient": _patient_ref(alert.patient_id)}
-        if getattr(alert, "report_id", None):
-            data["report"] = f"QuestionnaireResponse/{alert.report_id}"
-        yield Change(f"alert-{alert.pk}", EventType.ALERT, alert.patient.clinic_id, alert.created_at, data)
+def alert_raised(row):
+    if row.history_type != "+":
+        return None
+    data = {"alert": row.id, "patient": _patient_ref(row.patient_id), "report": f"QuestionnaireResponse/{row.report_id}"}
+    return Change(f"alert-{row.id}", EventType.ALERT, row.created_at, data)
 
 
-def drainages(since):
-    rows = Procedure.objects.filter(recorded_at__gte=since, kind=Kind.PARACENTESIS).select_related("patient").order_by("pk")
-    for procedure in rows:
-        data = {"procedure": f"Procedure/{procedure.pk}", "patient": _patient_ref(procedure.patient_id),
-                "performed_at": instant(procedure.performed_at)}
-        if procedure.volume_ml:
-            data["volume"] = f"Observation/procedure-{procedure.pk}-volume"
-        yield Change(f"drainage-{procedure.pk}", EventType.DRAINAGE, procedure.patient.clinic_id, procedure.recorded_at, data)
+def drainage_recorded(row):
+    """A drainage newly recorded, at the clinic or at home (a later correction is no new event)."""
+    if row.history_type != "+" or row.kind not in DRAINAGE_KINDS:
+        return None
+    data = {"procedure": f"Procedure/{row.id}", "patient": _patient_ref(row.patient_id), "kind": row.kind,
+            "performed_at": instant(row.performed_at)}
+    if row.volume_ml is not None:
+        data["volume"] = f"Observation/procedure-{row.id}-volume"
+    return Change(f"drainage-{row.id}", EventType.DRAINAGE, row.recorded_at, data)
 
 
-def appointment_changes(since):
+def appointment_changed(row):
     """A new appointment, or one whose time or status changed (a note alone is no event)."""
-    history = Occurrence.history.model
-    clinics = {}
-    for row in history.objects.filter(history_date__gte=since).exclude(history_type="-").order_by("history_id"):
-        before = _before(history, row) if row.history_type == "~" else None
-        if before is not None and (before.state, before.due_at) == (row.state, row.due_at):
-            continue
-        if row.patient_id not in clinics:
-            clinics[row.patient_id] = Patient.objects.filter(pk=row.patient_id).values_list("clinic_id", flat=True).first()
-        if clinics[row.patient_id] is None:
-            continue
-        version = history.objects.filter(id=row.id, history_id__lte=row.history_id).count()
-        data = {"appointment": f"Appointment/{row.id}", "version": f"Appointment/{row.id}/_history/{version}",
-                "patient": _patient_ref(row.patient_id), "status": APPOINTMENT_STATUS[row.state], "start": instant(row.due_at)}
-        if before is not None and before.due_at != row.due_at:
-            data["previous_start"] = instant(before.due_at)
-        yield Change(f"appointment-{row.history_id}", EventType.APPOINTMENT, clinics[row.patient_id], row.history_date, data)
+    if row.history_type == "-":
+        return None
+    before = _before(row) if row.history_type == "~" else None
+    if row.history_type == "~" and (before is None or (before.state, before.due_at) == (row.state, row.due_at)):
+        return None
+    version = type(row).objects.filter(id=row.id, history_id__lte=row.history_id).count()
+    data = {"appointment": f"Appointment/{row.id}", "version": f"Appointment/{row.id}/_history/{version}",
+            "patient": _patient_ref(row.patient_id), "status": APPOINTMENT_STATUS[row.state], "start": instant(row.due_at)}
+    if before is not None and before.due_at != row.due_at:
+        data["previous_start"] = instant(before.due_at)
+    return Change(f"appointment-{row.history_id}", EventType.APPOINTMENT, row.history_date, data)
 
 
-SOURCES = (status_changes, alerts, drainages, appointment_changes)
+# The history models watched, what each can tell, and the event type it tells.
+SOURCES = {
+    Patient: (status_change, EventType.PATIENT_STATUS),
+    Alert: (alert_raised, EventType.ALERT),
+    Procedure: (drainage_recorded, EventType.DRAINAGE),
+    Occurrence: (appointment_changed, EventType.APPOINTMENT),
+}
 
 
-def record(change, subscribers):
-    """The event and its deliveries, once: False when another look recorded it first."""
-    try:
-        with transaction.atomic():
-            event = Event.objects.create(key=change.key, type=change.type, clinic_id=change.clinic_id,
-                                         occurred_at=change.occurred_at, data=change.data)
-            Delivery.objects.bulk_create(
-                Delivery(event=event, subscriber=subscriber, next_attempt_at=event.created_at)
-                for subscriber in subscribers if change.type in subscriber.events
-            )
-    except IntegrityError:
-        return False
-    return True
+def subscribers_for(instance, event_type):
+    """The active subscribers of the record's clinic who want this kind of event: one query, which
+    finds the clinic through the patient when the record is not the patient itself."""
+    rows = Subscriber.objects.filter(active=True).order_by("pk")
+    if isinstance(instance, Patient):
+        rows = rows.filter(clinic_id=instance.clinic_id)
+    else:
+        rows = rows.filter(clinic__patients=instance.patient_id)
+    return [subscriber for subscriber in rows if event_type in subscriber.events]
 
 
-def collect(now):
-    """Record the changes since LOOK_BACK before `now`; returns how many events were new."""
-    since = now - LOOK_BACK
-    changes = [change for source in SOURCES for change in source(since)]
-    if not changes:
-        return 0
-    known = set(Event.objects.filter(key__in=[change.key for change in changes]).values_list("key", flat=True))
-    subscribers = {}
-    for subscriber in Subscriber.objects.filter(active=True):
-        subscribers.setdefault(subscriber.clinic_id, []).append(subscriber)
-    new = 0
-    for change in changes:
-        if change.key not in known and record(change, subscribers.get(change.clinic_id, [])):
-            new += 1
-    if new:
-        logger.info("change notifications: %d new events", new)
-    return new
+def record(change, clinic_id, subscribers):
+    """The event and one pending delivery per subscriber, in the caller's transaction."""
+    event = Event.objects.create(key=change.key, type=change.type, clinic_id=clinic_id,
+                                 occurred_at=change.occurred_at, data=change.data)
+    Delivery.objects.bulk_create(Delivery(event=event, subscriber=subscriber, next_attempt_at=event.created_at)
+                                 for subscriber in subscribers)
+    return event
+
+
+def history_written(sender, instance, history_instance, **kwargs):
+    """The receiver of `post_create_historical_record`: record the event this version is, if anyone
+    of the record's clinic subscribes to its kind (nothing is kept for nobody)."""
+    model = getattr(sender, "instance_type", None)
+    if model not in SOURCES:
+        return None
+    tell, event_type = SOURCES[model]
+    subscribers = subscribers_for(instance, event_type)
+    if not subscribers:
+        return None
+    change = tell(history_instance)
+    if change is None:
+        return None
+    event = record(change, subscribers[0].clinic_id, subscribers)
+    logger.info("change notification %s: %s for %d subscriber(s)", event.pk, event.type, len(subscribers))
+    return event
+
+
+def connect(signal):
+    for model in SOURCES:
+        signal.connect(history_written, sender=model.history.model, dispatch_uid=f"subscriptions-{model.__name__}")

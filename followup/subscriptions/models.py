@@ -48,17 +48,19 @@ class Subscriber(models.Model):
     """Another system of the clinic that wants to hear of changes: where to POST, and the secret it
     checks our signature with."""
 
-    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="subscribers",
+    clinic = models.ForeignKey(Clinic, verbose_name=_("clinic"), on_delete=models.CASCADE, related_name="subscribers",
                                help_text="Only this clinic's changes are sent.")
-    name = models.CharField(max_length=120, help_text="The receiving system, e.g. 'St. Mary's & Riverside EHR'.")
-    url = models.URLField("endpoint", max_length=500, validators=[validate_endpoint])
-    secret = models.CharField(max_length=80, default=new_secret,
+    name = models.CharField(_("name"), max_length=120, help_text="The receiving system, e.g. 'St. Mary's & Riverside EHR'.")
+    url = models.URLField(_("endpoint"), max_length=500, validators=[validate_endpoint])
+    secret = models.CharField(_("signing secret"), max_length=80, default=new_secret,
                               help_text="Give this to the receiving system; it checks every request's signature with it.")
-    events = models.JSONField(default=all_event_types, help_text="The event types sent.")
-    active = models.BooleanField(default=True, help_text="Off: nothing more is sent; waiting deliveries are cancelled.")
-    created_at = models.DateTimeField(default=timezone.now)
+    events = models.JSONField(_("event types"), default=all_event_types, help_text="The event types sent.")
+    active = models.BooleanField(_("active"), default=True, help_text="Off: nothing more is sent; waiting deliveries are cancelled.")
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
 
     class Meta:
+        verbose_name = _("subscriber")
+        verbose_name_plural = _("subscribers")
         ordering = ["clinic", "name"]
 
     def __str__(self):
@@ -78,17 +80,19 @@ class Subscriber(models.Model):
 
 
 class Event(models.Model):
-    """One change, recorded once: `key` names what it came from, so collecting twice adds nothing."""
+    """One change, recorded in the transaction that made it; `key` names the history row it came from."""
 
-    event_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    key = models.CharField(max_length=80, unique=True)
-    type = models.CharField(max_length=40, choices=EventType.choices)
-    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="+")
-    occurred_at = models.DateTimeField()
-    data = models.JSONField()
-    created_at = models.DateTimeField(default=timezone.now)
+    event_id = models.UUIDField(_("event id"), default=uuid.uuid4, unique=True, editable=False)
+    key = models.CharField(_("key"), max_length=80, unique=True)
+    type = models.CharField(_("event type"), max_length=40, choices=EventType.choices)
+    clinic = models.ForeignKey(Clinic, verbose_name=_("clinic"), on_delete=models.CASCADE, related_name="+")
+    occurred_at = models.DateTimeField(_("occurred"))
+    data = models.JSONField(_("data"))
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
 
     class Meta:
+        verbose_name = _("change event")
+        verbose_name_plural = _("change events")
         ordering = ["-occurred_at"]
 
     def __str__(self):
@@ -111,21 +115,22 @@ class Delivery(models.Model):
         FAILED = "failed", _("Gave up")
         CANCELLED = "cancelled", _("Cancelled")
 
-    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="deliveries")
-    subscriber = models.ForeignKey(Subscriber, on_delete=models.CASCADE, related_name="deliveries")
-    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    next_attempt_at = models.DateTimeField(default=timezone.now)
-    claimed_at = models.DateTimeField(null=True, blank=True)
-    sending_at = models.DateTimeField(null=True, blank=True)
-    delivered_at = models.DateTimeField(null=True, blank=True)
-    last_status = models.PositiveSmallIntegerField(null=True, blank=True, help_text="The subscriber's last HTTP status.")
-    last_error = models.CharField(max_length=200, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    event = models.ForeignKey(Event, verbose_name=_("change event"), on_delete=models.CASCADE, related_name="deliveries")
+    subscriber = models.ForeignKey(Subscriber, verbose_name=_("subscriber"), on_delete=models.CASCADE, related_name="deliveries")
+    state = models.CharField(_("status"), max_length=10, choices=State.choices, default=State.PENDING)
+    attempts = models.PositiveSmallIntegerField(_("tries"), default=0)
+    next_attempt_at = models.DateTimeField(_("next try at"), default=timezone.now)
+    claimed_at = models.DateTimeField(_("queued"), null=True, blank=True)
+    sending_at = models.DateTimeField(_("sending since"), null=True, blank=True)
+    delivered_at = models.DateTimeField(_("delivered"), null=True, blank=True)
+    last_status = models.PositiveSmallIntegerField(_("last HTTP status"), null=True, blank=True, help_text="The subscriber's last HTTP status.")
+    last_error = models.CharField(_("last error"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
 
     class Meta:
+        verbose_name = _("delivery")
+        verbose_name_plural = _("deliveries")
         ordering = ["-created_at", "-pk"]
-        verbose_name_plural = "deliveries"
         constraints = [
             models.UniqueConstraint(fields=["event", "subscriber"], name="one_delivery_per_event_and_subscriber"),
         ]
@@ -143,13 +148,15 @@ class Delivery(models.Model):
 class Attempt(models.Model):
     """One POST to a subscriber: what it answered and how long it took. The delivery log."""
 
-    delivery = models.ForeignKey(Delivery, on_delete=models.CASCADE, related_name="attempt_log")
-    at = models.DateTimeField()
-    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
-    error = models.CharField(max_length=200, blank=True)
-    duration_ms = models.PositiveIntegerField(default=0)
+    delivery = models.ForeignKey(Delivery, verbose_name=_("delivery"), on_delete=models.CASCADE, related_name="attempt_log")
+    at = models.DateTimeField(_("when"))
+    status_code = models.PositiveSmallIntegerField(_("HTTP status"), null=True, blank=True)
+    error = models.CharField(_("error"), max_length=200, blank=True)
+    duration_ms = models.PositiveIntegerField(_("duration (ms)"), default=0)
 
     class Meta:
+        verbose_name = _("delivery attempt")
+        verbose_name_plural = _("delivery attempts")
         ordering = ["-at", "-pk"]
         constraints = [
             models.CheckConstraint(condition=Q(status_code__isnull=False) | ~Q(error=""), name="attempt_has_an_outcome"),

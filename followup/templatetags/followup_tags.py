@@ -103,3 +103,12 @@ def error_safe_static(path):
         return static(path)
     except ValueError:
         return f"{settings.STATIC_URL.rstrip('/')}/{path}"
+
+
+@register.filter
+def opt_out_overdue(message):
+    """A possible opt-out still undecided after 10 business days (in the patient's zone, else UTC)."""
+    from followup.messaging import possible_opt_outs
+
+    zone = message.patient.zone if message.patient_id else ZoneInfo("UTC")
+    return possible_opt_outs.is_overdue(message, scheduling.local_date(timezone.now(), zone))

@@ -24,6 +24,7 @@ urlpatterns = [
     path("", worklist.worklist, name="worklist"),
     path("reminders/<int:pk>/acknowledge/", worklist.acknowledge_reminder, name="acknowledge_reminder"),
     path("messages/<int:pk>/handled/", worklist.mark_message_handled, name="mark_message_handled"),
+    path("messages/<int:pk>/opt-out/", worklist.decide_possible_opt_out, name="decide_possible_opt_out"),
     path("messages/<int:pk>/scores/", suggested_scores.confirm_suggested_scores, name="confirm_suggested_scores"),
     path("alerts/<int:pk>/", care.acknowledge_alert, name="alert"),  # the link in on-call and escalation pages
     path("alerts/<int:pk>/acknowledge/", care.acknowledge_alert, name="acknowledge_alert"),

@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
+from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import render
 from django.utils.translation import gettext, gettext_lazy as _
 from django.views.decorators.http import require_POST
@@ -10,7 +10,8 @@ from django.views.decorators.http import require_POST
 from .. import access, audit, call_list
 from .. import worklist as worklist_queries
 from ..hospital import notices as hospital_notices
-from ..messaging import delivery
+from ..messaging import delivery, possible_opt_outs
+from ..models import InboundMessage
 from ..forms import staff_of
 from .common import done_row, redirect_back
 
@@ -78,6 +79,28 @@ def acknowledge_reminder(request, pk):
         raise Http404("This reminder has no delivery problem.")
     recorded = worklist_queries.acknowledge_reminder(reminder, by=request.user)
     text = gettext("Delivery problem acknowledged.") if recorded else gettext("Someone had already acknowledged this delivery problem.")
+    if request.htmx:
+        return done_row(request, text)
+    messages.success(request, text)
+    return redirect_back(request, "worklist")
+
+
+@login_required
+@require_POST
+def decide_possible_opt_out(request, pk):
+    """A nurse's reading of a reply that may mean "stop": an opt-out of the number, or not."""
+    message = access.get_inbound_message(request.user, pk)
+    audit.record_access(request, message, "patient message")
+    answer = request.POST.get("decision", "")
+    if answer not in InboundMessage.OptOutDecision.values or not message.possible_opt_out:
+        return HttpResponseBadRequest("Choose whether the reply is an opt-out.")
+    recorded = possible_opt_outs.decide(message, opt_out=answer == InboundMessage.OptOutDecision.OPT_OUT, by=request.user)
+    if not recorded:
+        text = gettext("Someone had already decided this message.")
+    elif answer == InboundMessage.OptOutDecision.OPT_OUT:
+        text = gettext("Opted out: no more automated texts or calls to that number.")
+    else:
+        text = gettext("Kept: the reply is not an opt-out.")
     if request.htmx:
         return done_row(request, text)
     messages.success(request, text)
