@@ -196,8 +196,8 @@ class InboundMessage(models.Model):
         NOT_OPT_OUT = "not_opt_out", "Not an opt-out"
 
     possible_opt_out = models.BooleanField(
-        default=False, help_text="A reply that may mean 'stop': waits for a nurse to decide (overdue after 10 business days).")
-    opt_out_decision = models.CharField(max_length=12, choices=OptOutDecision.choices, blank=True)
+        _("may be an opt-out"), default=False, help_text="A reply that may mean 'stop': waits for a nurse to decide (overdue after 10 business days).")
+    opt_out_decision = models.CharField(_("opt-out decision"), max_length=12, choices=OptOutDecision.choices, blank=True)
 
     class Meta:
         verbose_name = _("message received")
