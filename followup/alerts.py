@@ -26,6 +26,7 @@ from django.db.models import Case, IntegerField, Value, When
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from . import scheduling
 from .messaging.planning import cancel_unsent_reminders
@@ -137,7 +138,7 @@ def acknowledge(alert, *, by, action, note="", at=None):
             current.acknowledgement_note = note.strip()
             current._history_user = by
             current.save(update_fields=["acknowledged_at", "acknowledged_by", "acknowledgement_action", "acknowledgement_note"])
-            cancel_unsent_reminders(current.pages.all(), "Alert acknowledged")
+            cancel_unsent_reminders(current.pages.all(), gettext_noop("Alert acknowledged"))
             recorded = True
         else:
             recorded = False

@@ -7,7 +7,9 @@ of hours; no, with nothing severe, marks the alert "patient says it can wait" an
 lower. Leads see how often each answer came with severe scores.
 """
 
-ANSWERS = ((True, "Yes, a call today"), (False, "No, it can wait"), (None, "Not asked or not answered"))
+from django.utils.translation import gettext_lazy as _
+
+ANSWERS = ((True, _("Yes, a call today")), (False, _("No, it can wait")), (None, _("Not asked or not answered")))
 
 
 def answers_with_severe_scores(reports):

@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from . import scheduling
 from .messaging.planning import cancel_unsent_reminders
@@ -123,7 +124,7 @@ def place_catheter(patient, *, placed_on, type, by=None, interval_days=None):  #
                 occurrence.state, occurrence.closed_at, occurrence.closed_by = Occurrence.State.CANCELLED, now, by
                 occurrence.note = "Catheter placed: drainage moves home."
                 _as_actor(occurrence, by).save(update_fields=["state", "closed_at", "closed_by", "note"])
-                cancel_unsent_reminders(occurrence.reminders.all(), "Catheter placed")
+                cancel_unsent_reminders(occurrence.reminders.all(), gettext_noop("Catheter placed"))
             schedule.active = False
             _as_actor(schedule, by).save(update_fields=["active"])
         clinic = patient.clinic

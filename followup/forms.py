@@ -11,6 +11,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.text import format_lazy
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from . import esas_r, scheduling
@@ -318,6 +319,25 @@ class ConsentFields(NurseForm, forms.ModelForm):
         clinic_id = self.instance.clinic_id if isinstance(self.instance, Patient) else self.instance.patient.clinic_id
         here = [c for c in self.sharing if (c.clinic_id if isinstance(c, Patient) else c.patient.clinic_id) == clinic_id]
         return [c.full_name if isinstance(c, Patient) else c.name for c in here], len(self.sharing) - len(here)
+
+    def sharing_words(self):
+        """Who else gives this number, as the contact page says it: by name in this clinic, counted in others."""
+        names, elsewhere = self.sharing_here()
+        if not names and not elsewhere:
+            return ""
+        values = {"names": ", ".join(names), "count": elsewhere}
+        if names and elsewhere:
+            return ngettext("This number is also given for %(names)s and %(count)s contact of another team: an opt-out "
+                            "of the number stops their texts and calls too.",
+                            "This number is also given for %(names)s and %(count)s contacts of another team: an opt-out "
+                            "of the number stops their texts and calls too.", elsewhere) % values
+        if names:
+            return gettext("This number is also given for %(names)s: an opt-out of the number stops their texts and "
+                           "calls too.") % values
+        return ngettext("This number is also given for %(count)s contact of another team: an opt-out of the number "
+                        "stops their texts and calls too.",
+                        "This number is also given for %(count)s contacts of another team: an opt-out of the number "
+                        "stops their texts and calls too.", elsewhere) % values
 
     def clean(self):
         data = super().clean()

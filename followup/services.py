@@ -12,8 +12,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from . import alerts, care_dates, scheduling
+from .languages import in_source_language
 from .messaging.planning import cancel_unsent_reminders, plan_reminders
 from .models import (
     DRAINAGE_KINDS,
@@ -132,7 +134,7 @@ def _move(occurrence, due_at, *, by=None, note=""):
     due_at = _free_due(occurrence.schedule, due_at, exclude=occurrence)
     if due_at == occurrence.due_at:
         return occurrence
-    cancel_unsent_reminders(occurrence.reminders.all(), "Appointment moved")
+    cancel_unsent_reminders(occurrence.reminders.all(), gettext_noop("Appointment moved"))
     occurrence.due_at = due_at
     occurrence.due_date = scheduling.local_date(due_at, occurrence.patient.zone)
     occurrence.note = note or occurrence.note
@@ -177,13 +179,24 @@ def open_occurrence(schedule):
     return schedule.occurrences.filter(state=Occurrence.State.SCHEDULED).first()
 
 
+# Why unsent reminders were cancelled, stored in English and shown in the reader's language (the
+# timeline looks each one up in the catalogue).
+OCCURRENCE_CLOSED = {
+    Occurrence.State.DONE: gettext_noop("Occurrence done"), Occurrence.State.MISSED: gettext_noop("Occurrence missed"),
+    Occurrence.State.SKIPPED: gettext_noop("Occurrence skipped"), Occurrence.State.CANCELLED: gettext_noop("Occurrence cancelled"),
+    Occurrence.State.SCHEDULED: gettext_noop("Occurrence scheduled"),
+}
+PATIENT_CLOSED = [gettext_noop("Patient discharged"), gettext_noop("Patient deceased"), gettext_noop("Patient paused"),
+                  gettext_noop("Patient active")]
+
+
 def _close(occurrence, state, by, note="", at=None):
     occurrence.state = state
     occurrence.closed_at = at or timezone.now()
     occurrence.closed_by = by
     occurrence.note = note or occurrence.note
     _as_actor(occurrence, by).save(update_fields=["state", "closed_at", "closed_by", "note", "skip_reason"])
-    cancel_unsent_reminders(occurrence.reminders.all(), f"Occurrence {occurrence.get_state_display().lower()}")
+    cancel_unsent_reminders(occurrence.reminders.all(), OCCURRENCE_CLOSED[occurrence.state])
 
 
 def _active_schedule(patient, kind):
@@ -576,7 +589,7 @@ def change_status(patient, new_status, *, by=None, note="", at=None, _death=Fals
         StatusChange.objects.create(patient=patient, from_status=old, to_status=new_status, at=at, by=by, note=note)
         if old == Patient.Status.PAUSED:
             life_events.end_pause(patient, by=by, at=now)
-        label = Patient.Status(new_status).label.lower()
+        label = in_source_language(Patient.Status(new_status).label).lower()  # stored: the record stays in English
         if new_status in CLOSED_STATUSES:
             _end_care(patient, at, by, label)
             return patient
@@ -584,7 +597,7 @@ def change_status(patient, new_status, *, by=None, note="", at=None, _death=Fals
             _readmit(patient, now, by)
         if new_status == Patient.Status.PAUSED:
             life_events.begin_pause(patient, note=note, by=by, at=at)
-            cancel_unsent_reminders(patient.reminders.all(), "Patient paused")
+            cancel_unsent_reminders(patient.reminders.all(), gettext_noop("Patient paused"))
         elif new_status == Patient.Status.ACTIVE:
             for occurrence in patient.occurrences.filter(state=Occurrence.State.SCHEDULED):
                 plan_reminders(occurrence)

@@ -236,3 +236,43 @@ def test_a_text_in_the_new_language_is_checked_against_a_clinics_name_in_message
 
     long_name = "Hillcrest Community Care Team of the Northern Valley and the Riverside Towns"
     assert any(label.endswith(".xx") for label in names.templates_too_long(long_name))
+
+
+@pytest.fixture
+def xena(xx, clinic):
+    """The clinic's lead, who chose language xx in her account."""
+    from .conftest import make_staff
+
+    lead = make_staff("xena", clinic, "lead")
+    lead.language = "xx"
+    lead.save(update_fields=["language"])
+    return lead
+
+
+STAFF_PAGES = ["worklist", "patients", "account", "calendar-feeds", "reports:index", "reports:frequency", "reports:reminders",
+               "reports:symptoms", "reports:patient_drainages", "audit", "hospital_messages"]
+PATIENT_PAGES = ["patient", "record_drainage", "log_checkin", "edit_contact", "add_caregiver", "pause_patient", "record_death"]
+# What the pages show that nobody wrote in code: the people, the clinic, what a nurse typed, codes.
+DATA = [*VALUES, "Xena", "xena", "Núñez", "HC-9002", "America/New_York", "written form", "English", "Español", "Xxxxx",
+        "Followup", "MRN", "ESAS-r", "PPS", "PCOC", "CSV", "HL7", "UTC", "ml", "n=",
+        "sign-in", "patient page"]  # the audit log shows what was recorded, as it was recorded
+
+
+def test_staff_pages_in_the_new_language_leave_no_english_from_code(xena, clinic):
+    from django.urls import reverse
+
+    from followup.models import SymptomReport
+
+    patient = make_patient(clinic, "HC-9002", "Xavier", "Núñez", mobile="+12025550161", nurse=xena)
+    with time_machine.travel(NOW, tick=False):
+        services.enrol(patient)
+        services.record_symptom_report(patient, scores={"pain": 9, "nausea": 4}, completed_by=SymptomReport.CompletedBy.PATIENT,
+                                       source=SymptomReport.Source.SMS)
+        client = Client()
+        client.force_login(xena)
+        urls = [reverse(name) for name in STAFF_PAGES] + [reverse(name, args=[patient.pk]) for name in PATIENT_PAGES]
+        for url in urls:
+            response = client.get(url)
+            assert response.status_code == 200 and response["Content-Language"] == "xx", url
+            left = english_left(page_words(response), *DATA)
+            assert left == [], f"{url}: {sorted(set(left))}"

@@ -124,3 +124,26 @@ def test_a_page_to_an_on_call_nurse_is_in_the_language_of_her_account(riverside,
     english = rendering.render_staff_page(pages["Night line"], alerts.alert_link(alert)).subject
     assert "informe de sintomas grave fuera de horario" in spanish  # GSM-7: the accent of síntomas drops
     assert english == "Riverside Palliative Care: severe symptom report out of hours"
+
+
+def test_the_sign_in_page_speaks_the_browsers_language(client):
+    response = client.get(reverse("login"), HTTP_ACCEPT_LANGUAGE="es-US,es;q=0.9,en;q=0.5")
+    page = response.content.decode()
+    assert response["Content-Language"] == "es"
+    assert '<html lang="es">' in page
+    assert "<h1>Iniciar sesión</h1>" in page
+
+
+def test_a_password_reset_e_mail_is_in_the_language_of_the_account_not_the_browser(client, marisol):
+    from django.core import mail
+
+    client.post(reverse("password_reset"), {"email": "marisol@example.org"}, HTTP_ACCEPT_LANGUAGE="en")
+    [message] = mail.outbox
+    assert message.subject == "Followup: elija una contraseña nueva"
+    assert "Alguien pidió restablecer la contraseña" in message.body
+
+
+def test_the_api_answers_in_english_whatever_the_client_asks(as_nina):
+    response = as_nina.get("/api/v1/patients/?status=nonsense", HTTP_ACCEPT_LANGUAGE="es")
+    assert response.status_code == 400
+    assert response["Content-Language"] == "en"

@@ -9,13 +9,14 @@ import time_machine
 from followup import services
 from followup.messaging import delivery
 from followup.models import Alert, Reminder, SymptomReport, VoiceCall
-from followup.views.symptom_form import ESAS_WORDING
+from followup import esas_r
 from followup.voice import backends, script
 
 from .conftest import make_patient
 from .voice_phone import SITE, TOKEN, Phone, post_signed
 
-NINE_ITEMS = [row for row in ESAS_WORDING["en"] if row[0] != "other_problem"]
+# The form's reviewed English wording table (locale/en/esas_r.toml), without "Other problem".
+NINE_ITEMS = [(item.field, item.name, item.best, item.worst) for item in esas_r.wording("en") if item.field != "other_problem"]
 
 
 @pytest.fixture(autouse=True)
@@ -359,8 +360,11 @@ class TestSignature:
 
 
 def test_the_keypad_reads_the_nine_symptom_items_of_the_form_table():
-    assert [row[0] for row in script.KEYPAD_ITEMS] == [row[0] for row in NINE_ITEMS]
-    assert script.KEYPAD_ITEMS[0] is ESAS_WORDING["en"][0]  # the form's own table, not a copy
+    assert script.KEYPAD_FIELDS == [row[0] for row in NINE_ITEMS]
+    for index, row in enumerate(NINE_ITEMS):  # the form's own table, in each language
+        assert script.item_words(index, "en") == row
+    spanish = {item.field: item for item in esas_r.wording("es")}
+    assert script.item_words(0, "es") == ("pain", spanish["pain"].name, spanish["pain"].best, spanish["pain"].worst)
 
 
 @pytest.mark.django_db

@@ -4,21 +4,23 @@ the patient, and Spanish that is gender-neutral with no word whose meaning chang
 Each Spanish sentence is listed beside its English one for a reviewer (run with -s to print the pairs)."""
 
 import re
-import string
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from django.utils import translation
 
 from followup.messaging import rendering
 from followup.models import Reminder, VoiceCall
 from followup.voice import script
 
 from .test_spanish_texts import AMBIGUOUS_WITHOUT_ACCENT, GENDERED, accents_dropped
+from . import test_a_new_language as new_language
 from . import test_voice_calls as calls
 
 # The voice tests' cast and telephone (tests/test_voice_calls.py).
 _twilio, ring_phone, walter, esperanza, answer_survey = calls._twilio, calls.ring_phone, calls.walter, calls.esperanza, calls.answer_survey
+xx = new_language.xx  # the throwaway language (a catalogue and a wording table)
 
 PURPOSES = ["day_before", "morning_of", "checkin"]
 MOMENT = datetime(2026, 12, 8, 14, 0, tzinfo=UTC)
@@ -39,15 +41,17 @@ def template_pairs():
 
 
 def fields_of(text):
-    return [name for _, name, _, _ in string.Formatter().parse(text) if name]
+    return re.findall(r"%\((\w+)\)s", text)
 
 
 def line_pairs():
-    """(key, english, spanish) for every line of the keys and the survey. An ESAS-r item's name and
-    anchors are the form's reviewed table, word for word, so they stand in as placeholders here."""
-    for key, english in script.TEXT["en"].items():
-        values = {name: f"<{name}>" for name in fields_of(english) + fields_of(script.TEXT["es"][key])}
-        yield key, english.format(**values), script.TEXT["es"][key].format(**values)
+    """(key, english, spanish) for every line of the keys and the survey, from the catalogue. An ESAS-r
+    item's name and anchors are the form's reviewed table, word for word, so they stand in as
+    placeholders here."""
+    for key in script.LINES:
+        english = script.line(key, "en")
+        values = {name: f"<{name}>" for name in fields_of(english)}
+        yield key, script.line(key, "en", **values), script.line(key, "es", **values)
 
 
 PAIRS = list(template_pairs()) + list(line_pairs())
@@ -58,7 +62,7 @@ def test_each_spanish_call_sentence_beside_its_english_one_for_a_reviewer(capsys
         print("\n")
         for label, english, spanish in PAIRS:
             print(f"{label}\n  en: {english}\n  es: {spanish}\n")
-    assert set(script.TEXT["en"]) == set(script.TEXT["es"])
+    assert all(english != spanish for _, english, spanish in PAIRS)  # every line has its Spanish
 
 
 @pytest.mark.parametrize(("label", "english", "spanish"), PAIRS, ids=[pair[0] for pair in PAIRS])
@@ -144,11 +148,16 @@ def answer_survey_rest(phone):
         phone.key("*")
 
 
+def spoken(moment, language):
+    with translation.override(language):
+        return script._spoken_time(moment, language)
+
+
 def test_the_spoken_window_says_one_oclock_in_the_singular_in_spanish():
-    assert script._spoken_time(datetime(2026, 1, 1, 13, 0), "es") == "las 13"
-    assert script._spoken_time(datetime(2026, 1, 1, 1, 0), "es") == "la 1"
-    assert script._spoken_time(datetime(2026, 1, 1, 9, 30), "en") == "9:30 AM"
-    assert script._spoken_time(datetime(2026, 1, 1, 17, 0), "en") == "5 PM"
+    assert spoken(datetime(2026, 1, 1, 13, 0), "es") == "las 13"
+    assert spoken(datetime(2026, 1, 1, 1, 0), "es") == "la 1"
+    assert spoken(datetime(2026, 1, 1, 9, 30), "en") == "9:30 AM"
+    assert spoken(datetime(2026, 1, 1, 17, 0), "en") == "5 PM"
 
 
 def readme_says(between, until):
@@ -172,7 +181,7 @@ def test_the_readme_shows_the_call_script_as_the_patient_hears_it(request, ring_
     spoken |= set(phone.last.says) | set(phone.key("2").says)
     shown = [say for say in readme_says("A check-in call to Walter", "An answering machine hears") if say[0] == language]
     assert len(shown) >= 9
-    missing = [text for said_in, text in shown if (text, said_in, script.VOICES[said_in[:2]]["voice"]) not in spoken]
+    missing = [text for said_in, text in shown if (text, said_in, script.voice(said_in[:2])["voice"]) not in spoken]
     assert not missing
 
 
@@ -184,3 +193,22 @@ def test_the_readme_shows_the_voicemail_as_it_is_left(ring_phone, riverside, wal
     left = phone.answer(answered_by="machine_end_beep").says
     [(_, shown)] = readme_says("An answering machine hears", "**The voice webhooks**")
     assert [text for text, _, _ in left] == [shown]
+
+
+def test_every_word_of_a_call_comes_from_the_catalogue_so_a_new_language_needs_no_code(xx):
+    """The throwaway language of tests/test_a_new_language.py (a catalogue and a wording table, nothing
+    else): every line of the keys and the survey, every spoken template and the keypad items are in it."""
+    values = ["Hillcrest Care Team", "2 0 2, 5 5 5, 0 1 5 0", "<phone>", "<item>", "<best>", "<worst>", "<score>", "<digits>"]
+    for key in script.LINES:
+        text = script.line(key, xx, **{name: f"<{name}>" for name in fields_of(script.line(key, "en"))})
+        assert new_language.english_left(text, *values) == [], f"{key}: {text!r}"
+    day = "xxx"  # a day the catalogue's formats wrote
+    for kind in [*PURPOSES, "voicemail"]:
+        for for_caregiver in (False, True):
+            context = {"clinic_name": "Hillcrest Care Team", "clinic_phone": "2 0 2, 5 5 5, 0 1 5 0", "day": day,
+                       "time": "9:00", "when": day, "for_caregiver": for_caregiver}
+            text = rendering.render_message(kind, "voice", xx, context).text
+            assert new_language.english_left(text, *values) == [], f"{kind}: {text!r}"
+    _, name, best, worst = script.item_words(0, xx)
+    assert new_language.english_left(" ".join([name, best, worst])) == []
+    assert script.voice(xx)["voice"] != script.voice("en")["voice"]  # the catalogue names its voice

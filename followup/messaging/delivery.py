@@ -30,8 +30,10 @@ from django.db import connection, transaction
 from django.db.models import Count, F, Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from .. import alerts, scheduling
+from ..languages import in_source_language
 from ..models import Alert, EmailAddress, Heartbeat, Occurrence, Patient, Reminder, ReminderEvent
 from ..voice import outbox as voice_outbox
 from ..voice.backends import CallRequest, get_voice_backend
@@ -255,9 +257,9 @@ def why_not_now(reminder, now, texts_out):
     contact = _contact(reminder)
     occurrence = reminder.occurrence
     if patient.status != Patient.Status.ACTIVE:
-        return Reminder.State.CANCELLED, f"Patient {patient.get_status_display().lower()}."
+        return Reminder.State.CANCELLED, f"Patient {in_source_language(Patient.Status(patient.status).label).lower()}."
     if reminder.channel in opt_outs.PHONE_CHANNELS and contact.mobile and opt_outs.is_opted_out(contact.mobile.as_e164):
-        return Reminder.State.CANCELLED, "Number opted out of texts and automated calls."
+        return Reminder.State.CANCELLED, gettext_noop("Number opted out of texts and automated calls.")
     if contact.consent_at is None or not contact.receives_reminders:
         return Reminder.State.CANCELLED, "No consent to automated messages."
     if contact.preferred_channel != reminder.channel:

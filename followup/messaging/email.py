@@ -15,6 +15,7 @@ from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from ..models import EmailAddress, Reminder
 
@@ -79,7 +80,7 @@ def unsubscribe(row, source, now=None):
         unsent = Reminder.objects.filter(channel="email").filter(
             patient__email__iexact=row.address, recipient="patient",
         ) | Reminder.objects.filter(channel="email", caregiver__email__iexact=row.address)
-        cancel_unsent_reminders(unsent, "Address unsubscribed from e-mail")
+        cancel_unsent_reminders(unsent, gettext_noop("Address unsubscribed from e-mail"))
     logger.info("e-mail address %s unsubscribed (%s)", row.pk, source)
     return True
 

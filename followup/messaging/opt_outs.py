@@ -17,6 +17,7 @@ import logging
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from ..models import Caregiver, Patient, PhoneNumber
 from .planning import cancel_unsent_reminders
@@ -77,7 +78,7 @@ def stop_number(number, source, at=None):
             row.save(update_fields=["opted_out_at", "opted_out_source"])
         for contact in contacts:
             unsent = _patient_of(contact).reminders.filter(recipient=_recipient_key(contact), channel__in=PHONE_CHANNELS)
-            cancel_unsent_reminders(unsent, "Number opted out of texts and automated calls")
+            cancel_unsent_reminders(unsent, gettext_noop("Number opted out of texts and automated calls"))
     logger.info("phone number %s opted out (%s): %d contact(s)", row.pk, source, len(contacts))
     return contacts
 
@@ -86,7 +87,7 @@ def _replan(contacts):
     from .. import services
 
     for patient in {_patient_of(contact).pk: _patient_of(contact) for contact in contacts}.values():
-        services.replan_reminders(patient, "Number opted in again")
+        services.replan_reminders(patient, gettext_noop("Number opted in again"))
 
 
 def restart_number(number, source, at=None):

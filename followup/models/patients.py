@@ -91,18 +91,18 @@ class ContactConsent(models.Model):
     mobile = PhoneNumberField(_("phone number"), blank=True, validators=[validate_phone])
     line_type = models.CharField(
         _("line type"), max_length=8, choices=LineType.choices, blank=True,
-        help_text="Mobile or landline; blank: not known. A landline can only be called, never texted.")
+        help_text=_("Mobile or landline; blank: not known. A landline can only be called, never texted."))
     line_type_source = models.CharField(_("line type given by"), max_length=20, blank=True,
-                                        help_text="Who said so: nurse, or Twilio Lookup.")
+                                        help_text=_("Who said so: nurse, or Twilio Lookup."))
     email = models.EmailField(_("e-mail"), blank=True)
     preferred_channel = models.CharField(_("reminders by"), max_length=5, choices=Channel.choices, default=Channel.SMS)
     language = models.CharField(_("language"), max_length=10, choices=language_choices, default=Language.ENGLISH)
     receives_reminders = models.BooleanField(_("receives reminders"), default=True)
-    consent_at = models.DateTimeField(_("consent given"), null=True, blank=True, help_text="When consent to automated messages was given.")
-    consent_source = models.CharField(_("how consent was given"), max_length=40, blank=True, help_text="How: verbal, written form, web...")
+    consent_at = models.DateTimeField(_("consent given"), null=True, blank=True, help_text=_("When consent to automated messages was given."))
+    consent_source = models.CharField(_("how consent was given"), max_length=40, blank=True, help_text=_("How: verbal, written form, web..."))
     consent_given_by = models.CharField(
         _("consent given by"), max_length=80, blank=True, validators=[on_one_line],
-        help_text="Who agreed: the patient, or who for them (e.g. daughter, health care proxy). Needed to clear an opt-out.")
+        help_text=_("Who agreed: the patient, or who for them (e.g. daughter, health care proxy). Needed to clear an opt-out."))
     # The opt-out is not here: it belongs to the address (PhoneNumber, EmailAddress), see `address_opt_out`.
 
     class Meta:
@@ -193,19 +193,19 @@ class Patient(ContactConsent):
     date_of_birth = models.DateField(_("date of birth"), null=True, blank=True)
     time_zone = models.CharField(_("time zone"), max_length=64, default="America/New_York", validators=[validate_time_zone])
     nurse = models.ForeignKey(User, verbose_name=_("nurse"), null=True, blank=True, on_delete=models.SET_NULL, related_name="patients",
-                              help_text="The nurse this patient is assigned to.")
+                              help_text=_("The nurse this patient is assigned to."))
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE)
     status_changed_at = models.DateTimeField(_("status changed"), null=True, blank=True)
     status_changed_by = models.ForeignKey(User, verbose_name=_("status changed by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     phase = models.CharField(_("PCOC phase"), max_length=14, choices=Phase.choices, default=Phase.STABLE)
-    quiet_hours_end = models.TimeField(_("quiet hours until"), null=True, blank=True, help_text="Override of the clinic's; blank: clinic's.")
-    quiet_hours_start = models.TimeField(_("quiet hours from"), null=True, blank=True, help_text="Override of the clinic's; blank: clinic's.")
+    quiet_hours_end = models.TimeField(_("quiet hours until"), null=True, blank=True, help_text=_("Override of the clinic's; blank: clinic's."))
+    quiet_hours_start = models.TimeField(_("quiet hours from"), null=True, blank=True, help_text=_("Override of the clinic's; blank: clinic's."))
     created_at = models.DateTimeField(_("added"), auto_now_add=True)
     not_reached_since = models.DateTimeField(
-        _("not reached since"), null=True, blank=True, help_text="Two check-in calls in a row reached nobody; cleared when someone answers.")
+        _("not reached since"), null=True, blank=True, help_text=_("Two check-in calls in a row reached nobody; cleared when someone answers."))
     self_reports_missed_at = models.DateTimeField(
         _("self-reports missed since"), null=True, blank=True,
-        help_text="Two expected self-reports missed in a row (followup/adherence.py); cleared by the next self-report.")
+        help_text=_("Two expected self-reports missed in a row (followup/adherence.py); cleared by the next self-report."))
 
     history = HistoricalRecords()
 
@@ -262,7 +262,7 @@ class Caregiver(ContactConsent):
     patient = models.ForeignKey(Patient, verbose_name=_("patient"), on_delete=models.CASCADE, related_name="caregivers")
     name = models.CharField(_("name"), max_length=120, validators=[on_one_line])
     relationship = models.CharField(_("relationship"), max_length=60, blank=True, validators=[on_one_line])
-    next_of_kin = models.BooleanField(_("next of kin"), default=False, help_text="The team calls them after the patient's death.")
+    next_of_kin = models.BooleanField(_("next of kin"), default=False, help_text=_("The team calls them after the patient's death."))
 
     history = HistoricalRecords()
 

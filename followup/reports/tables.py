@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from django.urls import reverse
 from django.utils import formats
+from django.utils.text import format_lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -278,26 +279,26 @@ def acknowledgement_times(scope):
 def call_today_answers(scope):
     from ..call_today import answers_with_severe_scores
 
-    columns = [Column("Do you need a call today?"), Column("Reports", "count"), Column("With a severe item", "count"),
-               Column("Severe (%)", "percent")]
-    return Table("call-today", "\"Do you need a call from your team today?\": answers and severe scores", columns,
-                 answers_with_severe_scores(queries.symptom_reports(scope)), empty="No symptom reports in this range.",
-                 caption="The question ends the web form and the keypad survey; reports from nurses and texts are "
-                         "not asked it. A severe item scores 7 to 10.")
+    columns = [Column(_("Do you need a call today?")), Column(_("Reports"), "count"), Column(_("With a severe item"), "count"),
+               Column(_("Severe (%)"), "percent")]
+    return Table("call-today", _("\"Do you need a call from your team today?\": answers and severe scores"), columns,
+                 answers_with_severe_scores(queries.symptom_reports(scope)), empty=_("No symptom reports in this range."),
+                 caption=_("The question ends the web form and the keypad survey; reports from nurses and texts are "
+                           "not asked it. A severe item scores 7 to 10."))
 
 
 def self_report_adherence(scope):
     from ..adherence import PRO_TECT_SHARE, per_clinic_month
 
-    columns = [Column("Clinic"), Column("Month", "month"), Column("Expected self-reports", "count"),
-               Column("Completed", "count"), Column("Adherence (%)", "percent")]
+    columns = [Column(_("Clinic")), Column(_("Month"), "month"), Column(_("Expected self-reports"), "count"),
+               Column(_("Completed"), "count"), Column(_("Adherence (%)"), "percent")]
     rows = [(clinic.name, month, expected, completed, percent)
             for clinic, month, expected, completed, percent in per_clinic_month(scope.clinics, scope.start, scope.end)]
-    return Table("adherence", "Self-reports completed against expected, per clinic and month", columns, rows,
-                 empty="No self-report was expected in this range.",
-                 caption=f"One expected per patient per window of the clinic's self-report cadence (weekly by default), "
-                         f"counted in the month the window ends. PRO-TECT completed {PRO_TECT_SHARE:.0f}% of expected "
-                         "weekly surveys.")
+    return Table("adherence", _("Self-reports completed against expected, per clinic and month"), columns, rows,
+                 empty=_("No self-report was expected in this range."),
+                 caption=format_lazy(_("One expected per patient per window of the clinic's self-report cadence (weekly by "
+                                       "default), counted in the month the window ends. PRO-TECT completed {share}% of "
+                                       "expected weekly surveys."), share=f"{PRO_TECT_SHARE:.0f}"))
 
 
 SMALL_TABLES = {

@@ -181,6 +181,7 @@ class LanguageForm(forms.ModelForm):
         model = User
         fields = ["language"]
         labels = {"language": _("Language of Followup's pages")}
+        help_texts = {"language": _("On every device you sign in on.")}
 
 
 def _account_page(request, device, off_form=None, language_form=None, status=200):

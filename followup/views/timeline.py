@@ -63,7 +63,7 @@ def _report_detail(report):
 def reminder_event(reminder):
     detail = f"{reminder.get_channel_display()} {_recipient(reminder)}: {reminder.get_state_display().lower()}"
     if reminder.reason:
-        detail += f" ({reminder.reason})"
+        detail += f" ({_(reminder.reason)})"  # stored in English; a known reason in the reader's language
     return Event(reminder.sent_at or reminder.send_at, "message-out",
                  _("Reminder · %(purpose)s") % {"purpose": reminder.get_purpose_display()}, detail)
 

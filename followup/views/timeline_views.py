@@ -47,6 +47,7 @@ def fold_cancellations(reminders, cancelled_at, make_event):
             groups[(moment, reminder.reason)].append(reminder)
     events = []
     for (moment, reason), members in groups.items():
+        reason = gettext(reason) if reason else reason  # stored in English; a known reason in the reader's language
         because = f": {reason[:1].lower()}{reason[1:]}" if reason else ""
         title = ngettext("%(count)d reminder cancelled", "%(count)d reminders cancelled", len(members)) % {"count": len(members)}
         if len(members) == 1:

@@ -10,6 +10,7 @@ from datetime import timedelta
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from .. import scheduling
 from ..messaging.planning import send_window
@@ -26,13 +27,15 @@ CALL_STATUS = {
     "canceled": Reminder.State.FAILED,
 }
 RETRIED = ("no-answer", "busy")
-REASONS = {"no-answer": "No answer", "busy": "Line busy", "failed": "The call could not be placed",
-           "canceled": "The call was cancelled"}
+# Stored in English, shown in the reader's language (gettext_noop: the catalogue has them).
+REASONS = {"no-answer": gettext_noop("No answer"), "busy": gettext_noop("Line busy"),
+           "failed": gettext_noop("The call could not be placed"), "canceled": gettext_noop("The call was cancelled")}
+ANSWERED = {"machine": gettext_noop("Voicemail left"), "fax": gettext_noop("Fax machine: hung up"), "human": gettext_noop("Call answered")}
 
 
 def _reason(status, answered_by, error_code):
     if status == "completed":
-        reason = "Voicemail left" if answered_by in MACHINE else "Fax machine: hung up" if answered_by == "fax" else "Call answered"
+        reason = ANSWERED["machine" if answered_by in MACHINE else "fax" if answered_by == "fax" else "human"]
     else:
         reason = REASONS[status]
     return reason + (f" (error {error_code})" if error_code else "")
@@ -77,7 +80,7 @@ def plan_retry(reminder, now):
     window = send_window(occurrence, _later_in_allowed_hours(reminder.patient, now), now)
     if window is None:
         ReminderEvent.objects.create(reminder=reminder, at=now, from_state=reminder.state, to_state=reminder.state,
-                                     reason="No retry: no allowed time left before it would be too late.")
+                                     reason=gettext_noop("No retry: no allowed time left before it would be too late."))
         return None
     send_at, expires_at = window
     try:
@@ -88,5 +91,5 @@ def plan_retry(reminder, now):
                 retry_of=reminder)
     except IntegrityError:
         return None  # a repeated callback: the retry exists already
-    ReminderEvent.objects.create(reminder=retry, at=now, to_state=Reminder.State.PLANNED, reason="Retry of a call nobody answered")
+    ReminderEvent.objects.create(reminder=retry, at=now, to_state=Reminder.State.PLANNED, reason=gettext_noop("Retry of a call nobody answered"))
     return retry
