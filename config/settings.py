@@ -119,6 +119,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "followup.security_headers.ContentSecurityPolicyMiddleware",  # django-csp's, on DEBUG's 404 pages too
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "followup.idle_timeout.IdleTimeoutMiddleware",
     # The browser's language on pages nobody signed in to (the sign-in page); staff pages then switch
     # to the language in the staff member's account, and patients' pages to the patient's own.
     "django.middleware.locale.LocaleMiddleware",
@@ -190,9 +191,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-# Sessions end after an hour without activity: shared clinic laptops.
+# Sessions end after an hour without activity: shared clinic laptops. The expiry moves on at most once
+# a minute (followup/idle_timeout.py), not with a database write on every request.
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 60 * 60)
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_REFRESH_SECONDS = env_int("SESSION_REFRESH_SECONDS", 60)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG

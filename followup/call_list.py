@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
-from django.db.models import OuterRef, Prefetch, Subquery
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, Subquery
 from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
@@ -107,6 +107,8 @@ class Candidate:
     since: date | None = None
     facts: set = field(default_factory=set)  # filter keys this patient matches
     listed: bool = True  # False: shown only under its filter chip (a paused patient whose review is not due)
+    pause: Pause | None = None  # the current pause of a paused patient (its reason and review day)
+    bereavement_calls: list = field(default_factory=list)  # the family's calls due within the week
 
     def merge(self, urgency, since, *facts, listed=True):
         if urgency < self.urgency or (urgency == self.urgency and since and (self.since is None or since < self.since)):
@@ -120,6 +122,7 @@ class PatientRow:
     patient: Patient
     urgency: int
     since: date | None
+    candidate: Candidate | None = None
     due: list = field(default_factory=list)
     alerts: list = field(default_factory=list)
     last_report: SymptomReport | None = None
@@ -179,23 +182,29 @@ def _today_for(todays, zone, now):
 
 
 def _occurrence_candidates(patients, todays, now, found):
-    """Open drainages and calls up to a week ahead of active patients, one tuple per occurrence."""
+    """Open drainages and calls up to a week ahead of active patients, and check-ins the care tick
+    marked missed in the last week of patients under care (with the overdue calls): one query."""
     latest = max(todays.values()) + timedelta(days=UPCOMING_DAYS)
-    rows = (Occurrence.objects.filter(state=Occurrence.State.SCHEDULED, due_date__lte=latest,
-                                      patient__in=patients.filter(status=Patient.Status.ACTIVE).values("pk"))
-            .values_list("patient_id", "patient__time_zone", "kind", "due_date").order_by())
+    open_soon = Q(state=Occurrence.State.SCHEDULED, due_date__lte=latest, patient__status=Patient.Status.ACTIVE)
+    missed = Q(kind=Kind.CHECKIN, state=Occurrence.State.MISSED, closed_at__gte=now - timedelta(days=MISSED_DAYS),
+               patient__status__in=UNDER_CARE)
+    rows = (Occurrence.objects.filter(open_soon | missed, patient__in=patients.values("pk"))
+            .values_list("patient_id", "patient__time_zone", "kind", "state", "due_date").order_by())
     week = timedelta(days=UPCOMING_DAYS)
-    for patient_id, zone, kind, day in rows.iterator(chunk_size=5000):
-        today = todays.get(zone) or _today_for(todays, zone, now)
-        if day > today + week:
-            continue
-        if day < today:
-            urgency = OVERDUE_DRAINAGE if kind == Kind.PARACENTESIS else OVERDUE_CALL
-            facts = ("overdue",)
-        elif day == today:
-            urgency, facts = TODAY, ("today",)
+    for patient_id, zone, kind, state, day in rows:
+        if state == Occurrence.State.MISSED:
+            urgency, facts = OVERDUE_CALL, ("overdue",)
         else:
-            urgency, facts = NEXT_DAYS, ()
+            today = todays.get(zone) or _today_for(todays, zone, now)
+            if day > today + week:
+                continue
+            if day < today:
+                urgency = OVERDUE_DRAINAGE if kind == Kind.PARACENTESIS else OVERDUE_CALL
+                facts = ("overdue",)
+            elif day == today:
+                urgency, facts = TODAY, ("today",)
+            else:
+                urgency, facts = NEXT_DAYS, ()
         candidate = found.get(patient_id)
         if candidate is None:
             found[patient_id] = Candidate(urgency, day, set(facts))
@@ -215,59 +224,53 @@ def _alert_candidates(patients, todays, now, found):
         found.setdefault(patient_id, Candidate(urgency, day)).merge(urgency, day, *facts)
 
 
-def _missed_candidates(patients, todays, now, found):
-    """Check-ins the care tick marked missed in the last week, of patients under care: with the overdue calls."""
-    rows = (Occurrence.objects.filter(kind=Kind.CHECKIN, state=Occurrence.State.MISSED, closed_at__gte=now - timedelta(days=MISSED_DAYS),
-                                      patient__in=patients.filter(status__in=UNDER_CARE).values("pk"))
-            .values_list("patient_id", "due_date").order_by())
-    for patient_id, day in rows:
-        found.setdefault(patient_id, Candidate(OVERDUE_CALL, day)).merge(OVERDUE_CALL, day, "overdue")
-
-
-def _not_reached_candidates(patients, todays, now, found):
-    """Patients under care whose last two check-in calls reached nobody (`Patient.not_reached_since`)."""
-    rows = (patients.filter(status__in=UNDER_CARE, not_reached_since__isnull=False)
-            .values_list("pk", "time_zone", "not_reached_since").order_by())
-    for patient_id, zone, since in rows:
-        day = scheduling.local_date(since, ZoneInfo(zone))
-        found.setdefault(patient_id, Candidate(OVERDUE_CALL, day)).merge(OVERDUE_CALL, day, "not_reached")
-
-
-def _self_report_candidates(patients, todays, now, found):
-    """Active patients who missed two expected self-reports in a row (followup/adherence.py): the nurse
-    call planned for them is today's work."""
-    rows = (patients.filter(status=Patient.Status.ACTIVE, self_reports_missed_at__isnull=False)
-            .values_list("pk", "time_zone", "self_reports_missed_at").order_by())
-    for patient_id, zone, since in rows:
-        day = scheduling.local_date(since, ZoneInfo(zone))
-        found.setdefault(patient_id, Candidate(TODAY, day)).merge(TODAY, day, "self_reports")
+def _unreached_candidates(patients, todays, now, found):
+    """Patients under care whose last two check-in calls reached nobody (`Patient.not_reached_since`),
+    with the overdue calls; and active patients who missed two expected self-reports in a row
+    (followup/adherence.py), whose planned nurse call is today's work. One query for both."""
+    rows = (patients.filter(Q(status__in=UNDER_CARE, not_reached_since__isnull=False)
+                            | Q(status=Patient.Status.ACTIVE, self_reports_missed_at__isnull=False))
+            .values_list("pk", "time_zone", "status", "not_reached_since", "self_reports_missed_at").order_by())
+    for patient_id, zone, status, not_reached_since, self_reports_missed_at in rows:
+        if not_reached_since is not None:
+            day = scheduling.local_date(not_reached_since, ZoneInfo(zone))
+            found.setdefault(patient_id, Candidate(OVERDUE_CALL, day)).merge(OVERDUE_CALL, day, "not_reached")
+        if self_reports_missed_at is not None and status == Patient.Status.ACTIVE:
+            day = scheduling.local_date(self_reports_missed_at, ZoneInfo(zone))
+            found.setdefault(patient_id, Candidate(TODAY, day)).merge(TODAY, day, "self_reports")
 
 
 def _paused_candidates(patients, todays, now, found):
     """Paused patients: under the "Paused" chip always; on the list itself from their review day."""
-    rows = (Pause.objects.filter(ended_at__isnull=True, patient__in=patients.filter(status=Patient.Status.PAUSED).values("pk"))
-            .values_list("patient_id", "patient__time_zone", "review_on").order_by())
-    for patient_id, zone, review_on in rows:
-        today = _today_for(todays, zone, now)
-        due = review_on is not None and review_on <= today
+    pauses = (Pause.objects.filter(ended_at__isnull=True, patient__in=patients.filter(status=Patient.Status.PAUSED).values("pk"))
+              .annotate(zone=F("patient__time_zone")).only("patient_id", "reason", "review_on").order_by())
+    for pause in pauses:
+        review_on = pause.review_on
+        due = review_on is not None and review_on <= _today_for(todays, pause.zone, now)
         urgency = TODAY if due else NEXT_DAYS
-        found.setdefault(patient_id, Candidate(urgency, review_on, listed=due)).merge(urgency, review_on, "paused", listed=due)
+        candidate = found.setdefault(pause.patient_id, Candidate(urgency, review_on, listed=due))
+        candidate.merge(urgency, review_on, "paused", listed=due)
+        candidate.pause = pause
 
 
 def _bereavement_candidates(patients, todays, now, found):
     """Calls to the family of a patient who died, due within the week or overdue (tasks for staff)."""
     horizon = max(todays.values()) + timedelta(days=UPCOMING_DAYS)
-    rows = (BereavementCall.objects.filter(done_at__isnull=True, due_on__lte=horizon,
-                                           patient__in=patients.filter(status=Patient.Status.DECEASED).values("pk"))
-            .values_list("patient_id", "patient__time_zone", "due_on").order_by())
-    for patient_id, zone, day in rows:
-        today = _today_for(todays, zone, now)
+    calls = (BereavementCall.objects.filter(done_at__isnull=True, due_on__lte=horizon,
+                                            patient__in=patients.filter(status=Patient.Status.DECEASED).values("pk"))
+             .annotate(zone=F("patient__time_zone")).select_related("caregiver").order_by("due_on", "pk"))
+    for call in calls:
+        day, today = call.due_on, _today_for(todays, call.zone, now)
+        if day > today + timedelta(days=UPCOMING_DAYS):
+            continue
         urgency = OVERDUE_CALL if day < today else TODAY if day == today else NEXT_DAYS
-        found.setdefault(patient_id, Candidate(urgency, day)).merge(urgency, day, "bereavement")
+        candidate = found.setdefault(call.patient_id, Candidate(urgency, day))
+        candidate.merge(urgency, day, "bereavement")
+        candidate.bereavement_calls.append(call)
 
 
-CANDIDATE_SOURCES = [_occurrence_candidates, _alert_candidates, _missed_candidates, _not_reached_candidates,
-                     _self_report_candidates, _paused_candidates, _bereavement_candidates]
+CANDIDATE_SOURCES = [_occurrence_candidates, _alert_candidates, _unreached_candidates, _paused_candidates,
+                     _bereavement_candidates]
 
 
 def candidates(patients, todays, now):
@@ -286,11 +289,14 @@ def _ranked(found, active_filter, rows=ROWS):
     return len(chosen), [(pk, c) for _, _, pk, c in heapq.nsmallest(rows, chosen, key=lambda item: item[:3])]
 
 
-def _contact(patient):
-    """The patient's own mobile, or else the first caregiver with one (a caregiver-only contact)."""
-    if patient.mobile:
+def _contact(patient, candidate):
+    """The patient's own mobile, or else the first caregiver with one (a caregiver-only contact). After
+    a death, never the patient's own number: the family's bereavement call rings the next of kin it
+    names, or else the first caregiver with a mobile."""
+    if patient.mobile and patient.status != Patient.Status.DECEASED:
         return Contact(patient.full_name, "patient", patient.mobile.as_e164, _shown(patient.mobile), patient.get_language_display())
-    for caregiver in patient.callable_caregivers:
+    named = [call.caregiver for call in candidate.bereavement_calls if call.caregiver and call.caregiver.mobile]
+    for caregiver in named + patient.callable_caregivers:
         return Contact(caregiver.name, caregiver.relationship or "caregiver", caregiver.mobile.as_e164, _shown(caregiver.mobile),
                        caregiver.get_language_display())
     return None
@@ -315,7 +321,9 @@ def _flags(patient, row, stopped):
         flags.append(Flag("can_wait", _("Patient says it can wait"), "info"))
     address = patient.email.strip().lower() if patient.preferred_channel == "email" else (
         patient.mobile.as_e164 if patient.mobile else "")
-    if address and address in stopped:
+    if patient.status == Patient.Status.DECEASED:
+        pass  # the patient's own texts ended with the death: whom to ring is the family
+    elif address and address in stopped:
         words = _("E-mail address opted out") if patient.preferred_channel == "email" else _("Number opted out of texts and calls")
         flags.append(Flag("opted_out", words, "warn"))
     elif patient.consent_at is None:
@@ -350,27 +358,28 @@ def _stopped_addresses(patients):
 
 def _life_details(rows, todays, now):
     """What life events add to the rows shown: the pause and its review day, the family's bereavement
-    call, a catheter at home, and a text from one of the row's numbers that found no patient."""
-    ids = list(rows) or [0]
-    for pause in Pause.objects.filter(patient_id__in=ids, ended_at__isnull=True):
-        row = rows[pause.patient_id]
+    call (both read with the candidates), a catheter at home, and a text from one of the row's numbers
+    that found no patient."""
+    for row in rows.values():
+        today = _today_for(todays, row.patient.time_zone, now)
+        for call in row.candidate.bereavement_calls:
+            row.due.append(Due(_("Bereavement call (%(step)s)") % {"step": call.step_label}, call.due_on, _state_of(call.due_on, today),
+                               kind="bereavement", task=call))
+        if row.candidate.bereavement_calls:
+            row.flags.append(Flag("bereavement", _("Bereavement call"), "info"))
+        if row.patient.has_catheter:
+            row.flags.append(Flag("catheter", _("Catheter at home"), "info"))
+        pause = row.candidate.pause
+        if pause is None:
+            continue
         words = _("Paused: %(reason)s") % {"reason": pause.get_reason_display().lower()}
         if pause.review_on:
             words = _("Paused: %(reason)s, review %(day)s") % {
                 "reason": pause.get_reason_display().lower(), "day": formats.date_format(pause.review_on, "MONTH_DAY_FORMAT")}
-            today = _today_for(todays, row.patient.time_zone, now)
             if pause.review_on <= today:
                 label = _("Back home?") if pause.reason == Pause.Reason.HOSPITAL_ADMISSION else _("Resume or extend?")
                 row.due.insert(0, Due(label, pause.review_on, _state_of(pause.review_on, today), kind="pause"))
         row.flags = [Flag("paused", words, "info") if flag.key == "paused" else flag for flag in row.flags]
-    for call in BereavementCall.objects.filter(patient_id__in=ids, done_at__isnull=True).select_related("caregiver").order_by("due_on", "pk"):
-        row = rows[call.patient_id]
-        today = _today_for(todays, row.patient.time_zone, now)
-        if call.due_on <= today + timedelta(days=UPCOMING_DAYS):
-            row.due.append(Due(_("Bereavement call (%(step)s)") % {"step": call.step_label}, call.due_on, _state_of(call.due_on, today), kind="bereavement", task=call))
-            row.flags.append(Flag("bereavement", _("Bereavement call"), "info"))
-    for patient_id in Catheter.objects.filter(patient_id__in=ids, removed_on__isnull=True).values_list("patient_id", flat=True):
-        rows[patient_id].flags.append(Flag("catheter", _("Catheter at home"), "info"))
     numbers = {row.contact.number: row for row in rows.values() if row.contact}
     unrouted = (InboundMessage.objects.filter(routed_by=InboundMessage.RoutedBy.UNROUTED, assigned_at__isnull=True,
                                               from_number__in=list(numbers) or [""])
@@ -381,10 +390,9 @@ def _life_details(rows, todays, now):
 
 def _message_details(rows, todays, now):
     """A reply from the patient or a caregiver that may mean "stop", waiting for a nurse to decide."""
-    waiting = (InboundMessage.objects.filter(patient_id__in=list(rows) or [0], possible_opt_out=True, handled_at__isnull=True)
-               .values_list("patient_id", flat=True).distinct())
-    for patient_id in waiting:
-        rows[patient_id].flags.append(Flag("possible_opt_out", "Possible opt-out", "warn"))
+    for row in rows.values():
+        if row.patient.possible_opt_out_waiting:
+            row.flags.append(Flag("possible_opt_out", _("Possible opt-out"), "warn"))
 
 
 ROW_DETAILS = [_life_details, _message_details]  # functions (rows by patient id, todays, now) adding more to each row
@@ -396,20 +404,21 @@ def _details(ranked, todays, now):
     last_report = SymptomReport.objects.filter(patient=OuterRef("pk")).order_by("-reported_at", "-pk").values("pk")[:1]
     callable_caregivers = Prefetch("caregivers", queryset=Caregiver.objects.exclude(mobile="").order_by("pk"),
                                    to_attr="callable_caregivers")
+    catheter = Catheter.objects.filter(patient=OuterRef("pk"), removed_on__isnull=True)
+    possible_opt_out = InboundMessage.objects.filter(patient=OuterRef("pk"), possible_opt_out=True, handled_at__isnull=True)
+    # The row shows no nurse, and of the clinic only its zone (for a retry time): no clinic row per patient.
     patients = {patient.pk: patient for patient in Patient.objects.filter(pk__in=ids or [0])
-                .select_related("nurse", "clinic").annotate(last_report_id=Subquery(last_report))
+                .annotate(clinic_time_zone=F("clinic__time_zone"),
+                          last_report_id=Subquery(last_report), has_catheter=Exists(catheter),
+                          possible_opt_out_waiting=Exists(possible_opt_out))
                 .prefetch_related(callable_caregivers)}
     reports = SymptomReport.objects.in_bulk([p.last_report_id for p in patients.values() if p.last_report_id])
-    open_items = defaultdict(list)
+    open_items, missed = defaultdict(list), defaultdict(list)
     horizon = max(todays.values()) + timedelta(days=UPCOMING_DAYS)
-    for occurrence in (Occurrence.objects.filter(patient_id__in=ids or [0], state=Occurrence.State.SCHEDULED, due_date__lte=horizon)
-                       .order_by("due_at", "pk")):
-        open_items[occurrence.patient_id].append(occurrence)
-    missed = defaultdict(list)
-    for occurrence in (Occurrence.objects.filter(patient_id__in=ids or [0], kind=Kind.CHECKIN, state=Occurrence.State.MISSED,
-                                                 closed_at__gte=now - timedelta(days=MISSED_DAYS))
-                       .order_by("due_at", "pk")):
-        missed[occurrence.patient_id].append(occurrence)
+    open_soon = Q(state=Occurrence.State.SCHEDULED, due_date__lte=horizon)
+    missed_lately = Q(kind=Kind.CHECKIN, state=Occurrence.State.MISSED, closed_at__gte=now - timedelta(days=MISSED_DAYS))
+    for occurrence in Occurrence.objects.filter(open_soon | missed_lately, patient_id__in=ids or [0]).order_by("due_at", "pk"):
+        (missed if occurrence.state == Occurrence.State.MISSED else open_items)[occurrence.patient_id].append(occurrence)
     alerts = defaultdict(list)
     items = Prefetch("items", queryset=AlertItem.objects.select_related("alert__report"))
     for alert in (Alert.objects.filter(patient_id__in=ids or [0], acknowledged_at__isnull=True)
@@ -421,14 +430,15 @@ def _details(ranked, todays, now):
     for pk, candidate in ranked:
         patient = patients[pk]
         today = _today_for(todays, patient.time_zone, now)
-        row = PatientRow(patient, candidate.urgency, candidate.since, alerts=alerts[pk], last_report=reports.get(patient.last_report_id))
+        row = PatientRow(patient, candidate.urgency, candidate.since, candidate, alerts=alerts[pk],
+                         last_report=reports.get(patient.last_report_id))
         for occurrence in missed[pk]:
             row.due.append(Due(_("Check-in call"), occurrence.due_date, "missed", occurrence, occurrence.kind))
         for occurrence in open_items[pk]:
             if occurrence.due_date <= today + timedelta(days=UPCOMING_DAYS):
                 label = _("Drainage") if occurrence.kind == Kind.PARACENTESIS else _("Check-in call")
                 row.due.append(Due(label, occurrence.due_date, _state_of(occurrence.due_date, today), occurrence, occurrence.kind))
-        row.contact = _contact(patient)
+        row.contact = _contact(patient, candidate)
         row.flags = _flags(patient, row, stopped)
         rows[pk] = row
     for add in ROW_DETAILS:

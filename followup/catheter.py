@@ -62,14 +62,6 @@ def advisory(patient, drainage_times=None):
     return scheduling.catheter_advisory(drainage_times, patient.zone)
 
 
-def quiet_patient_ids(patient_ids, today):
-    """Of these patients, those for whom no advisory is shown: a catheter in place, or silenced
-    by an answer until after `today` (one date for the scope: a zone apart changes nothing here)."""
-    with_catheter = Catheter.objects.filter(patient_id__in=patient_ids, removed_on__isnull=True).values_list("patient_id", flat=True)
-    silenced = AdvisoryAnswer.objects.filter(patient_id__in=patient_ids, silenced_until__gt=today).values_list("patient_id", flat=True)
-    return set(with_catheter) | set(silenced)
-
-
 def answer_advisory(patient, *, answer, answered_on=None, note="", by=None):
     """Answer the advisory (discussed and declined, referred, not suitable) on a day; it is silent
     for the clinic's `advisory_silence_months` from then."""

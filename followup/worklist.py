@@ -21,10 +21,10 @@ from django.db.models.expressions import Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone, translation
 
-from . import access, call_list, catheter, scheduling
+from . import access, call_list, scheduling
 from .alerts import triage_rank
 from .life_worklist import life_sections
-from .models import Alert, InboundMessage, Kind, Occurrence, Patient, Procedure, Reminder
+from .models import AdvisoryAnswer, Alert, Catheter, InboundMessage, Kind, Occurrence, Patient, Procedure, Reminder
 
 ROWS_PER_SECTION = 25
 UPCOMING_DAYS = 7
@@ -71,9 +71,6 @@ class Worklist:
     catheter_advisories: Section
     calls: object = None  # call_list.CallList: one row per patient (the page's table)
     # Life events (followup/life_worklist.py): their actions, below the table.
-    bereavement_calls: Section = None
-    paused: Section = None
-    paused_review_due: int = 0
     unrouted_messages: Section = None
     phase_to_resolve: Section = None
 
@@ -223,7 +220,7 @@ def build(user, *, clinic=None, nurse=None, now=None, with_calls=False, calls_fi
         messages_waiting=_counted(messages.select_related("patient", "caregiver").order_by("received_at", "pk")),
         no_upcoming_contact=_counted(uncovered.select_related("nurse").order_by("family_name", "given_name", "pk")),
         catheter_advisories=catheter_advisories(clinic_ids, active_patients, now),
-        **life_sections(user, patients, todays, now),
+        **life_sections(user, patients),
     )
 
 
@@ -239,12 +236,15 @@ def catheter_advisories(clinic_ids, active_patients, now=None):
     rows (longest enrolled first). The flags come from `advisory_reasons` (cached); the scope is
     applied here, by id, so a status or nurse change shows at once."""
     reasons = advisory_reasons(clinic_ids)
-    in_scope = set(active_patients.values_list("pk", flat=True))
-    flagged = set(in_scope.intersection(reasons))
-    # None for a patient with a catheter, or while an answer silences it.
-    flagged = sorted(flagged - catheter.quiet_patient_ids(flagged, scheduling.local_date(now or timezone.now(), ZoneInfo("UTC"))))
-    rows = Patient.objects.filter(pk__in=flagged[:ROWS_PER_SECTION] or [0]).select_related("nurse").order_by("pk")
-    return Section(len(flagged), [CatheterAdvisory(patient, reasons[patient.pk]) for patient in rows])
+    # None for a patient with a catheter, or while an answer silences it (one date for the scope: a
+    # zone apart changes nothing here). One query: the rows shown and, riding along, how many.
+    today = scheduling.local_date(now or timezone.now(), ZoneInfo("UTC"))
+    flagged = (active_patients.filter(pk__in=sorted(reasons) or [0])
+               .exclude(Exists(Catheter.objects.filter(patient=OuterRef("pk"), removed_on__isnull=True)))
+               .exclude(Exists(AdvisoryAnswer.objects.filter(patient=OuterRef("pk"), silenced_until__gt=today)))
+               .select_related("nurse").order_by("pk"))
+    section = _counted(flagged)
+    return Section(section.count, [CatheterAdvisory(patient, reasons[patient.pk]) for patient in section.rows])
 
 
 def advisory_reasons(clinic_ids):

@@ -20,6 +20,7 @@ from followup.models import Caregiver, InboundMessage, Kind, Membership, Occurre
 from followup.views import timeline
 
 from .conftest import CONSENTED, make_staff
+from .test_bereavement import bereavement_tasks
 from .test_webhooks import TOKEN, post_signed
 
 INSTALLATION = "+12025550199"
@@ -74,8 +75,8 @@ def test_a_month_of_care(client, alice, dora, carmen, nina, leo, hillcrest, sms_
         pause = services.pause(alice, reason="hospital_admission", note="Admitted with sepsis", by=nina)
         assert pause.review_on == date(2026, 4, 8)
     with time_machine.travel(local(date(2026, 4, 8), 9), tick=False):
-        [row] = worklist.build(nina).paused.rows
-        assert (row.review_due, row.back_home_question) == (True, True)
+        [row] = worklist.build(nina, with_calls=True, calls_filter="paused").calls.rows
+        assert (row.due[0].label, row.due[0].kind) == ("Back home?", "pause")
         # Back home: drained on the ward on 4 April.
         services.resume(alice, by=nina, ward_drainages=[{"performed_at": local(date(2026, 4, 4), 15), "volume_ml": 4800}])
         ward = Procedure.objects.get(patient=alice, performed_at=local(date(2026, 4, 4), 15))
@@ -124,12 +125,12 @@ def test_a_month_of_care(client, alice, dora, carmen, nina, leo, hillcrest, sms_
     # The bereavement calls: tasks for the team, never texts to the family.
     with time_machine.travel(local(date(2026, 4, 24)), tick=False):
         tick(local(date(2026, 4, 24)))
-        [call] = worklist.build(nina).bereavement_calls.rows
+        [call] = bereavement_tasks(nina)
         assert (call.step, call.due_on, call.caregiver) == ("2 weeks", date(2026, 4, 26), dora)
         services.record_bereavement_call(call, outcome="spoke", by=nina, note="Dora would like a call at 3 months")
     with time_machine.travel(local(date(2026, 7, 10)), tick=False):
         tick(local(date(2026, 7, 10)))
-        [call] = worklist.build(nina).bereavement_calls.rows
+        [call] = bereavement_tasks(nina)
         assert (call.step, call.due_on) == ("3 months", date(2026, 7, 12))
     assert len(sms_outbox) == sent_before  # nothing automated reached the family after the death
     assert [c.step for c in alice.bereavement_calls.order_by("due_on")] == ["2 weeks", "3 months", "6 months", "13 months"]

@@ -236,6 +236,10 @@ def test_a_bereavement_call_due_this_week_is_a_row_with_record_outcome(client, p
         assert "Bereavement call" in [flag.label for flag in rows[0].flags]
         assert reverse("record_bereavement_call", args=[call.pk]) in response.content.decode()
         assert names(page()) == ["José"]  # due today: on the list itself too
+        # The family is rung, never the number of the patient who died.
+        assert (rows[0].contact.name, rows[0].contact.number, rows[0].contact.role) == ("María Núñez", "+12025550111", "wife")
+        assert "tel:+12025550110" not in response.content.decode()
+        assert not {"no_consent", "opted_out"} & {flag.key for flag in rows[0].flags}
 
 
 def test_a_catheter_at_home_is_flagged(page, alice):

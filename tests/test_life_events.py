@@ -172,32 +172,36 @@ def test_a_pause_for_another_reason_needs_a_review_date(alice_enrolled):
     assert list(refused.value.message_dict) == ["reason"]
 
 
-def test_paused_patients_are_listed_with_their_open_items_and_review_date(alice_enrolled, nina):
+def paused_rows(nurse):
+    """The call list under its "Paused" chip."""
+    return worklist.build(nurse, with_calls=True, calls_filter="paused").calls.rows
+
+
+def test_paused_patients_are_under_their_chip_with_the_review_date_and_off_the_list_until_then(alice_enrolled, nina):
     services.pause(alice_enrolled, reason="respite", review_on=date(2026, 3, 16), by=nina)
-    work = worklist.build(nina)
-    [row] = work.paused.rows
-    assert (row.pk, row.review_on, row.review_due) == (alice_enrolled.pk, date(2026, 3, 16), False)
-    assert {item.kind for item in row.open_items} == {"paracentesis", "checkin"}
+    [row] = paused_rows(nina)
+    assert row.patient == alice_enrolled
+    assert [flag.label for flag in row.flags if flag.key == "paused"] == ["Paused: respite, review 16 Mar"]
+    assert not [item for item in row.due if item.kind == "pause"]  # nothing to decide before the review day
+    assert worklist.build(nina, with_calls=True).calls.rows == []
 
 
 def test_an_overdue_drainage_of_a_paused_patient_is_not_hidden(alice_enrolled, nina):
     services.pause(alice_enrolled, reason="hospital_admission", by=nina)
     with time_machine.travel(NOW + timedelta(days=25), tick=False):
-        [row] = worklist.build(nina).paused.rows
-        assert [item.kind for item in row.overdue_items] == ["checkin", "paracentesis"] or \
-            {item.kind for item in row.overdue_items} == {"checkin", "paracentesis"}
+        [row] = paused_rows(nina)
+        assert {item.kind for item in row.due if item.state == "overdue"} >= {"checkin", "paracentesis"}
 
 
 def test_on_the_review_date_the_worklist_asks_back_home_or_extend(alice_enrolled, nina):
     services.pause(alice_enrolled, reason="hospital_admission", by=nina)
     with time_machine.travel(NOW + timedelta(days=7), tick=False):
-        work = worklist.build(nina)
-        [row] = work.paused.rows
-        assert (row.review_due, row.back_home_question) == (True, True)
-        assert work.paused_review_due == 1
+        [row] = worklist.build(nina, with_calls=True).calls.rows  # on the list itself, not only under the chip
+        assert [(item.label, item.kind) for item in row.due][:1] == [("Back home?", "pause")]
         services.extend_pause(alice_enrolled, review_on=date(2026, 3, 12), by=nina)
-        [row] = worklist.build(nina).paused.rows
-        assert (row.review_on, row.review_due) == (date(2026, 3, 12), False)
+        [row] = paused_rows(nina)
+        assert not [item for item in row.due if item.kind == "pause"]
+        assert worklist.build(nina, with_calls=True).calls.rows == []
 
 
 def test_resuming_after_an_admission_records_ward_drainages_with_the_setting_hospital(alice_enrolled, nina):

@@ -1,10 +1,14 @@
 """Signing in and out, password reset by e-mail, CSRF, and the navigation each role sees."""
 
 import re
+from datetime import UTC, datetime, timedelta
 
 import pytest
+import time_machine
 from django.core import mail
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from .conftest import PASSWORD
@@ -76,6 +80,33 @@ def test_reports_link_only_for_clinical_leads(client, request, who, sees_reports
     assert f'href="{reverse("patients")}"' in page
 
 
-def test_sessions_expire_after_an_hour_of_inactivity(settings):
-    assert settings.SESSION_COOKIE_AGE <= 60 * 60
-    assert settings.SESSION_SAVE_EVERY_REQUEST
+def test_a_nurse_active_every_half_hour_stays_signed_in(client, nina):
+    with time_machine.travel(datetime(2026, 12, 1, 8, 0, tzinfo=UTC), tick=False) as clock:
+        client.force_login(nina)
+        for _ in range(5):  # 08:30 ... 10:30, well past an hour after signing in
+            clock.shift(timedelta(minutes=30))
+            assert client.get(reverse("worklist")).status_code == 200
+
+
+def test_an_hour_without_activity_signs_the_nurse_out(client, nina):
+    with time_machine.travel(datetime(2026, 12, 1, 8, 0, tzinfo=UTC), tick=False) as clock:
+        client.force_login(nina)
+        clock.shift(timedelta(minutes=30))
+        assert client.get(reverse("worklist")).status_code == 200
+        clock.shift(timedelta(minutes=60, seconds=1))
+        response = client.get(reverse("worklist"))
+    assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+
+
+def test_reloading_the_worklist_within_a_minute_writes_no_session(client, nina):
+    with time_machine.travel(datetime(2026, 12, 1, 8, 0, tzinfo=UTC), tick=False) as clock:
+        client.force_login(nina)
+        client.get(reverse("worklist"))
+        clock.shift(timedelta(seconds=30))
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(reverse("worklist")).status_code == 200
+        assert not [q for q in queries if "django_session" in q["sql"] and not q["sql"].startswith("SELECT")]
+        clock.shift(timedelta(seconds=31))  # a minute since the last write: the expiry moves on
+        with CaptureQueriesContext(connection) as queries:
+            client.get(reverse("worklist"))
+        assert [q for q in queries if q["sql"].startswith("UPDATE") and "django_session" in q["sql"]]

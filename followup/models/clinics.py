@@ -242,16 +242,20 @@ class User(AbstractUser):
     language = models.CharField(_("language of the pages"), max_length=10, choices=language_choices, default="en",
                                 help_text="The language of Followup's pages for this person (settings.LANGUAGES).")
 
+    def _roles(self):
+        """{clinic id: role}, read once per request (the user object lives as long as the request)."""
+        if not hasattr(self, "_clinic_roles"):
+            self._clinic_roles = dict(self.memberships.values_list("clinic_id", "role"))
+        return self._clinic_roles
+
     def clinic_ids(self):
-        if not hasattr(self, "_clinic_ids"):
-            self._clinic_ids = set(self.memberships.values_list("clinic_id", flat=True))
-        return self._clinic_ids
+        return set(self._roles())
 
     def is_lead_of(self, clinic_id):
-        return self.memberships.filter(clinic_id=clinic_id, role=Membership.Role.LEAD).exists()
+        return self._roles().get(clinic_id) == Membership.Role.LEAD
 
     def is_lead_anywhere(self):
-        return self.memberships.filter(role=Membership.Role.LEAD).exists()
+        return Membership.Role.LEAD in self._roles().values()
 
 
 class Membership(models.Model):

@@ -38,7 +38,6 @@ def _filters(request):
 # The work below the call list, each linked from the title with its count. The hospital's notices
 # come first: a death or an admission to confirm changes whom the nurse calls today.
 OTHER_SECTIONS = [("delivery", _("Delivery problems"), "delivery_problems"), ("messages", _("Messages waiting"), "messages_waiting"),
-                  ("paused", _("Paused"), "paused"), ("bereavement", _("Bereavement calls"), "bereavement_calls"),
                   ("unrouted", _("Unrouted texts"), "unrouted_messages"), ("phase", _("Phase to resolve"), "phase_to_resolve"),
                   ("uncovered", _("No upcoming contact"), "no_upcoming_contact"),
                   ("catheter", _("Catheter advisories"), "catheter_advisories")]
