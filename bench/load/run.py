@@ -130,6 +130,7 @@ def run_once(code_dir, args, label):
             # Production refuses the console backends; nothing here goes to a real phone or mailbox.
             "SMS_BACKEND": "followup.messaging.backends.file.SmsBackend", "SMS_FILE_PATH": str(work / "sms.jsonl"),
             "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
+            "VOICE_BACKEND": "followup.voice.backends.FileVoiceBackend", "VOICE_FILE_PATH": str(work / "calls.jsonl"),
         }
         if args.workers:
             env["WEB_CONCURRENCY"] = str(args.workers)
