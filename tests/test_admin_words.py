@@ -129,7 +129,7 @@ def test_the_patient_list_and_form_read_as_a_nurse_says_them(client, root, alice
         assert f">{header}</a>" in listing, header
     assert "Preferred channel" not in listing and ">Mrn<" not in listing
     page = client.get(reverse("admin:followup_patient_change", args=[alice.pk])).content.decode()
-    for label in ("Date of birth", "Mobile number", "Consent given", "How consent was given", "Consent given by",
+    for label in ("Date of birth", "Phone number", "Line type", "Consent given", "How consent was given", "Consent given by",
                   "Quiet hours until", "Quiet hours from", "Next of kin"):
         assert labelled(page, label), label
     assert "Consent at" not in page and "Opted out source" not in page

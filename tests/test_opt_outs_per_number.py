@@ -195,8 +195,8 @@ def test_the_opt_outs_report_counts_both_families_for_one_stop(client, leo, enro
     assert (how, patients, caregivers) == ("SMS STOP", 2, 0)
 
 
-BEFORE = [("followup", "0020_call_request_alerts")]
-AFTER = [("followup", "0023_remove_contact_opt_outs")]
+BEFORE = [("followup", "0023_call_request_alerts")]
+AFTER = [("followup", "0026_remove_contact_opt_outs")]
 T = datetime(2026, 1, 10, 15, 0, tzinfo=UTC)
 
 
