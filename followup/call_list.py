@@ -19,6 +19,7 @@ grouped or bounded queries (open occurrences in the next week, open alerts, the 
 other states), ranked in Python; details are fetched for the rows shown only.
 """
 
+import functools
 import heapq
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -26,8 +27,9 @@ from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 from django.db.models import Exists, F, OuterRef, Prefetch, Q, Subquery
-from django.utils import formats
-from django.utils.translation import gettext_lazy as _
+from django.urls import reverse
+from django.utils import formats, translation
+from django.utils.translation import gettext, gettext_lazy as _, pgettext
 
 from . import scheduling
 from .alerts import triage_rank
@@ -64,6 +66,17 @@ FILTERS = {
 WHEN_ANY = {"call_requested", "self_reports"}
 
 
+@functools.lru_cache(maxsize=1024)
+def _formatted(day, format_name, language):
+    return formats.date_format(day, format_name)
+
+
+def _day(day, format_name="MONTH_DAY_FORMAT"):
+    """A date as the page's language writes it. Forty rows repeat the same few days of the week:
+    each is formatted once per language (Django's date_format parses the format on every call)."""
+    return _formatted(day, format_name, translation.get_language())
+
+
 @dataclass
 class Due:
     """One thing due for the patient: an open drainage or call, or another task, with its state."""
@@ -74,6 +87,23 @@ class Due:
     occurrence: Occurrence | None = None
     kind: str = ""  # paracentesis, checkin, pause, bereavement
     task: object = None  # the bereavement call, for its "Record outcome"
+
+    @property
+    def when(self):
+        """How the row says when: "overdue since 26 Nov", "today", "missed 27 Nov", "Wed 2 Dec", or
+        for a pause "(review 3 Dec)". Written here rather than in the template: forty rows of it."""
+        if self.day is None:
+            return ""
+        day = _day(self.day)
+        if self.kind == "pause":
+            return "(%s)" % (gettext("review %(day)s") % {"day": day})
+        if self.state == "overdue":
+            return gettext("overdue since %(day)s") % {"day": day}
+        if self.state == "today":
+            return gettext("today")
+        if self.state == "missed":
+            return gettext("missed %(day)s") % {"day": day}
+        return f"{_day(self.day, 'D')} {day}"
 
     @property
     def retry_at(self):
@@ -90,6 +120,12 @@ class Contact:
     number: str  # E.164, for tel:
     shown: str  # as a nurse reads it
     language: str
+    language_code: str = "en"
+
+    @property
+    def language_shown(self):
+        """The language beside the number, when it is not English (the flag a nurse needs before dialling)."""
+        return self.language if self.language_code != "en" else ""
 
 
 @dataclass
@@ -118,6 +154,16 @@ class Candidate:
 
 
 @dataclass
+class Button:
+    """A next step on the row: a link, its words, and the words a screen reader adds (whose step)."""
+
+    url: str
+    label: str
+    for_whom: str
+    secondary: bool = False
+
+
+@dataclass
 class PatientRow:
     patient: Patient
     urgency: int
@@ -136,6 +182,41 @@ class PatientRow:
     @property
     def last_report_day(self):
         return scheduling.local_date(self.last_report.reported_at, self.patient.zone) if self.last_report else None
+
+    @property
+    def last_report_title(self):
+        day = self.last_report_day
+        return gettext("Last report %(day)s") % {"day": _day(day, "SHORT_DATE_FORMAT")} if day else ""
+
+    @property
+    def acknowledge(self):
+        """The alert to acknowledge from the row: a call request or a severe alert, or any alert when
+        nothing else is due. None: the row's next step is a link (`buttons`)."""
+        alert = self.alerts[0] if self.alerts else None
+        if alert and (alert.severe or alert.call_requested or not self.due):
+            return alert
+        return None
+
+    @property
+    def buttons(self):
+        """The next step when it is not an acknowledgement: resume or extend a pause, record the
+        family's call, record a drainage, log a call, or open the patient."""
+        patient, item = self.patient, self.due[0] if self.due else None
+        name = patient.full_name
+        kind = item.kind if item else ""
+        if kind == "pause" or patient.status == Patient.Status.PAUSED:
+            return [Button(reverse("resume_patient", args=[patient.pk]), gettext("Resume"), name),
+                    Button(reverse("extend_pause", args=[patient.pk]), gettext("Extend"),
+                           gettext("the pause of %(name)s") % {"name": name}, secondary=True)]
+        if kind == "bereavement":
+            return [Button(reverse("record_bereavement_call", args=[item.task.pk]), gettext("Record outcome"),
+                           gettext("of the call to the family of %(name)s") % {"name": name})]
+        if kind == Kind.PARACENTESIS:
+            return [Button(reverse("record_drainage", args=[patient.pk]), gettext("Record"),
+                           gettext("drainage for %(name)s") % {"name": name})]
+        if kind == Kind.CHECKIN or patient.not_reached_since:
+            return [Button(reverse("log_checkin", args=[patient.pk]), gettext("Log call"), gettext("with %(name)s") % {"name": name})]
+        return [Button(reverse("patient", args=[patient.pk]), pgettext("open a page", "Open"), name, secondary=True)]
 
     @property
     def last_esas_max(self):
@@ -294,11 +375,12 @@ def _contact(patient, candidate):
     a death, never the patient's own number: the family's bereavement call rings the next of kin it
     names, or else the first caregiver with a mobile."""
     if patient.mobile and patient.status != Patient.Status.DECEASED:
-        return Contact(patient.full_name, "patient", patient.mobile.as_e164, _shown(patient.mobile), patient.get_language_display())
+        return Contact(patient.full_name, "patient", patient.mobile.as_e164, _shown(patient.mobile), patient.get_language_display(),
+                       patient.language)
     named = [call.caregiver for call in candidate.bereavement_calls if call.caregiver and call.caregiver.mobile]
     for caregiver in named + patient.callable_caregivers:
         return Contact(caregiver.name, caregiver.relationship or "caregiver", caregiver.mobile.as_e164, _shown(caregiver.mobile),
-                       caregiver.get_language_display())
+                       caregiver.get_language_display(), caregiver.language)
     return None
 
 
@@ -335,7 +417,7 @@ def _flags(patient, row, stopped):
     if patient.not_reached_since:
         since = scheduling.local_date(patient.not_reached_since, patient.zone)
         flags.append(Flag("not_reached", _("Not reached since %(day)s") % {
-            "day": formats.date_format(since, "MONTH_DAY_FORMAT")}, "danger"))
+            "day": _day(since)}, "danger"))
     if patient.self_reports_missed_at and patient.status == Patient.Status.ACTIVE:
         flags.append(Flag("self_reports", _("Self-reports missed"), "warn"))
     if patient.phase != Patient.Phase.STABLE:
@@ -375,7 +457,7 @@ def _life_details(rows, todays, now):
         words = _("Paused: %(reason)s") % {"reason": pause.get_reason_display().lower()}
         if pause.review_on:
             words = _("Paused: %(reason)s, review %(day)s") % {
-                "reason": pause.get_reason_display().lower(), "day": formats.date_format(pause.review_on, "MONTH_DAY_FORMAT")}
+                "reason": pause.get_reason_display().lower(), "day": _day(pause.review_on)}
             if pause.review_on <= today:
                 label = _("Back home?") if pause.reason == Pause.Reason.HOSPITAL_ADMISSION else _("Resume or extend?")
                 row.due.insert(0, Due(label, pause.review_on, _state_of(pause.review_on, today), kind="pause"))

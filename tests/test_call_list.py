@@ -103,6 +103,18 @@ def test_each_row_says_whom_to_call_with_a_tel_link_and_the_language(page, bob):
     assert 'href="tel:+12025550102">(202) 555-0102</a>' in html and "Español" in html
 
 
+def test_only_a_language_other_than_english_is_named_beside_the_number(page, alice, bob):
+    open_item(alice, Kind.CHECKIN, 0)
+    open_item(bob, Kind.CHECKIN, 1)
+    bob.mobile = "+12025550102"
+    bob.save()
+    rows = {row.patient: row for row in page().context["calls"].rows}
+    assert rows[alice].contact.language_shown == ""  # English: nothing to say before dialling
+    assert rows[bob].contact.language_shown == "Español"
+    html = page().content.decode()
+    assert "· Español" in html and "· English" not in html
+
+
 def test_a_patient_without_a_phone_is_called_through_their_caregiver(page, riverside, nina):
     jose = make_patient(riverside, "RV-1010", "José", "Núñez", nurse=nina, preferred_channel="none")
     Caregiver.objects.create(patient=jose, name="María Núñez", relationship="wife", mobile="+12025550110", language="es")
