@@ -462,12 +462,16 @@ def _life_details(rows, todays, now):
                 label = _("Back home?") if pause.reason == Pause.Reason.HOSPITAL_ADMISSION else _("Resume or extend?")
                 row.due.insert(0, Due(label, pause.review_on, _state_of(pause.review_on, today), kind="pause"))
         row.flags = [Flag("paused", words, "info") if flag.key == "paused" else flag for flag in row.flags]
-    numbers = {row.contact.number: row for row in rows.values() if row.contact}
+    numbers = defaultdict(list)  # a number two families share rings on both their rows
+    for row in rows.values():
+        if row.contact:
+            numbers[row.contact.number].append(row)
     unrouted = (InboundMessage.objects.filter(routed_by=InboundMessage.RoutedBy.UNROUTED, assigned_at__isnull=True,
                                               from_number__in=list(numbers) or [""])
                 .values_list("from_number", flat=True).distinct())
     for number in unrouted:
-        numbers[str(number)].flags.append(Flag("unrouted", _("Unrouted text from this number"), "warn"))
+        for row in numbers[str(number)]:
+            row.flags.append(Flag("unrouted", _("Unrouted text from this number"), "warn"))
 
 
 def _message_details(rows, todays, now):

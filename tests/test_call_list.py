@@ -270,3 +270,17 @@ def test_a_text_from_the_rows_number_that_found_no_patient_is_flagged(page, alic
                                   body="pain 7", routed_by=InboundMessage.RoutedBy.UNROUTED)
     flags = [flag.key for flag in page().context["calls"].rows[0].flags]
     assert "unrouted" in flags
+
+
+def test_a_number_two_families_share_flags_the_unrouted_text_on_both_rows(page, riverside, nina, alice):
+    from followup.models import InboundMessage
+
+    # One landline for two households: Alice's and the O'Brien & Son family's next door.
+    bob = make_patient(riverside, "RV-1020", "Bob", "O'Brien", nurse=nina, mobile="+12025550101")
+    open_item(alice, Kind.CHECKIN, 0)
+    open_item(bob, Kind.CHECKIN, 0)
+    InboundMessage.objects.create(provider_id="SM-unrouted-2", from_number="+12025550101", to_number="+12025550100",
+                                  body="who is this?", routed_by=InboundMessage.RoutedBy.UNROUTED)
+    rows = {row.patient: row for row in page().context["calls"].rows}
+    assert "unrouted" in [flag.key for flag in rows[alice].flags]
+    assert "unrouted" in [flag.key for flag in rows[bob].flags]
