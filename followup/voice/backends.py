@@ -11,15 +11,13 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-import requests
 from django.conf import settings
 from django.utils import timezone
 from django.utils.module_loading import import_string
-from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.rest import Client
 
-from ..messaging.backends import PermanentSmsError, TransientSmsError
 from ..messaging.backends.console import masked
+from ..messaging.backends.twilio import twilio_errors
 
 calls = []  # the locmem backend's outbox, for tests
 
@@ -79,21 +77,13 @@ class TwilioVoiceBackend(BaseVoiceBackend):
         self.client = Client(settings.TWILIO_ACCOUNT_SID, settings.TWILIO_AUTH_TOKEN, http_client=http_client)
 
     def place(self, call):
-        try:
+        with twilio_errors(refused="call refused"):
             created = self.client.calls.create(
                 to=call.to, from_=call.from_number or settings.TWILIO_FROM_NUMBER, url=call.url, method="POST",
                 status_callback=call.status_callback, status_callback_method="POST",
                 status_callback_event=["initiated", "ringing", "answered", "completed"],
                 machine_detection="DetectMessageEnd", timeout=settings.FOLLOWUP_CALL_RING_SECONDS,
             )
-        except TwilioRestException as error:
-            if error.status and 400 <= error.status < 500 and error.status != 429:
-                raise PermanentSmsError(f"Twilio {error.code or error.status}: call refused") from None
-            raise TransientSmsError(f"Twilio {error.code or error.status}: temporary failure") from None
-        except requests.exceptions.ConnectTimeout:
-            raise TransientSmsError("Twilio unreachable: connection timed out") from None
-        except TwilioException as error:
-            raise TransientSmsError(f"Twilio client error: {type(error).__name__}") from None
         return created.sid
 
 

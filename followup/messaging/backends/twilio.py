@@ -1,3 +1,4 @@
+import contextlib
 import hashlib
 import logging
 from datetime import timedelta
@@ -29,6 +30,26 @@ PERMANENT_CODES = {
     30006: "Landline or unreachable carrier",
     30007: "Message filtered by the carrier",
 }
+
+
+@contextlib.contextmanager
+def twilio_errors(refused="request refused"):
+    """Twilio's SDK errors as the outbox's: permanent when a retry can never succeed (a known code, or
+    a 4xx other than 429), transient otherwise. Shared by texts and calls (followup/voice/backends.py)."""
+    try:
+        yield
+    except TwilioRestException as error:
+        if error.code in PERMANENT_CODES:
+            raise PermanentSmsError(f"Twilio {error.code}: {PERMANENT_CODES[error.code]}") from None
+        if error.status and 400 <= error.status < 500 and error.status != 429:
+            raise PermanentSmsError(f"Twilio {error.code or error.status}: {refused}") from None
+        raise TransientSmsError(f"Twilio {error.code or error.status}: temporary failure") from None
+    except requests.exceptions.ConnectTimeout:
+        # Never connected, so nothing was sent. Any other network error may come after Twilio
+        # accepted the request: it propagates, and the reminder ends `unknown`, not sent again.
+        raise TransientSmsError("Twilio unreachable: connection timed out") from None
+    except TwilioException as error:
+        raise TransientSmsError(f"Twilio client error: {type(error).__name__}") from None
 
 
 class SmsBackend(BaseSmsBackend):
@@ -67,21 +88,9 @@ class SmsBackend(BaseSmsBackend):
                 ]
         return answers
     def send(self, message):
-        try:
+        with twilio_errors():
             created = self.client.messages.create(
                 to=message.to, from_=message.from_number or settings.TWILIO_FROM_NUMBER, body=message.body,
                 status_callback=message.status_callback or None,
             )
-        except TwilioRestException as error:
-            if error.code in PERMANENT_CODES:
-                raise PermanentSmsError(f"Twilio {error.code}: {PERMANENT_CODES[error.code]}") from None
-            if error.status and 400 <= error.status < 500 and error.status != 429:
-                raise PermanentSmsError(f"Twilio {error.code or error.status}: request refused") from None
-            raise TransientSmsError(f"Twilio {error.code or error.status}: temporary failure") from None
-        except requests.exceptions.ConnectTimeout:
-            # Never connected, so nothing was sent. Any other network error may come after Twilio
-            # accepted the message: it propagates, and the reminder ends `unknown`, not re-sent.
-            raise TransientSmsError("Twilio unreachable: connection timed out") from None
-        except TwilioException as error:
-            raise TransientSmsError(f"Twilio client error: {type(error).__name__}") from None
         return created.sid
