@@ -1,5 +1,6 @@
 """What comes in over HTTP from the SMS provider, and the health check."""
 
+import functools
 import logging
 import re
 
@@ -31,6 +32,23 @@ def _signed_by_twilio(request):
     return RequestValidator(settings.TWILIO_AUTH_TOKEN).validate(url, request.POST.dict(), signature)
 
 
+def twilio_webhook(what):
+    """A view Twilio calls: POST only, no CSRF token (Twilio has none to send), and 403 Forbidden,
+    changing nothing, without a valid X-Twilio-Signature. `what` names the webhook in the log line."""
+
+    def decorate(view):
+        @functools.wraps(view)
+        def signed(request, *args, **kwargs):
+            if not _signed_by_twilio(request):
+                logger.warning("%s refused: bad signature", what)
+                return HttpResponseForbidden("Bad signature.")
+            return view(request, *args, **kwargs)
+
+        return csrf_exempt(require_POST(signed))
+
+    return decorate
+
+
 # Twilio's ids are 34 characters of letters and digits; anything that is not an id is refused.
 PROVIDER_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 PHONE = re.compile(r"\+?[0-9 ()-]{3,20}")
@@ -48,12 +66,8 @@ def _twiml(text=""):
     return HttpResponse(str(response), content_type="text/xml")
 
 
-@csrf_exempt
-@require_POST
+@twilio_webhook("inbound SMS webhook")
 def twilio_inbound_sms(request):
-    if not _signed_by_twilio(request):
-        logger.warning("inbound SMS webhook refused: bad signature")
-        return HttpResponseForbidden("Bad signature.")
     message_sid = request.POST.get("MessageSid", "")
     sender = request.POST.get("From", "")
     if not PROVIDER_ID.fullmatch(message_sid) or not PHONE.fullmatch(sender):
@@ -64,12 +78,8 @@ def twilio_inbound_sms(request):
     return _twiml(reply)
 
 
-@csrf_exempt
-@require_POST
+@twilio_webhook("status callback")
 def twilio_status(request):
-    if not _signed_by_twilio(request):
-        logger.warning("status callback refused: bad signature")
-        return HttpResponseForbidden("Bad signature.")
     message_sid = request.POST.get("MessageSid", "")
     status = _field(request, "MessageStatus")
     if not PROVIDER_ID.fullmatch(message_sid) or not status:

@@ -3,11 +3,9 @@ reports how the call ended. Verified with X-Twilio-Signature like the SMS webhoo
 
 import logging
 
-from django.http import HttpResponse, HttpResponseForbidden
-from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_POST
+from django.http import HttpResponse
 
-from ..messaging.views import PROVIDER_ID, _field, _signed_by_twilio
+from ..messaging.views import PROVIDER_ID, _field, twilio_webhook
 from . import calls, outcomes
 
 logger = logging.getLogger(__name__)
@@ -31,32 +29,20 @@ def _call_sid(request):
     return sid if PROVIDER_ID.fullmatch(sid) else ""
 
 
-@csrf_exempt
-@require_POST
+@twilio_webhook("voice webhook")
 def twilio_voice(request):
-    if not _signed_by_twilio(request):
-        logger.warning("voice webhook refused: bad signature")
-        return HttpResponseForbidden("Bad signature.")
     return _kindly(lambda: calls.answer(_call_sid(request), reminder_id=request.GET.get("reminder"),
                                         answered_by=_field(request, "AnsweredBy")))
 
 
-@csrf_exempt
-@require_POST
+@twilio_webhook("voice gather webhook")
 def twilio_voice_gather(request, step):
-    if not _signed_by_twilio(request):
-        logger.warning("voice gather webhook refused: bad signature")
-        return HttpResponseForbidden("Bad signature.")
     digits = _field(request, "Digits")[:20] if "Digits" in request.POST else None
     return _kindly(lambda: calls.gather(_call_sid(request), step, index=request.GET.get("n"), digits=digits))
 
 
-@csrf_exempt
-@require_POST
+@twilio_webhook("voice status callback")
 def twilio_voice_status(request):
-    if not _signed_by_twilio(request):
-        logger.warning("voice status callback refused: bad signature")
-        return HttpResponseForbidden("Bad signature.")
     sid, status = _call_sid(request), _field(request, "CallStatus")[:20]
     if not sid or not status:
         return HttpResponse("CallSid and CallStatus are required.", status=400)
