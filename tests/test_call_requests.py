@@ -15,9 +15,10 @@ from django.urls import reverse
 
 from followup import services
 from followup.messaging import rendering
-from followup.models import ESAS_FIELDS, Alert, OnCallContact, Reminder, SymptomReport
+from followup.models import ESAS_FIELDS, Alert, Reminder, SymptomReport
 from followup.symptom_links import issue_link
 
+from . import test_alerts
 from . import test_voice_calls as calls
 from .conftest import api_client_for, at, make_patient
 
@@ -26,6 +27,7 @@ MONDAY_22 = at("2026-03-03 03:00")  # 22:00 in New York: closed
 
 # The voice tests' cast and telephone (tests/test_voice_calls.py).
 _twilio, ring_phone, walter, answer_survey = calls._twilio, calls.ring_phone, calls.walter, calls.answer_survey
+olga = test_alerts.olga  # the clinic's on-call nurse (tests/test_alerts.py)
 
 
 @pytest.fixture
@@ -38,12 +40,6 @@ def clock(time_machine):
 def patient(clock, alice):
     services.enrol(alice)
     return alice
-
-
-@pytest.fixture
-def olga(riverside):
-    return OnCallContact.objects.create(clinic=riverside, name="Olga O'Neill (on call)", mobile="+12025550140",
-                                        email="olga@example.org")
 
 
 def send_form(patient, moment, clock, needs_call="", **scores):

@@ -19,16 +19,12 @@ from followup.voice.backends import CallRequest, TwilioVoiceBackend
 from followup.messaging.backends import PermanentSmsError
 
 from .conftest import at, make_patient, opt_out_number
-from .voice_phone import SITE, TOKEN, post_signed
+from . import test_voice_calls as calls
+from .voice_phone import SITE, post_signed
+
+_twilio = calls._twilio  # the test Twilio account, and an empty call outbox, for every test
 
 MORNING = "2026-03-02 14:00"  # 09:00 in New York
-
-
-@pytest.fixture(autouse=True)
-def _twilio(settings):
-    settings.TWILIO_AUTH_TOKEN = TOKEN
-    settings.SITE_URL = SITE
-    backends.calls.clear()
 
 
 @pytest.fixture
