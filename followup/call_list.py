@@ -258,15 +258,28 @@ def _state_of(day, today):
     return "upcoming"
 
 
-def _today_for(todays, zone, now):
-    return todays[zone] if zone in todays else scheduling.local_date(now, ZoneInfo(zone))
+class LocalTodays(dict):
+    """{zone name: today's date there}, each zone worked out the first time a row of that zone asks."""
+
+    def __init__(self, now):
+        super().__init__()
+        self.now = now
+
+    def __missing__(self, zone):
+        self[zone] = today = scheduling.local_date(self.now, ZoneInfo(zone))
+        return today
+
+
+def _horizon(now):
+    """The last day anyone's next week reaches: the date fourteen hours east of UTC (the furthest zone
+    ahead), plus a week. Each row is then held to its own zone's week."""
+    return (now.astimezone(ZoneInfo("UTC")) + timedelta(hours=14)).date() + timedelta(days=UPCOMING_DAYS)
 
 
 def _occurrence_candidates(patients, todays, now, found):
     """Open drainages and calls up to a week ahead of active patients, and check-ins the care tick
     marked missed in the last week of patients under care (with the overdue calls): one query."""
-    latest = max(todays.values()) + timedelta(days=UPCOMING_DAYS)
-    open_soon = Q(state=Occurrence.State.SCHEDULED, due_date__lte=latest, patient__status=Patient.Status.ACTIVE)
+    open_soon = Q(state=Occurrence.State.SCHEDULED, due_date__lte=_horizon(now), patient__status=Patient.Status.ACTIVE)
     missed = Q(kind=Kind.CHECKIN, state=Occurrence.State.MISSED, closed_at__gte=now - timedelta(days=MISSED_DAYS),
                patient__status__in=UNDER_CARE)
     rows = (Occurrence.objects.filter(open_soon | missed, patient__in=patients.values("pk"))
@@ -276,7 +289,7 @@ def _occurrence_candidates(patients, todays, now, found):
         if state == Occurrence.State.MISSED:
             urgency, facts = OVERDUE_CALL, ("overdue",)
         else:
-            today = todays.get(zone) or _today_for(todays, zone, now)
+            today = todays[zone]
             if day > today + week:
                 continue
             if day < today:
@@ -327,7 +340,7 @@ def _paused_candidates(patients, todays, now, found):
               .annotate(zone=F("patient__time_zone")).only("patient_id", "reason", "review_on").order_by())
     for pause in pauses:
         review_on = pause.review_on
-        due = review_on is not None and review_on <= _today_for(todays, pause.zone, now)
+        due = review_on is not None and review_on <= todays[pause.zone]
         urgency = TODAY if due else NEXT_DAYS
         candidate = found.setdefault(pause.patient_id, Candidate(urgency, review_on, listed=due))
         candidate.merge(urgency, review_on, "paused", listed=due)
@@ -336,12 +349,12 @@ def _paused_candidates(patients, todays, now, found):
 
 def _bereavement_candidates(patients, todays, now, found):
     """Calls to the family of a patient who died, due within the week or overdue (tasks for staff)."""
-    horizon = max(todays.values()) + timedelta(days=UPCOMING_DAYS)
+    horizon = _horizon(now)
     calls = (BereavementCall.objects.filter(done_at__isnull=True, due_on__lte=horizon,
                                             patient__in=patients.filter(status=Patient.Status.DECEASED).values("pk"))
              .annotate(zone=F("patient__time_zone")).select_related("caregiver").order_by("due_on", "pk"))
     for call in calls:
-        day, today = call.due_on, _today_for(todays, call.zone, now)
+        day, today = call.due_on, todays[call.zone]
         if day > today + timedelta(days=UPCOMING_DAYS):
             continue
         urgency = OVERDUE_CALL if day < today else TODAY if day == today else NEXT_DAYS
@@ -398,32 +411,32 @@ def _flags(patient, row, stopped):
     belongs to the address, messaging/opt_outs.py), found in one query each."""
     flags = []
     if any(alert.call_requested for alert in row.alerts):
-        flags.append(Flag("call_requested", _("Asked for a call today"), "danger"))
+        flags.append(Flag("call_requested", gettext("Asked for a call today"), "danger"))
     elif row.alerts and all(alert.can_wait for alert in row.alerts):
-        flags.append(Flag("can_wait", _("Patient says it can wait"), "info"))
+        flags.append(Flag("can_wait", gettext("Patient says it can wait"), "info"))
     address = patient.email.strip().lower() if patient.preferred_channel == "email" else (
         patient.mobile.as_e164 if patient.mobile else "")
     if patient.status == Patient.Status.DECEASED:
         pass  # the patient's own texts ended with the death: whom to ring is the family
     elif address and address in stopped:
-        words = _("E-mail address opted out") if patient.preferred_channel == "email" else _("Number opted out of texts and calls")
+        words = gettext("E-mail address opted out") if patient.preferred_channel == "email" else gettext("Number opted out of texts and calls")
         flags.append(Flag("opted_out", words, "warn"))
     elif patient.consent_at is None:
-        flags.append(Flag("no_consent", _("No consent to texts"), "warn"))
+        flags.append(Flag("no_consent", gettext("No consent to texts"), "warn"))
     if row.contact and row.contact.role != "patient":
-        flags.append(Flag("caregiver_only", _("Call %(whom)s") % {"whom": row.contact.role}, "info"))
+        flags.append(Flag("caregiver_only", gettext("Call %(whom)s") % {"whom": row.contact.role}, "info"))
     elif row.contact is None:
-        flags.append(Flag("no_number", _("No phone number"), "danger"))
+        flags.append(Flag("no_number", gettext("No phone number"), "danger"))
     if patient.not_reached_since:
         since = scheduling.local_date(patient.not_reached_since, patient.zone)
-        flags.append(Flag("not_reached", _("Not reached since %(day)s") % {
+        flags.append(Flag("not_reached", gettext("Not reached since %(day)s") % {
             "day": _day(since)}, "danger"))
     if patient.self_reports_missed_at and patient.status == Patient.Status.ACTIVE:
-        flags.append(Flag("self_reports", _("Self-reports missed"), "warn"))
+        flags.append(Flag("self_reports", gettext("Self-reports missed"), "warn"))
     if patient.phase != Patient.Phase.STABLE:
         flags.append(Flag("phase", patient.get_phase_display(), "danger" if patient.phase in ("unstable", "terminal") else "info"))
     if patient.status == Patient.Status.PAUSED:
-        flags.append(Flag("paused", _("Paused"), "info"))
+        flags.append(Flag("paused", gettext("Paused"), "info"))
     return flags
 
 
@@ -443,23 +456,23 @@ def _life_details(rows, todays, now):
     call (both read with the candidates), a catheter at home, and a text from one of the row's numbers
     that found no patient."""
     for row in rows.values():
-        today = _today_for(todays, row.patient.time_zone, now)
+        today = todays[row.patient.time_zone]
         for call in row.candidate.bereavement_calls:
-            row.due.append(Due(_("Bereavement call (%(step)s)") % {"step": call.step_label}, call.due_on, _state_of(call.due_on, today),
+            row.due.append(Due(gettext("Bereavement call (%(step)s)") % {"step": call.step_label}, call.due_on, _state_of(call.due_on, today),
                                kind="bereavement", task=call))
         if row.candidate.bereavement_calls:
-            row.flags.append(Flag("bereavement", _("Bereavement call"), "info"))
+            row.flags.append(Flag("bereavement", gettext("Bereavement call"), "info"))
         if row.patient.has_catheter:
-            row.flags.append(Flag("catheter", _("Catheter at home"), "info"))
+            row.flags.append(Flag("catheter", gettext("Catheter at home"), "info"))
         pause = row.candidate.pause
         if pause is None:
             continue
-        words = _("Paused: %(reason)s") % {"reason": pause.get_reason_display().lower()}
+        words = gettext("Paused: %(reason)s") % {"reason": pause.get_reason_display().lower()}
         if pause.review_on:
-            words = _("Paused: %(reason)s, review %(day)s") % {
+            words = gettext("Paused: %(reason)s, review %(day)s") % {
                 "reason": pause.get_reason_display().lower(), "day": _day(pause.review_on)}
             if pause.review_on <= today:
-                label = _("Back home?") if pause.reason == Pause.Reason.HOSPITAL_ADMISSION else _("Resume or extend?")
+                label = gettext("Back home?") if pause.reason == Pause.Reason.HOSPITAL_ADMISSION else gettext("Resume or extend?")
                 row.due.insert(0, Due(label, pause.review_on, _state_of(pause.review_on, today), kind="pause"))
         row.flags = [Flag("paused", words, "info") if flag.key == "paused" else flag for flag in row.flags]
     numbers = defaultdict(list)  # a number two families share rings on both their rows
@@ -471,14 +484,14 @@ def _life_details(rows, todays, now):
                 .values_list("from_number", flat=True).distinct())
     for number in unrouted:
         for row in numbers[str(number)]:
-            row.flags.append(Flag("unrouted", _("Unrouted text from this number"), "warn"))
+            row.flags.append(Flag("unrouted", gettext("Unrouted text from this number"), "warn"))
 
 
 def _message_details(rows, todays, now):
     """A reply from the patient or a caregiver that may mean "stop", waiting for a nurse to decide."""
     for row in rows.values():
         if row.patient.possible_opt_out_waiting:
-            row.flags.append(Flag("possible_opt_out", _("Possible opt-out"), "warn"))
+            row.flags.append(Flag("possible_opt_out", gettext("Possible opt-out"), "warn"))
 
 
 ROW_DETAILS = [_life_details, _message_details]  # functions (rows by patient id, todays, now) adding more to each row
@@ -500,8 +513,7 @@ def _details(ranked, todays, now):
                 .prefetch_related(callable_caregivers)}
     reports = SymptomReport.objects.in_bulk([p.last_report_id for p in patients.values() if p.last_report_id])
     open_items, missed = defaultdict(list), defaultdict(list)
-    horizon = max(todays.values()) + timedelta(days=UPCOMING_DAYS)
-    open_soon = Q(state=Occurrence.State.SCHEDULED, due_date__lte=horizon)
+    open_soon = Q(state=Occurrence.State.SCHEDULED, due_date__lte=_horizon(now))
     missed_lately = Q(kind=Kind.CHECKIN, state=Occurrence.State.MISSED, closed_at__gte=now - timedelta(days=MISSED_DAYS))
     for occurrence in Occurrence.objects.filter(open_soon | missed_lately, patient_id__in=ids or [0]).order_by("due_at", "pk"):
         (missed if occurrence.state == Occurrence.State.MISSED else open_items)[occurrence.patient_id].append(occurrence)
@@ -515,14 +527,14 @@ def _details(ranked, todays, now):
     rows = {}
     for pk, candidate in ranked:
         patient = patients[pk]
-        today = _today_for(todays, patient.time_zone, now)
+        today = todays[patient.time_zone]
         row = PatientRow(patient, candidate.urgency, candidate.since, candidate, alerts=alerts[pk],
                          last_report=reports.get(patient.last_report_id))
         for occurrence in missed[pk]:
-            row.due.append(Due(_("Check-in call"), occurrence.due_date, "missed", occurrence, occurrence.kind))
+            row.due.append(Due(gettext("Check-in call"), occurrence.due_date, "missed", occurrence, occurrence.kind))
         for occurrence in open_items[pk]:
             if occurrence.due_date <= today + timedelta(days=UPCOMING_DAYS):
-                label = _("Drainage") if occurrence.kind == Kind.PARACENTESIS else _("Check-in call")
+                label = gettext("Drainage") if occurrence.kind == Kind.PARACENTESIS else gettext("Check-in call")
                 row.due.append(Due(label, occurrence.due_date, _state_of(occurrence.due_date, today), occurrence, occurrence.kind))
         row.contact = _contact(patient, candidate)
         row.flags = _flags(patient, row, stopped)
@@ -532,8 +544,9 @@ def _details(ranked, todays, now):
     return [rows[pk] for pk, _ in ranked]
 
 
-def build(patients, todays, now, *, active_filter=""):
+def build(patients, now, *, active_filter=""):
     """The call list of `patients` (the worklist's scope), optionally narrowed to one filter chip."""
+    todays = LocalTodays(now)
     found = candidates(patients, todays, now)
     counts = {key: sum(1 for c in found.values() if key in c.facts) for key in FILTERS}
     total, first = _ranked(found, active_filter)

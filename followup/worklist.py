@@ -167,18 +167,8 @@ def build(user, *, clinic=None, nurse=None, now=None, with_calls=False, calls_fi
         patients = patients.filter(nurse=nurse)
     active_patients = patients.filter(status=Patient.Status.ACTIVE)
 
-    zones = list(active_patients.order_by().values_list("time_zone", flat=True).distinct()) or ["UTC"]
-    todays = local_todays(zones, now)
-    # Exact: the patient's local due date against their own today. The UTC bounds around each
-    # condition are looser (every zone in use) and only let the (state, due_at) index skip rows.
-    overdue_q = _by_local_day(todays, lambda today: Q(due_date__lt=today)) & Q(due_at__lt=_day_starts(todays, 0)[1])
-    today_q = _by_local_day(todays, lambda today: Q(due_date=today)) & _between(todays, 0, 1)
-    next_q = (_by_local_day(todays, lambda today: Q(due_date__gt=today, due_date__lte=today + timedelta(days=UPCOMING_DAYS)))
-              & _between(todays, 1, UPCOMING_DAYS + 1))
-
     open_occurrences = Occurrence.objects.filter(patient_scope, state=Occurrence.State.SCHEDULED,
                                                  patient__status=Patient.Status.ACTIVE)
-    counts = None if with_calls else occurrence_counts(active_patients, todays, now)
     listed = open_occurrences.select_related("patient", "patient__nurse").order_by("due_at", "pk")
 
     alerts = Alert.objects.filter(patient_scope, acknowledged_at__isnull=True, patient__status__in=UNDER_CARE)
@@ -199,11 +189,20 @@ def build(user, *, clinic=None, nurse=None, now=None, with_calls=False, calls_fi
     uncovered = active_patients.exclude(Exists(has_open))
 
     if with_calls:
-        calls = call_list.build(patients, todays, now, active_filter=calls_filter)
+        calls = call_list.build(patients, now, active_filter=calls_filter)
         nothing = Section(0)
         overdue = due_today = next_days = alerts_section = nothing
     else:
         calls = None
+        zones = list(active_patients.order_by().values_list("time_zone", flat=True).distinct()) or ["UTC"]
+        todays = local_todays(zones, now)
+        counts = occurrence_counts(active_patients, todays, now)
+        # Exact: the patient's local due date against their own today. The UTC bounds around each
+        # condition are looser (every zone in use) and only let the (state, due_at) index skip rows.
+        overdue_q = _by_local_day(todays, lambda today: Q(due_date__lt=today)) & Q(due_at__lt=_day_starts(todays, 0)[1])
+        today_q = _by_local_day(todays, lambda today: Q(due_date=today)) & _between(todays, 0, 1)
+        next_q = (_by_local_day(todays, lambda today: Q(due_date__gt=today, due_date__lte=today + timedelta(days=UPCOMING_DAYS)))
+                  & _between(todays, 1, UPCOMING_DAYS + 1))
         overdue = Section(counts["overdue"], list(listed.filter(overdue_q)[:ROWS_PER_SECTION]))
         due_today = Section(counts["today"], list(listed.filter(today_q)[:ROWS_PER_SECTION]))
         next_days = Section(counts["upcoming"], list(listed.filter(next_q)[:ROWS_PER_SECTION]))
