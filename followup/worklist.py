@@ -1,7 +1,8 @@
 """The worklist: what a nurse should act on now, in a fixed number of queries.
 
 Every section is one count and one bounded list, so the page costs the same whether the clinic has
-ten patients or ten thousand. "Today" is the patient's own local date: open occurrences carry
+ten patients or ten thousand. The other work below the call list (`other_work`) shows its first few
+rows there; each section's own page (`section_listing`) lists all of them, a page at a time. "Today" is the patient's own local date: open occurrences carry
 `due_date` in the patient's zone, and each section compares it with today in that zone (one OR
 branch per time zone in use, usually one or two).
 
@@ -16,6 +17,7 @@ from datetime import time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.core.cache import cache
+from django.core.paginator import Paginator
 from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, prefetch_related_objects, Subquery, Sum, Value, When
 from django.db.models.expressions import Window
 from django.db.models.functions import RowNumber
@@ -23,10 +25,12 @@ from django.utils import timezone, translation
 
 from . import access, call_list, scheduling
 from .alerts import triage_rank
-from .life_worklist import life_sections
+from . import life_worklist
 from .models import AdvisoryAnswer, Alert, Catheter, InboundMessage, Kind, Occurrence, Patient, Procedure, Reminder
 
 ROWS_PER_SECTION = 25
+PREVIEW_ROWS = 5  # of each section of other work on the worklist, whose own page has every row
+SECTION_PAGE_ROWS = 50
 UPCOMING_DAYS = 7
 # Open work is shown for patients still under care; a discharged or deceased patient's leftovers
 # would only crowd the list (their reminders are already cancelled).
@@ -53,6 +57,31 @@ class Section:
 
 
 @dataclass
+class Listing:
+    """A section of other work before it is read: its rows in order (a queryset), and what the row
+    template gets for each (`wrap`: a catheter advisory carries its reason)."""
+
+    rows: object
+    wrap: object = list
+
+    def first(self, count=PREVIEW_ROWS):
+        """The total and the first `count` rows, in one query: a window count rides on every row. A
+        DISTINCT query is counted apart, and only when it has more than `count` rows."""
+        if self.rows.query.distinct:
+            found = list(self.rows[:count + 1])
+            total = len(found) if len(found) <= count else self.rows.count()
+            return Section(total, self.wrap(found[:count]))
+        found = list(self.rows.annotate(section_total=Window(Count("pk")))[:count])
+        return Section(found[0].section_total if found else 0, self.wrap(found))
+
+    def page(self, number):
+        """One page of every row (Django's Paginator: a count and a slice)."""
+        page = Paginator(self.rows, SECTION_PAGE_ROWS).get_page(number)
+        page.object_list = self.wrap(list(page.object_list))
+        return page
+
+
+@dataclass
 class CatheterAdvisory:
     patient: Patient
     reason: str
@@ -65,14 +94,15 @@ class Worklist:
     next_days: Section
     alerts: Section
     severe_alerts: int
+    from_hospital: Section
     delivery_problems: Section
     messages_waiting: Section
     no_upcoming_contact: Section
     catheter_advisories: Section
-    calls: object = None  # call_list.CallList: one row per patient (the page's table)
     # Life events (followup/life_worklist.py): their actions, below the table.
-    unrouted_messages: Section = None
-    phase_to_resolve: Section = None
+    unrouted_messages: Section
+    phase_to_resolve: Section
+    calls: object = None  # call_list.CallList: one row per patient (the page's table)
 
 
 def local_todays(zone_names, now):
@@ -146,6 +176,26 @@ def occurrence_counts(active_patients, todays, now):
     return counts
 
 
+@dataclass
+class Scope:
+    """Whose work: the user's clinics (or one of them), and optionally one nurse's patients."""
+
+    user: object
+    clinic_ids: list
+    nurse: object
+    patients: object  # the Patient queryset of the scope
+    now: object
+
+
+def _scope(user, clinic, nurse, now):
+    # Never wider than the user's clinics, whatever `clinic` the caller passes.
+    clinic_ids = sorted(pk for pk in user.clinic_ids() if clinic is None or pk == clinic.pk)
+    patients = access.patients_for(user).filter(clinic_id__in=clinic_ids)
+    if nurse is not None:
+        patients = patients.filter(nurse=nurse)
+    return Scope(user, clinic_ids, nurse, patients, now or timezone.now())
+
+
 def build(user, *, clinic=None, nurse=None, now=None, with_calls=False, calls_filter=""):
     """The worklist for `user`, optionally narrowed to one of their clinics and one nurse's patients.
 
@@ -155,95 +205,111 @@ def build(user, *, clinic=None, nurse=None, now=None, with_calls=False, calls_fi
     The view checks `clinic` and `nurse` against the user's clinics (another clinic is a 404); the
     scope here stays within the user's clinics in any case: a foreign clinic gives an empty list.
     """
-    now = now or timezone.now()
-    # Never wider than the user's clinics, whatever `clinic` the caller passes.
-    clinic_ids = sorted(pk for pk in user.clinic_ids() if clinic is None or pk == clinic.pk)
-    patient_scope = Q(patient__clinic_id__in=clinic_ids)
+    scope = _scope(user, clinic, nurse, now)
+    other = {field: listing(scope).first() for _, field, listing in OTHER_WORK}
+    if with_calls:
+        nothing = Section(0)
+        return Worklist(calls=call_list.build(scope.patients, scope.now, active_filter=calls_filter), overdue=nothing,
+                        due_today=nothing, next_days=nothing, alerts=nothing, severe_alerts=0, **other)
+
+    now, active_patients = scope.now, scope.patients.filter(status=Patient.Status.ACTIVE)
+    patient_scope = Q(patient__clinic_id__in=scope.clinic_ids)
     if nurse is not None:
         patient_scope &= Q(patient__nurse=nurse)
-
-    patients = access.patients_for(user).filter(clinic_id__in=clinic_ids)
-    if nurse is not None:
-        patients = patients.filter(nurse=nurse)
-    active_patients = patients.filter(status=Patient.Status.ACTIVE)
-
-    open_occurrences = Occurrence.objects.filter(patient_scope, state=Occurrence.State.SCHEDULED,
-                                                 patient__status=Patient.Status.ACTIVE)
-    listed = open_occurrences.select_related("patient", "patient__nurse").order_by("due_at", "pk")
-
+    listed = (Occurrence.objects.filter(patient_scope, state=Occurrence.State.SCHEDULED, patient__status=Patient.Status.ACTIVE)
+              .select_related("patient", "patient__nurse").order_by("due_at", "pk"))
     alerts = Alert.objects.filter(patient_scope, acknowledged_at__isnull=True, patient__status__in=UNDER_CARE)
     is_severe = Case(When(severe=True, then=Value(1)), default=Value(0), output_field=IntegerField())
     # Triage (alerts.triage_rank): a call requested today first, then severe, then the rest, then "can wait".
     alert_rows = (alerts.select_related("patient", "report").annotate(severe_total=Window(Sum(is_severe)))
                   .order_by(triage_rank(), "-created_at", "-pk"))
 
-    # Few reminders have problems, many patients have reminders: find the problems first (the
-    # state index) and then keep those of patients in scope.
-    problems = Reminder.objects.filter(state__in=Reminder.PROBLEMS, acknowledged_at__isnull=True,
-                                       patient__in=patients.filter(status__in=UNDER_CARE).values("pk"))
-    messages = InboundMessage.objects.filter(clinic_id__in=clinic_ids, handled_at__isnull=True, kind__in=WAITING_KINDS)
-    if nurse is not None:
-        messages = messages.filter(patient__nurse=nurse)
-
-    has_open = Occurrence.objects.filter(patient=OuterRef("pk"), state=Occurrence.State.SCHEDULED)
-    uncovered = active_patients.exclude(Exists(has_open))
-
-    if with_calls:
-        calls = call_list.build(patients, now, active_filter=calls_filter)
-        nothing = Section(0)
-        overdue = due_today = next_days = alerts_section = nothing
-    else:
-        calls = None
-        zones = list(active_patients.order_by().values_list("time_zone", flat=True).distinct()) or ["UTC"]
-        todays = local_todays(zones, now)
-        counts = occurrence_counts(active_patients, todays, now)
-        # Exact: the patient's local due date against their own today. The UTC bounds around each
-        # condition are looser (every zone in use) and only let the (state, due_at) index skip rows.
-        overdue_q = _by_local_day(todays, lambda today: Q(due_date__lt=today)) & Q(due_at__lt=_day_starts(todays, 0)[1])
-        today_q = _by_local_day(todays, lambda today: Q(due_date=today)) & _between(todays, 0, 1)
-        next_q = (_by_local_day(todays, lambda today: Q(due_date__gt=today, due_date__lte=today + timedelta(days=UPCOMING_DAYS)))
-                  & _between(todays, 1, UPCOMING_DAYS + 1))
-        overdue = Section(counts["overdue"], list(listed.filter(overdue_q)[:ROWS_PER_SECTION]))
-        due_today = Section(counts["today"], list(listed.filter(today_q)[:ROWS_PER_SECTION]))
-        next_days = Section(counts["upcoming"], list(listed.filter(next_q)[:ROWS_PER_SECTION]))
-        alerts_section = _counted(alert_rows)
-        prefetch_related_objects(alerts_section.rows, "items")  # one query for the items of the rows shown
+    zones = list(active_patients.order_by().values_list("time_zone", flat=True).distinct()) or ["UTC"]
+    todays = local_todays(zones, now)
+    counts = occurrence_counts(active_patients, todays, now)
+    # Exact: the patient's local due date against their own today. The UTC bounds around each
+    # condition are looser (every zone in use) and only let the (state, due_at) index skip rows.
+    overdue_q = _by_local_day(todays, lambda today: Q(due_date__lt=today)) & Q(due_at__lt=_day_starts(todays, 0)[1])
+    today_q = _by_local_day(todays, lambda today: Q(due_date=today)) & _between(todays, 0, 1)
+    next_q = (_by_local_day(todays, lambda today: Q(due_date__gt=today, due_date__lte=today + timedelta(days=UPCOMING_DAYS)))
+              & _between(todays, 1, UPCOMING_DAYS + 1))
+    alerts_section = Listing(alert_rows).first(ROWS_PER_SECTION)
+    prefetch_related_objects(alerts_section.rows, "items")  # one query for the items of the rows shown
     return Worklist(
-        calls=calls,
-        overdue=overdue,
-        due_today=due_today,
-        next_days=next_days,
+        overdue=Section(counts["overdue"], list(listed.filter(overdue_q)[:ROWS_PER_SECTION])),
+        due_today=Section(counts["today"], list(listed.filter(today_q)[:ROWS_PER_SECTION])),
+        next_days=Section(counts["upcoming"], list(listed.filter(next_q)[:ROWS_PER_SECTION])),
         alerts=alerts_section,
         severe_alerts=alerts_section.rows[0].severe_total if alerts_section.rows else 0,
-        delivery_problems=_counted(problems.select_related("patient", "caregiver").order_by("-send_at", "-pk")),
-        messages_waiting=_counted(messages.select_related("patient", "caregiver").order_by("received_at", "pk")),
-        no_upcoming_contact=_counted(uncovered.select_related("nurse").order_by("family_name", "given_name", "pk")),
-        catheter_advisories=catheter_advisories(clinic_ids, active_patients, now),
-        **life_sections(user, patients),
+        **other,
     )
 
 
-def _counted(queryset):
-    """The first rows of a section and its total, in one query: each row carries the total as a
-    window count over the whole (unsliced) result."""
-    rows = list(queryset.annotate(section_total=Window(Count("pk")))[:ROWS_PER_SECTION])
-    return Section(rows[0].section_total if rows else 0, rows)
+def _from_hospital(scope):
+    from .hospital import notices
+
+    return Listing(notices.open_notices(scope.clinic_ids, scope.nurse))
 
 
-def catheter_advisories(clinic_ids, active_patients, now=None):
-    """Active patients in scope flagged by `scheduling.catheter_advisory`: how many, and the first
-    rows (longest enrolled first). The flags come from `advisory_reasons` (cached); the scope is
-    applied here, by id, so a status or nurse change shows at once."""
-    reasons = advisory_reasons(clinic_ids)
-    # None for a patient with a catheter, or while an answer silences it (one date for the scope: a
-    # zone apart changes nothing here). One query: the rows shown and, riding along, how many.
-    today = scheduling.local_date(now or timezone.now(), ZoneInfo("UTC"))
-    flagged = (active_patients.filter(pk__in=sorted(reasons) or [0])
+def _delivery_problems(scope):
+    # Few reminders have problems, many patients have reminders: find the problems first (the
+    # state index) and then keep those of patients in scope.
+    return Listing(Reminder.objects.filter(state__in=Reminder.PROBLEMS, acknowledged_at__isnull=True,
+                                           patient__in=scope.patients.filter(status__in=UNDER_CARE).values("pk"))
+                   .select_related("patient", "caregiver").order_by("-send_at", "-pk"))
+
+
+def _messages_waiting(scope):
+    messages = InboundMessage.objects.filter(clinic_id__in=scope.clinic_ids, handled_at__isnull=True, kind__in=WAITING_KINDS)
+    if scope.nurse is not None:
+        messages = messages.filter(patient__nurse=scope.nurse)
+    return Listing(messages.select_related("patient", "caregiver").order_by("received_at", "pk"))
+
+
+def _unrouted_texts(scope):
+    return Listing(life_worklist.unrouted_texts(scope.user))
+
+
+def _phase_to_resolve(scope):
+    return Listing(life_worklist.phase_to_resolve(scope.patients))
+
+
+def _no_upcoming_contact(scope):
+    has_open = Occurrence.objects.filter(patient=OuterRef("pk"), state=Occurrence.State.SCHEDULED)
+    return Listing(scope.patients.filter(status=Patient.Status.ACTIVE).exclude(Exists(has_open))
+                   .select_related("nurse").order_by("family_name", "given_name", "pk"))
+
+
+def _catheter_advisories(scope):
+    """Active patients in scope flagged by `scheduling.catheter_advisory`, longest enrolled first. The
+    flags come from `advisory_reasons` (cached); the scope is applied here, by id, so a status or
+    nurse change shows at once. None for a patient with a catheter, or while an answer silences it
+    (one date for the scope: a zone apart changes nothing here)."""
+    reasons = advisory_reasons(scope.clinic_ids)
+    today = scheduling.local_date(scope.now, ZoneInfo("UTC"))
+    flagged = (scope.patients.filter(status=Patient.Status.ACTIVE, pk__in=sorted(reasons) or [0])
                .exclude(Exists(Catheter.objects.filter(patient=OuterRef("pk"), removed_on__isnull=True)))
                .exclude(Exists(AdvisoryAnswer.objects.filter(patient=OuterRef("pk"), silenced_until__gt=today)))
                .select_related("nurse").order_by("pk"))
-    section = _counted(flagged)
-    return Section(section.count, [CatheterAdvisory(patient, reasons[patient.pk]) for patient in section.rows])
+    return Listing(flagged, wrap=lambda patients: [CatheterAdvisory(patient, reasons[patient.pk]) for patient in patients])
+
+
+# The other work, in the order of the page: (key in URLs and anchors, Worklist field, its listing).
+OTHER_WORK = [
+    ("hospital", "from_hospital", _from_hospital),
+    ("delivery", "delivery_problems", _delivery_problems),
+    ("messages", "messages_waiting", _messages_waiting),
+    ("unrouted", "unrouted_messages", _unrouted_texts),
+    ("phase", "phase_to_resolve", _phase_to_resolve),
+    ("uncovered", "no_upcoming_contact", _no_upcoming_contact),
+    ("catheter", "catheter_advisories", _catheter_advisories),
+]
+
+
+def section_listing(user, key, *, clinic=None, nurse=None, now=None):
+    """Every row of one section of other work, for its own page. KeyError for an unknown key."""
+    listing = {key: listing for key, _, listing in OTHER_WORK}[key]
+    return listing(_scope(user, clinic, nurse, now))
 
 
 def advisory_reasons(clinic_ids):

@@ -6,14 +6,13 @@ the result and only the first answer acts: a patient is resumed once, a number i
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, Q
-from django.db.models.expressions import Window
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .. import services
 from ..models import HospitalNotice, Patient
-from ..worklist import ROWS_PER_SECTION, UNDER_CARE, Section
+from ..worklist import UNDER_CARE
 
 Kind = HospitalNotice.Kind
 Outcome = HospitalNotice.Outcome
@@ -26,15 +25,13 @@ ANSWERS = {
 }
 
 
-def open_notices(user, *, clinic=None, nurse=None):
-    """The open notices of patients still under care in the user's clinics (narrowed like the worklist)."""
-    clinic_ids = sorted(pk for pk in user.clinic_ids() if clinic is None or pk == clinic.pk)
+def open_notices(clinic_ids, nurse=None):
+    """The open notices of patients still under care in these clinics (of one nurse's patients, if
+    given), oldest first: the worklist's section "From the hospital"."""
     scope = Q(patient__clinic_id__in=clinic_ids, patient__status__in=UNDER_CARE, closed_at__isnull=True)
     if nurse is not None:
         scope &= Q(patient__nurse=nurse)
-    rows = list(HospitalNotice.objects.filter(scope).select_related("patient", "other_patient", "message")
-                .annotate(section_total=Window(Count("pk"))).order_by("created_at", "pk")[:ROWS_PER_SECTION])
-    return Section(rows[0].section_total if rows else 0, rows)
+    return HospitalNotice.objects.filter(scope).select_related("patient", "other_patient", "message").order_by("created_at", "pk")
 
 
 def _close(notice, outcome, by):

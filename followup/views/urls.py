@@ -22,6 +22,7 @@ urlpatterns = [
     path("audit/", include("followup.views.audit_urls")),  # the clinical lead's audit log (H)
     # The worklist and what a nurse acts on from it.
     path("", worklist.worklist, name="worklist"),
+    path("worklist/<str:key>/", worklist.worklist_section, name="worklist_section"),
     path("reminders/<int:pk>/acknowledge/", worklist.acknowledge_reminder, name="acknowledge_reminder"),
     path("messages/<int:pk>/handled/", worklist.mark_message_handled, name="mark_message_handled"),
     path("messages/<int:pk>/opt-out/", worklist.decide_possible_opt_out, name="decide_possible_opt_out"),

@@ -1,5 +1,7 @@
 """The worklist, the nurse's home page, and the two things a nurse settles right from it."""
 
+from dataclasses import dataclass
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponseBadRequest
@@ -9,7 +11,6 @@ from django.views.decorators.http import require_POST
 
 from .. import access, audit, call_list
 from .. import worklist as worklist_queries
-from ..hospital import notices as hospital_notices
 from ..messaging import delivery, possible_opt_outs
 from ..models import InboundMessage
 from ..forms import staff_of
@@ -35,20 +36,33 @@ def _filters(request):
     return clinics, clinic, nurses, nurse
 
 
-# The work below the call list, each linked from the title with its count. The hospital's notices
-# come first: a death or an admission to confirm changes whom the nurse calls today.
-OTHER_SECTIONS = [("delivery", _("Delivery problems"), "delivery_problems"), ("messages", _("Messages waiting"), "messages_waiting"),
-                  ("unrouted", _("Unrouted texts"), "unrouted_messages"), ("phase", _("Phase to resolve"), "phase_to_resolve"),
-                  ("uncovered", _("No upcoming contact"), "no_upcoming_contact"),
-                  ("catheter", _("Catheter advisories"), "catheter_advisories")]
-# Shown only when there is something in them.
-SOMETIMES = {"unrouted", "phase"}
+@dataclass
+class OtherWork:
+    """How a section of other work shows: its heading, the template of its rows, the words when empty."""
+
+    title: str
+    row_template: str
+    empty: str = ""  # "": the section shows only while it has rows
 
 
-def _other_sections(work, notices):
-    sections = [("hospital", _("From the hospital"), notices)] if notices.count else []
-    sections += [(key, label, getattr(work, attribute)) for key, label, attribute in OTHER_SECTIONS]
-    return [(key, label, section) for key, label, section in sections if key not in SOMETIMES or section.count]
+# The work beside the call list, each linked from the title with its count. The hospital's notices
+# come first, above the call list: a death or an admission to confirm changes whom the nurse calls today.
+OTHER_WORK = {
+    "hospital": OtherWork(_("From the hospital"), "followup/worklist/hospital/_rows.html"),
+    "delivery": OtherWork(_("Delivery problems"), "followup/worklist/delivery/_rows.html", _("Every reminder went out.")),
+    "messages": OtherWork(_("Messages waiting"), "followup/worklist/messages/_rows.html", _("No message waiting.")),
+    "unrouted": OtherWork(_("Unrouted texts"), "followup/worklist/life/_unrouted_rows.html"),
+    "phase": OtherWork(_("Phase to resolve"), "followup/worklist/life/_phase_rows.html"),
+    "uncovered": OtherWork(_("No upcoming contact"), "followup/worklist/uncovered/_rows.html",
+                           _("Every active patient has something scheduled.")),
+    "catheter": OtherWork(_("Catheter advisories"), "followup/worklist/catheter/_rows.html", _("No patient flagged.")),
+}
+
+
+def _other_sections(work):
+    """(key, how it shows, Section) of the other work the page shows, in the order of the page."""
+    sections = [(key, OTHER_WORK[key], getattr(work, field)) for key, field, _ in worklist_queries.OTHER_WORK]
+    return [(key, shown, section) for key, shown, section in sections if shown.empty or section.count]
 
 
 @login_required
@@ -58,15 +72,28 @@ def worklist(request):
     if chosen and chosen not in call_list.FILTERS:
         raise Http404("No such filter.")
     work = worklist_queries.build(request.user, clinic=clinic, nurse=nurse, with_calls=True, calls_filter=chosen)
-    notices = hospital_notices.open_notices(request.user, clinic=clinic, nurse=nurse)
+    sections = _other_sections(work)
     context = {"work": work, "calls": work.calls, "clinics": clinics, "clinic": clinic, "nurses": nurses, "nurse": nurse,
-               "hospital_notices": notices, "other_sections": _other_sections(work, notices)}
+               "other_sections": sections, "above": [s for s in sections if s[0] == "hospital"],
+               "below": [s for s in sections if s[0] != "hospital"]}
     if request.htmx and request.GET.get("part") == "counts":
         return render(request, "followup/worklist/calls/_chips.html", context)
     # Reminders go out only while the dispatch tick runs: say so when it has stopped.
     context["last_tick"] = delivery.last_tick()
     context["tick_late"] = delivery.tick_is_late(last=context["last_tick"])
     return render(request, "followup/worklist/page.html", context)
+
+
+@login_required
+def worklist_section(request, key):
+    """Every row of one section of other work, a page at a time, narrowed like the worklist."""
+    if key not in OTHER_WORK:
+        raise Http404("No such section.")
+    clinics, clinic, nurses, nurse = _filters(request)
+    page = worklist_queries.section_listing(request.user, key, clinic=clinic, nurse=nurse).page(request.GET.get("page"))
+    return render(request, "followup/worklist/section.html", {
+        "key": key, "shown": OTHER_WORK[key], "page": page, "clinics": clinics, "clinic": clinic, "nurses": nurses,
+        "nurse": nurse})
 
 
 @login_required
