@@ -23,18 +23,19 @@ import functools
 import heapq
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from django.db.models import Exists, F, OuterRef, Prefetch, Q, Subquery
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, Subquery, Value
+from django.db.models.functions import Coalesce, Greatest, Lower, Trim
 from django.urls import reverse
 from django.utils import formats, translation
 from django.utils.translation import gettext, gettext_lazy as _, pgettext
 
 from . import scheduling
 from .alerts import triage_rank
-from .models import (ESAS_FIELDS, Alert, AlertItem, BereavementCall, Caregiver, Catheter, InboundMessage, Kind, Occurrence, Patient,
-                     Pause, SymptomReport)
+from .models import (ESAS_FIELDS, Alert, BereavementCall, Caregiver, Catheter, EmailAddress, InboundMessage, Kind, Occurrence,
+                     Patient, Pause, PhoneNumber, SymptomReport)
 
 ROWS = 40  # a screen and a half at 1366x768; the chips narrow the rest
 UPCOMING_DAYS = 7
@@ -171,7 +172,8 @@ class PatientRow:
     candidate: Candidate | None = None
     due: list = field(default_factory=list)
     alerts: list = field(default_factory=list)
-    last_report: SymptomReport | None = None
+    last_reported_at: datetime | None = None  # the last symptom report's
+    last_esas_max: int | None = None  # its highest score (None: no report, or nothing scored)
     contact: Contact | None = None
     flags: list = field(default_factory=list)
 
@@ -181,7 +183,7 @@ class PatientRow:
 
     @property
     def last_report_day(self):
-        return scheduling.local_date(self.last_report.reported_at, self.patient.zone) if self.last_report else None
+        return scheduling.local_date(self.last_reported_at, self.patient.zone) if self.last_reported_at else None
 
     @property
     def last_report_title(self):
@@ -217,14 +219,6 @@ class PatientRow:
         if kind == Kind.CHECKIN or patient.not_reached_since:
             return [Button(reverse("log_checkin", args=[patient.pk]), gettext("Log call"), gettext("with %(name)s") % {"name": name})]
         return [Button(reverse("patient", args=[patient.pk]), pgettext("open a page", "Open"), name, secondary=True)]
-
-    @property
-    def last_esas_max(self):
-        if self.last_report is None:
-            return None
-        scores = [getattr(self.last_report, name) for name in ESAS_FIELDS]
-        scores = [score for score in scores if score is not None]
-        return max(scores) if scores else None
 
 
 @dataclass
@@ -406,20 +400,19 @@ def _shown(number):
                                       else phonenumbers.PhoneNumberFormat.INTERNATIONAL)
 
 
-def _flags(patient, row, stopped):
-    """`stopped`: the numbers and e-mail addresses of the rows shown that are opted out (their opt-out
-    belongs to the address, messaging/opt_outs.py), found in one query each."""
+def _flags(patient, row):
+    """The opt-out belongs to the number or e-mail address (messaging/opt_outs.py): the patients'
+    query says whether the patient's is opted out (`number_opted_out`, `email_opted_out`)."""
     flags = []
     if any(alert.call_requested for alert in row.alerts):
         flags.append(Flag("call_requested", gettext("Asked for a call today"), "danger"))
     elif row.alerts and all(alert.can_wait for alert in row.alerts):
         flags.append(Flag("can_wait", gettext("Patient says it can wait"), "info"))
-    address = patient.email.strip().lower() if patient.preferred_channel == "email" else (
-        patient.mobile.as_e164 if patient.mobile else "")
+    by_email = patient.preferred_channel == "email"
     if patient.status == Patient.Status.DECEASED:
         pass  # the patient's own texts ended with the death: whom to ring is the family
-    elif address and address in stopped:
-        words = gettext("E-mail address opted out") if patient.preferred_channel == "email" else gettext("Number opted out of texts and calls")
+    elif patient.email_opted_out if by_email else patient.number_opted_out:
+        words = gettext("E-mail address opted out") if by_email else gettext("Number opted out of texts and calls")
         flags.append(Flag("opted_out", words, "warn"))
     elif patient.consent_at is None:
         flags.append(Flag("no_consent", gettext("No consent to texts"), "warn"))
@@ -438,17 +431,6 @@ def _flags(patient, row, stopped):
     if patient.status == Patient.Status.PAUSED:
         flags.append(Flag("paused", gettext("Paused"), "info"))
     return flags
-
-
-def _stopped_addresses(patients):
-    """The numbers and e-mail addresses among these patients' that are opted out (one query)."""
-    from .models import EmailAddress, PhoneNumber
-
-    numbers = [patient.mobile.as_e164 for patient in patients if patient.mobile]
-    emails = [patient.email.strip().lower() for patient in patients if patient.email and patient.preferred_channel == "email"]
-    phones = PhoneNumber.objects.filter(number__in=numbers or [""], opted_out_at__isnull=False).values_list("number", flat=True)
-    addresses = EmailAddress.objects.filter(address__in=emails or [""], unsubscribed_at__isnull=False).values_list("address", flat=True)
-    return set(phones.union(addresses))
 
 
 def _life_details(rows, todays, now):
@@ -500,36 +482,41 @@ ROW_DETAILS = [_life_details, _message_details]  # functions (rows by patient id
 def _details(ranked, todays, now):
     """The rows shown, with what each needs: open items, alerts, the last report, whom to call, flags."""
     ids = [pk for pk, _ in ranked]
-    last_report = SymptomReport.objects.filter(patient=OuterRef("pk")).order_by("-reported_at", "-pk").values("pk")[:1]
+    latest_report = SymptomReport.objects.filter(patient=OuterRef("pk")).order_by("-reported_at", "-pk")
+    # The highest score of the last report: an unscored item counts as -1 (SQLite's MAX() of a NULL is NULL).
+    top_score = Greatest(*[Coalesce(name, Value(-1)) for name in ESAS_FIELDS])
     callable_caregivers = Prefetch("caregivers", queryset=Caregiver.objects.exclude(mobile="").order_by("pk"),
                                    to_attr="callable_caregivers")
     catheter = Catheter.objects.filter(patient=OuterRef("pk"), removed_on__isnull=True)
     possible_opt_out = InboundMessage.objects.filter(patient=OuterRef("pk"), possible_opt_out=True, handled_at__isnull=True)
+    number_opted_out = PhoneNumber.objects.filter(number=OuterRef("mobile"), opted_out_at__isnull=False)
+    email_opted_out = EmailAddress.objects.filter(address=Lower(Trim(OuterRef("email"))), unsubscribed_at__isnull=False)
     # The row shows no nurse, and of the clinic only its zone (for a retry time): no clinic row per patient.
     patients = {patient.pk: patient for patient in Patient.objects.filter(pk__in=ids or [0])
                 .annotate(clinic_time_zone=F("clinic__time_zone"),
-                          last_report_id=Subquery(last_report), has_catheter=Exists(catheter),
-                          possible_opt_out_waiting=Exists(possible_opt_out))
+                          last_reported_at=Subquery(latest_report.values("reported_at")[:1]),
+                          last_esas_max=Subquery(latest_report.annotate(top=top_score).values("top")[:1]),
+                          has_catheter=Exists(catheter),
+                          possible_opt_out_waiting=Exists(possible_opt_out), number_opted_out=Exists(number_opted_out),
+                          email_opted_out=Exists(email_opted_out))
                 .prefetch_related(callable_caregivers)}
-    reports = SymptomReport.objects.in_bulk([p.last_report_id for p in patients.values() if p.last_report_id])
     open_items, missed = defaultdict(list), defaultdict(list)
     open_soon = Q(state=Occurrence.State.SCHEDULED, due_date__lte=_horizon(now))
     missed_lately = Q(kind=Kind.CHECKIN, state=Occurrence.State.MISSED, closed_at__gte=now - timedelta(days=MISSED_DAYS))
     for occurrence in Occurrence.objects.filter(open_soon | missed_lately, patient_id__in=ids or [0]).order_by("due_at", "pk"):
         (missed if occurrence.state == Occurrence.State.MISSED else open_items)[occurrence.patient_id].append(occurrence)
     alerts = defaultdict(list)
-    items = Prefetch("items", queryset=AlertItem.objects.select_related("alert__report"))
     for alert in (Alert.objects.filter(patient_id__in=ids or [0], acknowledged_at__isnull=True)
-                  .select_related("report").prefetch_related(items).order_by(triage_rank(), "-created_at", "-pk")):
+                  .select_related("report").prefetch_related("items").order_by(triage_rank(), "-created_at", "-pk")):
         alerts[alert.patient_id].append(alert)  # a call requested first, then severe, then newest
-    stopped = _stopped_addresses(patients.values())
 
     rows = {}
     for pk, candidate in ranked:
         patient = patients[pk]
         today = todays[patient.time_zone]
         row = PatientRow(patient, candidate.urgency, candidate.since, candidate, alerts=alerts[pk],
-                         last_report=reports.get(patient.last_report_id))
+                         last_reported_at=patient.last_reported_at,
+                         last_esas_max=patient.last_esas_max if patient.last_esas_max != -1 else None)
         for occurrence in missed[pk]:
             row.due.append(Due(gettext("Check-in call"), occurrence.due_date, "missed", occurrence, occurrence.kind))
         for occurrence in open_items[pk]:
@@ -537,7 +524,7 @@ def _details(ranked, todays, now):
                 label = gettext("Drainage") if occurrence.kind == Kind.PARACENTESIS else gettext("Check-in call")
                 row.due.append(Due(label, occurrence.due_date, _state_of(occurrence.due_date, today), occurrence, occurrence.kind))
         row.contact = _contact(patient, candidate)
-        row.flags = _flags(patient, row, stopped)
+        row.flags = _flags(patient, row)
         rows[pk] = row
     for add in ROW_DETAILS:
         add(rows, todays, now)

@@ -8,11 +8,14 @@ under the "Paused" and "Bereavement" chips, with their actions: one row per pati
 """
 
 from .messaging import routing
-from .models import Patient
+from .models import InboundMessage, Patient
 
 
 def unrouted_texts(user):
-    """Texts from a number shared across clinics that found no patient, for a lead of a clinic involved."""
+    """Texts from a number shared across clinics that found no patient, for a lead of a clinic involved
+    (for anyone else, nothing: no query)."""
+    if not user.is_lead_anywhere():
+        return InboundMessage.objects.none()
     return routing.unrouted_for(user).prefetch_related("involved_clinics").order_by("received_at", "pk")
 
 
