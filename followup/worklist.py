@@ -26,7 +26,7 @@ from django.utils import timezone, translation
 from . import access, call_list, scheduling
 from .alerts import triage_rank
 from . import life_worklist
-from .models import AdvisoryAnswer, Alert, Catheter, InboundMessage, Kind, Occurrence, Patient, Procedure, Reminder
+from .models import AdvisoryAnswer, Alert, Catheter, InboundMessage, Kind, Occurrence, Patient, Procedure, Reminder, User
 
 ROWS_PER_SECTION = 25
 PREVIEW_ROWS = 5  # of each section of other work on the worklist, whose own page has every row
@@ -64,21 +64,23 @@ class Listing:
     rows: object
     wrap: object = list
 
-    def first(self, count=PREVIEW_ROWS):
-        """The total and the first `count` rows, in one query: a window count rides on every row. A
-        DISTINCT query is counted apart, and only when it has more than `count` rows."""
-        if self.rows.query.distinct:
-            found = list(self.rows[:count + 1])
-            total = len(found) if len(found) <= count else self.rows.count()
-            return Section(total, self.wrap(found[:count]))
-        found = list(self.rows.annotate(section_total=Window(Count("pk")))[:count])
-        return Section(found[0].section_total if found else 0, self.wrap(found))
+    def first(self, total):
+        """The section with its first rows, read only when it has any (`total`, counted with the
+        other sections by `_other_work`)."""
+        return Section(total, self.wrap(list(self.rows[:PREVIEW_ROWS])) if total else [])
 
     def page(self, number):
         """One page of every row (Django's Paginator: a count and a slice)."""
         page = Paginator(self.rows, SECTION_PAGE_ROWS).get_page(number)
         page.object_list = self.wrap(list(page.object_list))
         return page
+
+
+class _RowCount(Subquery):
+    """How many rows a queryset has, as a scalar subquery (a DISTINCT one too)."""
+
+    template = "(SELECT COUNT(*) FROM (%(subquery)s) AS counted)"
+    output_field = IntegerField()
 
 
 @dataclass
@@ -206,7 +208,7 @@ def build(user, *, clinic=None, nurse=None, now=None, with_calls=False, calls_fi
     scope here stays within the user's clinics in any case: a foreign clinic gives an empty list.
     """
     scope = _scope(user, clinic, nurse, now)
-    other = {field: listing(scope).first() for _, field, listing in OTHER_WORK}
+    other = _other_work(scope)
     if with_calls:
         nothing = Section(0)
         return Worklist(calls=call_list.build(scope.patients, scope.now, active_filter=calls_filter), overdue=nothing,
@@ -233,7 +235,7 @@ def build(user, *, clinic=None, nurse=None, now=None, with_calls=False, calls_fi
     today_q = _by_local_day(todays, lambda today: Q(due_date=today)) & _between(todays, 0, 1)
     next_q = (_by_local_day(todays, lambda today: Q(due_date__gt=today, due_date__lte=today + timedelta(days=UPCOMING_DAYS)))
               & _between(todays, 1, UPCOMING_DAYS + 1))
-    alerts_section = Listing(alert_rows).first(ROWS_PER_SECTION)
+    alerts_section = _counted(alert_rows)
     prefetch_related_objects(alerts_section.rows, "items")  # one query for the items of the rows shown
     return Worklist(
         overdue=Section(counts["overdue"], list(listed.filter(overdue_q)[:ROWS_PER_SECTION])),
@@ -243,6 +245,26 @@ def build(user, *, clinic=None, nurse=None, now=None, with_calls=False, calls_fi
         severe_alerts=alerts_section.rows[0].severe_total if alerts_section.rows else 0,
         **other,
     )
+
+
+def _counted(queryset):
+    """The first rows of a section and its total, in one query: each row carries the total as a
+    window count over the whole (unsliced) result."""
+    rows = list(queryset.annotate(section_total=Window(Count("pk")))[:ROWS_PER_SECTION])
+    return Section(rows[0].section_total if rows else 0, rows)
+
+
+def _other_work(scope):
+    """{Worklist field: Section} of the other work. How many rows each section has comes in one query
+    (a COUNT subquery each, riding on the user's own row); then the first rows of the sections that
+    have any, one query each: most days most sections are empty."""
+    listings = {field: listing(scope) for _, field, listing in OTHER_WORK}
+    counts = (User.objects.filter(pk=scope.user.pk)
+              .annotate(**{f"n_{field}": _RowCount(listing.rows.order_by().prefetch_related(None).values("pk"))
+                           for field, listing in listings.items()})
+              .values(*(f"n_{field}" for field in listings)).get())
+    # An empty queryset (unrouted texts, for a nurse) compiles to no subquery at all: None.
+    return {field: listing.first(counts[f"n_{field}"] or 0) for field, listing in listings.items()}
 
 
 def _from_hospital(scope):
