@@ -11,7 +11,7 @@ from .models import Alert, Caregiver, Clinic, HospitalNotice, InboundMessage, Me
 
 
 def clinics_for(user):
-    return Clinic.objects.filter(memberships__user=user).distinct()
+    return Clinic.objects.filter(pk__in=user.clinic_ids())  # the memberships are read once per request
 
 
 def lead_clinics_for(user):
