@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from django.db.models import Exists, F, OuterRef, Prefetch, Q, Subquery, Value
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, Subquery, Value, prefetch_related_objects
 from django.db.models.functions import Coalesce, Greatest, Lower, Trim
 from django.urls import reverse
 from django.utils import formats, translation
@@ -476,7 +476,10 @@ def _message_details(rows, todays, now):
             row.flags.append(Flag("possible_opt_out", gettext("Possible opt-out"), "warn"))
 
 
-ROW_DETAILS = [_life_details, _message_details]  # functions (rows by patient id, todays, now) adding more to each row
+ROW_DETAILS = [_life_details, _message_details]
+# What a row reads of the patient (the rest of the record stays in the database).
+ROW_FIELDS = ["given_name", "family_name", "mrn", "mobile", "preferred_channel", "language", "status", "consent_at", "phase",
+              "time_zone", "not_reached_since", "self_reports_missed_at"]  # functions (rows by patient id, todays, now) adding more to each row
 
 
 def _details(ranked, todays, now):
@@ -492,14 +495,16 @@ def _details(ranked, todays, now):
     number_opted_out = PhoneNumber.objects.filter(number=OuterRef("mobile"), opted_out_at__isnull=False)
     email_opted_out = EmailAddress.objects.filter(address=Lower(Trim(OuterRef("email"))), unsubscribed_at__isnull=False)
     # The row shows no nurse, and of the clinic only its zone (for a retry time): no clinic row per patient.
-    patients = {patient.pk: patient for patient in Patient.objects.filter(pk__in=ids or [0])
+    patients = {patient.pk: patient for patient in Patient.objects.filter(pk__in=ids or [0]).only(*ROW_FIELDS)
                 .annotate(clinic_time_zone=F("clinic__time_zone"),
                           last_reported_at=Subquery(latest_report.values("reported_at")[:1]),
                           last_esas_max=Subquery(latest_report.annotate(top=top_score).values("top")[:1]),
                           has_catheter=Exists(catheter),
                           possible_opt_out_waiting=Exists(possible_opt_out), number_opted_out=Exists(number_opted_out),
-                          email_opted_out=Exists(email_opted_out))
-                .prefetch_related(callable_caregivers)}
+                          email_opted_out=Exists(email_opted_out))}
+    # Caregivers to ring only for the rows that cannot ring the patient (`_contact`): most days none.
+    prefetch_related_objects([p for p in patients.values() if not p.mobile or p.status == Patient.Status.DECEASED],
+                             callable_caregivers)
     open_items, missed = defaultdict(list), defaultdict(list)
     open_soon = Q(state=Occurrence.State.SCHEDULED, due_date__lte=_horizon(now))
     missed_lately = Q(kind=Kind.CHECKIN, state=Occurrence.State.MISSED, closed_at__gte=now - timedelta(days=MISSED_DAYS))
