@@ -476,10 +476,10 @@ def _message_details(rows, todays, now):
             row.flags.append(Flag("possible_opt_out", gettext("Possible opt-out"), "warn"))
 
 
-ROW_DETAILS = [_life_details, _message_details]
+ROW_DETAILS = [_life_details, _message_details]  # functions (rows by patient id, todays, now) adding more to each row
 # What a row reads of the patient (the rest of the record stays in the database).
 ROW_FIELDS = ["given_name", "family_name", "mrn", "mobile", "preferred_channel", "language", "status", "consent_at", "phase",
-              "time_zone", "not_reached_since", "self_reports_missed_at"]  # functions (rows by patient id, todays, now) adding more to each row
+              "time_zone", "not_reached_since", "self_reports_missed_at"]
 
 
 def _details(ranked, todays, now):

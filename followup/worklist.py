@@ -1,10 +1,10 @@
 """The worklist: what a nurse should act on now, in a fixed number of queries.
 
 Every section is one count and one bounded list, so the page costs the same whether the clinic has
-ten patients or ten thousand. The other work below the call list (`other_work`) shows its first few
-rows there; each section's own page (`section_listing`) lists all of them, a page at a time. "Today" is the patient's own local date: open occurrences carry
-`due_date` in the patient's zone, and each section compares it with today in that zone (one OR
-branch per time zone in use, usually one or two).
+ten patients or ten thousand. The other work beside the call list (`OTHER_WORK`) shows its first few
+rows there; each section's own page (`section_listing`) lists all of them, a page at a time. "Today"
+is the patient's own local date: open occurrences carry `due_date` in the patient's zone, and each
+section compares it with today in that zone (one OR branch per time zone in use, usually one or two).
 
 The two worklist actions a nurse takes without opening the patient (acknowledging a delivery
 problem, marking a message handled) live here too, as conditional UPDATEs: two nurses clicking at

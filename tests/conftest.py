@@ -72,6 +72,13 @@ def nina(riverside):
 
 
 @pytest.fixture
+def nurse_client(client, nina):
+    """Nina, a nurse of Riverside, signed in."""
+    client.force_login(nina)
+    return client
+
+
+@pytest.fixture
 def leo(riverside):
     return make_staff("leo", riverside, Membership.Role.LEAD)
 

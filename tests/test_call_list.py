@@ -284,3 +284,32 @@ def test_a_number_two_families_share_flags_the_unrouted_text_on_both_rows(page, 
     rows = {row.patient: row for row in page().context["calls"].rows}
     assert "unrouted" in [flag.key for flag in rows[alice].flags]
     assert "unrouted" in [flag.key for flag in rows[bob].flags]
+
+
+def test_a_report_that_scores_one_item_shows_that_score_and_a_zero_is_a_score(page, alice, bob, riverside, nina):
+    carol = make_patient(riverside, "RV-1030", "Carol", "Chen", nurse=nina, mobile="+12025550130")
+    for patient in (alice, bob, carol):
+        open_item(patient, Kind.CHECKIN, 0)
+    SymptomReport.objects.create(patient=alice, completed_by="patient", source="phone", tiredness=4)  # the call dropped after one item
+    SymptomReport.objects.create(patient=bob, completed_by="patient", source="web", pain=0, nausea=0)
+    SymptomReport.objects.create(patient=carol, completed_by="patient", source="phone", other_problem_name="itch")  # nothing scored
+
+    response = page()
+
+    rows = {row.patient: row for row in response.context["calls"].rows}
+    assert (rows[alice].last_esas_max, rows[bob].last_esas_max, rows[carol].last_esas_max) == (4, 0, None)
+    html = response.content.decode()
+    assert 'class="score score-moderate"' in html and 'class="score score-none"' in html
+    assert 'title="No symptom report yet">–' in html  # Carol's: no score to show
+
+
+def test_names_on_the_call_rows_are_escaped_once(page, riverside, nina):
+    jose = make_patient(riverside, "RV-1031", "José", "O'Brien & <Sons>", nurse=nina, preferred_channel="none")
+    Caregiver.objects.create(patient=jose, name="Zoë \"Zo\" Núñez & Co", relationship="niece", mobile="+12025550131")
+    open_item(jose, Kind.CHECKIN, 0)
+
+    html = page().content.decode()
+
+    assert "O&#x27;Brien &amp; &lt;Sons&gt;, José" in html
+    assert "Zoë &quot;Zo&quot; Núñez &amp; Co (niece)" in html
+    assert "&amp;amp;" not in html and "<Sons>" not in html

@@ -21,12 +21,6 @@ def frozen():
 
 
 @pytest.fixture
-def nurse_client(client, nina):
-    client.force_login(nina)
-    return client
-
-
-@pytest.fixture
 def overdue_alice(frozen, alice):
     """Alice, enrolled three weeks ago: her first drainage was due yesterday."""
     services.enrol(alice, now=NOW - timedelta(days=22))

@@ -13,12 +13,6 @@ CONTACT = {
 }
 
 
-@pytest.fixture
-def nurse_client(client, nina):
-    client.force_login(nina)
-    return client
-
-
 def test_editing_contact_details(nurse_client, enrolled_alice, nina):
     response = nurse_client.post(reverse("edit_contact", args=[enrolled_alice.pk]), {
         **CONTACT, "nurse": nina.pk, "language": "es", "quiet_hours_end": "09:00", "quiet_hours_start": "19:00"})

@@ -20,12 +20,6 @@ def _frozen():
 
 
 @pytest.fixture
-def nurse_client(client, nina):
-    client.force_login(nina)
-    return client
-
-
-@pytest.fixture
 def alice_enrolled(alice, dora):
     services.enrol(alice)
     return alice

@@ -10,12 +10,6 @@ from followup import services
 from followup.models import Alert, InboundMessage, Kind, Patient, Reminder
 
 
-@pytest.fixture
-def nurse_client(client, nina):
-    client.force_login(nina)
-    return client
-
-
 # --- List and search ------------------------------------------------------------------------------
 
 

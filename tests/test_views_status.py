@@ -1,16 +1,9 @@
 """Pause, resume, discharge and death, each behind a confirmation page that says what will be
 cancelled."""
 
-import pytest
 from django.urls import reverse
 
 from followup.models import Occurrence, Reminder, StatusChange
-
-
-@pytest.fixture
-def nurse_client(client, nina):
-    client.force_login(nina)
-    return client
 
 
 def test_the_death_form_says_what_will_be_cancelled(nurse_client, enrolled_alice):

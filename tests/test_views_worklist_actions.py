@@ -12,12 +12,6 @@ from followup.models import Alert, InboundMessage, Reminder
 
 
 @pytest.fixture
-def nurse_client(client, nina):
-    client.force_login(nina)
-    return client
-
-
-@pytest.fixture
 def failed_reminder(enrolled_alice):
     occurrence = enrolled_alice.occurrences.filter(state="scheduled").first()
     now = timezone.now()

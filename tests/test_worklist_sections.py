@@ -29,12 +29,6 @@ def _fresh_advisory_cache():
 
 
 @pytest.fixture
-def nurse_client(client, nina):
-    client.force_login(nina)
-    return client
-
-
-@pytest.fixture
 def unplanned(riverside, nina):
     return [make_patient(riverside, f"RV-3{index:03d}", given, family, mobile=f"+120255502{index:02d}", nurse=nina)
             for index, (given, family) in enumerate(NAMES)]

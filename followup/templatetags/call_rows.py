@@ -22,9 +22,10 @@ register = template.Library()
 
 
 def _html(template_string, *values):
-    """Django's `format_html`, escaping each value the same way (what is already safe stays as it is)
-    without the lazy-string machinery of `conditional_escape`: a page has some 1,400 of them."""
-    return SafeString(template_string.format(*(value if isinstance(value, SafeString) else escape(str(value)) for value in values)))
+    """Django's `format_html`, escaping each value as `conditional_escape` does (what has `__html__` is
+    already safe) without its lazy-string wrapper: a page has some 1,400 of them."""
+    return SafeString(template_string.format(*(value.__html__() if hasattr(value, "__html__") else escape(str(value))
+                                               for value in values)))
 
 
 @register.simple_tag(takes_context=True)
@@ -72,15 +73,15 @@ class _Page:
     def alert(self, alert):
         lines = "; ".join(line.summary for line in alert.items.all())
         return _html('<span class="item item-alert{}">{}{}</span>', " severe" if alert.severe or alert.call_requested else "",
-                           alert.label, f": {lines}" if lines else "")
+                     alert.label, f": {lines}" if lines else "")
 
     def due(self, item, patient):
         retry = ""
         if item.retry_at:
             moment = item.retry_at
             retry = _html(' <span class="retry">· {} <time datetime="{}" title="{}">{}</time></span>', self.no_answer,
-                                timezone.localtime(moment).isoformat(), self.team_time,
-                                dateformat.format(timezone.localtime(moment, ZoneInfo(patient.clinic_time_zone)), "D H:i"))
+                          timezone.localtime(moment).isoformat(), self.team_time,
+                          dateformat.format(timezone.localtime(moment, ZoneInfo(patient.clinic_time_zone)), "D H:i"))
         return _html('<span class="item item-{}">{} {}{}</span>', item.state, item.label, item.when, retry)
 
     def esas(self, row):
@@ -88,7 +89,7 @@ class _Page:
         if top is None:
             return _html('<span class="none" title="{}">–</span>', self.no_report)
         return _html('<span class="score score-{}" title="{}">{}</span>', severity(top), row.last_report_title,
-                           formats.localize(top))
+                     formats.localize(top))
 
     def contact(self, contact):
         if contact is None:
@@ -96,14 +97,14 @@ class _Page:
         whom = _html("{} ({})", contact.name, contact.role) if contact.role != "patient" else ""
         language = _html(" · {}", contact.language_shown) if contact.language_shown else ""
         return _html('<a class="tel" href="tel:{}">{}</a> <span class="whom">{}{}</span>', contact.number, contact.shown,
-                           whom, language)
+                     whom, language)
 
     def next_step(self, row):
         alert = row.acknowledge
         if alert is None:
             return mark_safe(" ".join(
                 _html('<a class="button compact{}" href="{}">{}<span class="visually-hidden"> {}</span></a>',
-                            " secondary" if button.secondary else "", button.url, button.label, button.for_whom)
+                      " secondary" if button.secondary else "", button.url, button.label, button.for_whom)
                 for button in row.buttons))
         name = row.patient.full_name
         if alert.call_requested:
