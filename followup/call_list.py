@@ -24,18 +24,33 @@ import heapq
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from django.db.models import Exists, F, OuterRef, Prefetch, Q, Subquery, Value, prefetch_related_objects
 from django.db.models.functions import Coalesce, Greatest, Lower, Trim
 from django.urls import reverse
 from django.utils import formats, translation
-from django.utils.translation import gettext, gettext_lazy as _, pgettext
+from django.utils.translation import gettext, pgettext
+from django.utils.translation import gettext_lazy as _
 
 from . import scheduling
 from .alerts import triage_rank
-from .models import (ESAS_FIELDS, Alert, BereavementCall, Caregiver, Catheter, EmailAddress, InboundMessage, Kind, Occurrence,
-                     Patient, Pause, PhoneNumber, SymptomReport)
+from .models import (
+    ESAS_FIELDS,
+    Alert,
+    BereavementCall,
+    Caregiver,
+    Catheter,
+    EmailAddress,
+    InboundMessage,
+    Kind,
+    Occurrence,
+    Patient,
+    Pause,
+    PhoneNumber,
+    SymptomReport,
+)
 
 ROWS = 40  # a screen and a half at 1366x768; the chips narrow the rest
 UPCOMING_DAYS = 7
@@ -78,6 +93,15 @@ def _day(day, format_name="MONTH_DAY_FORMAT"):
     return _formatted(day, format_name, translation.get_language())
 
 
+class Item(NamedTuple):
+    """An open or lately missed occurrence, as the candidates' query reads it."""
+
+    kind: str
+    state: str
+    due_date: date
+    retry_at: datetime | None
+
+
 @dataclass
 class Due:
     """One thing due for the patient: an open drainage or call, or another task, with its state."""
@@ -85,9 +109,9 @@ class Due:
     label: str
     day: date | None
     state: str  # overdue, today, upcoming, missed, alert, task
-    occurrence: Occurrence | None = None
     kind: str = ""  # paracentesis, checkin, pause, bereavement
     task: object = None  # the bereavement call, for its "Record outcome"
+    retry_at: datetime | None = None  # an open check-in's: when to try again, after a call that reached nobody
 
     @property
     def when(self):
@@ -105,11 +129,6 @@ class Due:
         if self.state == "missed":
             return gettext("missed %(day)s") % {"day": day}
         return f"{_day(self.day, 'D')} {day}"
-
-    @property
-    def retry_at(self):
-        """When to try again, after a call that reached nobody (the open check-in's retry time)."""
-        return self.occurrence.retry_at if self.occurrence is not None and self.state != "missed" else None
 
 
 @dataclass
@@ -272,16 +291,23 @@ def _horizon(now):
 
 def _occurrence_candidates(patients, todays, now, found):
     """Open drainages and calls up to a week ahead of active patients, and check-ins the care tick
-    marked missed in the last week of patients under care (with the overdue calls): one query."""
-    open_soon = Q(state=Occurrence.State.SCHEDULED, due_date__lte=_horizon(now), patient__status=Patient.Status.ACTIVE)
-    missed = Q(kind=Kind.CHECKIN, state=Occurrence.State.MISSED, closed_at__gte=now - timedelta(days=MISSED_DAYS),
-               patient__status__in=UNDER_CARE)
+    marked missed in the last week of patients under care (with the overdue calls): one query. It
+    also keeps what the rows show of them (`Found.items`), for a patient of any status: a paused
+    patient's open items stay listed on the row."""
+    open_soon = Q(state=Occurrence.State.SCHEDULED, due_date__lte=_horizon(now))
+    missed = Q(kind=Kind.CHECKIN, state=Occurrence.State.MISSED, closed_at__gte=now - timedelta(days=MISSED_DAYS))
     rows = (Occurrence.objects.filter(open_soon | missed, patient__in=patients.values("pk"))
-            .values_list("patient_id", "patient__time_zone", "kind", "state", "due_date").order_by())
+            .values_list("patient_id", "patient__time_zone", "patient__status", "kind", "state", "due_date", "retry_at")
+            .order_by("due_at", "pk"))  # the rows' order; sorted here, as the due times need not be read (a cost per value)
     week = timedelta(days=UPCOMING_DAYS)
-    for patient_id, zone, kind, state, day in rows:
+    for patient_id, zone, status, kind, state, day, retry_at in rows:
+        found.occurrences[patient_id].append(Item(kind, state, day, retry_at))
         if state == Occurrence.State.MISSED:
+            if status not in UNDER_CARE:
+                continue
             urgency, facts = OVERDUE_CALL, ("overdue",)
+        elif status != Patient.Status.ACTIVE:
+            continue
         else:
             today = todays[zone]
             if day > today + week:
@@ -301,15 +327,20 @@ def _occurrence_candidates(patients, todays, now, found):
 
 
 def _alert_candidates(patients, todays, now, found):
-    """Patients with an unacknowledged alert: one who asked for a call today first of all, then a severe
-    one; a worsening one with the calls; one the patient says can wait with today's work."""
-    rows = (Alert.objects.filter(acknowledged_at__isnull=True, patient__in=patients.filter(status__in=UNDER_CARE).values("pk"))
-            .values_list("patient_id", "patient__time_zone", "severe", "call_requested", "can_wait", "created_at").order_by())
-    for patient_id, zone, severe, call_requested, can_wait, created_at in rows:
-        urgency = CALL_REQUESTED if call_requested else SEVERE_ALERT if severe else TODAY if can_wait else OVERDUE_CALL
-        day = scheduling.local_date(created_at, ZoneInfo(zone))
-        facts = ("alerts", "call_requested") if call_requested else ("alerts",)
-        found.setdefault(patient_id, Candidate(urgency, day)).merge(urgency, day, *facts)
+    """Patients under care with an unacknowledged alert: one who asked for a call today first of all,
+    then a severe one; a worsening one with the calls; one the patient says can wait with today's
+    work. The alerts themselves are kept for the rows (`Found.alerts`, in triage order)."""
+    alerts = (Alert.objects.filter(acknowledged_at__isnull=True, patient__in=patients.values("pk"))
+              .annotate(zone=F("patient__time_zone"), patient_status=F("patient__status"))
+              .order_by(triage_rank(), "-created_at", "-pk"))
+    for alert in alerts:
+        found.alerts[alert.patient_id].append(alert)
+        if alert.patient_status not in UNDER_CARE:
+            continue
+        urgency = CALL_REQUESTED if alert.call_requested else SEVERE_ALERT if alert.severe else TODAY if alert.can_wait else OVERDUE_CALL
+        day = scheduling.local_date(alert.created_at, ZoneInfo(alert.zone))
+        facts = ("alerts", "call_requested") if alert.call_requested else ("alerts",)
+        found.setdefault(alert.patient_id, Candidate(urgency, day)).merge(urgency, day, *facts)
 
 
 def _unreached_candidates(patients, todays, now, found):
@@ -361,9 +392,19 @@ CANDIDATE_SOURCES = [_occurrence_candidates, _alert_candidates, _unreached_candi
                      _bereavement_candidates]
 
 
+class Found(dict):
+    """{patient id: Candidate} for everyone with something on the worklist, and what the candidates'
+    queries read that the rows show: open and lately missed occurrences (`occurrences`, as `Item`s) and open alerts
+    (`alerts`, in triage order), by patient id."""
+
+    def __init__(self):
+        super().__init__()
+        self.occurrences, self.alerts = defaultdict(list), defaultdict(list)
+
+
 def candidates(patients, todays, now):
-    """{patient id: Candidate} for everyone with something on the worklist."""
-    found = {}
+    """`Found`: a Candidate for everyone with something on the worklist."""
+    found = Found()
     for source in CANDIDATE_SOURCES:
         source(patients, todays, now, found)
     return found
@@ -482,8 +523,9 @@ ROW_FIELDS = ["given_name", "family_name", "mrn", "mobile", "preferred_channel",
               "time_zone", "not_reached_since", "self_reports_missed_at"]
 
 
-def _details(ranked, todays, now):
-    """The rows shown, with what each needs: open items, alerts, the last report, whom to call, flags."""
+def _details(ranked, found, todays, now):
+    """The rows shown, with what each needs: open items and alerts (read with the candidates), the
+    last report, whom to call, flags."""
     ids = [pk for pk, _ in ranked]
     latest_report = SymptomReport.objects.filter(patient=OuterRef("pk")).order_by("-reported_at", "-pk")
     # The highest score of the last report: an unscored item counts as -1 (SQLite's MAX() of a NULL is NULL).
@@ -505,29 +547,23 @@ def _details(ranked, todays, now):
     # Caregivers to ring only for the rows that cannot ring the patient (`_contact`): most days none.
     prefetch_related_objects([p for p in patients.values() if not p.mobile or p.status == Patient.Status.DECEASED],
                              callable_caregivers)
-    open_items, missed = defaultdict(list), defaultdict(list)
-    open_soon = Q(state=Occurrence.State.SCHEDULED, due_date__lte=_horizon(now))
-    missed_lately = Q(kind=Kind.CHECKIN, state=Occurrence.State.MISSED, closed_at__gte=now - timedelta(days=MISSED_DAYS))
-    for occurrence in Occurrence.objects.filter(open_soon | missed_lately, patient_id__in=ids or [0]).order_by("due_at", "pk"):
-        (missed if occurrence.state == Occurrence.State.MISSED else open_items)[occurrence.patient_id].append(occurrence)
-    alerts = defaultdict(list)
-    for alert in (Alert.objects.filter(patient_id__in=ids or [0], acknowledged_at__isnull=True)
-                  .select_related("report").prefetch_related("items").order_by(triage_rank(), "-created_at", "-pk")):
-        alerts[alert.patient_id].append(alert)  # a call requested first, then severe, then newest
+    prefetch_related_objects([alert for pk in ids for alert in found.alerts.get(pk, ())], "items")
 
     rows = {}
     for pk, candidate in ranked:
         patient = patients[pk]
         today = todays[patient.time_zone]
-        row = PatientRow(patient, candidate.urgency, candidate.since, candidate, alerts=alerts[pk],
+        row = PatientRow(patient, candidate.urgency, candidate.since, candidate, alerts=found.alerts.get(pk, []),
                          last_reported_at=patient.last_reported_at,
                          last_esas_max=patient.last_esas_max if patient.last_esas_max != -1 else None)
-        for occurrence in missed[pk]:
-            row.due.append(Due(gettext("Check-in call"), occurrence.due_date, "missed", occurrence, occurrence.kind))
-        for occurrence in open_items[pk]:
-            if occurrence.due_date <= today + timedelta(days=UPCOMING_DAYS):
-                label = gettext("Drainage") if occurrence.kind == Kind.PARACENTESIS else gettext("Check-in call")
-                row.due.append(Due(label, occurrence.due_date, _state_of(occurrence.due_date, today), occurrence, occurrence.kind))
+        items = found.occurrences.get(pk, ())  # in due order
+        for item in items:
+            if item.state == Occurrence.State.MISSED:
+                row.due.append(Due(gettext("Check-in call"), item.due_date, "missed", item.kind))
+        for item in items:
+            if item.state != Occurrence.State.MISSED and item.due_date <= today + timedelta(days=UPCOMING_DAYS):
+                label = gettext("Drainage") if item.kind == Kind.PARACENTESIS else gettext("Check-in call")
+                row.due.append(Due(label, item.due_date, _state_of(item.due_date, today), item.kind, retry_at=item.retry_at))
         row.contact = _contact(patient, candidate)
         row.flags = _flags(patient, row)
         rows[pk] = row
@@ -543,4 +579,4 @@ def build(patients, now, *, active_filter=""):
     counts = {key: sum(1 for c in found.values() if key in c.facts) for key in FILTERS}
     total, first = _ranked(found, active_filter)
     everyone = sum(1 for c in found.values() if c.listed)
-    return CallList(_details(first, todays, now), total, counts, everyone, active_filter)
+    return CallList(_details(first, found, todays, now), total, counts, everyone, active_filter)

@@ -12,20 +12,33 @@ once both see success and the row records the first of them.
 """
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.core.cache import cache
 from django.core.paginator import Paginator
-from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, prefetch_related_objects, Subquery, Sum, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+    When,
+    prefetch_related_objects,
+)
 from django.db.models.expressions import Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone, translation
 
-from . import access, call_list, scheduling
+from . import access, call_list, life_worklist, scheduling
 from .alerts import triage_rank
-from . import life_worklist
 from .models import AdvisoryAnswer, Alert, Catheter, InboundMessage, Kind, Occurrence, Patient, Procedure, Reminder, User
 
 ROWS_PER_SECTION = 25
@@ -59,10 +72,12 @@ class Section:
 @dataclass
 class Listing:
     """A section of other work before it is read: its rows in order (a queryset), and what the row
-    template gets for each (`wrap`: a catheter advisory carries its reason)."""
+    template gets for each (`wrap`: a catheter advisory carries its reason). `count`: how many rows,
+    when the listing already knows (None: `_other_work` counts them with the other sections)."""
 
     rows: object
     wrap: object = list
+    count: int | None = None
 
     def first(self, total):
         """The section with its first rows, read only when it has any (`total`, counted with the
@@ -74,6 +89,23 @@ class Listing:
         page = Paginator(self.rows, SECTION_PAGE_ROWS).get_page(number)
         page.object_list = self.wrap(list(page.object_list))
         return page
+
+
+class _InOrder(Sequence):
+    """The rows of these ids, in this order, read a slice at a time (what `Listing` slices, and
+    Django's Paginator too)."""
+
+    def __init__(self, ids, queryset):
+        self.ids, self.queryset = ids, queryset
+
+    def __len__(self):
+        return len(self.ids)
+
+    def __getitem__(self, index):
+        ids = self.ids[index] if isinstance(index, slice) else [self.ids[index]]
+        found = self.queryset.in_bulk(ids) if ids else {}
+        rows = [found[pk] for pk in ids if pk in found]
+        return rows if isinstance(index, slice) else rows[0]
 
 
 class _RowCount(Subquery):
@@ -259,10 +291,12 @@ def _other_work(scope):
     (a COUNT subquery each, riding on the user's own row); then the first rows of the sections that
     have any, one query each: most days most sections are empty."""
     listings = {field: listing(scope) for _, field, listing in OTHER_WORK}
+    uncounted = [field for field, listing in listings.items() if listing.count is None]
     counts = (User.objects.filter(pk=scope.user.pk)
-              .annotate(**{f"n_{field}": _RowCount(listing.rows.order_by().prefetch_related(None).values("pk"))
-                           for field, listing in listings.items()})
-              .values(*(f"n_{field}" for field in listings)).get())
+              .annotate(**{f"n_{field}": _RowCount(listings[field].rows.order_by().prefetch_related(None).values("pk"))
+                           for field in uncounted})
+              .values(*(f"n_{field}" for field in uncounted)).get())
+    counts.update({f"n_{field}": listing.count for field, listing in listings.items() if listing.count is not None})
     # An empty queryset (unrouted texts, for a nurse) compiles to no subquery at all: None.
     return {field: listing.first(counts[f"n_{field}"] or 0) for field, listing in listings.items()}
 
@@ -304,16 +338,24 @@ def _no_upcoming_contact(scope):
 
 def _catheter_advisories(scope):
     """Active patients in scope flagged by `scheduling.catheter_advisory`, longest enrolled first. The
-    flags come from `advisory_reasons` (cached); the scope is applied here, by id, so a status or
-    nurse change shows at once. None for a patient with a catheter, or while an answer silences it
-    (one date for the scope: a zone apart changes nothing here)."""
+    flags come from `advisory_reasons` (cached); the scope is applied here, so a status or nurse
+    change shows at once. None for a patient with a catheter, or while an answer silences it (one
+    date for the scope: a zone apart changes nothing here).
+
+    The scope's candidates are read as ids and matched with the flags here: a clinic can have
+    hundreds flagged, and a list of hundreds of ids in the SQL costs more to build than the ids cost
+    to read. The section's count is then known without a COUNT."""
     reasons = advisory_reasons(scope.clinic_ids)
     today = scheduling.local_date(scope.now, ZoneInfo("UTC"))
-    flagged = (scope.patients.filter(status=Patient.Status.ACTIVE, pk__in=sorted(reasons) or [0])
-               .exclude(Exists(Catheter.objects.filter(patient=OuterRef("pk"), removed_on__isnull=True)))
-               .exclude(Exists(AdvisoryAnswer.objects.filter(patient=OuterRef("pk"), silenced_until__gt=today)))
-               .select_related("nurse").order_by("pk"))
-    return Listing(flagged, wrap=lambda patients: [CatheterAdvisory(patient, reasons[patient.pk]) for patient in patients])
+    flagged = []
+    if reasons:
+        candidates = (scope.patients.filter(status=Patient.Status.ACTIVE)
+                      .exclude(Exists(Catheter.objects.filter(patient=OuterRef("pk"), removed_on__isnull=True)))
+                      .exclude(Exists(AdvisoryAnswer.objects.filter(patient=OuterRef("pk"), silenced_until__gt=today)))
+                      .order_by("pk").values_list("pk", flat=True))
+        flagged = [pk for pk in candidates if pk in reasons]
+    return Listing(_InOrder(flagged, Patient.objects.select_related("nurse")), wrap=lambda patients: [CatheterAdvisory(patient, reasons[patient.pk]) for patient in patients],
+                   count=len(flagged))
 
 
 # The other work, in the order of the page: (key in URLs and anchors, Worklist field, its listing).

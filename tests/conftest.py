@@ -35,6 +35,15 @@ def _test_messaging(settings):
 
 
 @pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache, as a fresh server does: the worklist's filter choices and
+    catheter advisories of one test's clinics are not another's."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _empty_sms_outbox():
     from followup.messaging.backends import locmem
 

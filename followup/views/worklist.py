@@ -4,30 +4,45 @@ from dataclasses import dataclass
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import render
-from django.utils.translation import gettext, gettext_lazy as _
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from .. import access, audit, call_list
 from .. import worklist as worklist_queries
-from ..messaging import delivery, possible_opt_outs
-from ..models import InboundMessage
 from ..forms import staff_of
+from ..messaging import delivery, possible_opt_outs
+from ..models import Clinic, InboundMessage
 from .common import done_row, redirect_back
+
+# The clinics and the staff a worklist can be narrowed to change seldom, and every nurse's page asks
+# for them: each list is cached this long per set of clinics (a new nurse shows in the list within
+# it). Which clinics a user may see is not cached: it comes from their memberships, read each request.
+FILTER_CHOICES_SECONDS = 60
+
+
+def _choices(kind, clinic_ids, read):
+    key = f"followup:worklist-{kind}:{','.join(str(pk) for pk in sorted(clinic_ids))}"
+    return cache.get_or_set(key, lambda: list(read(clinic_ids)), FILTER_CHOICES_SECONDS)
 
 
 def _filters(request):
     """The clinic and nurse the worklist is narrowed to. Another clinic, or a nurse of no clinic of
-    the user's, is a 404 like any other object outside the user's clinics."""
-    clinics = list(access.clinics_for(request.user).order_by("name"))
+    the user's, is a 404 like any other object outside the user's clinics. The choices carry only
+    what the filters show (no password hash in a cache)."""
+    clinics = _choices("clinics", request.user.clinic_ids(),
+                       lambda ids: Clinic.objects.filter(pk__in=ids).only("name").order_by("name"))
     clinic = nurse = None
     clinic_id = request.GET.get("clinic", "")
     if clinic_id:
         clinic = next((c for c in clinics if str(c.pk) == clinic_id), None)
         if clinic is None:
             raise Http404("No such clinic.")
-    nurses = list(staff_of([clinic.pk] if clinic else request.user.clinic_ids()))
+    nurses = _choices("staff", [clinic.pk] if clinic else request.user.clinic_ids(),
+                      lambda ids: staff_of(ids).only("first_name", "last_name", "username"))
     nurse_id = request.GET.get("nurse", "")
     if nurse_id:
         nurse = next((n for n in nurses if str(n.pk) == nurse_id), None)
