@@ -222,6 +222,18 @@ def test_a_paused_patient_is_under_its_chip_and_joins_the_list_on_the_review_day
         assert 'href="{}"'.format(reverse("resume_patient", args=[bob.pk])) in page().content.decode()
 
 
+def test_a_paused_patients_open_items_stay_on_its_row_in_due_order(nina, page, bob):
+    from followup import life_events
+
+    open_item(bob, Kind.CHECKIN, -1, hour=14)
+    open_item(bob, Kind.PARACENTESIS, -1, hour=9)
+    life_events.pause(bob, reason="respite", review_on=timezone.localdate(timezone=NEW_YORK) + timedelta(days=4))
+
+    row = page(filter="paused").context["calls"].rows[0]
+
+    assert [(item.label, item.state) for item in row.due] == [("Drainage", "overdue"), ("Check-in call", "overdue")]
+
+
 def test_after_an_admission_the_review_asks_back_home(client, nina, page, alice):
     from followup import life_events
 

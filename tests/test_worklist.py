@@ -19,6 +19,7 @@ from followup.models import (
     Procedure,
     Reminder,
     SymptomReport,
+    User,
 )
 
 from .conftest import make_alert, make_patient
@@ -327,6 +328,21 @@ def test_filter_by_clinic_for_a_nurse_of_two_clinics(client, nina, hillcrest, al
     hill = client.get(reverse("worklist"), {"clinic": hillcrest.pk}).context["work"]
     assert set(patients_in(both, "overdue")) == {alice, carmen}
     assert patients_in(hill, "overdue") == [carmen]
+
+
+def test_a_nurse_joining_the_clinic_is_in_the_nurse_filter_within_a_minute(worklist_page, riverside, nina):
+    from followup.models import Membership
+    from followup.views import worklist as worklist_views
+
+    from .conftest import make_staff
+
+    assert [staff.username for staff in worklist_page().context["nurses"]] == ["nina"]
+    make_staff("nadia", riverside, Membership.Role.NURSE)
+    later = timezone.now() + timedelta(seconds=worklist_views.FILTER_CHOICES_SECONDS + 1)
+    with time_machine.travel(later, tick=False):
+        response = worklist_page(nurse=User.objects.get(username="nadia").pk)
+    assert [staff.username for staff in response.context["nurses"]] == ["nadia", "nina"]
+    assert response.context["nurse"].username == "nadia"
 
 
 def test_filtering_by_another_clinic_or_its_nurse_is_404(worklist_page, hillcrest, noah):

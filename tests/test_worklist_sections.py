@@ -4,12 +4,11 @@ page, a page at a time, narrowed like the worklist and never wider than the user
 from datetime import timedelta
 
 import pytest
-from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 
 from followup import worklist
-from followup.models import Procedure, Reminder
+from followup.models import Catheter, Procedure, Reminder
 
 from .conftest import make_patient
 from .test_worklist import open_drainage
@@ -17,15 +16,6 @@ from .test_worklist import open_drainage
 # Active patients with nothing scheduled: "No upcoming contact". Real names, not tidy ones.
 NAMES = [("Seán", "O'Brien"), ("Zoë", "Núñez"), ("Ana", "García & Hijos"), ("Émile", "Lefèvre"), ("Mei", "Chen"),
          ("Kofi", "Mensah"), ("Ines", "Ødegaard")]
-
-
-@pytest.fixture(autouse=True)
-def _fresh_advisory_cache():
-    """Catheter advisories are cached by a version of the drainage records, whose ids SQLite reuses
-    after a test's rollback."""
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture
@@ -116,3 +106,22 @@ def test_the_catheter_section_page_gives_each_patients_reason(nurse_client, alic
     content = nurse_client.get(reverse("worklist_section", args=["catheter"])).content.decode()
 
     assert "Archer" in content and "Median interval 10 days" in content
+
+
+def test_the_catheter_section_lists_the_flagged_patients_in_enrolment_order_a_page_at_a_time(nurse_client, riverside, nina,
+                                                                                              monkeypatch):
+    monkeypatch.setattr(worklist, "SECTION_PAGE_ROWS", 2)
+    now = timezone.now()
+    patients = [make_patient(riverside, f"RV-4{index:03d}", given, family, mobile=f"+120255504{index:02d}", nurse=nina)
+                for index, (given, family) in enumerate(NAMES[:5])]
+    for patient in patients:
+        for days in (0, 10, 20):
+            Procedure.objects.create(patient=patient, performed_at=now - timedelta(days=days), volume_ml=5000)
+    Catheter.objects.create(patient=patients[1], placed_on=timezone.localdate(), type=Catheter.Type.values[0])  # no advisory
+    url = reverse("worklist_section", args=["catheter"])
+
+    pages = [nurse_client.get(url, {"page": number}).content.decode() for number in (1, 2)]
+
+    assert nurse_client.get(reverse("worklist")).context["work"].catheter_advisories.count == 4
+    assert "Page 1 of 2" in pages[0] and "O&#x27;Brien" in pages[0] and "García &amp; Hijos" in pages[0]
+    assert "Lefèvre" in pages[1] and "Chen" in pages[1] and "Núñez" not in pages[0] + pages[1]
