@@ -301,6 +301,10 @@ def _other_work(scope):
     return {field: listing.first(counts[f"n_{field}"] or 0) for field, listing in listings.items()}
 
 
+# What a row of patients in other work shows (name, MRN, nurse): the rest of the record stays in the database.
+LISTED_PATIENT = ["given_name", "family_name", "mrn", "nurse__first_name", "nurse__last_name", "nurse__username"]
+
+
 def _from_hospital(scope):
     from .hospital import notices
 
@@ -333,7 +337,7 @@ def _phase_to_resolve(scope):
 def _no_upcoming_contact(scope):
     has_open = Occurrence.objects.filter(patient=OuterRef("pk"), state=Occurrence.State.SCHEDULED)
     return Listing(scope.patients.filter(status=Patient.Status.ACTIVE).exclude(Exists(has_open))
-                   .select_related("nurse").order_by("family_name", "given_name", "pk"))
+                   .select_related("nurse").only(*LISTED_PATIENT).order_by("family_name", "given_name", "pk"))
 
 
 def _catheter_advisories(scope):
@@ -354,7 +358,7 @@ def _catheter_advisories(scope):
                       .exclude(Exists(AdvisoryAnswer.objects.filter(patient=OuterRef("pk"), silenced_until__gt=today)))
                       .order_by("pk").values_list("pk", flat=True))
         flagged = [pk for pk in candidates if pk in reasons]
-    return Listing(_InOrder(flagged, Patient.objects.select_related("nurse")), wrap=lambda patients: [CatheterAdvisory(patient, reasons[patient.pk]) for patient in patients],
+    return Listing(_InOrder(flagged, Patient.objects.select_related("nurse").only(*LISTED_PATIENT)), wrap=lambda patients: [CatheterAdvisory(patient, reasons[patient.pk]) for patient in patients],
                    count=len(flagged))
 
 
