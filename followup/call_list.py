@@ -27,7 +27,7 @@ from datetime import date, datetime, timedelta
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
-from django.db.models import Exists, F, OuterRef, Prefetch, Q, Subquery, Value, prefetch_related_objects
+from django.db.models import CharField, Exists, ExpressionWrapper, F, OuterRef, Prefetch, Q, Subquery, Value, prefetch_related_objects
 from django.db.models.functions import Coalesce, Greatest, Lower, Trim
 from django.urls import reverse
 from django.utils import formats, translation
@@ -422,20 +422,24 @@ def _contact(patient, candidate):
     """The patient's own mobile, or else the first caregiver with one (a caregiver-only contact). After
     a death, never the patient's own number: the family's bereavement call rings the next of kin it
     names, or else the first caregiver with a mobile."""
-    if patient.mobile and patient.status != Patient.Status.DECEASED:
-        return Contact(patient.full_name, "patient", patient.mobile.as_e164, _shown(patient.mobile), patient.get_language_display(),
+    if patient.mobile_e164 and patient.status != Patient.Status.DECEASED:
+        return Contact(patient.full_name, "patient", patient.mobile_e164, _shown(patient.mobile_e164), patient.get_language_display(),
                        patient.language)
     named = [call.caregiver for call in candidate.bereavement_calls if call.caregiver and call.caregiver.mobile]
     for caregiver in named + patient.callable_caregivers:
-        return Contact(caregiver.name, caregiver.relationship or "caregiver", caregiver.mobile.as_e164, _shown(caregiver.mobile),
+        return Contact(caregiver.name, caregiver.relationship or "caregiver", caregiver.mobile.as_e164, _shown(caregiver.mobile.as_e164),
                        caregiver.get_language_display(), caregiver.language)
     return None
 
 
+@functools.lru_cache(maxsize=4096)
 def _shown(number):
+    """An E.164 number as a nurse reads it: national for the US, international otherwise. The same
+    numbers show on every reload, and parsing one costs more than the rest of its row: each is
+    worked out once per process."""
     import phonenumbers
 
-    parsed = number._phonenumber if hasattr(number, "_phonenumber") else phonenumbers.parse(str(number))
+    parsed = phonenumbers.parse(number)
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL
                                       if phonenumbers.region_code_for_number(parsed) == "US"
                                       else phonenumbers.PhoneNumberFormat.INTERNATIONAL)
@@ -518,8 +522,9 @@ def _message_details(rows, todays, now):
 
 
 ROW_DETAILS = [_life_details, _message_details]  # functions (rows by patient id, todays, now) adding more to each row
-# What a row reads of the patient (the rest of the record stays in the database).
-ROW_FIELDS = ["given_name", "family_name", "mrn", "mobile", "preferred_channel", "language", "status", "consent_at", "phase",
+# What a row reads of the patient (the rest of the record stays in the database). The mobile comes as
+# the E.164 text it is stored as (`mobile_e164`), not parsed into a phone number object for each row.
+ROW_FIELDS = ["given_name", "family_name", "mrn", "preferred_channel", "language", "status", "consent_at", "phase",
               "time_zone", "not_reached_since", "self_reports_missed_at"]
 
 
@@ -538,14 +543,14 @@ def _details(ranked, found, todays, now):
     email_opted_out = EmailAddress.objects.filter(address=Lower(Trim(OuterRef("email"))), unsubscribed_at__isnull=False)
     # The row shows no nurse, and of the clinic only its zone (for a retry time): no clinic row per patient.
     patients = {patient.pk: patient for patient in Patient.objects.filter(pk__in=ids or [0]).only(*ROW_FIELDS)
-                .annotate(clinic_time_zone=F("clinic__time_zone"),
+                .annotate(clinic_time_zone=F("clinic__time_zone"), mobile_e164=ExpressionWrapper(F("mobile"), output_field=CharField()),
                           last_reported_at=Subquery(latest_report.values("reported_at")[:1]),
                           last_esas_max=Subquery(latest_report.annotate(top=top_score).values("top")[:1]),
                           has_catheter=Exists(catheter),
                           possible_opt_out_waiting=Exists(possible_opt_out), number_opted_out=Exists(number_opted_out),
                           email_opted_out=Exists(email_opted_out))}
     # Caregivers to ring only for the rows that cannot ring the patient (`_contact`): most days none.
-    prefetch_related_objects([p for p in patients.values() if not p.mobile or p.status == Patient.Status.DECEASED],
+    prefetch_related_objects([p for p in patients.values() if not p.mobile_e164 or p.status == Patient.Status.DECEASED],
                              callable_caregivers)
     prefetch_related_objects([alert for pk in ids for alert in found.alerts.get(pk, ())], "items")
 

@@ -348,18 +348,19 @@ def _catheter_advisories(scope):
 
     The scope's candidates are read as ids and matched with the flags here: a clinic can have
     hundreds flagged, and a list of hundreds of ids in the SQL costs more to build than the ids cost
-    to read. The section's count is then known without a COUNT."""
-    reasons = advisory_reasons(scope.clinic_ids)
+    to read. The section's count is then known without a COUNT. The version of the drainage records,
+    which says whether the cached flags still hold, rides along on every row (computed once)."""
     today = scheduling.local_date(scope.now, ZoneInfo("UTC"))
-    flagged = []
-    if reasons:
-        candidates = (scope.patients.filter(status=Patient.Status.ACTIVE)
-                      .exclude(Exists(Catheter.objects.filter(patient=OuterRef("pk"), removed_on__isnull=True)))
-                      .exclude(Exists(AdvisoryAnswer.objects.filter(patient=OuterRef("pk"), silenced_until__gt=today)))
-                      .order_by("pk").values_list("pk", flat=True))
-        flagged = [pk for pk in candidates if pk in reasons]
-    return Listing(_InOrder(flagged, Patient.objects.select_related("nurse").only(*LISTED_PATIENT)), wrap=lambda patients: [CatheterAdvisory(patient, reasons[patient.pk]) for patient in patients],
-                   count=len(flagged))
+    candidates = list(
+        scope.patients.filter(status=Patient.Status.ACTIVE)
+        .exclude(Exists(Catheter.objects.filter(patient=OuterRef("pk"), removed_on__isnull=True)))
+        .exclude(Exists(AdvisoryAnswer.objects.filter(patient=OuterRef("pk"), silenced_until__gt=today)))
+        .annotate(last=Subquery(Procedure.objects.order_by("-pk").values("pk")[:1]), changed=Subquery(_last_history_id()))
+        .order_by("pk").values_list("pk", "last", "changed"))
+    reasons = advisory_reasons(scope.clinic_ids, version=candidates[0][1:]) if candidates else {}
+    flagged = [pk for pk, _, _ in candidates if pk in reasons]
+    return Listing(_InOrder(flagged, Patient.objects.select_related("nurse").only(*LISTED_PATIENT)), count=len(flagged),
+                   wrap=lambda patients: [CatheterAdvisory(patient, reasons[patient.pk]) for patient in patients])
 
 
 # The other work, in the order of the page: (key in URLs and anchors, Worklist field, its listing).
@@ -380,7 +381,7 @@ def section_listing(user, key, *, clinic=None, nurse=None, now=None):
     return listing(_scope(user, clinic, nurse, now))
 
 
-def advisory_reasons(clinic_ids):
+def advisory_reasons(clinic_ids, version=None):
     """{patient id: why a catheter may be worth considering} for the patients of these clinics.
 
     Computing it reads every drainage of the clinics (one window query keeping each patient's last
@@ -388,11 +389,13 @@ def advisory_reasons(clinic_ids):
     drainage records it saw: the newest procedure and the newest procedure history row, which
     moves on every insert, edit and delete made through the ORM. When the version has moved on,
     only the patients whose drainages changed since are computed again; the whole is recomputed
-    when that is most of them, or after ADVISORY_CACHE_SECONDS.
+    when that is most of them, or after ADVISORY_CACHE_SECONDS. `version`: (newest procedure id,
+    newest history id) when the caller has read them already.
     """
-    newest = Procedure.objects.annotate(changed=Subquery(_last_history_id())).order_by("-pk").values_list("pk", "changed")
-    last, changed = newest.first() or (0, 0)
-    last, changed = last or 0, changed or 0
+    if version is None:
+        newest = Procedure.objects.annotate(changed=Subquery(_last_history_id())).order_by("-pk").values_list("pk", "changed")
+        version = newest.first() or (0, 0)
+    last, changed = version[0] or 0, version[1] or 0
     # The reasons are words of the page's language: one entry per language.
     key = f"followup:catheter-advisories:{translation.get_language()}:{','.join(str(pk) for pk in sorted(clinic_ids))}"
     cached = cache.get(key)

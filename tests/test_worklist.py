@@ -121,13 +121,13 @@ def worklist_page(client, nina):
 # for the rows shown: patients with their last report's time and top score, catheter, possible
 # opt-out and opted-out number or address riding along, the items of their alerts, unrouted texts
 # from their numbers; the caregivers only of rows whose patient cannot be rung, none here); the other
-# work: the version of the drainage records the cached catheter advisories were made from, the ids
-# of the patients a catheter advisory may concern, every other section's count in one query, and the
+# work: the ids of the patients a catheter advisory may concern, with the version of the drainage
+# records (which says whether the cached advisories hold) riding along, every other section's count in one query, and the
 # first rows of each section that has any (here delivery problems, messages waiting, no upcoming
 # contact and catheter advisories); and the heartbeat. The clinics and nurses of the filters are
 # cached (a minute). No session write: the expiry moves on at most once a minute
 # (followup/idle_timeout.py).
-WORKLIST_QUERIES = 19
+WORKLIST_QUERIES = 18
 
 
 @pytest.mark.parametrize("patients", [10, 500])
