@@ -29,13 +29,13 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import CharField, Exists, ExpressionWrapper, F, OuterRef, Prefetch, Q, Subquery, Value, prefetch_related_objects
 from django.db.models.functions import Coalesce, Greatest, Lower, Trim
-from django.urls import reverse
 from django.utils import formats, translation
-from django.utils.translation import gettext, pgettext
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_lazy as _, pgettext
 
 from . import scheduling
 from .alerts import triage_rank
+from .languages import gettext
+from .links import link
 from .models import (
     ESAS_FIELDS,
     Alert,
@@ -226,18 +226,18 @@ class PatientRow:
         name = patient.full_name
         kind = item.kind if item else ""
         if kind == "pause" or patient.status == Patient.Status.PAUSED:
-            return [Button(reverse("resume_patient", args=[patient.pk]), gettext("Resume"), name),
-                    Button(reverse("extend_pause", args=[patient.pk]), gettext("Extend"),
+            return [Button(link("resume_patient", patient.pk), gettext("Resume"), name),
+                    Button(link("extend_pause", patient.pk), gettext("Extend"),
                            gettext("the pause of %(name)s") % {"name": name}, secondary=True)]
         if kind == "bereavement":
-            return [Button(reverse("record_bereavement_call", args=[item.task.pk]), gettext("Record outcome"),
+            return [Button(link("record_bereavement_call", item.task.pk), gettext("Record outcome"),
                            gettext("of the call to the family of %(name)s") % {"name": name})]
         if kind == Kind.PARACENTESIS:
-            return [Button(reverse("record_drainage", args=[patient.pk]), gettext("Record"),
+            return [Button(link("record_drainage", patient.pk), gettext("Record"),
                            gettext("drainage for %(name)s") % {"name": name})]
         if kind == Kind.CHECKIN or patient.not_reached_since:
-            return [Button(reverse("log_checkin", args=[patient.pk]), gettext("Log call"), gettext("with %(name)s") % {"name": name})]
-        return [Button(reverse("patient", args=[patient.pk]), pgettext("open a page", "Open"), name, secondary=True)]
+            return [Button(link("log_checkin", patient.pk), gettext("Log call"), gettext("with %(name)s") % {"name": name})]
+        return [Button(link("patient", patient.pk), pgettext("open a page", "Open"), name, secondary=True)]
 
 
 @dataclass

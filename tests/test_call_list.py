@@ -325,3 +325,35 @@ def test_names_on_the_call_rows_are_escaped_once(page, riverside, nina):
     assert "O&#x27;Brien &amp; &lt;Sons&gt;, José" in html
     assert "Zoë &quot;Zo&quot; Núñez &amp; Co (niece)" in html
     assert "&amp;amp;" not in html and "<Sons>" not in html
+
+
+# --- Words and links remembered per process ----------------------------------------------------------
+
+
+def test_remembered_words_follow_the_language_of_each_page():
+    from django.utils import translation
+
+    from followup.languages import gettext
+
+    with translation.override("es"):
+        spanish = gettext("Drainage")
+    with translation.override("en"):
+        english = gettext("Drainage")
+    with translation.override("es"):
+        assert gettext("Drainage") == spanish != english == "Drainage"
+
+
+def test_a_remembered_link_is_the_one_reverse_gives_under_any_script_prefix():
+    from django.urls import get_script_prefix, set_script_prefix
+
+    from followup.links import link
+
+    before = get_script_prefix()
+    try:
+        assert link("patient", 7) == reverse("patient", args=[7])
+        set_script_prefix("/followup/")
+        assert link("patient", 7) == reverse("patient", args=[7])
+        assert link("patient", 7).startswith("/followup/")
+        assert link("record_drainage", 1234) == reverse("record_drainage", args=[1234])
+    finally:
+        set_script_prefix(before)

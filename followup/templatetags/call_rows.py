@@ -11,11 +11,11 @@ from zoneinfo import ZoneInfo
 
 from django import template
 from django.middleware.csrf import get_token
-from django.urls import reverse
 from django.utils import dateformat, formats, timezone
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import gettext
 
+from ..languages import gettext
+from ..links import link
 from .followup_tags import severity
 
 register = template.Library()
@@ -62,7 +62,7 @@ class _Page:
             '  <td class="col-action">{}</td>\n'
             '</tr>',
             row.urgency, patient.pk, urgency, urgency,
-            reverse("patient", args=[patient.pk]), patient.family_name, patient.given_name, patient.mrn,
+            link("patient", patient.pk), patient.family_name, patient.given_name, patient.mrn,
             mark_safe("".join(self.alert(alert) for alert in row.alerts)),
             mark_safe("".join(self.due(item, patient) for item in row.due)),
             self.esas(row), self.contact(row.contact),
@@ -113,7 +113,7 @@ class _Page:
             whose = gettext("severe symptom alert for %(name)s") % {"name": name}
         else:
             whose = gettext("symptom alert for %(name)s") % {"name": name}
-        url = reverse("acknowledge_alert", args=[alert.pk])
+        url = link("acknowledge_alert", alert.pk)
         return _html(
             '\n<form class="acknowledge" method="post" action="{}" hx-post="{}" hx-target="closest tr" hx-swap="outerHTML">\n'
             '  {}<input type="hidden" name="from" value="worklist-table"><input type="hidden" name="next" value="{}">\n'
