@@ -24,7 +24,6 @@ import heapq
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from django.db.models import CharField, Exists, ExpressionWrapper, F, OuterRef, Prefetch, Q, Subquery, Value, prefetch_related_objects
@@ -91,15 +90,6 @@ def _day(day, format_name="MONTH_DAY_FORMAT"):
     """A date as the page's language writes it. Forty rows repeat the same few days of the week:
     each is formatted once per language (Django's date_format parses the format on every call)."""
     return _formatted(day, format_name, translation.get_language())
-
-
-class Item(NamedTuple):
-    """An open or lately missed occurrence, as the candidates' query reads it."""
-
-    kind: str
-    state: str
-    due_date: date
-    retry_at: datetime | None
 
 
 @dataclass
@@ -301,7 +291,7 @@ def _occurrence_candidates(patients, todays, now, found):
             .order_by("due_at", "pk"))  # the rows' order; sorted here, as the due times need not be read (a cost per value)
     week = timedelta(days=UPCOMING_DAYS)
     for patient_id, zone, status, kind, state, day, retry_at in rows:
-        found.occurrences[patient_id].append(Item(kind, state, day, retry_at))
+        found.occurrences[patient_id].append((kind, state, day, retry_at))
         if state == Occurrence.State.MISSED:
             if status not in UNDER_CARE:
                 continue
@@ -394,8 +384,8 @@ CANDIDATE_SOURCES = [_occurrence_candidates, _alert_candidates, _unreached_candi
 
 class Found(dict):
     """{patient id: Candidate} for everyone with something on the worklist, and what the candidates'
-    queries read that the rows show: open and lately missed occurrences (`occurrences`, as `Item`s) and open alerts
-    (`alerts`, in triage order), by patient id."""
+    queries read that the rows show, by patient id: open and lately missed occurrences (`occurrences`:
+    kind, state, due date and retry time, in due order) and open alerts (`alerts`, in triage order)."""
 
     def __init__(self):
         super().__init__()
@@ -561,14 +551,14 @@ def _details(ranked, found, todays, now):
         row = PatientRow(patient, candidate.urgency, candidate.since, candidate, alerts=found.alerts.get(pk, []),
                          last_reported_at=patient.last_reported_at,
                          last_esas_max=patient.last_esas_max if patient.last_esas_max != -1 else None)
-        items = found.occurrences.get(pk, ())  # in due order
-        for item in items:
-            if item.state == Occurrence.State.MISSED:
-                row.due.append(Due(gettext("Check-in call"), item.due_date, "missed", item.kind))
-        for item in items:
-            if item.state != Occurrence.State.MISSED and item.due_date <= today + timedelta(days=UPCOMING_DAYS):
-                label = gettext("Drainage") if item.kind == Kind.PARACENTESIS else gettext("Check-in call")
-                row.due.append(Due(label, item.due_date, _state_of(item.due_date, today), item.kind, retry_at=item.retry_at))
+        occurrences = found.occurrences.get(pk, ())  # (kind, state, due date, retry time), in due order
+        for kind, state, day, _retry_at in occurrences:
+            if state == Occurrence.State.MISSED:
+                row.due.append(Due(gettext("Check-in call"), day, "missed", kind))
+        for kind, state, day, retry_at in occurrences:
+            if state != Occurrence.State.MISSED and day <= today + timedelta(days=UPCOMING_DAYS):
+                label = gettext("Drainage") if kind == Kind.PARACENTESIS else gettext("Check-in call")
+                row.due.append(Due(label, day, _state_of(day, today), kind, retry_at=retry_at))
         row.contact = _contact(patient, candidate)
         row.flags = _flags(patient, row)
         rows[pk] = row
