@@ -35,21 +35,8 @@ from . import scheduling
 from .alerts import triage_rank
 from .languages import gettext
 from .links import link
-from .models import (
-    ESAS_FIELDS,
-    Alert,
-    BereavementCall,
-    Caregiver,
-    Catheter,
-    EmailAddress,
-    InboundMessage,
-    Kind,
-    Occurrence,
-    Patient,
-    Pause,
-    PhoneNumber,
-    SymptomReport,
-)
+from .models import (ESAS_FIELDS, Alert, BereavementCall, Caregiver, Catheter, EmailAddress, InboundMessage, Kind, Occurrence,
+                     Patient, Pause, PhoneNumber, SymptomReport)
 
 ROWS = 40  # a screen and a half at 1366x768; the chips narrow the rest
 UPCOMING_DAYS = 7
@@ -282,7 +269,7 @@ def _horizon(now):
 def _occurrence_candidates(patients, todays, now, found):
     """Open drainages and calls up to a week ahead of active patients, and check-ins the care tick
     marked missed in the last week of patients under care (with the overdue calls): one query. It
-    also keeps what the rows show of them (`Found.items`), for a patient of any status: a paused
+    also keeps what the rows show of them (`Found.occurrences`), for a patient of any status: a paused
     patient's open items stay listed on the row."""
     open_soon = Q(state=Occurrence.State.SCHEDULED, due_date__lte=_horizon(now))
     missed = Q(kind=Kind.CHECKIN, state=Occurrence.State.MISSED, closed_at__gte=now - timedelta(days=MISSED_DAYS))
