@@ -89,6 +89,7 @@ class Due:
     kind: str = ""  # paracentesis, checkin, pause, bereavement
     task: object = None  # the bereavement call, for its "Record outcome"
     retry_at: datetime | None = None  # an open check-in's: when to try again, after a call that reached nobody
+    occurrence_id: int | None = None  # the drainage or call it is, for a drainage or call
 
     @property
     def when(self):
@@ -274,11 +275,11 @@ def _occurrence_candidates(patients, todays, now, found):
     open_soon = Q(state=Occurrence.State.SCHEDULED, due_date__lte=_horizon(now))
     missed = Q(kind=Kind.CHECKIN, state=Occurrence.State.MISSED, closed_at__gte=now - timedelta(days=MISSED_DAYS))
     rows = (Occurrence.objects.filter(open_soon | missed, patient__in=patients.values("pk"))
-            .values_list("patient_id", "patient__time_zone", "patient__status", "kind", "state", "due_date", "retry_at")
+            .values_list("patient_id", "patient__time_zone", "patient__status", "pk", "kind", "state", "due_date", "retry_at")
             .order_by("due_at", "pk"))  # the rows' order; sorted here, as the due times need not be read (a cost per value)
     week = timedelta(days=UPCOMING_DAYS)
-    for patient_id, zone, status, kind, state, day, retry_at in rows:
-        found.occurrences[patient_id].append((kind, state, day, retry_at))
+    for patient_id, zone, status, pk, kind, state, day, retry_at in rows:
+        found.occurrences[patient_id].append((pk, kind, state, day, retry_at))
         if state == Occurrence.State.MISSED:
             if status not in UNDER_CARE:
                 continue
@@ -372,7 +373,7 @@ CANDIDATE_SOURCES = [_occurrence_candidates, _alert_candidates, _unreached_candi
 class Found(dict):
     """{patient id: Candidate} for everyone with something on the worklist, and what the candidates'
     queries read that the rows show, by patient id: open and lately missed occurrences (`occurrences`:
-    kind, state, due date and retry time, in due order) and open alerts (`alerts`, in triage order)."""
+    id, kind, state, due date and retry time, in due order) and open alerts (`alerts`, in triage order)."""
 
     def __init__(self):
         super().__init__()
@@ -538,14 +539,14 @@ def _details(ranked, found, todays, now):
         row = PatientRow(patient, candidate.urgency, candidate.since, candidate, alerts=found.alerts.get(pk, []),
                          last_reported_at=patient.last_reported_at,
                          last_esas_max=patient.last_esas_max if patient.last_esas_max != -1 else None)
-        occurrences = found.occurrences.get(pk, ())  # (kind, state, due date, retry time), in due order
-        for kind, state, day, _retry_at in occurrences:
+        occurrences = found.occurrences.get(pk, ())  # (id, kind, state, due date, retry time), in due order
+        for occurrence_id, kind, state, day, _retry_at in occurrences:
             if state == Occurrence.State.MISSED:
-                row.due.append(Due(gettext("Check-in call"), day, "missed", kind))
-        for kind, state, day, retry_at in occurrences:
+                row.due.append(Due(gettext("Check-in call"), day, "missed", kind, occurrence_id=occurrence_id))
+        for occurrence_id, kind, state, day, retry_at in occurrences:
             if state != Occurrence.State.MISSED and day <= today + timedelta(days=UPCOMING_DAYS):
                 label = gettext("Drainage") if kind == Kind.PARACENTESIS else gettext("Check-in call")
-                row.due.append(Due(label, day, _state_of(day, today), kind, retry_at=retry_at))
+                row.due.append(Due(label, day, _state_of(day, today), kind, retry_at=retry_at, occurrence_id=occurrence_id))
         row.contact = _contact(patient, candidate)
         row.flags = _flags(patient, row)
         rows[pk] = row

@@ -148,7 +148,7 @@ def test_a_week_of_calls_and_alerts(clock, alice, nina, leo, riverside, sms_outb
     assert open_checkin(alice).due_at == at("2026-02-16 14:00")  # Monday 09:00, three days on
     missed_row = next(row for row in worklist.build(nina, now=at("2026-02-13 14:00"), with_calls=True).calls.rows
                       if row.patient == alice)
-    assert [item.occurrence.pk for item in missed_row.due if item.state == "missed"] == [thursday_checkin.pk]
+    assert [item.occurrence_id for item in missed_row.due if item.state == "missed"] == [thursday_checkin.pk]
     # Her drainage, due later in the month, is untouched.
     assert Occurrence.objects.get(patient=alice, kind=Kind.PARACENTESIS).state == "scheduled"
     # Alice herself got one check-in reminder on Monday and none for the calls that reached nobody.
