@@ -14,7 +14,7 @@ from .. import access, audit, call_list
 from .. import worklist as worklist_queries
 from ..forms import staff_of
 from ..messaging import delivery, possible_opt_outs
-from ..models import Clinic, InboundMessage
+from ..models import InboundMessage
 from .common import done_row, redirect_back
 
 # The clinics and the staff a worklist can be narrowed to change seldom, and every nurse's page asks
@@ -23,25 +23,25 @@ from .common import done_row, redirect_back
 FILTER_CHOICES_SECONDS = 60
 
 
-def _choices(kind, clinic_ids, read):
+def _choices(kind, clinic_ids, queryset):
+    """The rows of `queryset` (read only when the cache has none), cached per set of clinics."""
     key = f"followup:worklist-{kind}:{','.join(str(pk) for pk in sorted(clinic_ids))}"
-    return cache.get_or_set(key, lambda: list(read(clinic_ids)), FILTER_CHOICES_SECONDS)
+    return cache.get_or_set(key, lambda: list(queryset), FILTER_CHOICES_SECONDS)
 
 
 def _filters(request):
     """The clinic and nurse the worklist is narrowed to. Another clinic, or a nurse of no clinic of
     the user's, is a 404 like any other object outside the user's clinics. The choices carry only
     what the filters show (no password hash in a cache)."""
-    clinics = _choices("clinics", request.user.clinic_ids(),
-                       lambda ids: Clinic.objects.filter(pk__in=ids).only("name").order_by("name"))
+    clinics = _choices("clinics", request.user.clinic_ids(), access.clinics_for(request.user).only("name").order_by("name"))
     clinic = nurse = None
     clinic_id = request.GET.get("clinic", "")
     if clinic_id:
         clinic = next((c for c in clinics if str(c.pk) == clinic_id), None)
         if clinic is None:
             raise Http404("No such clinic.")
-    nurses = _choices("staff", [clinic.pk] if clinic else request.user.clinic_ids(),
-                      lambda ids: staff_of(ids).only("first_name", "last_name", "username"))
+    staff_clinics = [clinic.pk] if clinic else request.user.clinic_ids()
+    nurses = _choices("staff", staff_clinics, staff_of(staff_clinics).only("first_name", "last_name", "username"))
     nurse_id = request.GET.get("nurse", "")
     if nurse_id:
         nurse = next((n for n in nurses if str(n.pk) == nurse_id), None)
